@@ -1,0 +1,319 @@
+package io.hyperfile.core.store.local;
+
+import io.hyperfile.core.store.AbstractObjectStore;
+import io.hyperfile.core.store.ByteRange;
+import io.hyperfile.core.store.FailureCategory;
+import io.hyperfile.core.store.ListPage;
+import io.hyperfile.core.store.ObjectData;
+import io.hyperfile.core.store.ObjectExistsException;
+import io.hyperfile.core.store.ObjectInfo;
+import io.hyperfile.core.store.ObjectKeys;
+import io.hyperfile.core.store.ObjectNotFoundException;
+import io.hyperfile.core.store.StorageException;
+import io.hyperfile.core.store.StoreCapabilities;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Objects as files under a root directory: Hyperfile's embedded default store.
+ *
+ * <p>Layout: key {@code a/b/c} is the file {@code root/a/b/c}; each path segment is written through
+ * {@link LocalKeyCodec}, which keeps {@code [A-Za-z0-9._-]} as is and escapes everything else as {@code %XX} of its
+ * UTF-8 bytes (a leading {@code .} too), so names are portable ASCII and never collide with temporary files, whose
+ * names start with {@code .tmp-}. Because a path is either a file or a directory, this store cannot hold both
+ * {@code a} and {@code a/b} ({@link StoreCapabilities#nestedKeys()} is false): the second fails with
+ * {@link FailureCategory#INVALID}. Hyperfile's own keys never do that.
+ *
+ * <p>Durability and atomicity: a put or create writes a temporary file in the target directory and fsyncs it;
+ * a put then renames it over the target, a create hard-links it to the target name (which fails if the name
+ * exists, so of any number of racing creates, in one process or many, exactly one wins); then the directory is
+ * fsynced, as is the parent of every directory created on the way. A crash leaves the old object or the new one,
+ * and at worst an orphan {@code .tmp-*} file, which listings skip and which may be deleted at any time. Deletes
+ * are not fsynced: a delete lost in a crash only brings back an object that garbage collection deletes again.
+ * The file system must support hard links.
+ *
+ * <p>File I/O blocks, so operations run on this store's own pool of {@code hf-local-io-N} threads.
+ */
+public final class LocalDirectoryObjectStore extends AbstractObjectStore {
+    private static final String TEMP_PREFIX = ".tmp-";
+
+    private final Path root;
+    private final ExecutorService executor;
+    private final StoreCapabilities capabilities = new StoreCapabilities(true, false, 1000, ObjectKeys.MAX_KEY_BYTES);
+
+    /** A store rooted at {@code root} (created if missing) with 8 I/O threads. */
+    public LocalDirectoryObjectStore(Path root) {
+        this(root, 8);
+    }
+
+    public LocalDirectoryObjectStore(Path root, int ioThreads) {
+        if (ioThreads < 1) {
+            throw new IllegalArgumentException("ioThreads must be positive. ioThreads=" + ioThreads);
+        }
+        this.root = root.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(this.root);
+        } catch (IOException e) {
+            throw new StorageException(null, FailureCategory.UNKNOWN, "cannot create store directory " + this.root, e);
+        }
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory threads = r -> {
+            Thread t = new Thread(r, "hf-local-io-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        this.executor = Executors.newFixedThreadPool(ioThreads, threads);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public StoreCapabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    protected CompletableFuture<ObjectData> doGetAsync(String key, ByteRange range) {
+        Path file = fileOf(key);
+        return async(key, () -> {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                long size = ch.size();
+                long[] r = resolve(key, range, size);
+                int length = Math.toIntExact(r[1] - r[0]);
+                ByteBuffer buf = ByteBuffer.allocate(length);
+                long pos = r[0];
+                while (buf.hasRemaining()) {
+                    int read = ch.read(buf, pos);
+                    if (read < 0) {
+                        throw new StorageException(key, FailureCategory.UNKNOWN, "file " + file + " shrank while reading");
+                    }
+                    pos += read;
+                }
+                return new ObjectData(buf.flip(), r[0], size);
+            } catch (NoSuchFileException e) {
+                throw new ObjectNotFoundException(key, "no such object: " + key);
+            } catch (IOException e) {
+                if (Files.isDirectory(file)) {
+                    throw new ObjectNotFoundException(key, "no such object: " + key);
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    protected CompletableFuture<Void> doPutAsync(String key, ByteBuffer data) {
+        Path file = fileOf(key);
+        return async(key, () -> {
+            Path temp = writeTemp(key, file, data);
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                Files.deleteIfExists(temp);
+                if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+                    throw nestedConflict(key);
+                }
+                throw e;
+            }
+            fsyncDirectory(file.getParent());
+            return null;
+        });
+    }
+
+    @Override
+    protected CompletableFuture<Void> doCreateAsync(String key, ByteBuffer data) {
+        Path file = fileOf(key);
+        return async(key, () -> {
+            if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                // Cheap early answer; the link below is what decides.
+                throw Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS) ? nestedConflict(key) : new ObjectExistsException(key);
+            }
+            Path temp = writeTemp(key, file, data);
+            try {
+                Files.createLink(file, temp);
+            } catch (FileAlreadyExistsException e) {
+                throw Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS) ? nestedConflict(key) : new ObjectExistsException(key);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+            fsyncDirectory(file.getParent());
+            return null;
+        });
+    }
+
+    @Override
+    protected CompletableFuture<ObjectInfo> doHeadAsync(String key) {
+        Path file = fileOf(key);
+        return async(key, () -> {
+            try {
+                BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                return a.isRegularFile() ? new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant()) : null;
+            } catch (NoSuchFileException | NotDirectoryException e) {
+                return null;
+            }
+        });
+    }
+
+    @Override
+    protected CompletableFuture<ListPage> doListAsync(String prefix, String startAfter, int maxKeys) {
+        return async(prefix, () -> {
+            int slash = prefix.lastIndexOf('/');
+            String dirKey = slash < 0 ? "" : prefix.substring(0, slash + 1);
+            Path dir = dirKey.isEmpty() ? root : fileOf(dirKey.substring(0, dirKey.length() - 1));
+            List<ObjectInfo> found = new ArrayList<>();
+            new LocalListing(prefix, startAfter, maxKeys + 1, found).walk(dir, dirKey);
+            if (found.size() > maxKeys) {
+                List<ObjectInfo> page = found.subList(0, maxKeys);
+                return new ListPage(page, page.get(maxKeys - 1).key());
+            }
+            return new ListPage(found, null);
+        });
+    }
+
+    @Override
+    protected CompletableFuture<Void> doDeleteAsync(String key) {
+        Path file = fileOf(key);
+        return async(key, () -> {
+            deleteFile(file);
+            return null;
+        });
+    }
+
+    @Override
+    protected CompletableFuture<List<String>> doDeleteBatchAsync(List<String> keys) {
+        List<Path> files = keys.stream().map(this::fileOf).toList();
+        return async(null, () -> {
+            List<String> failed = new ArrayList<>();
+            for (int i = 0; i < files.size(); i++) {
+                try {
+                    deleteFile(files.get(i));
+                } catch (IOException e) {
+                    failed.add(keys.get(i));
+                }
+            }
+            return failed;
+        });
+    }
+
+    @Override
+    protected void doClose() {
+        executor.shutdown();
+    }
+
+    @Override
+    public String toString() {
+        return "LocalDirectoryObjectStore[" + root + "]";
+    }
+
+    private Path fileOf(String key) {
+        Path p = root;
+        for (String segment : key.split("/")) {
+            p = p.resolve(LocalKeyCodec.encode(segment));
+        }
+        return p;
+    }
+
+    private static void deleteFile(Path file) throws IOException {
+        if (!Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (NotDirectoryException e) {
+                // a parent is a file: the key cannot exist
+            }
+        }
+    }
+
+    private Path writeTemp(String key, Path file, ByteBuffer data) throws IOException {
+        Path dir = file.getParent();
+        ensureDirectory(key, dir);
+        Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer src = data.duplicate();
+            while (src.hasRemaining()) {
+                ch.write(src);
+            }
+            ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        return temp;
+    }
+
+    /** Creates {@code dir} and any missing parents up to the root, fsyncing the parent of each one created. */
+    private void ensureDirectory(String key, Path dir) throws IOException {
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Path parent = dir.getParent();
+        if (!dir.equals(root) && parent != null) {
+            ensureDirectory(key, parent);
+        }
+        try {
+            Files.createDirectory(dir);
+            fsyncDirectory(parent);
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw nestedConflict(key);
+            }
+        }
+    }
+
+    private static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private static StorageException nestedConflict(String key) {
+        return new StorageException(key, FailureCategory.INVALID, "a local directory store cannot hold both a key and"
+                + " keys under it as a prefix ('a' and 'a/b'); conflict at " + key);
+    }
+
+    /** Runs blocking file work on the pool, translating I/O failures into {@link StorageException}s. */
+    private <T> CompletableFuture<T> async(String key, IoSupplier<T> work) {
+        Supplier<T> task = () -> {
+            try {
+                return work.get();
+            } catch (StorageException e) {
+                throw e;
+            } catch (AccessDeniedException e) {
+                throw new StorageException(key, FailureCategory.AUTH, "permission denied: " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new StorageException(key, FailureCategory.UNKNOWN, "I/O error on " + key + " in " + root + ": " + e, e);
+            } catch (UncheckedIOException e) {
+                throw new StorageException(key, FailureCategory.UNKNOWN, "I/O error on " + key + " in " + root + ": " + e, e.getCause());
+            }
+        };
+        return CompletableFuture.supplyAsync(task, executor);
+    }
+
+    @FunctionalInterface
+    private interface IoSupplier<T> {
+        T get() throws IOException;
+    }
+}

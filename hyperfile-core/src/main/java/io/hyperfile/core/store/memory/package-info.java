@@ -1,0 +1,2 @@
+/** An object store in memory, for tests and tools. */
+package io.hyperfile.core.store.memory;

@@ -1,0 +1,133 @@
+package io.hyperfile.core.store;
+
+import static io.hyperfile.core.store.StoreTesting.await;
+import static io.hyperfile.core.store.StoreTesting.failure;
+import static io.hyperfile.core.store.fault.FaultRule.always;
+import static io.hyperfile.core.store.fault.FaultRule.first;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hyperfile.core.store.fault.FaultAction;
+import io.hyperfile.core.store.fault.FaultRule;
+import io.hyperfile.core.store.fault.FlakyObjectStore;
+import io.hyperfile.core.store.fault.FlakyObjectStore.Op;
+import io.hyperfile.core.store.memory.InMemoryObjectStore;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class RetryingObjectStoreTest {
+    private static final RetryPolicy POLICY = new RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(60));
+
+    private final InMemoryObjectStore memory = new InMemoryObjectStore();
+    private final FlakyObjectStore flaky = new FlakyObjectStore(memory);
+    private final VirtualScheduler clock = new VirtualScheduler();
+    private final RetryingObjectStore store = new RetryingObjectStore(flaky, POLICY, clock);
+
+    private <T> CompletableFuture<T> settle(CompletableFuture<T> f) {
+        clock.runUntilIdle();
+        assertTrue(f.isDone(), "operation did not finish");
+        return f;
+    }
+
+    @Test
+    void aBurstOf503sShorterThanTheDeadlineIsInvisible() {
+        await(memory.put("k", ByteBuffer.wrap(new byte[] {1, 2, 3})));
+        FaultRule burst = flaky.add(FaultRule.on(EnumSet.allOf(Op.class), ".*", first(6),
+                FaultAction.fail(() -> FaultAction.serviceUnavailable("k"))));
+        long start = clock.nanoTime();
+        CompletableFuture<ObjectData> get = store.get("k", ByteRange.all());
+        assertFalse(get.isDone(), "first attempt failed, so the result waits for a retry");
+        assertArrayEquals(new byte[] {1, 2, 3}, await(settle(get)).toByteArray());
+        assertEquals(6, burst.acted());
+        assertEquals(7, flaky.calls(Op.GET));
+        assertTrue(clock.nanoTime() - start < POLICY.deadline().toNanos());
+    }
+
+    @Test
+    void throttlingIsRetriedToo() {
+        flaky.add(FaultRule.on(Op.PUT, ".*", first(3), FaultAction.fail(() -> FaultAction.slowDown("k"))));
+        await(settle(store.put("k", ByteBuffer.wrap(new byte[] {9}))));
+        assertEquals(4, flaky.calls(Op.PUT));
+        assertEquals(1, await(memory.head("k")).size());
+    }
+
+    @Test
+    void anOutageLongerThanTheDeadlineFailsWithAClearErrorAfterTheDeadline() {
+        flaky.add(FaultRule.on(Op.PUT, ".*", always(), FaultAction.fail(() -> FaultAction.serviceUnavailable("k"))));
+        long start = clock.nanoTime();
+        CompletableFuture<Void> put = settle(store.put("k", ByteBuffer.wrap(new byte[] {1})));
+        StorageException e = failure(StorageException.class, put);
+        long elapsed = clock.nanoTime() - start;
+        assertEquals(FailureCategory.TRANSIENT, e.category());
+        assertTrue(e.getMessage().startsWith("PUT k failed after " + flaky.calls(Op.PUT) + " attempts in "), e.getMessage());
+        assertTrue(e.getMessage().contains("(retry deadline 60000 ms): injected fault: 503"), e.getMessage());
+        assertTrue(elapsed <= POLICY.deadline().toNanos(), "gave up only within the deadline");
+        assertTrue(elapsed > POLICY.deadline().toNanos() - POLICY.maxBackoff().toNanos(), "kept trying until near the deadline");
+        assertEquals(0, clock.pending());
+    }
+
+    @Test
+    void backoffGrowsExponentiallyWithBoundedJitter() {
+        flaky.add(FaultRule.on(Op.HEAD, ".*", always(), FaultAction.fail(() -> FaultAction.serviceUnavailable("k"))));
+        settle(store.head("k"));
+        List<Long> delays = clock.delays();
+        assertTrue(delays.size() > 10, "delays=" + delays);
+        for (int i = 0; i < delays.size(); i++) {
+            long b = POLICY.backoffNanos(i + 1);
+            assertTrue(delays.get(i) >= b / 2 && delays.get(i) <= b, "retry " + (i + 1) + " delay " + delays.get(i));
+        }
+        assertEquals(POLICY.maxBackoff().toNanos(), POLICY.backoffNanos(delays.size()));
+    }
+
+    @Test
+    void accessDeniedFailsAtOnce() {
+        StorageException denied = FaultAction.accessDenied("k");
+        flaky.add(FaultRule.on(Op.GET, ".*", always(), FaultAction.fail(() -> denied)));
+        CompletableFuture<ObjectData> get = store.get("k", ByteRange.all());
+        assertTrue(get.isDone(), "no retry was scheduled");
+        assertSame(denied, failure(StorageException.class, get));
+        assertEquals(1, flaky.calls(Op.GET));
+        assertEquals(0, clock.pending());
+    }
+
+    @Test
+    void notFoundIsNotRetried() {
+        failure(ObjectNotFoundException.class, store.get("nope", ByteRange.all()));
+        assertEquals(1, flaky.calls(Op.GET));
+        assertEquals(0, clock.pending());
+    }
+
+    @Test
+    void aCreateThatAppliedBeforeItsFailureSucceedsOnRetry() {
+        flaky.add(FaultRule.on(Op.CREATE, ".*", first(1), FaultAction.failAfterApplying(() -> FaultAction.serviceUnavailable("seg/1"))));
+        await(settle(store.create("seg/1", ByteBuffer.wrap(new byte[] {4, 5}))));
+        assertEquals(2, flaky.calls(Op.CREATE));
+        assertEquals(1, flaky.calls(Op.GET), "read back once to tell our own write from another writer's");
+        assertArrayEquals(new byte[] {4, 5}, await(memory.get("seg/1", ByteRange.all())).toByteArray());
+    }
+
+    @Test
+    void aCreateThatLostWhileRetryingIsFenced() {
+        // Our first attempt fails without applying, and meanwhile another writer creates the key.
+        flaky.add(FaultRule.on(Op.CREATE, ".*", first(1), FaultAction.runThenFail(
+                () -> await(memory.create("seg/1", ByteBuffer.wrap(new byte[] {6}))),
+                () -> FaultAction.serviceUnavailable("seg/1"))));
+        ObjectExistsException e = failure(ObjectExistsException.class, settle(store.create("seg/1", ByteBuffer.wrap(new byte[] {4}))));
+        assertEquals("seg/1", e.key());
+        assertArrayEquals(new byte[] {6}, await(memory.get("seg/1", ByteRange.all())).toByteArray());
+    }
+
+    @Test
+    void aCreateOfAnExistingKeyWithoutEarlierFailureFailsWithoutReadingBack() {
+        await(memory.create("seg/1", ByteBuffer.wrap(new byte[] {4})));
+        failure(ObjectExistsException.class, store.create("seg/1", ByteBuffer.wrap(new byte[] {4})));
+        assertEquals(0, flaky.calls(Op.GET));
+    }
+}
