@@ -1,0 +1,36 @@
+package io.hyperfile.core.format;
+
+/**
+ * Version of the on-store format as a whole (descriptor, segments, index nodes). Written into the volume descriptor
+ * at create time and checked on open. Every change to a documented byte layout adds a constant here and moves
+ * {@link #CURRENT}.
+ */
+public enum FormatVersion {
+    /** The first format: index nodes as in {@code docs/FORMAT.md} "Index nodes". */
+    V1(1);
+
+    /** The version new volumes are created with. */
+    public static final FormatVersion CURRENT = V1;
+
+    private final int number;
+
+    FormatVersion(int number) {
+        this.number = number;
+    }
+
+    /** The number stored on disk. */
+    public int number() {
+        return number;
+    }
+
+    /** The version stored as {@code number}; {@link FormatException} if this build does not know it. */
+    public static FormatVersion fromNumber(int number) {
+        for (FormatVersion v : values()) {
+            if (v.number == number) {
+                return v;
+            }
+        }
+        throw new FormatException("unsupported format version %d; this build reads versions 1 to %d"
+                .formatted(number, CURRENT.number));
+    }
+}

@@ -1,0 +1,170 @@
+package io.hyperfile.core.index;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A batch of changes on top of a {@link BlockIndex} snapshot, persisted with {@link #save}. Like Xodus's
+ * {@code ITreeMutable}: copy-on-write, so the snapshot it came from (and every other) is unaffected; nodes it did
+ * not change stay shared with them, and unsaved nodes are held here by reference until {@code save}.
+ *
+ * <p>Semantics: {@link #put} maps a range (splitting or overwriting whatever overlaps, shifting the block offset of a
+ * data extent's right-hand remainder) and merges it with neighbours whose location it continues, so a sequential
+ * write stream gives one extent per segment. {@link #remove} makes a range a hole. Both cost O(height) node visits
+ * plus the extents they cut at the edges; whole subtrees inside the range are dropped without being loaded.
+ *
+ * <p>Each mutation is atomic: if the resolver throws {@link NodeNotLoadedException} the tree is unchanged, so the
+ * mutation can be run again through {@link IndexAccess#run} once the node is loaded.
+ *
+ * <p>Thread-safety: not thread-safe; used only by the volume's writer thread ({@code hf-volume-<name>}).
+ * {@link #snapshot()} hands out immutable views that other threads may read.
+ */
+public final class MutableBlockIndex {
+    private final NodeLimits limits;
+    private final NodeCodec codec;
+    private IndexNode root;
+    private NodePointer rootPointer;
+
+    MutableBlockIndex(NodeLimits limits, IndexNode root, NodePointer rootPointer) {
+        this.limits = limits;
+        this.codec = new NodeCodec(limits);
+        this.root = root;
+        this.rootPointer = rootPointer;
+    }
+
+    /** Maps {@code [startBlock, startBlock + blockCount)} to {@code location} (block {@code startBlock + i} at {@code location.advance(i)}). */
+    public void put(NodeResolver resolver, long startBlock, long blockCount, Location location) {
+        Objects.requireNonNull(location, "location");
+        new Extent(startBlock, blockCount, location); // validates the range and the location's block offsets
+        long a = startBlock;
+        long b = startBlock + blockCount;
+        Location loc = location;
+        if (root != null) {
+            Extent at = TreeReads.find(root, a, resolver);
+            if (at != null && at.endBlock() >= b && sameLocationAt(a, at, a, loc)) {
+                return;
+            }
+            Extent prev = at != null && at.startBlock() < a ? at : a > 0 ? TreeReads.find(root, a - 1, resolver) : null;
+            if (prev != null && sameLocationAt(a, prev, a, loc)) {
+                a = prev.startBlock();
+                loc = prev.location();
+                b = Math.max(b, prev.endBlock());
+            }
+            Extent next = b < NodeLimits.MAX_BLOCKS ? TreeReads.find(root, b, resolver) : null;
+            if (next != null && sameLocationAt(b, next, a, loc)) {
+                b = next.endBlock();
+            }
+        }
+        apply(resolver, a, b, new Extent(a, b - a, loc));
+    }
+
+    /** Makes {@code [startBlock, startBlock + blockCount)} a hole. */
+    public void remove(NodeResolver resolver, long startBlock, long blockCount) {
+        Extent.checkRange(startBlock, blockCount);
+        apply(resolver, startBlock, startBlock + blockCount, null);
+    }
+
+    /** True when there are changes that {@link #save} would write. */
+    public boolean isDirty() {
+        return root != null && rootPointer == null;
+    }
+
+    /** An immutable view of the current state (unsaved nodes included); O(1). */
+    public BlockIndex snapshot() {
+        return new BlockIndex(limits, root, rootPointer);
+    }
+
+    /**
+     * Writes every node changed since the base snapshot (and no other), children before parents, into segment
+     * {@code segmentSeq} through {@code sink}, and returns the new snapshot, which references everything by
+     * pointer. This tree then continues from the new snapshot. Writes nothing when nothing changed. If the sink
+     * throws, this tree is unchanged and the save may be repeated into another segment.
+     */
+    public SaveResult save(long segmentSeq, NodeSink sink) {
+        if (segmentSeq < 0 || segmentSeq > NodeLimits.MAX_SEGMENT_SEQ) {
+            throw new IllegalArgumentException("segmentSeq out of range. segmentSeq=" + segmentSeq);
+        }
+        Objects.requireNonNull(sink, "sink");
+        if (!isDirty()) {
+            return new SaveResult(snapshot(), List.of(), 0);
+        }
+        Saver saver = new Saver(segmentSeq, sink);
+        SaveResult.SavedNode savedRoot = saver.save(root);
+        root = savedRoot.node();
+        rootPointer = savedRoot.pointer();
+        return new SaveResult(snapshot(), saver.written, saver.bytes);
+    }
+
+    private void apply(NodeResolver resolver, long a, long b, Extent extent) {
+        if (root == null) {
+            if (extent != null) {
+                root = LeafNode.of(extent);
+                rootPointer = null;
+            }
+            return;
+        }
+        TreeUpdate update = new TreeUpdate(limits, resolver);
+        List<IndexNode> pieces = update.replace(root, a, b, extent);
+        if (pieces.size() == 1 && pieces.get(0) == root) {
+            return;
+        }
+        IndexNode newRoot = update.grow(pieces);
+        NodePointer newPointer = null;
+        while (newRoot instanceof InternalNode in && in.entryCount() == 1) {
+            newPointer = in.pointer(0);
+            newRoot = in.child(0, resolver);
+        }
+        if (newRoot != null && newRoot.level() >= NodeLimits.MAX_HEIGHT) {
+            throw new IllegalStateException("index would grow beyond " + NodeLimits.MAX_HEIGHT + " levels");
+        }
+        root = newRoot;
+        rootPointer = newRoot == null ? null : newPointer;
+    }
+
+    /** Whether block {@code blockNo} of extent {@code x} is where an extent at {@code start} with {@code loc} puts it. */
+    private static boolean sameLocationAt(long blockNo, Extent x, long start, Location loc) {
+        if (x.location() instanceof Location.Data d) {
+            return loc instanceof Location.Data l && l.segmentSeq() == d.segmentSeq()
+                    && d.blockOffset() + (blockNo - x.startBlock()) == l.blockOffset() + (blockNo - start);
+        }
+        return loc.isZero();
+    }
+
+    /** Post-order writer of unsaved nodes. */
+    private final class Saver {
+        private final long segmentSeq;
+        private final NodeSink sink;
+        private final List<SaveResult.SavedNode> written = new ArrayList<>();
+        private long bytes;
+
+        Saver(long segmentSeq, NodeSink sink) {
+            this.segmentSeq = segmentSeq;
+            this.sink = sink;
+        }
+
+        SaveResult.SavedNode save(IndexNode node) {
+            IndexNode toWrite = node;
+            if (node instanceof InternalNode in && !in.isSaved()) {
+                NodePointer[] childPointers = new NodePointer[in.entryCount()];
+                for (int i = 0; i < childPointers.length; i++) {
+                    IndexNode child = in.unsavedChild(i);
+                    if (child != null) {
+                        childPointers[i] = save(child).pointer();
+                    }
+                }
+                toWrite = in.withPointers(childPointers);
+            }
+            byte[] encoded = codec.encode(toWrite);
+            long offset = sink.append(ByteBuffer.wrap(encoded));
+            if (offset < 0 || offset > NodeLimits.MAX_NODE_OFFSET) {
+                throw new IllegalStateException("node sink returned an offset out of range. offset=" + offset);
+            }
+            SaveResult.SavedNode saved = new SaveResult.SavedNode(new NodePointer(segmentSeq, offset, encoded.length), toWrite);
+            written.add(saved);
+            bytes += encoded.length;
+            return saved;
+        }
+    }
+}

@@ -1,0 +1,283 @@
+package io.hyperfile.core.index;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The copy-on-write update of the tree: "make blocks {@code [a, b)} a hole, or one extent". Every other mutation is
+ * built from it. Pure: it never changes a node, it returns new ones; nodes it did not touch are shared by reference
+ * or pointer. When the {@link NodeResolver} throws {@link NodeNotLoadedException} nothing has changed, so the caller
+ * may load the node and run the update again.
+ *
+ * <p>Shape of the algorithm, for one node:
+ * <ul>
+ *   <li>Leaf: keep the extents before {@code a}, cut the one overlapping {@code a} (its left part stays), insert the
+ *       new extent, cut the one overlapping {@code b} (its right part stays, its block offset shifted), keep the rest.
+ *   <li>Internal: child {@code i} holds {@code a} (gets the new extent), child {@code j} holds {@code b - 1}; children
+ *       strictly between lie entirely inside {@code [a, b)} and are dropped without being loaded, which is what makes
+ *       a 4 GiB trim cost O(height) node visits instead of O(extents).
+ *   <li>Each call returns the node's replacement: nothing (it became empty), one node (possibly underfull), or two
+ *       or more nodes of at least the minimum size (it overflowed and was split evenly). The parent merges underfull
+ *       unsaved children with a neighbour (see {@link NodeLimits} for the policy); merging two internal nodes
+ *       repeats the check at the seam one level down, so no underfull node survives except a root.
+ * </ul>
+ *
+ * <p>Invariant used to avoid loading nodes just to check them: saved nodes are never underfull (only unsaved nodes,
+ * created by this update or an earlier one in the same batch, can be).
+ *
+ * <p>Not thread-safe (one instance per update).
+ */
+final class TreeUpdate {
+    private final NodeLimits limits;
+    private final NodeResolver resolver;
+
+    TreeUpdate(NodeLimits limits, NodeResolver resolver) {
+        this.limits = limits;
+        this.resolver = resolver;
+    }
+
+    /**
+     * Replaces {@code [a, b)} in the subtree of {@code node} with {@code extent} (which covers exactly {@code [a, b)})
+     * or with a hole when it is null. Returns {@code List.of(node)} itself when nothing changed.
+     */
+    List<IndexNode> replace(IndexNode root, long a, long b, Extent extent) {
+        return replace(root, a, b, extent, NodeLimits.MAX_BLOCKS);
+    }
+
+    /** As {@link #replace(IndexNode, long, long, Extent)} for a subtree whose extents all end by {@code hi}. */
+    private List<IndexNode> replace(IndexNode node, long a, long b, Extent extent, long hi) {
+        return node instanceof LeafNode leaf ? replaceInLeaf(leaf, a, b, extent)
+                : replaceInInternal((InternalNode) node, a, b, extent, hi);
+    }
+
+    /** A root for the replacement pieces of the old root: null if none, adding levels while there are several. */
+    IndexNode grow(List<IndexNode> pieces) {
+        List<IndexNode> level = pieces;
+        while (level.size() > 1) {
+            List<ChildRef> refs = new ArrayList<>(level.size());
+            for (IndexNode n : level) {
+                refs.add(ChildRef.of(n));
+            }
+            level = build(level.get(0).level() + 1, refs);
+        }
+        return level.isEmpty() ? null : level.get(0);
+    }
+
+    private List<IndexNode> replaceInLeaf(LeafNode leaf, long a, long b, Extent extent) {
+        int n = leaf.entryCount();
+        int lo = leaf.firstEndingAfter(a);
+        int hi = leaf.firstStartingAtOrAfter(b);
+        if (lo >= hi && extent == null) {
+            return List.of(leaf);
+        }
+        LeafBuilder out = new LeafBuilder(n + 3);
+        out.addRange(leaf, 0, lo);
+        if (lo < hi && leaf.startBlock(lo) < a) {
+            out.add(leaf.startBlock(lo), a - leaf.startBlock(lo), leaf.seq(lo), leaf.offset(lo));
+        }
+        if (extent != null) {
+            out.add(extent.startBlock(), extent.blockCount(), LeafNode.seqOf(extent.location()),
+                    LeafNode.offsetOf(extent.location()));
+        }
+        if (lo < hi && leaf.endBlock(hi - 1) > b) {
+            int k = hi - 1;
+            long shift = b - leaf.startBlock(k);
+            out.add(b, leaf.endBlock(k) - b, leaf.seq(k), leaf.seq(k) == LeafNode.ZERO_SEQ ? 0 : leaf.offset(k) + shift);
+        }
+        out.addRange(leaf, hi, n);
+        return out.split(limits.maxLeafEntries());
+    }
+
+    private List<IndexNode> replaceInInternal(InternalNode node, long a, long b, Extent extent, long hi) {
+        int n = node.entryCount();
+        int i = Math.max(0, node.lastKeyAtOrBefore(a));
+        int j = Math.max(i, node.lastKeyAtOrBefore(b - 1));
+        List<IndexNode> newI = replaceChild(node, i, a, b, extent, hi);
+        if (j == i) {
+            if (newI == null) {
+                return List.of(node);
+            }
+            if (newI.size() == 1 && !isUnderfull(newI.get(0))) {
+                return List.of(node.withChild(i, newI.get(0)));
+            }
+        }
+        List<ChildRef> refs = new ArrayList<>(n + 4);
+        for (int k = 0; k < i; k++) {
+            refs.add(node.ref(k));
+        }
+        addReplacement(refs, node, i, newI);
+        if (j > i) {
+            addReplacement(refs, node, j, replaceChild(node, j, a, b, null, hi));
+        }
+        for (int k = j + 1; k < n; k++) {
+            refs.add(node.ref(k));
+        }
+        fixUnderfull(refs, node.level() - 1);
+        return build(node.level(), refs);
+    }
+
+    /**
+     * The replacement of child {@code k}, or null if it is unchanged. A child lying entirely inside a range that
+     * becomes a hole is dropped without being loaded; a child that receives the new extent is always descended
+     * into (only along the left edge of the range, so O(height) nodes).
+     */
+    private List<IndexNode> replaceChild(InternalNode node, int k, long a, long b, Extent extent, long hi) {
+        long childHi = k + 1 < node.entryCount() ? node.key(k + 1) : hi;
+        if (extent == null && a <= node.key(k) && childHi <= b) {
+            return List.of();
+        }
+        IndexNode child = node.child(k, resolver);
+        List<IndexNode> pieces = replace(child, a, b, extent, childHi);
+        return pieces.size() == 1 && pieces.get(0) == child ? null : pieces;
+    }
+
+    private static void addReplacement(List<ChildRef> refs, InternalNode node, int k, List<IndexNode> pieces) {
+        if (pieces == null) {
+            refs.add(node.ref(k));
+        } else {
+            for (IndexNode piece : pieces) {
+                refs.add(ChildRef.of(piece));
+            }
+        }
+    }
+
+    private boolean isUnderfull(IndexNode node) {
+        return node.entryCount() < limits.minEntries(node.level());
+    }
+
+    /**
+     * Merges every underfull unsaved child in {@code refs} with a neighbour until none is left or only one child
+     * remains. Prefers a neighbour that is unsaved too (no load needed, and it is likely also small).
+     */
+    private void fixUnderfull(List<ChildRef> refs, int childLevel) {
+        int min = limits.minEntries(childLevel);
+        while (refs.size() >= 2) {
+            int p = -1;
+            for (int k = 0; k < refs.size(); k++) {
+                ChildRef r = refs.get(k);
+                if (r.isUnsaved() && r.node().entryCount() < min) {
+                    p = k;
+                    break;
+                }
+            }
+            if (p < 0) {
+                return;
+            }
+            int left;
+            if (p == 0) {
+                left = 0;
+            } else if (p == refs.size() - 1) {
+                left = p - 1;
+            } else {
+                left = refs.get(p + 1).isUnsaved() || !refs.get(p - 1).isUnsaved() ? p : p - 1;
+            }
+            List<IndexNode> merged = merge(resolve(refs.get(left), childLevel), resolve(refs.get(left + 1), childLevel));
+            refs.remove(left + 1);
+            refs.remove(left);
+            for (int k = merged.size() - 1; k >= 0; k--) {
+                refs.add(left, ChildRef.of(merged.get(k)));
+            }
+        }
+    }
+
+    private IndexNode resolve(ChildRef ref, int level) {
+        if (ref.node() != null) {
+            return ref.node();
+        }
+        return InternalNode.checkChild(ref, level, resolver.resolve(ref.pointer()));
+    }
+
+    /** Two neighbours of one level as one node, or two even halves if they do not fit in one. */
+    private List<IndexNode> merge(IndexNode left, IndexNode right) {
+        if (left instanceof LeafNode l) {
+            LeafNode r = (LeafNode) right;
+            LeafBuilder out = new LeafBuilder(l.entryCount() + r.entryCount());
+            out.addRange(l, 0, l.entryCount());
+            out.addRange(r, 0, r.entryCount());
+            return out.split(limits.maxLeafEntries());
+        }
+        InternalNode l = (InternalNode) left;
+        InternalNode r = (InternalNode) right;
+        List<ChildRef> refs = new ArrayList<>(l.entryCount() + r.entryCount());
+        for (int k = 0; k < l.entryCount(); k++) {
+            refs.add(l.ref(k));
+        }
+        for (int k = 0; k < r.entryCount(); k++) {
+            refs.add(r.ref(k));
+        }
+        fixUnderfull(refs, l.level() - 1);
+        return build(l.level(), refs);
+    }
+
+    /** Internal nodes of {@code level} holding {@code refs}: none, one, or as few even pieces as fit. */
+    private List<IndexNode> build(int level, List<ChildRef> refs) {
+        int size = refs.size();
+        if (size == 0) {
+            return List.of();
+        }
+        int pieces = ceilDiv(size, limits.maxInternalEntries());
+        List<IndexNode> out = new ArrayList<>(pieces);
+        for (int p = 0; p < pieces; p++) {
+            out.add(InternalNode.of(level, refs, (int) ((long) size * p / pieces), (int) ((long) size * (p + 1) / pieces)));
+        }
+        return out;
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    /** Accumulates leaf entries, then cuts them into as few even leaves as fit. */
+    private static final class LeafBuilder {
+        private long[] starts;
+        private long[] counts;
+        private long[] seqs;
+        private long[] offsets;
+        private int size;
+
+        LeafBuilder(int capacity) {
+            starts = new long[capacity];
+            counts = new long[capacity];
+            seqs = new long[capacity];
+            offsets = new long[capacity];
+        }
+
+        void add(long start, long count, long seq, long offset) {
+            if (size == starts.length) {
+                int cap = Math.max(4, size * 2);
+                starts = Arrays.copyOf(starts, cap);
+                counts = Arrays.copyOf(counts, cap);
+                seqs = Arrays.copyOf(seqs, cap);
+                offsets = Arrays.copyOf(offsets, cap);
+            }
+            starts[size] = start;
+            counts[size] = count;
+            seqs[size] = seq;
+            offsets[size] = offset;
+            size++;
+        }
+
+        void addRange(LeafNode leaf, int from, int to) {
+            for (int k = from; k < to; k++) {
+                add(leaf.startBlock(k), leaf.blockCount(k), leaf.seq(k), leaf.offset(k));
+            }
+        }
+
+        List<IndexNode> split(int maxEntries) {
+            if (size == 0) {
+                return List.of();
+            }
+            int pieces = ceilDiv(size, maxEntries);
+            List<IndexNode> out = new ArrayList<>(pieces);
+            for (int p = 0; p < pieces; p++) {
+                int from = (int) ((long) size * p / pieces);
+                int to = (int) ((long) size * (p + 1) / pieces);
+                out.add(new LeafNode(Arrays.copyOfRange(starts, from, to),
+                        Arrays.copyOfRange(counts, from, to), Arrays.copyOfRange(seqs, from, to),
+                        Arrays.copyOfRange(offsets, from, to)));
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,361 @@
+package io.hyperfile.core.segment;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.zip.CRC32C;
+
+/**
+ * The write buffer of one flush window, laid out as the segment it becomes. Writes copy their payload once into
+ * an off-heap buffer at the block's slot (a rewrite of a block in the same window overwrites its slot in place);
+ * TRIM and WRITE_ZEROES, and written blocks that are all zero, are kept as block ranges and cost no data. At seal
+ * time the builder yields the window's changes as {@link ExtentRecord}s; the index nodes, extent table and footer
+ * are then appended behind the data, and {@link #finish} returns the whole segment, ready to upload.
+ *
+ * <p>Memory layout = segment layout: {@value SegmentHeader#BYTES}-byte header, then slot {@code i} at
+ * {@code 64 + i * (blockSize + 4)}: the block's bytes followed by the CRC32C of (seq, slot, bytes), little-endian.
+ *
+ * <p>Not thread-safe: used only on its volume's thread (uploads read the finished buffer, which no longer changes).
+ */
+public final class SegmentBuilder {
+    private final int blockSize;
+    private final int stride;
+    private final int maxBlocks;
+    private final long seq;
+    private final UUID volumeId;
+    private final UUID writerId;
+    private final ByteBuffer zeroBlock;
+    private ByteBuffer memory;
+    private final TreeMap<Long, Integer> slots = new TreeMap<>();
+    /** Non-overlapping block ranges [start, end) → ZERO or HOLE, newest wins. */
+    private final TreeMap<Long, long[]> ranges = new TreeMap<>();
+    private final CRC32C crc = new CRC32C();
+    private final ByteBuffer crcPrefix = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+    private int usedSlots;
+    private long firstChangeNanos = -1;
+    private boolean sealed;
+    private long trailerPosition = -1;
+    private long nodeOffset = -1;
+
+    /**
+     * @param memory a buffer of at least {@link #minimumCapacity} bytes, owned by this builder until released
+     * @param zeroBlock a read-only buffer of {@code blockSize} zero bytes, for spotting zero blocks
+     */
+    public SegmentBuilder(ByteBuffer memory, int blockSize, int maxBlocks, long seq, UUID volumeId, UUID writerId,
+            ByteBuffer zeroBlock) {
+        if (memory.capacity() < minimumCapacity(blockSize, maxBlocks)) {
+            throw new IllegalArgumentException("buffer too small for " + maxBlocks + " blocks: " + memory.capacity());
+        }
+        this.memory = memory.order(ByteOrder.LITTLE_ENDIAN).clear();
+        this.blockSize = blockSize;
+        this.stride = blockSize + 4;
+        this.maxBlocks = maxBlocks;
+        this.seq = seq;
+        this.volumeId = volumeId;
+        this.writerId = writerId;
+        this.zeroBlock = zeroBlock;
+    }
+
+    /** Bytes a builder of {@code maxBlocks} needs: header, slots, and room for a modest trailer. */
+    public static int minimumCapacity(int blockSize, int maxBlocks) {
+        return SegmentHeader.BYTES + maxBlocks * (blockSize + 4) + SegmentFooter.BYTES;
+    }
+
+    public long seq() {
+        return seq;
+    }
+
+    /** The buffer this builder writes into (to hand back to a pool once the segment is durable). */
+    public ByteBuffer memory() {
+        return memory;
+    }
+
+    public boolean isEmpty() {
+        return slots.isEmpty() && ranges.isEmpty();
+    }
+
+    public boolean isSealed() {
+        return sealed;
+    }
+
+    /** Whether {@code blocks} more blocks can be written without sealing (rewrites of held blocks need no room). */
+    public boolean hasRoomFor(int blocks) {
+        return usedSlots + blocks <= maxBlocks;
+    }
+
+    public int usedSlots() {
+        return usedSlots;
+    }
+
+    /** {@link System#nanoTime()} of the first change in this window, or -1 if none. */
+    public long firstChangeNanos() {
+        return firstChangeNanos;
+    }
+
+    /**
+     * Writes one whole block from {@code src}'s position ({@code blockSize} bytes; the position does not move).
+     * An all-zero block is recorded as a ZERO range instead. Requires room, unless the block is already held.
+     */
+    public void writeBlock(long blockNo, ByteBuffer src, long nowNanos) {
+        checkOpen();
+        touch(nowNanos);
+        ByteBuffer block = src.duplicate().limit(src.position() + blockSize);
+        if (block.mismatch(zeroBlock) == -1) {
+            putRange(blockNo, blockNo + 1, ExtentKind.ZERO);
+            return;
+        }
+        Integer slot = slots.get(blockNo);
+        if (slot == null) {
+            if (usedSlots == maxBlocks) {
+                throw new IllegalStateException("segment builder " + seq + " is full");
+            }
+            slot = usedSlots++;
+            slots.put(blockNo, slot);
+        }
+        int at = SegmentHeader.BYTES + slot * stride;
+        memory.put(at, block, block.position(), blockSize);
+        memory.putInt(at + blockSize, blockCrc(seq, slot, memory, at, blockSize, crc, crcPrefix));
+    }
+
+    /** Records that {@code [startBlock, startBlock + count)} now holds ZERO or HOLE, superseding earlier writes. */
+    public void writeRange(long startBlock, long count, ExtentKind kind, long nowNanos) {
+        checkOpen();
+        if (kind == ExtentKind.DATA) {
+            throw new IllegalArgumentException("writeRange takes ZERO or HOLE");
+        }
+        touch(nowNanos);
+        putRange(startBlock, startBlock + count, kind);
+    }
+
+    /** The slot holding {@code blockNo}, or -1. */
+    public int slotOf(long blockNo) {
+        Integer slot = slots.get(blockNo);
+        return slot == null ? -1 : slot;
+    }
+
+    /** ZERO or HOLE if a range of this window covers {@code blockNo} (and no later write does), else null. */
+    public ExtentKind rangeKindAt(long blockNo) {
+        Map.Entry<Long, long[]> e = ranges.floorEntry(blockNo);
+        return e != null && e.getValue()[0] > blockNo ? ExtentKind.fromCode((int) e.getValue()[1]) : null;
+    }
+
+    /** What this window says about {@code blockNo}: DATA (in a slot), ZERO, HOLE, or null (nothing). */
+    public ExtentKind kindAt(long blockNo) {
+        return slots.containsKey(blockNo) ? ExtentKind.DATA : rangeKindAt(blockNo);
+    }
+
+    /** Copies {@code length} bytes from {@code offsetInBlock} of the block in {@code slot} to {@code dst} at {@code dstIndex}. */
+    public void copyTo(int slot, int offsetInBlock, ByteBuffer dst, int dstIndex, int length) {
+        dst.put(dstIndex, memory, SegmentHeader.BYTES + slot * stride + offsetInBlock, length);
+    }
+
+    /** A piece of what this window holds: DATA blocks in consecutive slots from {@code slot}, or a ZERO/HOLE range. */
+    public record Claim(long startBlock, long endBlock, ExtentKind kind, int slot) {
+    }
+
+    /**
+     * What this window says about blocks {@code [start, end)}, in block order, without the blocks it says nothing
+     * about. Written blocks take precedence over ranges.
+     */
+    public List<Claim> claims(long start, long end) {
+        List<Claim> out = new ArrayList<>();
+        long cursor = start;
+        Map.Entry<Long, long[]> first = ranges.floorEntry(start);
+        List<long[]> rs = new ArrayList<>();
+        if (first != null && first.getValue()[0] > start) {
+            rs.add(new long[] {start, Math.min(end, first.getValue()[0]), first.getValue()[1]});
+        }
+        for (Map.Entry<Long, long[]> e : ranges.subMap(start, false, end, false).entrySet()) {
+            rs.add(new long[] {e.getKey(), Math.min(end, e.getValue()[0]), e.getValue()[1]});
+        }
+        int ri = 0;
+        Iterator<Map.Entry<Long, Integer>> slotIt = slots.subMap(start, true, end, false).entrySet().iterator();
+        Map.Entry<Long, Integer> nextSlot = slotIt.hasNext() ? slotIt.next() : null;
+        while (cursor < end) {
+            long nextSlotBlock = nextSlot == null ? end : nextSlot.getKey();
+            while (ri < rs.size() && rs.get(ri)[1] <= cursor) {
+                ri++;
+            }
+            if (nextSlotBlock == cursor) {
+                long runStart = cursor;
+                int runSlot = nextSlot.getValue();
+                long runEnd = cursor + 1;
+                nextSlot = slotIt.hasNext() ? slotIt.next() : null;
+                while (nextSlot != null && nextSlot.getKey() == runEnd && nextSlot.getValue() == runSlot + (runEnd - runStart)) {
+                    runEnd++;
+                    nextSlot = slotIt.hasNext() ? slotIt.next() : null;
+                }
+                out.add(new Claim(runStart, runEnd, ExtentKind.DATA, runSlot));
+                cursor = runEnd;
+                continue;
+            }
+            if (ri < rs.size() && rs.get(ri)[0] <= cursor) {
+                long[] r = rs.get(ri);
+                long pieceEnd = Math.min(r[1], nextSlotBlock);
+                out.add(new Claim(cursor, pieceEnd, ExtentKind.fromCode((int) r[2]), -1));
+                cursor = pieceEnd;
+                continue;
+            }
+            long nextRangeStart = ri < rs.size() ? rs.get(ri)[0] : end;
+            cursor = Math.min(nextSlotBlock, nextRangeStart);
+        }
+        return out;
+    }
+
+    /**
+     * Closes the window and returns its changes: the ZERO/HOLE ranges, then the runs of data blocks (consecutive
+     * blocks in consecutive slots form one record). Applying them in this order gives the window's final state.
+     */
+    public List<ExtentRecord> seal() {
+        checkOpen();
+        sealed = true;
+        List<ExtentRecord> records = new ArrayList<>();
+        for (Map.Entry<Long, long[]> e : ranges.entrySet()) {
+            records.add(new ExtentRecord(ExtentKind.fromCode((int) e.getValue()[1]), e.getKey(), e.getValue()[0] - e.getKey(), 0));
+        }
+        long runStart = -1;
+        long runSlot = -1;
+        long runLength = 0;
+        for (Map.Entry<Long, Integer> e : slots.entrySet()) {
+            long block = e.getKey();
+            int slot = e.getValue();
+            if (runLength > 0 && block == runStart + runLength && slot == runSlot + runLength) {
+                runLength++;
+                continue;
+            }
+            if (runLength > 0) {
+                records.add(new ExtentRecord(ExtentKind.DATA, runStart, runLength, runSlot));
+            }
+            runStart = block;
+            runSlot = slot;
+            runLength = 1;
+        }
+        if (runLength > 0) {
+            records.add(new ExtentRecord(ExtentKind.DATA, runStart, runLength, runSlot));
+        }
+        trailerPosition = SegmentHeader.BYTES + (long) usedSlots * stride;
+        nodeOffset = trailerPosition;
+        return records;
+    }
+
+    /** Appends an encoded index node after the data and returns its byte offset in the segment. */
+    public long appendNode(ByteBuffer node) {
+        if (!sealed || nodeOffset < 0) {
+            throw new IllegalStateException("nodes are appended after seal()");
+        }
+        long at = trailerPosition;
+        append(node);
+        return at;
+    }
+
+    /**
+     * Appends the extent table and footer and returns the finished segment (position 0 to its end). The footer
+     * is built by {@code footer} from the section layout and checksums computed here.
+     */
+    public ByteBuffer finish(List<ExtentRecord> records, FooterFactory footer) {
+        if (!sealed) {
+            throw new IllegalStateException("finish() comes after seal()");
+        }
+        long nodeLength = trailerPosition - nodeOffset;
+        int nodeCrc = crcOf(nodeOffset, nodeLength);
+        ByteBuffer table = ByteBuffer.allocate(records.size() * ExtentRecord.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (ExtentRecord r : records) {
+            table.put((byte) r.kind().code()).putLong(r.startBlock()).putLong(r.blockCount()).putLong(r.dataBlockOffset());
+        }
+        long tableOffset = trailerPosition;
+        append(table.flip());
+        int tableCrc = crcOf(tableOffset, table.capacity());
+
+        new SegmentHeader(blockSize, volumeId, seq, writerId).encode(memory, 0);
+        int headerCrc = memory.getInt(60);
+        CRC32C crcs = new CRC32C();
+        for (int i = 0; i < usedSlots; i++) {
+            crcs.update(memory.duplicate().position(SegmentHeader.BYTES + i * stride + blockSize)
+                    .limit(SegmentHeader.BYTES + i * stride + stride));
+        }
+        SegmentFooter f = footer.create(SegmentHeader.BYTES, usedSlots, nodeOffset, nodeLength, tableOffset,
+                table.capacity(), headerCrc, (int) crcs.getValue(), nodeCrc, tableCrc);
+        append(f.encode());
+        return memory.duplicate().position(0).limit((int) trailerPosition).slice().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Builds the footer once the layout is known. */
+    @FunctionalInterface
+    public interface FooterFactory {
+        SegmentFooter create(long dataOffset, long dataBlockCount, long nodeOffset, long nodeLength,
+                long extentTableOffset, long extentTableLength, int headerCrc, int blockCrcsCrc, int nodeCrc,
+                int extentTableCrc);
+    }
+
+    /** The checksum stored after each data block: CRC32C over seq and slot (8 bytes each, LE), then the block. */
+    public static int blockCrc(long seq, long slot, ByteBuffer src, int at, int blockSize, CRC32C crc, ByteBuffer prefix) {
+        crc.reset();
+        prefix.clear();
+        prefix.putLong(0, seq).putLong(8, slot);
+        crc.update(prefix);
+        crc.update(src.duplicate().limit(at + blockSize).position(at));
+        return (int) crc.getValue();
+    }
+
+    private int crcOf(long offset, long length) {
+        CRC32C c = new CRC32C();
+        c.update(memory.duplicate().limit((int) (offset + length)).position((int) offset));
+        return (int) c.getValue();
+    }
+
+    private void append(ByteBuffer src) {
+        int need = (int) trailerPosition + src.remaining();
+        if (need > memory.capacity()) {
+            ByteBuffer bigger = ByteBuffer.allocateDirect(Math.max(need, memory.capacity() + memory.capacity() / 2))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            bigger.put(memory.duplicate().position(0).limit((int) trailerPosition));
+            memory = bigger;
+        }
+        memory.put((int) trailerPosition, src, src.position(), src.remaining());
+        trailerPosition += src.remaining();
+    }
+
+    private void putRange(long start, long end, ExtentKind kind) {
+        // Writes inside the range are superseded.
+        NavigableMap<Long, Integer> covered = slots.subMap(start, true, end, false);
+        covered.clear();
+        // Cut overlapping ranges, then insert.
+        Map.Entry<Long, long[]> left = ranges.lowerEntry(start);
+        if (left != null && left.getValue()[0] > start) {
+            long[] v = left.getValue();
+            if (v[0] > end) {
+                ranges.put(end, new long[] {v[0], v[1]});
+            }
+            v[0] = start;
+        }
+        Iterator<Map.Entry<Long, long[]>> it = ranges.subMap(start, true, end, false).entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, long[]> e = it.next();
+            long[] v = e.getValue();
+            it.remove();
+            if (v[0] > end) {
+                ranges.put(end, v);
+                break;
+            }
+        }
+        ranges.put(start, new long[] {end, kind.code()});
+    }
+
+    private void touch(long nowNanos) {
+        if (firstChangeNanos < 0) {
+            firstChangeNanos = nowNanos;
+        }
+    }
+
+    private void checkOpen() {
+        if (sealed) {
+            throw new IllegalStateException("segment builder " + seq + " is sealed");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.hyperfile.core.segment;
+
+import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.format.FormatVersion;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * The fixed 160-byte footer that closes every segment and makes it a checkpoint: where each section is, the
+ * index root as of this flush, the volume size, counters, and a CRC32C of every section. One suffix GET of
+ * {@value #BYTES} bytes reads it. Little-endian:
+ *
+ * <pre>
+ * offset size field
+ *   0     8   magic "HFFOOTER"
+ *   8     2   format version (1)
+ *  10     2   flags (0)
+ *  12     4   footer length (160)
+ *  16     8   segment seq
+ *  24     8   volume size in bytes as of this checkpoint
+ *  32     8   data section offset (64: right after the header)
+ *  40     8   data block count (each block is stored as block-size bytes + its 4-byte CRC32C)
+ *  48     8   node section offset
+ *  56     8   node section length
+ *  64     8   extent table offset
+ *  72     8   extent table length
+ *  80     8   index root: segment seq (0 = empty index)
+ *  88     8   index root: byte offset of the node in that segment
+ *  96     4   index root: node length in bytes
+ * 100     4   index height (0 = empty)
+ * 104     8   index extent count
+ * 112     8   index mapped block count
+ * 120     8   creation time, ms since the epoch
+ * 128     4   CRC32C of the header (equal to the header's own checksum field)
+ * 132     4   CRC32C of the data section's per-block checksums, in order (each block is covered by its own)
+ * 136     4   CRC32C of the node section
+ * 140     4   CRC32C of the extent table
+ * 144    12   reserved (0)
+ * 156     4   CRC32C of bytes 0..155
+ * </pre>
+ */
+public record SegmentFooter(long seq, long volumeSizeBytes, long dataOffset, long dataBlockCount, long nodeOffset,
+        long nodeLength, long extentTableOffset, long extentTableLength, long rootSeq, long rootOffset, int rootLength,
+        int height, long extentCount, long mappedBlocks, long createdMillis, int headerCrc, int blockCrcsCrc,
+        int nodeCrc, int extentTableCrc) {
+
+    public static final int BYTES = 160;
+    static final byte[] MAGIC = "HFFOOTER".getBytes(StandardCharsets.US_ASCII);
+
+    public ByteBuffer encode() {
+        ByteBuffer b = ByteBuffer.allocate(BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).putShort((short) FormatVersion.CURRENT.number()).putShort((short) 0).putInt(BYTES);
+        b.putLong(seq).putLong(volumeSizeBytes).putLong(dataOffset).putLong(dataBlockCount);
+        b.putLong(nodeOffset).putLong(nodeLength).putLong(extentTableOffset).putLong(extentTableLength);
+        b.putLong(rootSeq).putLong(rootOffset).putInt(rootLength).putInt(height);
+        b.putLong(extentCount).putLong(mappedBlocks).putLong(createdMillis);
+        b.putInt(headerCrc).putInt(blockCrcsCrc).putInt(nodeCrc).putInt(extentTableCrc);
+        b.position(156);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, 156);
+        b.putInt((int) crc.getValue());
+        return b.flip();
+    }
+
+    /**
+     * Decodes and checks a footer: its checksum, magic, length, and that it is the footer of {@code expectedSeq}
+     * in an object of {@code objectSize} bytes with sections that fit. {@code key} and {@code at} (the footer's
+     * offset in the object) name the place in errors.
+     */
+    public static SegmentFooter decode(String key, long at, ByteBuffer src, long expectedSeq, long objectSize) {
+        ByteBuffer b = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        if (b.remaining() != BYTES) {
+            throw new CorruptionException(key, at, "segment footer has " + b.remaining() + " bytes, expected " + BYTES);
+        }
+        int start = b.position();
+        CRC32C crc = new CRC32C();
+        crc.update(b.duplicate().limit(start + 156));
+        int stored = b.getInt(start + 156);
+        if (stored != (int) crc.getValue()) {
+            throw new CorruptionException(key, at, String.format("segment footer checksum mismatch: stored %08x, computed %08x",
+                    stored, (int) crc.getValue()));
+        }
+        byte[] magic = new byte[8];
+        b.get(magic);
+        if (!Arrays.equals(magic, MAGIC)) {
+            throw new CorruptionException(key, at, "not a segment footer (bad magic)");
+        }
+        FormatVersion.fromNumber(b.getShort() & 0xffff);
+        b.getShort();
+        int length = b.getInt();
+        if (length != BYTES) {
+            throw new CorruptionException(key, at, "footer length " + length + ", expected " + BYTES);
+        }
+        SegmentFooter f = new SegmentFooter(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong(),
+                b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getInt(), b.getInt(), b.getLong(), b.getLong(),
+                b.getLong(), b.getInt(), b.getInt(), b.getInt(), b.getInt());
+        if (expectedSeq >= 0 && f.seq != expectedSeq) {
+            throw new CorruptionException(key, at, "footer says seq " + f.seq + ", key says " + expectedSeq);
+        }
+        if (f.extentTableOffset + f.extentTableLength != at || f.nodeOffset + f.nodeLength != f.extentTableOffset
+                || f.dataOffset != SegmentHeader.BYTES || f.nodeOffset < f.dataOffset || at + BYTES != objectSize
+                || f.height < 0 || (f.height == 0) != (f.rootSeq == 0) || f.rootSeq > f.seq) {
+            throw new CorruptionException(key, at, "footer sections do not fit the object: " + f);
+        }
+        return f;
+    }
+}

@@ -1,0 +1,57 @@
+package io.hyperfile.core.segment;
+
+/**
+ * Names of a volume's objects under its prefix {@code P/}: the descriptor {@code P/volume}, the segments
+ * {@code P/seg/<seq>} with the sequence number zero-padded to 20 digits (so lexical order is numeric order), and
+ * the open hint {@code P/head}.
+ */
+public final class SegmentKeys {
+    private static final String SEG = "seg/";
+
+    private SegmentKeys() {
+    }
+
+    /** A volume prefix: empty (the whole store) or ending in '/'. */
+    public static String normalizePrefix(String prefix) {
+        if (prefix == null || prefix.isEmpty()) {
+            return "";
+        }
+        return prefix.endsWith("/") ? prefix : prefix + "/";
+    }
+
+    public static String descriptor(String prefix) {
+        return prefix + "volume";
+    }
+
+    public static String hint(String prefix) {
+        return prefix + "head";
+    }
+
+    public static String segmentPrefix(String prefix) {
+        return prefix + SEG;
+    }
+
+    public static String segment(String prefix, long seq) {
+        if (seq < 1) {
+            throw new IllegalArgumentException("segment seq must be positive. seq=" + seq);
+        }
+        return prefix + SEG + String.format("%020d", seq);
+    }
+
+    /** The seq a segment key names, or -1 if {@code key} is not a segment key under {@code prefix}. */
+    public static long parseSegment(String prefix, String key) {
+        String head = prefix + SEG;
+        if (!key.startsWith(head) || key.length() != head.length() + 20) {
+            return -1;
+        }
+        long seq = 0;
+        for (int i = head.length(); i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            seq = seq * 10 + (c - '0');
+        }
+        return seq;
+    }
+}

@@ -1,0 +1,69 @@
+package io.hyperfile.core.volume;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The write buffer's memory: at most {@code maxBuffers} off-heap buffers of {@code bufferBytes} exist at once.
+ * When all are taken, {@link #acquire} returns a future that completes when one comes back: writers wait, no
+ * thread blocks, nothing fails. Buffers are reused, so the dirty-memory bound is also the off-heap footprint.
+ *
+ * <p>Not thread-safe: used only on its volume's thread. Waiters are completed on that thread too.
+ */
+final class BufferPool {
+    private final int bufferBytes;
+    private final int maxBuffers;
+    private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+    private final ArrayDeque<CompletableFuture<ByteBuffer>> waiters = new ArrayDeque<>();
+    private int outstanding;
+
+    BufferPool(int bufferBytes, int maxBuffers) {
+        if (maxBuffers < 2) {
+            throw new IllegalArgumentException("the write buffer needs at least 2 buffers. maxBuffers=" + maxBuffers);
+        }
+        this.bufferBytes = bufferBytes;
+        this.maxBuffers = maxBuffers;
+    }
+
+    /** A buffer now, or a future completed when one is released. */
+    CompletableFuture<ByteBuffer> acquire() {
+        if (outstanding < maxBuffers) {
+            outstanding++;
+            ByteBuffer b = free.poll();
+            return CompletableFuture.completedFuture(b != null ? b.clear() : ByteBuffer.allocateDirect(bufferBytes));
+        }
+        CompletableFuture<ByteBuffer> f = new CompletableFuture<>();
+        waiters.add(f);
+        return f;
+    }
+
+    /** Gives a buffer back (one that grew past the standard size is dropped and replaced later). */
+    void release(ByteBuffer buffer) {
+        CompletableFuture<ByteBuffer> next = waiters.poll();
+        if (next != null) {
+            next.complete(buffer.capacity() == bufferBytes ? buffer.clear() : ByteBuffer.allocateDirect(bufferBytes));
+            return;
+        }
+        outstanding--;
+        if (buffer.capacity() == bufferBytes) {
+            free.push(buffer);
+        }
+    }
+
+    /** Fails every waiter (the volume is closing or fenced). */
+    void failWaiters(Throwable t) {
+        CompletableFuture<ByteBuffer> w;
+        while ((w = waiters.poll()) != null) {
+            w.completeExceptionally(t);
+        }
+    }
+
+    int outstanding() {
+        return outstanding;
+    }
+
+    int bufferBytes() {
+        return bufferBytes;
+    }
+}

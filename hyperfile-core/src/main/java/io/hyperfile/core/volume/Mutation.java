@@ -1,0 +1,42 @@
+package io.hyperfile.core.volume;
+
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A queued write, write-zeroes or trim. Mutations apply strictly in arrival order on the volume's thread; one
+ * that must wait (for a buffer, or for the old content of a partially written block) holds up those behind it,
+ * which keeps every overlapping pair of requests in order without per-block locks.
+ */
+final class Mutation {
+    enum Kind { WRITE, ZERO, TRIM }
+
+    final Kind kind;
+    final long offset;
+    final long length;
+    /** The payload of a WRITE (read from its position, not moved); null otherwise. */
+    final ByteBuffer source;
+    final boolean durable;
+    final CompletableFuture<Void> future = new CompletableFuture<>();
+
+    /** Progress: the next block to apply. */
+    long nextBlock = -1;
+    /** Whether the whole-block range of a ZERO/TRIM was recorded. */
+    boolean rangeDone;
+    /** Old contents fetched for read-modify-write of partial blocks, by block number. */
+    final Map<Long, ByteBuffer> oldBlocks = new HashMap<>(2);
+    /** What the mutation waits for, if anything; it is not applied further until this completes. */
+    CompletableFuture<?> blocker;
+    /** A failure met while waiting (say, the fetch of an old block). */
+    Throwable error;
+
+    Mutation(Kind kind, long offset, long length, ByteBuffer source, boolean durable) {
+        this.kind = kind;
+        this.offset = offset;
+        this.length = length;
+        this.source = source;
+        this.durable = durable;
+    }
+}

@@ -1,0 +1,28 @@
+package io.hyperfile.core.volume;
+
+import io.hyperfile.core.segment.ExtentRecord;
+import io.hyperfile.core.segment.SegmentBuilder;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * A sealed flush window on its way to the store: first its changes are applied to the index (in seq order), which
+ * appends the changed nodes to the segment; then the finished segment is uploaded (in seq order, one at a time, so
+ * a segment never becomes visible before one it points into). Until it is durable its builder also serves reads.
+ * Touched only on the volume's thread.
+ */
+final class PendingSegment {
+    final SegmentBuilder builder;
+    final List<ExtentRecord> records;
+    /** The finished segment once the index step is done; null before. */
+    ByteBuffer bytes;
+
+    PendingSegment(SegmentBuilder builder, List<ExtentRecord> records) {
+        this.builder = builder;
+        this.records = records;
+    }
+
+    long seq() {
+        return builder.seq();
+    }
+}

@@ -1,0 +1,832 @@
+package io.hyperfile.core.volume;
+
+import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.checkpoint.CheckpointLocator;
+import io.hyperfile.core.checkpoint.VolumeDescriptor;
+import io.hyperfile.core.format.FormatVersion;
+import io.hyperfile.core.index.BlockIndex;
+import io.hyperfile.core.index.NodeLimits;
+import io.hyperfile.core.index.NodePointer;
+import io.hyperfile.core.segment.ExtentKind;
+import io.hyperfile.core.segment.SegmentBuilder;
+import io.hyperfile.core.segment.SegmentFooter;
+import io.hyperfile.core.segment.SegmentHeader;
+import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.segment.SegmentReader;
+import io.hyperfile.core.store.ByteRange;
+import io.hyperfile.core.store.Exceptions;
+import io.hyperfile.core.store.ObjectExistsException;
+import io.hyperfile.core.store.ObjectStore;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A virtual disk kept in an object store: block I/O in, immutable segments and a copy-on-write index out.
+ *
+ * <p>Semantics. Any byte offset and length inside the volume is served correctly (partial blocks are
+ * read-modify-written). A write's future completes once the write is in the write buffer, where reads see it.
+ * {@link #flush()} completes once every write completed before it is durable in the store; a
+ * {@link #writeDurable durable write} (FUA) completes once it is durable itself. Reopening the volume from the store
+ * alone, after any crash, gives the state of a completed flush at least as new as the last acknowledged one.
+ * Requests outside the volume fail with {@link OutOfRangeException}; after a close, with
+ * {@link VolumeClosedException}; once another writer took over, with {@link VolumeFencedException}; after
+ * corruption was met, writes fail with {@link ReadOnlyVolumeException}.
+ *
+ * <p>Threading. All state changes run on the volume's own thread ({@code hf-volume-<name>}); public methods only
+ * hand work to it and return futures. Store calls are asynchronous and come back to that thread. Mutations apply
+ * in arrival order. Futures complete on the volume thread or a store thread: callers that do real work in their
+ * callbacks should hop to their own executor.
+ *
+ * <p>Buffers. {@code read} fills {@code dst} from its position to its limit without moving the position; {@code
+ * write} reads {@code src} likewise. The caller must not touch them until the future completes.
+ */
+public final class Volume {
+    private static final Logger LOG = LoggerFactory.getLogger(Volume.class);
+
+    private final String name;
+    private final String prefix;
+    private final ObjectStore store;
+    private final VolumeDescriptor descriptor;
+    private final VolumeConfig config;
+    private final int blockSize;
+    private final long sizeBytes;
+    private final UUID writerId = UUID.randomUUID();
+    private final ScheduledThreadPoolExecutor executor;
+    private final SegmentReader segments;
+    private final VolumeIndex volumeIndex;
+    private final BufferPool pool;
+    private final int maxBlocksPerSegment;
+    private final ByteBuffer zeroBlock;
+    private final VolumeReads reads;
+
+    // State below is touched only on the volume thread.
+    private BlockIndex index;
+    private SegmentBuilder open;
+    private CompletableFuture<ByteBuffer> pendingBuffer;
+    private final ArrayDeque<PendingSegment> pending = new ArrayDeque<>();
+    private long nextSeq;
+    private long durableSeq;
+    private boolean indexing;
+    private boolean uploading;
+    private Throwable uploadFailure;
+    private long uploadFailedNanos;
+    private RuntimeException fatal;
+    private RuntimeException readOnlyCause;
+    private boolean closed;
+    /** Set by {@link #abort} from any thread: no store request may be sent after it. */
+    private volatile boolean aborted;
+    private final ArrayDeque<Mutation> queue = new ArrayDeque<>();
+    private boolean draining;
+    private final TreeMap<Long, List<CompletableFuture<Void>>> flushWaiters = new TreeMap<>();
+    private int segmentsSinceHint;
+
+    private final AtomicLong segmentsWritten = new AtomicLong();
+    private final AtomicLong segmentBytesWritten = new AtomicLong();
+    private final AtomicLong indexNodesWritten = new AtomicLong();
+
+    private Volume(String name, String prefix, ObjectStore store, VolumeDescriptor descriptor, VolumeConfig config,
+            ScheduledThreadPoolExecutor executor, VolumeIndex volumeIndex, BlockIndex index, long sizeBytes, long durableSeq) {
+        this.name = name;
+        this.prefix = prefix;
+        this.store = store;
+        this.descriptor = descriptor;
+        this.config = config;
+        this.blockSize = descriptor.blockSizeBytes();
+        this.sizeBytes = sizeBytes;
+        this.volumeIndex = volumeIndex;
+        this.index = index;
+        this.durableSeq = durableSeq;
+        this.nextSeq = durableSeq + 1;
+        this.segments = new SegmentReader(store, prefix, blockSize);
+        int stride = blockSize + 4;
+        this.maxBlocksPerSegment = Math.max(2, (descriptor.segmentTargetBytes() - SegmentHeader.BYTES - SegmentFooter.BYTES) / stride);
+        int bufferBytes = SegmentBuilder.minimumCapacity(blockSize, maxBlocksPerSegment) + (64 << 10) + maxBlocksPerSegment * 16;
+        this.pool = new BufferPool(bufferBytes, (int) Math.max(2, config.dirtyLimitBytes() / bufferBytes));
+        this.zeroBlock = ByteBuffer.allocateDirect(blockSize).asReadOnlyBuffer();
+        this.executor = executor;
+        this.reads = new VolumeReads(this.segments, volumeIndex, blockSize, config.maxGetBytes());
+        long tickMillis = Math.max(5, Math.min(1000, config.flushAge().toMillis() / 4));
+        executor.scheduleWithFixedDelay(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    }
+
+    // ---------------------------------------------------------------- create / open
+
+    /** Creates a volume under {@code prefix}; fails with {@link ObjectExistsException} if one is there. */
+    public static CompletableFuture<VolumeDescriptor> create(ObjectStore store, String prefix, VolumeOptions options, Clock clock) {
+        String p = SegmentKeys.normalizePrefix(prefix);
+        VolumeDescriptor d = new VolumeDescriptor(FormatVersion.CURRENT, options.blockSizeBytes(), options.sizeBytes(),
+                options.segmentTargetBytes(), options.maxNodeBytes(), UUID.randomUUID(), clock.millis());
+        NodeLimits.ofNodeBytes(options.maxNodeBytes());
+        return store.create(SegmentKeys.descriptor(p), d.encode()).thenApply(v -> d);
+    }
+
+    /** Opens the volume under {@code prefix} in the state of its newest segment. */
+    public static CompletableFuture<Volume> open(ObjectStore store, String prefix, String name, VolumeConfig config) {
+        String p = SegmentKeys.normalizePrefix(prefix);
+        String descriptorKey = SegmentKeys.descriptor(p);
+        return store.get(descriptorKey, ByteRange.all())
+                .thenApply(d -> VolumeDescriptor.decode(descriptorKey, d.data()))
+                .thenCompose(desc -> CheckpointLocator.newestSegment(store, p).thenCompose(newest -> {
+                    ScheduledThreadPoolExecutor executor = newExecutor(name);
+                    VolumeIndex vi = new VolumeIndex(store, p, NodeLimits.ofNodeBytes(desc.maxNodeBytes()), config.nodeCacheBytes(), executor);
+                    if (newest == 0) {
+                        return CompletableFuture.completedFuture(new Volume(name, p, store, desc, config, executor, vi,
+                                vi.empty(), desc.sizeBytes(), 0));
+                    }
+                    SegmentReader reader = new SegmentReader(store, p, desc.blockSizeBytes());
+                    return reader.header(newest).thenCombine(reader.footer(newest), (h, f) -> {
+                        String key = SegmentKeys.segment(p, newest);
+                        if (!h.volumeId().equals(desc.volumeId()) || h.blockSizeBytes() != desc.blockSizeBytes() || h.seq() != newest) {
+                            throw new CorruptionException(key, 0, "segment belongs to volume " + h.volumeId() + " seq " + h.seq()
+                                    + ", expected volume " + desc.volumeId() + " seq " + newest);
+                        }
+                        return f;
+                    }).thenCompose(f -> vi.open(f.rootSeq() == 0 ? null : new NodePointer(f.rootSeq(), f.rootOffset(), f.rootLength()),
+                            f.height()).thenApply(idx -> new Volume(name, p, store, desc, config, executor, vi, idx,
+                            f.volumeSizeBytes(), newest))).whenComplete((v, e) -> {
+                                if (e != null) {
+                                    executor.shutdown();
+                                }
+                            });
+                }));
+    }
+
+    private static ScheduledThreadPoolExecutor newExecutor(String name) {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "hf-volume-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public String name() {
+        return name;
+    }
+
+    public long sizeBytes() {
+        return sizeBytes;
+    }
+
+    public int blockSizeBytes() {
+        return blockSize;
+    }
+
+    public VolumeDescriptor descriptor() {
+        return descriptor;
+    }
+
+    /** Counters since open. */
+    public VolumeStats stats() {
+        return new VolumeStats(segmentsWritten.get(), segmentBytesWritten.get(), indexNodesWritten.get());
+    }
+
+    /** The newest durable segment seq (0 if none), as last seen; for tests and tools. */
+    public CompletableFuture<Long> durableSeq() {
+        return onVolume(() -> durableSeq);
+    }
+
+    // ---------------------------------------------------------------- I/O
+
+    /** Reads {@code dst.remaining()} bytes at {@code offset} into {@code dst}. */
+    public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
+        int length = dst.remaining();
+        checkRange("read", offset, length);
+        if (length == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        run(result, () -> {
+            checkReadable();
+            readInto(offset, dst.duplicate()).whenComplete((v, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(onReadFailure(e));
+                } else {
+                    result.complete(null);
+                }
+            });
+        });
+        return result;
+    }
+
+    /** Writes {@code src.remaining()} bytes at {@code offset}; completes once buffered (readable, not yet durable). */
+    public CompletableFuture<Void> write(long offset, ByteBuffer src) {
+        return enqueue(new Mutation(Mutation.Kind.WRITE, offset, src.remaining(), src.duplicate(), false));
+    }
+
+    /** Writes like {@link #write} and completes only once the write is durable (NBD FUA). */
+    public CompletableFuture<Void> writeDurable(long offset, ByteBuffer src) {
+        return enqueue(new Mutation(Mutation.Kind.WRITE, offset, src.remaining(), src.duplicate(), true));
+    }
+
+    /** Makes the range read as zeros, storing no data (WRITE_ZEROES; reported as ZERO, not HOLE). */
+    public CompletableFuture<Void> writeZeroes(long offset, long length) {
+        return enqueue(new Mutation(Mutation.Kind.ZERO, offset, length, null, false));
+    }
+
+    /** Like {@link #writeZeroes} and durable on completion. */
+    public CompletableFuture<Void> writeZeroesDurable(long offset, long length) {
+        return enqueue(new Mutation(Mutation.Kind.ZERO, offset, length, null, true));
+    }
+
+    /**
+     * Discards the whole blocks inside the range (they become holes and read as zeros); partial blocks at its
+     * ends keep their content, as TRIM allows.
+     */
+    public CompletableFuture<Void> trim(long offset, long length) {
+        return enqueue(new Mutation(Mutation.Kind.TRIM, offset, length, null, false));
+    }
+
+    /** Completes once every write completed before this call is durable. */
+    public CompletableFuture<Void> flush() {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        run(result, () -> {
+            checkWritable();
+            flushInto(result);
+        });
+        return result;
+    }
+
+    /** Allocation state of the range: runs of DATA, ZERO and HOLE covering it exactly, in order. */
+    public CompletableFuture<List<BlockStatusRun>> blockStatus(long offset, long length) {
+        checkRange("block status", offset, length);
+        CompletableFuture<List<BlockStatusRun>> result = new CompletableFuture<>();
+        if (length == 0) {
+            result.complete(List.of());
+            return result;
+        }
+        run(result, () -> {
+            checkReadable();
+            long first = offset / blockSize;
+            long end = (offset + length + blockSize - 1) / blockSize;
+            List<Piece> pieces = overlay(first, end);
+            reads.blockStatus(index, pieces, offset, length).whenComplete((runs, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(onReadFailure(e));
+                } else {
+                    result.complete(runs);
+                }
+            });
+        });
+        return result;
+    }
+
+    /** Flushes, then stops: later calls fail with {@link VolumeClosedException}. */
+    public CompletableFuture<Void> close() {
+        CompletableFuture<Void> flushed = new CompletableFuture<>();
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                if (closed) {
+                    flushed.complete(null);
+                    return;
+                }
+                if (fatal != null) {
+                    flushed.completeExceptionally(fatal);
+                } else {
+                    flushInto(flushed);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(null);
+        }
+        flushed.whenCompleteAsync((v, e) -> {
+            if (closed) {
+                result.complete(null);
+                return;
+            }
+            long hint = durableSeq;
+            shutDown(new VolumeClosedException("volume " + name + " is closed"));
+            CompletableFuture<Void> hinted = hint > 0 && e == null
+                    ? CheckpointLocator.writeHint(store, prefix, hint).exceptionally(h -> null)
+                    : CompletableFuture.completedFuture(null);
+            hinted.whenComplete((x, y) -> {
+                if (e != null) {
+                    result.completeExceptionally(Exceptions.unwrap(e));
+                } else {
+                    result.complete(null);
+                }
+            });
+        }, executor).exceptionally(t -> {
+            result.completeExceptionally(t);
+            return null;
+        });
+        return result;
+    }
+
+    /**
+     * Stops at once as a crash would: unflushed writes are dropped, waiting requests fail, and no store request is
+     * sent from now on. Returns once the volume thread has stopped (unless called from it). Store requests already
+     * sent may still land, exactly as after a real crash.
+     */
+    public void abort() {
+        aborted = true;
+        try {
+            executor.execute(() -> shutDown(new VolumeClosedException("volume " + name + " was aborted")));
+        } catch (RejectedExecutionException e) {
+            // already stopped
+        }
+        executor.shutdown();
+        if (!Thread.currentThread().getName().equals("hf-volume-" + name)) {
+            try {
+                executor.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Volume[" + name + " at " + prefix + "]";
+    }
+
+    // ---------------------------------------------------------------- mutations (volume thread)
+
+    private CompletableFuture<Void> enqueue(Mutation m) {
+        if (m.kind == Mutation.Kind.WRITE) {
+            checkRange("write", m.offset, m.length);
+        } else {
+            checkRange(m.kind == Mutation.Kind.ZERO ? "write zeroes" : "trim", m.offset, m.length);
+        }
+        if (m.length == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        run(m.future, () -> {
+            checkWritable();
+            queue.add(m);
+            drain();
+        });
+        return m.future;
+    }
+
+    private void drain() {
+        if (draining) {
+            return;
+        }
+        draining = true;
+        try {
+            while (!queue.isEmpty()) {
+                Mutation m = queue.peekFirst();
+                if (fatal != null || readOnlyCause != null || closed) {
+                    queue.pollFirst();
+                    m.future.completeExceptionally(writeRefusal());
+                    continue;
+                }
+                if (m.blocker != null && !m.blocker.isDone()) {
+                    return; // still waiting; its completion drains again
+                }
+                CompletableFuture<?> blocker;
+                try {
+                    if (m.error != null) {
+                        throw m.error;
+                    }
+                    blocker = apply(m);
+                } catch (Throwable t) {
+                    queue.pollFirst();
+                    m.future.completeExceptionally(onReadFailure(t));
+                    continue;
+                }
+                m.blocker = blocker;
+                if (blocker != null) {
+                    blocker.whenCompleteAsync((x, e) -> {
+                        if (e != null) {
+                            m.error = Exceptions.unwrap(e);
+                        }
+                        drain();
+                    }, executor);
+                    return;
+                }
+                queue.pollFirst();
+                if (m.durable) {
+                    flushInto(m.future);
+                } else {
+                    m.future.complete(null);
+                }
+            }
+        } finally {
+            draining = false;
+        }
+    }
+
+    /** Applies as much of {@code m} as it can; returns null when done, or what it waits for. */
+    private CompletableFuture<?> apply(Mutation m) {
+        long firstBlock = m.offset / blockSize;
+        long endByte = m.offset + m.length;
+        long lastBlock = (endByte - 1) / blockSize;
+        if (m.nextBlock < 0) {
+            m.nextBlock = firstBlock;
+        }
+        if (m.kind != Mutation.Kind.WRITE && !m.rangeDone) {
+            long fullStart = (m.offset + blockSize - 1) / blockSize;
+            long fullEnd = endByte / blockSize;
+            if (fullEnd > fullStart) {
+                CompletableFuture<?> wait = ensureBuilder(-1);
+                if (wait != null) {
+                    return wait;
+                }
+                open.writeRange(fullStart, fullEnd - fullStart,
+                        m.kind == Mutation.Kind.ZERO ? ExtentKind.ZERO : ExtentKind.HOLE, System.nanoTime());
+            }
+            m.rangeDone = true;
+            if (m.kind == Mutation.Kind.TRIM) {
+                return null;
+            }
+        }
+        for (long b = m.nextBlock; b <= lastBlock; b = m.nextBlock) {
+            long blockStart = b * blockSize;
+            int from = (int) Math.max(0, m.offset - blockStart);
+            int to = (int) Math.min(blockSize, endByte - blockStart);
+            boolean whole = from == 0 && to == blockSize;
+            if (m.kind == Mutation.Kind.ZERO && whole) {
+                m.nextBlock = b < lastBlock ? lastBlock : b + 1; // whole blocks are covered by the range
+                continue;
+            }
+            CompletableFuture<?> wait = ensureBuilder(b);
+            if (wait != null) {
+                return wait;
+            }
+            if (whole) {
+                open.writeBlock(b, m.source.duplicate().position((int) (m.source.position() + blockStart - m.offset)), System.nanoTime());
+            } else {
+                ByteBuffer old = m.oldBlocks.get(b);
+                if (old == null) {
+                    old = ByteBuffer.allocate(blockSize);
+                    CompletableFuture<Void> fetched = readInto(blockStart, old.duplicate());
+                    m.oldBlocks.put(b, old);
+                    if (!fetched.isDone() || fetched.isCompletedExceptionally()) {
+                        return fetched;
+                    }
+                }
+                ByteBuffer merged = ByteBuffer.allocate(blockSize);
+                merged.put(0, old, 0, blockSize);
+                if (m.kind == Mutation.Kind.WRITE) {
+                    merged.put(from, m.source, (int) (m.source.position() + blockStart + from - m.offset), to - from);
+                } else {
+                    merged.put(from, zeroBlock, 0, to - from);
+                }
+                open.writeBlock(b, merged, System.nanoTime());
+                m.oldBlocks.remove(b);
+            }
+            m.nextBlock = b + 1;
+        }
+        return null;
+    }
+
+    /**
+     * Makes sure an open builder can take block {@code blockNo} (-1: any range record). Returns null when it can,
+     * or the buffer it waits for.
+     */
+    private CompletableFuture<?> ensureBuilder(long blockNo) {
+        if (open != null && (blockNo < 0 || open.hasRoomFor(1) || open.slotOf(blockNo) >= 0)) {
+            return null;
+        }
+        if (open != null) {
+            seal();
+        }
+        if (pendingBuffer == null) {
+            pendingBuffer = pool.acquire();
+        }
+        if (!pendingBuffer.isDone()) {
+            return pendingBuffer;
+        }
+        ByteBuffer memory = pendingBuffer.join();
+        pendingBuffer = null;
+        open = new SegmentBuilder(memory, blockSize, maxBlocksPerSegment, nextSeq++, descriptor.volumeId(), writerId, zeroBlock);
+        return null;
+    }
+
+    // ---------------------------------------------------------------- reads (volume thread, then any)
+
+    /** Fills {@code dst} (position to limit) with the bytes at {@code offset}: buffers first, then the store. */
+    private CompletableFuture<Void> readInto(long offset, ByteBuffer dst) {
+        int length = dst.remaining();
+        int base = dst.position();
+        long first = offset / blockSize;
+        long end = (offset + length + blockSize - 1) / blockSize;
+        List<Piece> pieces = overlay(first, end);
+        List<Piece> fromIndex = new ArrayList<>();
+        for (Piece p : pieces) {
+            if (p.builder() == null && p.kind() == null) {
+                fromIndex.add(p);
+            } else if (p.kind() == ExtentKind.DATA) {
+                for (long b = p.startBlock(); b < p.endBlock(); b++) {
+                    long lo = Math.max(b * blockSize, offset);
+                    long hi = Math.min((b + 1) * blockSize, offset + length);
+                    p.builder().copyTo(p.slot() + (int) (b - p.startBlock()), (int) (lo - b * blockSize), dst,
+                            base + (int) (lo - offset), (int) (hi - lo));
+                }
+            } else {
+                VolumeReads.zero(dst, base, offset, length, p.startBlock() * blockSize, p.endBlock() * blockSize);
+            }
+        }
+        if (fromIndex.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return reads.readFromIndex(index, fromIndex, offset, length, dst, base);
+    }
+
+    /** A piece of a block range: from a buffer (DATA in a builder's slots, or ZERO/HOLE), or, with no builder and no kind, from the index. */
+    record Piece(long startBlock, long endBlock, ExtentKind kind, SegmentBuilder builder, int slot) {
+    }
+
+    /** What the write buffers (newest first) say about blocks {@code [first, end)}; gaps are left to the index. */
+    private List<Piece> overlay(long first, long end) {
+        List<Piece> pieces = new ArrayList<>();
+        pieces.add(new Piece(first, end, null, null, -1));
+        List<SegmentBuilder> builders = new ArrayList<>(pending.size() + 1);
+        if (open != null) {
+            builders.add(open);
+        }
+        pending.descendingIterator().forEachRemaining(ps -> builders.add(ps.builder));
+        for (SegmentBuilder builder : builders) {
+            List<Piece> next = new ArrayList<>(pieces.size());
+            for (Piece p : pieces) {
+                if (p.builder() != null || p.kind() != null) {
+                    next.add(p);
+                    continue;
+                }
+                long cursor = p.startBlock();
+                for (SegmentBuilder.Claim c : builder.claims(p.startBlock(), p.endBlock())) {
+                    if (c.startBlock() > cursor) {
+                        next.add(new Piece(cursor, c.startBlock(), null, null, -1));
+                    }
+                    next.add(new Piece(c.startBlock(), c.endBlock(), c.kind(), builder, c.slot()));
+                    cursor = c.endBlock();
+                }
+                if (cursor < p.endBlock()) {
+                    next.add(new Piece(cursor, p.endBlock(), null, null, -1));
+                }
+            }
+            pieces = next;
+        }
+        return pieces;
+    }
+
+    // ---------------------------------------------------------------- flush pipeline (volume thread)
+
+    private void flushInto(CompletableFuture<Void> result) {
+        if (fatal != null) {
+            result.completeExceptionally(fatal);
+            return;
+        }
+        seal();
+        long target = pending.isEmpty() ? durableSeq : pending.peekLast().seq();
+        if (target <= durableSeq) {
+            result.complete(null);
+            return;
+        }
+        uploadFailure = null; // a flush retries a failed upload at once
+        flushWaiters.computeIfAbsent(target, k -> new ArrayList<>()).add(result);
+        advance();
+    }
+
+    /** Seals the open builder, if it holds anything. */
+    private void seal() {
+        if (open == null || open.isEmpty()) {
+            return;
+        }
+        SegmentBuilder b = open;
+        open = null;
+        pending.add(new PendingSegment(b, b.seal()));
+        advance();
+    }
+
+    /** Moves the pipeline on: index the next sealed segment, upload the next finished one. */
+    private void advance() {
+        if (fatal != null || closed) {
+            return;
+        }
+        if (!indexing) {
+            for (PendingSegment ps : pending) {
+                if (ps.bytes == null) {
+                    indexSegment(ps);
+                    break;
+                }
+            }
+        }
+        PendingSegment head = pending.peekFirst();
+        if (!uploading && uploadFailure == null && head != null && head.bytes != null) {
+            upload(head);
+        }
+    }
+
+    private void indexSegment(PendingSegment ps) {
+        indexing = true;
+        BlockIndex base = index;
+        volumeIndex.apply(base, ps.seq(), ps.records).whenCompleteAsync((mutable, e) -> {
+            indexing = false;
+            if (closed || fatal != null) {
+                return;
+            }
+            if (e != null) {
+                becomeReadOnly(Exceptions.unwrap(e));
+                failWaiters(readOnlyCause);
+                return;
+            }
+            VolumeIndex.Saved saved = volumeIndex.save(mutable, ps.seq(), ps.builder);
+            BlockIndex next = saved.index();
+            NodePointer root = next.rootPointer();
+            long createdMillis = config.clock().millis();
+            ps.bytes = ps.builder.finish(ps.records, (dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset,
+                    tableLength, headerCrc, blockCrcsCrc, nodeCrc, tableCrc) -> new SegmentFooter(ps.seq(), sizeBytes,
+                    dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset, tableLength,
+                    root == null ? 0 : root.segmentSeq(), root == null ? 0 : root.offset(), root == null ? 0 : root.length(),
+                    next.height(), next.stats().extentCount(), next.stats().mappedBlocks(), createdMillis,
+                    headerCrc, blockCrcsCrc, nodeCrc, tableCrc));
+            indexNodesWritten.addAndGet(saved.nodesWritten());
+            index = next;
+            advance();
+        }, executor);
+    }
+
+    private void upload(PendingSegment ps) {
+        if (aborted) {
+            return;
+        }
+        uploading = true;
+        String key = SegmentKeys.segment(prefix, ps.seq());
+        int bytes = ps.bytes.remaining();
+        store.create(key, ps.bytes.duplicate()).whenCompleteAsync((v, e) -> {
+            uploading = false;
+            if (closed) {
+                return;
+            }
+            if (e == null) {
+                pending.pollFirst();
+                durableSeq = ps.seq();
+                segmentsWritten.incrementAndGet();
+                segmentBytesWritten.addAndGet(bytes);
+                pool.release(ps.builder.memory());
+                completeWaiters();
+                maybeWriteHint();
+                advance();
+                drain();
+                return;
+            }
+            Throwable cause = Exceptions.unwrap(e);
+            if (cause instanceof ObjectExistsException) {
+                fence(key, cause);
+                return;
+            }
+            LOG.warn("volume {}: upload of {} failed; flushes fail until it succeeds: {}", name, key, cause.toString());
+            uploadFailure = cause;
+            uploadFailedNanos = System.nanoTime();
+            failWaiters(cause);
+        }, executor);
+    }
+
+    private void completeWaiters() {
+        while (!flushWaiters.isEmpty() && flushWaiters.firstKey() <= durableSeq) {
+            flushWaiters.pollFirstEntry().getValue().forEach(f -> f.complete(null));
+        }
+    }
+
+    private void failWaiters(Throwable cause) {
+        for (Map.Entry<Long, List<CompletableFuture<Void>>> e : flushWaiters.entrySet()) {
+            e.getValue().forEach(f -> f.completeExceptionally(cause));
+        }
+        flushWaiters.clear();
+    }
+
+    private void maybeWriteHint() {
+        if (aborted || ++segmentsSinceHint < config.hintEverySegments()) {
+            return;
+        }
+        segmentsSinceHint = 0;
+        long seq = durableSeq;
+        CheckpointLocator.writeHint(store, prefix, seq).whenComplete((v, e) -> {
+            if (e != null) {
+                LOG.debug("volume {}: could not write hint {}: {}", name, seq, e.toString());
+            }
+        });
+    }
+
+    private void fence(String key, Throwable cause) {
+        fatal = new VolumeFencedException("volume " + name + " has been taken over by another writer: " + key
+                + " already exists; this instance stopped writing and must be reopened", cause);
+        LOG.error(fatal.getMessage());
+        failWaiters(fatal);
+        pool.failWaiters(fatal);
+        drain();
+    }
+
+    private void becomeReadOnly(Throwable cause) {
+        if (readOnlyCause == null) {
+            readOnlyCause = new ReadOnlyVolumeException("volume " + name + " switched to read-only after an error: " + cause.getMessage(), cause);
+            LOG.error(readOnlyCause.getMessage(), cause);
+            pool.failWaiters(readOnlyCause);
+        }
+    }
+
+    private Throwable onReadFailure(Throwable e) {
+        Throwable cause = Exceptions.unwrap(e);
+        if (cause instanceof CorruptionException) {
+            try {
+                executor.execute(() -> becomeReadOnly(cause));
+            } catch (RejectedExecutionException ignored) {
+                // closed
+            }
+        }
+        return cause;
+    }
+
+    private void tick() {
+        if (closed || fatal != null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (open != null && !open.isEmpty() && now - open.firstChangeNanos() >= config.flushAge().toNanos()) {
+            seal();
+        }
+        if (uploadFailure != null && now - uploadFailedNanos >= config.uploadRetry().toNanos()) {
+            uploadFailure = null;
+            advance();
+        }
+    }
+
+    private void shutDown(RuntimeException reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        failWaiters(reason);
+        pool.failWaiters(reason);
+        Mutation m;
+        while ((m = queue.pollFirst()) != null) {
+            m.future.completeExceptionally(reason);
+        }
+        executor.shutdown();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private RuntimeException writeRefusal() {
+        if (fatal != null) {
+            return fatal;
+        }
+        if (closed) {
+            return new VolumeClosedException("volume " + name + " is closed");
+        }
+        return readOnlyCause;
+    }
+
+    private void checkWritable() {
+        if (closed || fatal != null || readOnlyCause != null) {
+            throw writeRefusal();
+        }
+    }
+
+    private void checkReadable() {
+        if (closed) {
+            throw new VolumeClosedException("volume " + name + " is closed");
+        }
+        if (fatal != null) {
+            throw fatal;
+        }
+    }
+
+    private void checkRange(String what, long offset, long length) {
+        if (offset < 0 || length < 0 || offset + length > sizeBytes || offset + length < 0) {
+            throw new OutOfRangeException(what + " of " + length + " bytes at offset " + offset
+                    + " is outside volume " + name + " of " + sizeBytes + " bytes");
+        }
+    }
+
+    /** Runs {@code task} on the volume thread; if it throws, or the volume is gone, fails {@code result}. */
+    private void run(CompletableFuture<?> result, Runnable task) {
+        try {
+            executor.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new VolumeClosedException("volume " + name + " is closed"));
+        }
+    }
+
+    private <T> CompletableFuture<T> onVolume(java.util.function.Supplier<T> value) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        run(result, () -> result.complete(value.get()));
+        return result;
+    }
+}

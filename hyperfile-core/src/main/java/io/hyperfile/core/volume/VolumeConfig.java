@@ -1,0 +1,100 @@
+package io.hyperfile.core.volume;
+
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Runtime settings of an open volume (none is stored; each may differ between opens).
+ *
+ * <table>
+ * <caption>settings</caption>
+ * <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>{@code dirty.limit-bytes}</td><td>64 MiB</td><td>write-buffer memory (open plus uploading segments);
+ *   past it writes wait</td></tr>
+ * <tr><td>{@code flush.age-millis}</td><td>3000</td><td>flush once the oldest unflushed write is this old</td></tr>
+ * <tr><td>{@code cache.node.size-bytes}</td><td>64 MiB</td><td>decoded index nodes kept in memory</td></tr>
+ * <tr><td>{@code read.max-get-bytes}</td><td>8 MiB</td><td>largest single ranged GET; larger reads fan out</td></tr>
+ * <tr><td>{@code upload.retry-millis}</td><td>2000</td><td>after a failed segment upload, retry this often (a
+ *   flush also retries at once)</td></tr>
+ * <tr><td>{@code hint.every-segments}</td><td>32</td><td>rewrite the {@code head} hint after this many segments</td></tr>
+ * </table>
+ */
+public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCacheBytes, int maxGetBytes,
+        Duration uploadRetry, int hintEverySegments, Clock clock) {
+
+    public static final VolumeConfig DEFAULT = builder().build();
+
+    public VolumeConfig {
+        check(dirtyLimitBytes > 0, "dirtyLimitBytes must be positive. dirtyLimitBytes=" + dirtyLimitBytes);
+        check(!flushAge.isNegative() && !flushAge.isZero(), "flushAge must be positive. flushAge=" + flushAge);
+        check(nodeCacheBytes >= 0, "nodeCacheBytes must be non-negative. nodeCacheBytes=" + nodeCacheBytes);
+        check(maxGetBytes >= 4096, "maxGetBytes must be at least 4096. maxGetBytes=" + maxGetBytes);
+        check(!uploadRetry.isNegative() && !uploadRetry.isZero(), "uploadRetry must be positive. uploadRetry=" + uploadRetry);
+        check(hintEverySegments >= 1, "hintEverySegments must be positive. hintEverySegments=" + hintEverySegments);
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().dirtyLimitBytes(dirtyLimitBytes).flushAge(flushAge).nodeCacheBytes(nodeCacheBytes)
+                .maxGetBytes(maxGetBytes).uploadRetry(uploadRetry).hintEverySegments(hintEverySegments).clock(clock);
+    }
+
+    public static final class Builder {
+        private long dirtyLimitBytes = 64L << 20;
+        private Duration flushAge = Duration.ofSeconds(3);
+        private long nodeCacheBytes = 64L << 20;
+        private int maxGetBytes = 8 << 20;
+        private Duration uploadRetry = Duration.ofSeconds(2);
+        private int hintEverySegments = 32;
+        private Clock clock = Clock.systemUTC();
+
+        public Builder dirtyLimitBytes(long v) {
+            dirtyLimitBytes = v;
+            return this;
+        }
+
+        public Builder flushAge(Duration v) {
+            flushAge = v;
+            return this;
+        }
+
+        public Builder nodeCacheBytes(long v) {
+            nodeCacheBytes = v;
+            return this;
+        }
+
+        public Builder maxGetBytes(int v) {
+            maxGetBytes = v;
+            return this;
+        }
+
+        public Builder uploadRetry(Duration v) {
+            uploadRetry = v;
+            return this;
+        }
+
+        public Builder hintEverySegments(int v) {
+            hintEverySegments = v;
+            return this;
+        }
+
+        public Builder clock(Clock v) {
+            clock = v;
+            return this;
+        }
+
+        public VolumeConfig build() {
+            return new VolumeConfig(dirtyLimitBytes, flushAge, nodeCacheBytes, maxGetBytes, uploadRetry,
+                    hintEverySegments, clock);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.hyperfile.core.volume;
+
+import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.index.BlockIndex;
+import io.hyperfile.core.index.IndexAccess;
+import io.hyperfile.core.index.Location;
+import io.hyperfile.core.index.MutableBlockIndex;
+import io.hyperfile.core.index.NodeCache;
+import io.hyperfile.core.index.NodeCodec;
+import io.hyperfile.core.index.NodeCorruptionException;
+import io.hyperfile.core.index.NodeLimits;
+import io.hyperfile.core.index.NodePointer;
+import io.hyperfile.core.index.Run;
+import io.hyperfile.core.index.SaveResult;
+import io.hyperfile.core.segment.ExtentRecord;
+import io.hyperfile.core.segment.SegmentBuilder;
+import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.store.ByteRange;
+import io.hyperfile.core.store.Exceptions;
+import io.hyperfile.core.store.ObjectStore;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+
+/**
+ * The volume's view of its index: nodes live in segments in the store and are fetched, verified and cached on
+ * demand; changes are applied per flush window and their nodes written into that window's segment. Thread-safe
+ * (the index snapshots are immutable; the node cache is synchronized).
+ */
+final class VolumeIndex {
+    private final IndexAccess access;
+    private final NodeLimits limits;
+    private final String prefix;
+
+    VolumeIndex(ObjectStore store, String prefix, NodeLimits limits, long cacheBytes, Executor retryExecutor) {
+        this.limits = limits;
+        this.prefix = prefix;
+        this.access = new IndexAccess(new NodeCodec(limits), new NodeCache(cacheBytes),
+                p -> store.get(SegmentKeys.segment(prefix, p.segmentSeq()), ByteRange.of(p.offset(), p.length()))
+                        .thenApply(d -> d.data()),
+                retryExecutor);
+    }
+
+    BlockIndex empty() {
+        return BlockIndex.empty(limits);
+    }
+
+    /** The index whose root is {@code root} (null: empty). */
+    CompletableFuture<BlockIndex> open(NodePointer root, int height) {
+        return root == null ? CompletableFuture.completedFuture(empty()) : named(access.open(root, height));
+    }
+
+    /** {@code base} with a flush window's changes applied (not yet saved). */
+    CompletableFuture<MutableBlockIndex> apply(BlockIndex base, long seq, List<ExtentRecord> records) {
+        return named(access.run(r -> {
+            MutableBlockIndex m = base.toMutable();
+            for (ExtentRecord rec : records) {
+                switch (rec.kind()) {
+                    case DATA -> m.put(r, rec.startBlock(), rec.blockCount(), Location.data(seq, rec.dataBlockOffset()));
+                    case ZERO -> m.put(r, rec.startBlock(), rec.blockCount(), Location.ZERO);
+                    case HOLE -> m.remove(r, rec.startBlock(), rec.blockCount());
+                    default -> throw new IllegalStateException("unknown kind " + rec.kind());
+                }
+            }
+            return m;
+        }));
+    }
+
+    record Saved(BlockIndex index, int nodesWritten) {
+    }
+
+    /** Writes the changed nodes into the segment being built and returns the new index. */
+    Saved save(MutableBlockIndex mutable, long seq, SegmentBuilder builder) {
+        SaveResult result = access.save(mutable, seq, builder::appendNode);
+        return new Saved(result.index(), result.nodesWritten());
+    }
+
+    /** Runs of each of the block ranges {@code [starts[i], ends[i])}, in order. */
+    CompletableFuture<List<List<Run>>> lookup(BlockIndex index, long[] starts, long[] ends) {
+        return named(access.run(r -> {
+            List<List<Run>> out = new ArrayList<>(starts.length);
+            for (int i = 0; i < starts.length; i++) {
+                out.add(index.lookup(r, starts[i], ends[i] - starts[i]));
+            }
+            return out;
+        }));
+    }
+
+    /** Index corruption names the node's segment object, like every other corruption report. */
+    private <T> CompletableFuture<T> named(CompletableFuture<T> f) {
+        return f.handle((v, e) -> {
+            if (e == null) {
+                return v;
+            }
+            Throwable cause = Exceptions.unwrap(e);
+            if (cause instanceof NodeCorruptionException nc) {
+                throw new CorruptionException(SegmentKeys.segment(prefix, nc.segmentSeq()), nc.pointer().offset(),
+                        "index node: " + nc.getMessage(), nc);
+            }
+            throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
+        });
+    }
+
+    IndexAccess access() {
+        return access;
+    }
+}

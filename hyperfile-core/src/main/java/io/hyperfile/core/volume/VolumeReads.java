@@ -1,0 +1,156 @@
+package io.hyperfile.core.volume;
+
+import io.hyperfile.core.index.BlockIndex;
+import io.hyperfile.core.index.Location;
+import io.hyperfile.core.index.Run;
+import io.hyperfile.core.segment.ExtentKind;
+import io.hyperfile.core.segment.SegmentReader;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The part of reads and block status that the index answers: looks the ranges up, zero-fills holes and zero
+ * extents without touching the store, and fetches data with as few ranged GETs as the layout allows (runs that are
+ * adjacent in one segment share a GET, up to {@code maxGetBytes}; separate GETs run in parallel). Every fetched
+ * block is verified. Runs on any thread; holds no mutable state.
+ */
+final class VolumeReads {
+    private final SegmentReader segments;
+    private final VolumeIndex index;
+    private final int blockSize;
+    private final int maxGetBlocks;
+
+    VolumeReads(SegmentReader segments, VolumeIndex index, int blockSize, int maxGetBytes) {
+        this.segments = segments;
+        this.index = index;
+        this.blockSize = blockSize;
+        this.maxGetBlocks = Math.max(1, maxGetBytes / (blockSize + 4));
+    }
+
+    /** A run of stored blocks: volume blocks from {@code startBlock}, in segment {@code seq} from {@code slot}. */
+    private record DataRun(long seq, long slot, long count, long startBlock) {
+    }
+
+    /** Reads the index pieces of a read of {@code [offset, offset + length)} into {@code dst} at {@code base}. */
+    CompletableFuture<Void> readFromIndex(BlockIndex snapshot, List<Volume.Piece> pieces, long offset, int length,
+            ByteBuffer dst, int base) {
+        long[] starts = pieces.stream().mapToLong(Volume.Piece::startBlock).toArray();
+        long[] ends = pieces.stream().mapToLong(Volume.Piece::endBlock).toArray();
+        return index.lookup(snapshot, starts, ends).thenCompose(lists -> {
+            List<DataRun> data = new ArrayList<>();
+            for (List<Run> runs : lists) {
+                for (Run run : runs) {
+                    if (run.readsAsZeroes()) {
+                        zero(dst, base, offset, length, run.startBlock() * blockSize, run.endBlock() * blockSize);
+                    } else {
+                        Location.Data d = run.data();
+                        data.add(new DataRun(d.segmentSeq(), d.blockOffset(), run.blockCount(), run.startBlock()));
+                    }
+                }
+            }
+            if (data.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            data.sort(Comparator.comparingLong(DataRun::seq).thenComparingLong(DataRun::slot));
+            List<CompletableFuture<Void>> gets = new ArrayList<>();
+            int i = 0;
+            while (i < data.size()) {
+                DataRun head = data.get(i);
+                int j = i + 1;
+                long groupEnd = head.slot + head.count;
+                while (j < data.size() && data.get(j).seq == head.seq && data.get(j).slot == groupEnd
+                        && groupEnd + data.get(j).count - head.slot <= maxGetBlocks) {
+                    groupEnd += data.get(j).count;
+                    j++;
+                }
+                if (j == i + 1 && head.count > maxGetBlocks) {
+                    // One long run: split it so the parts download in parallel.
+                    for (long done = 0; done < head.count; done += maxGetBlocks) {
+                        long n = Math.min(maxGetBlocks, head.count - done);
+                        gets.add(fetch(List.of(new DataRun(head.seq, head.slot + done, n, head.startBlock + done)),
+                                offset, length, dst, base));
+                    }
+                } else {
+                    gets.add(fetch(data.subList(i, j), offset, length, dst, base));
+                }
+                i = j;
+            }
+            return CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new));
+        });
+    }
+
+    /** One GET covering {@code runs} (adjacent in one segment), copied to where each belongs. */
+    private CompletableFuture<Void> fetch(List<DataRun> runs, long offset, int length, ByteBuffer dst, int base) {
+        DataRun first = runs.get(0);
+        DataRun last = runs.get(runs.size() - 1);
+        int count = (int) (last.slot + last.count - first.slot);
+        List<DataRun> copy = List.copyOf(runs);
+        return segments.readBlocks(first.seq, first.slot, count).thenAccept(blocks -> {
+            for (DataRun r : copy) {
+                long lo = Math.max(r.startBlock * blockSize, offset);
+                long hi = Math.min((r.startBlock + r.count) * blockSize, offset + length);
+                if (hi <= lo) {
+                    continue;
+                }
+                long srcAt = (r.slot - first.slot) * blockSize + (lo - r.startBlock * blockSize);
+                dst.put(base + (int) (lo - offset), blocks, (int) srcAt, (int) (hi - lo));
+            }
+        });
+    }
+
+    /** Block status for the index pieces, merged with what the buffers said. */
+    CompletableFuture<List<BlockStatusRun>> blockStatus(BlockIndex snapshot, List<Volume.Piece> pieces, long offset, long length) {
+        List<Volume.Piece> fromIndex = pieces.stream().filter(p -> p.builder() == null && p.kind() == null).toList();
+        long[] starts = fromIndex.stream().mapToLong(Volume.Piece::startBlock).toArray();
+        long[] ends = fromIndex.stream().mapToLong(Volume.Piece::endBlock).toArray();
+        CompletableFuture<List<List<Run>>> lookups = fromIndex.isEmpty()
+                ? CompletableFuture.completedFuture(List.of()) : index.lookup(snapshot, starts, ends);
+        return lookups.thenApply(lists -> {
+            List<BlockStatusRun> out = new ArrayList<>();
+            int k = 0;
+            for (Volume.Piece p : pieces) {
+                if (p.builder() == null && p.kind() == null) {
+                    for (Run run : lists.get(k)) {
+                        ExtentKind kind = run.isHole() ? ExtentKind.HOLE : run.location().isZero() ? ExtentKind.ZERO : ExtentKind.DATA;
+                        add(out, run.startBlock(), run.endBlock(), kind, offset, length);
+                    }
+                    k++;
+                } else {
+                    add(out, p.startBlock(), p.endBlock(), p.kind(), offset, length);
+                }
+            }
+            return out;
+        });
+    }
+
+    private void add(List<BlockStatusRun> out, long startBlock, long endBlock, ExtentKind kind, long offset, long length) {
+        long lo = Math.max(startBlock * blockSize, offset);
+        long hi = Math.min(endBlock * blockSize, offset + length);
+        if (hi <= lo) {
+            return;
+        }
+        if (!out.isEmpty()) {
+            BlockStatusRun prev = out.get(out.size() - 1);
+            if (prev.kind() == kind && prev.offset() + prev.length() == lo) {
+                out.set(out.size() - 1, new BlockStatusRun(prev.offset(), hi - prev.offset(), kind));
+                return;
+            }
+        }
+        out.add(new BlockStatusRun(lo, hi - lo, kind));
+    }
+
+    /** Zeros the part of {@code dst} (which holds bytes from {@code offset} at {@code base}) that lies in {@code [lo, hi)}. */
+    static void zero(ByteBuffer dst, int base, long offset, int length, long lo, long hi) {
+        long from = Math.max(lo, offset);
+        long to = Math.min(hi, offset + (long) length);
+        for (long at = from; at < to; at += ZEROS.length) {
+            int n = (int) Math.min(ZEROS.length, to - at);
+            dst.put(base + (int) (at - offset), ZEROS, 0, n);
+        }
+    }
+
+    private static final byte[] ZEROS = new byte[64 << 10];
+}

@@ -1,0 +1,138 @@
+package io.hyperfile.core.index.bench;
+
+import io.hyperfile.core.index.BlockIndex;
+import io.hyperfile.core.index.IndexNode;
+import io.hyperfile.core.index.Location;
+import io.hyperfile.core.index.MutableBlockIndex;
+import io.hyperfile.core.index.NodeCache;
+import io.hyperfile.core.index.NodeLimits;
+import io.hyperfile.core.index.NodeNotLoadedException;
+import io.hyperfile.core.index.NodeResolver;
+import io.hyperfile.core.index.SaveResult;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Insert and lookup rates of the block index with default 4096-byte nodes on an index of 2^20 one-block extents
+ * (every other block of a 2^21-block volume, random data locations so nothing merges). "Memory" variants run on a
+ * never-saved tree (children by reference); "cached" variants on the saved tree, resolving every child through a
+ * {@link NodeCache} that holds all nodes, which is the volume's hot path. Not run by the tests:
+ * {@code java -cp <test classpath> org.openjdk.jmh.Main IndexBench}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = "-Xmx2g")
+public class IndexBench {
+    static final int EXTENTS = 1 << 20;
+    static final long VOLUME_BLOCKS = 2L * EXTENTS;
+
+    private BlockIndex memory;
+    private BlockIndex saved;
+    private NodeResolver cached;
+    private MutableBlockIndex mutableMemory;
+    private MutableBlockIndex mutableSaved;
+    private SplittableRandom random;
+    private long nextOffset;
+
+    @Setup(Level.Trial)
+    public void build() {
+        SplittableRandom r = new SplittableRandom(1);
+        MutableBlockIndex m = BlockIndex.empty(NodeLimits.defaults()).toMutable();
+        for (int i = 0; i < EXTENTS; i++) {
+            m.put(NodeResolver.NONE, 2L * i, 1, Location.data(1, r.nextLong(1L << 31)));
+        }
+        memory = m.snapshot();
+        long[] next = {0};
+        SaveResult result = m.save(1, buf -> {
+            next[0] += buf.remaining();
+            return next[0] - buf.remaining();
+        });
+        NodeCache cache = new NodeCache(1L << 31);
+        for (SaveResult.SavedNode node : result.writtenNodes()) {
+            cache.put(node.pointer(), node.node());
+        }
+        saved = result.index();
+        cached = p -> {
+            IndexNode node = cache.get(p);
+            if (node == null) {
+                throw new NodeNotLoadedException(p);
+            }
+            return node;
+        };
+    }
+
+    @Setup(Level.Iteration)
+    public void reset() {
+        mutableMemory = memory.toMutable();
+        mutableSaved = saved.toMutable();
+        random = new SplittableRandom(2);
+        nextOffset = 0;
+    }
+
+    private Location nextLocation() {
+        if (nextOffset >= NodeLimits.MAX_BLOCK_OFFSET - 1) {
+            nextOffset = 0;
+        }
+        return Location.data(2, nextOffset++);
+    }
+
+    @Benchmark
+    public List<?> lookupOneBlockMemory() {
+        return memory.lookup(NodeResolver.NONE, random.nextLong(VOLUME_BLOCKS), 1);
+    }
+
+    @Benchmark
+    public List<?> lookupOneBlockCached() {
+        return saved.lookup(cached, random.nextLong(VOLUME_BLOCKS), 1);
+    }
+
+    /** A 128 KiB read: 32 blocks, about 16 extents and 16 holes. */
+    @Benchmark
+    public List<?> lookup32BlocksCached() {
+        return saved.lookup(cached, random.nextLong(VOLUME_BLOCKS - 32), 32);
+    }
+
+    /** A random 4 KiB write applied to the in-memory tree. */
+    @Benchmark
+    public void putRandomBlockMemory() {
+        mutableMemory.put(NodeResolver.NONE, random.nextLong(VOLUME_BLOCKS), 1, nextLocation());
+    }
+
+    /** A random 4 KiB write applied on top of the saved tree (copy-on-write from cached nodes). */
+    @Benchmark
+    public void putRandomBlockCached() {
+        mutableSaved.put(cached, random.nextLong(VOLUME_BLOCKS), 1, nextLocation());
+    }
+
+    /** A flush: 1000 random 4 KiB writes on the saved tree, then save (encode + CRC) of every changed node. */
+    @Benchmark
+    @OperationsPerInvocation(1000)
+    public SaveResult flush1000RandomPuts() {
+        MutableBlockIndex m = saved.toMutable();
+        for (int i = 0; i < 1000; i++) {
+            m.put(cached, random.nextLong(VOLUME_BLOCKS), 1, nextLocation());
+        }
+        long[] next = {0};
+        return m.save(3, buf -> {
+            next[0] += buf.remaining();
+            return next[0] - buf.remaining();
+        });
+    }
+}

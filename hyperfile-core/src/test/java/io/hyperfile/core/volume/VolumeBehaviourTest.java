@@ -1,0 +1,235 @@
+package io.hyperfile.core.volume;
+
+import static io.hyperfile.core.store.StoreTesting.await;
+import static io.hyperfile.core.store.StoreTesting.failure;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hyperfile.core.segment.ExtentKind;
+import io.hyperfile.core.store.FailureCategory;
+import io.hyperfile.core.store.StorageException;
+import io.hyperfile.core.store.fault.FaultAction;
+import io.hyperfile.core.store.fault.FaultRule;
+import io.hyperfile.core.store.fault.FlakyObjectStore;
+import io.hyperfile.core.store.fault.FlakyObjectStore.Op;
+import io.hyperfile.core.store.memory.InMemoryObjectStore;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The volume behaviours the issue names, each checked on its own. */
+class VolumeBehaviourTest {
+    private static final long GIB = 1L << 30;
+
+    private final InMemoryObjectStore memory = new InMemoryObjectStore();
+    private final FlakyObjectStore store = new FlakyObjectStore(memory);
+    private final List<Volume> open = new ArrayList<>();
+
+    @AfterEach
+    void abortAll() {
+        open.forEach(Volume::abort);
+    }
+
+    private Volume volume(long size, VolumeConfig config) {
+        await(Volume.create(memory, "v", VolumeOptions.ofSize(size), Clock.systemUTC()));
+        return reopen(config);
+    }
+
+    private Volume reopen(VolumeConfig config) {
+        Volume v = await(Volume.open(store, "v", "t", config));
+        open.add(v);
+        return v;
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static byte[] read(Volume v, long offset, int length) {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        await(v.read(offset, b));
+        return b.array();
+    }
+
+    @Test
+    void outOfRangeRequestsFailWithADistinctException() {
+        Volume v = volume(1 << 20, VolumeConfig.DEFAULT);
+        OutOfRangeException e = org.junit.jupiter.api.Assertions.assertThrows(OutOfRangeException.class,
+                () -> v.write((1 << 20) - 10, ByteBuffer.allocate(11)));
+        assertTrue(e.getMessage().contains("outside volume t of 1048576 bytes"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(OutOfRangeException.class, () -> v.read(-1, ByteBuffer.allocate(1)));
+        org.junit.jupiter.api.Assertions.assertThrows(OutOfRangeException.class, () -> v.trim(0, (1 << 20) + 1));
+        org.junit.jupiter.api.Assertions.assertThrows(OutOfRangeException.class, () -> v.blockStatus(1 << 20, 1));
+        await(v.write((1 << 20) - 10, ByteBuffer.allocate(10)));
+    }
+
+    @Test
+    void anEmptyFlushWritesNothing() {
+        Volume v = volume(1 << 20, VolumeConfig.DEFAULT);
+        long before = store.totalCalls();
+        await(v.flush());
+        await(v.flush());
+        assertEquals(before, store.totalCalls());
+        await(v.write(0, ByteBuffer.wrap(random(4096, 1))));
+        await(v.flush());
+        assertEquals(1, store.calls(Op.CREATE));
+        await(v.flush());
+        assertEquals(1, store.calls(Op.CREATE));
+    }
+
+    @Test
+    void aDurableWriteIsStoredBeforeItCompletes() {
+        Volume v = volume(1 << 20, VolumeConfig.DEFAULT);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        store.add(FaultRule.on(Op.CREATE, ".*", FaultRule.always(), FaultAction.holdUntil(gate)));
+        CompletableFuture<Void> plain = v.write(0, ByteBuffer.wrap(random(4096, 2)));
+        await(plain);
+        CompletableFuture<Void> fua = v.writeDurable(4096, ByteBuffer.wrap(random(4096, 3)));
+        assertFalse(fua.isDone(), "a FUA write waits for its segment");
+        gate.complete(null);
+        await(fua);
+        v.abort();
+        Volume again = reopen(VolumeConfig.DEFAULT);
+        assertArrayEquals(random(4096, 2), read(again, 0, 4096), "the FUA write flushed what came before it too");
+        assertArrayEquals(random(4096, 3), read(again, 4096, 4096));
+    }
+
+    @Test
+    void oldDirtyDataIsFlushedByAge() {
+        Volume v = volume(1 << 20, VolumeConfig.builder().flushAge(Duration.ofMillis(50)).build());
+        CompletableFuture<Void> stored = new CompletableFuture<>();
+        store.add(FaultRule.on(Op.CREATE, ".*seg/.*", FaultRule.always(), new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(Op op, String key, java.util.function.Supplier<CompletableFuture<T>> proceed) {
+                return proceed.get().whenComplete((x, e) -> stored.complete(null));
+            }
+        }));
+        await(v.write(0, ByteBuffer.wrap(random(4096, 4))));
+        await(stored); // no flush was asked for: the age trigger did it
+        assertEquals(1, store.calls(Op.CREATE));
+    }
+
+    @Test
+    void aFullBufferMakesWritesWaitAndNeverFail() {
+        // Segments of 64 KiB and room for only two of them: the third must wait for an upload.
+        await(Volume.create(memory, "v", VolumeOptions.ofSize(8 << 20).withSegmentTargetBytes(64 << 10), Clock.systemUTC()));
+        Volume v = reopen(VolumeConfig.builder().dirtyLimitBytes(1).build());
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        store.add(FaultRule.on(Op.CREATE, ".*", FaultRule.always(), FaultAction.holdUntil(gate)));
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            writes.add(v.write(i * 4096L * 4, ByteBuffer.wrap(random(4096 * 4, i))));
+        }
+        CompletableFuture<Void> flush = v.flush();
+        assertFalse(writes.get(63).isDone(), "writes past the dirty limit wait");
+        assertFalse(flush.isDone());
+        gate.complete(null);
+        writes.forEach(f -> await(f));
+        await(v.flush());
+        for (int i = 0; i < 64; i++) {
+            assertArrayEquals(random(4096 * 4, i), read(v, i * 4096L * 4, 4096 * 4), "write " + i);
+        }
+    }
+
+    @Test
+    void aFailedUploadFailsFlushesUntilItsDataIsStored() {
+        Volume v = volume(1 << 20, VolumeConfig.builder().uploadRetry(Duration.ofHours(1)).build());
+        FaultRule down = store.add(FaultRule.on(Op.CREATE, ".*", FaultRule.always(),
+                FaultAction.fail(() -> new StorageException("x", FailureCategory.TRANSIENT, "store is down"))));
+        await(v.write(0, ByteBuffer.wrap(random(4096, 5))));
+        StorageException e = failure(StorageException.class, v.flush());
+        assertEquals("store is down", e.getMessage());
+        await(v.write(4096, ByteBuffer.wrap(random(4096, 6))));
+        failure(StorageException.class, v.flush());
+        store.remove(down);
+        await(v.flush());
+        v.abort();
+        Volume again = reopen(VolumeConfig.DEFAULT);
+        assertArrayEquals(random(4096, 5), read(again, 0, 4096));
+        assertArrayEquals(random(4096, 6), read(again, 4096, 4096));
+    }
+
+    @Test
+    void trimAndZeroOfGibibytesAreMetadataOnly() {
+        Volume v = volume(16 * GIB, VolumeConfig.DEFAULT);
+        await(v.write(GIB, ByteBuffer.wrap(random(8192, 7))));
+        await(v.write(9 * GIB, ByteBuffer.wrap(random(8192, 8))));
+        await(v.flush());
+        long written = store.bytesWritten();
+        await(v.trim(0, 4 * GIB));
+        await(v.writeZeroes(8 * GIB, 4 * GIB));
+        await(v.flush());
+        assertTrue(store.bytesWritten() - written < 64 << 10,
+                "8 GiB of trim and zero wrote " + (store.bytesWritten() - written) + " bytes");
+        v.abort();
+        Volume again = reopen(VolumeConfig.DEFAULT);
+        long gets = store.calls(Op.GET);
+        assertArrayEquals(new byte[8192], read(again, GIB, 8192));
+        assertArrayEquals(new byte[8192], read(again, 9 * GIB, 8192));
+        List<BlockStatusRun> runs = await(again.blockStatus(0, 16 * GIB));
+        assertEquals(List.of(new BlockStatusRun(0, 8 * GIB, ExtentKind.HOLE), new BlockStatusRun(8 * GIB, 4 * GIB, ExtentKind.ZERO),
+                new BlockStatusRun(12 * GIB, 4 * GIB, ExtentKind.HOLE)), runs);
+        long nodeGets = store.calls(Op.GET) - gets;
+        read(again, 2 * GIB, 1 << 20);
+        read(again, 10 * GIB, 1 << 20);
+        assertEquals(nodeGets + gets, store.calls(Op.GET), "reads of holes and zero extents touch no object");
+    }
+
+    @Test
+    void adjacentExtentsOfASegmentComeInOneGet() {
+        Volume v = volume(64 << 20, VolumeConfig.DEFAULT);
+        // Three separate writes, not in block order, one segment: the data of blocks 10..12 is contiguous in it.
+        await(v.write(10 * 4096, ByteBuffer.wrap(random(4096, 10))));
+        await(v.write(11 * 4096, ByteBuffer.wrap(random(4096, 11))));
+        await(v.write(12 * 4096, ByteBuffer.wrap(random(4096, 12))));
+        await(v.close());
+        Volume again = reopen(VolumeConfig.DEFAULT);
+        read(again, 0, 4096); // loads the index
+        long gets = store.calls(Op.GET);
+        byte[] got = read(again, 10 * 4096, 3 * 4096);
+        assertEquals(gets + 1, store.calls(Op.GET));
+        assertArrayEquals(random(4096, 11), Arrays.copyOfRange(got, 4096, 8192));
+    }
+
+    @Test
+    void largeReadsFanOutInParallel() {
+        Volume v = volume(256 << 20, VolumeConfig.builder().maxGetBytes(1 << 20).build());
+        byte[] data = random(24 << 20, 13);
+        await(v.write(0, ByteBuffer.wrap(data)));
+        await(v.close());
+        Volume again = reopen(VolumeConfig.builder().maxGetBytes(1 << 20).build());
+        read(again, 0, 4096);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        java.util.concurrent.CountDownLatch twenty = new java.util.concurrent.CountDownLatch(20);
+        store.add(FaultRule.on(Op.GET, ".*seg/.*", FaultRule.always(), new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(Op op, String key, java.util.function.Supplier<CompletableFuture<T>> proceed) {
+                twenty.countDown();
+                return gate.thenCompose(x -> proceed.get());
+            }
+        }));
+        ByteBuffer all = ByteBuffer.allocate(24 << 20);
+        CompletableFuture<Void> f = again.read(0, all);
+        // The read is issued as many ranged GETs at once: twenty of them wait at the gate together.
+        try {
+            assertTrue(twenty.await(30, java.util.concurrent.TimeUnit.SECONDS), "fewer than 20 GETs in flight at once");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        assertFalse(f.isDone());
+        gate.complete(null);
+        await(f);
+        assertTrue(Arrays.equals(data, all.array()));
+    }
+}
