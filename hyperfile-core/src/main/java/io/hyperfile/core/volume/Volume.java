@@ -88,6 +88,8 @@ public final class Volume {
     private boolean closed;
     /** Set by {@link #abort} from any thread: no store request may be sent after it. */
     private volatile boolean aborted;
+    /** The store write in flight, if any, so that {@link #abort} can let it settle. */
+    private volatile CompletableFuture<Void> storeWriteInFlight = CompletableFuture.completedFuture(null);
     private final ArrayDeque<Mutation> queue = new ArrayDeque<>();
     private boolean draining;
     private final TreeMap<Long, List<CompletableFuture<Void>>> flushWaiters = new TreeMap<>();
@@ -346,8 +348,12 @@ public final class Volume {
         if (!Thread.currentThread().getName().equals("hf-volume-" + name)) {
             try {
                 executor.awaitTermination(30, TimeUnit.SECONDS);
+                // A request already sent lands or not; either way it settles before whoever reopens looks.
+                storeWriteInFlight.handle((v, e) -> null).get(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                LOG.warn("volume {}: a store write was still running after abort: {}", name, e.toString());
             }
         }
     }
@@ -663,7 +669,9 @@ public final class Volume {
         uploading = true;
         String key = SegmentKeys.segment(prefix, ps.seq());
         int bytes = ps.bytes.remaining();
-        store.create(key, ps.bytes.duplicate()).whenCompleteAsync((v, e) -> {
+        CompletableFuture<Void> create = store.create(key, ps.bytes.duplicate());
+        storeWriteInFlight = create;
+        create.whenCompleteAsync((v, e) -> {
             uploading = false;
             if (closed) {
                 return;
@@ -711,7 +719,9 @@ public final class Volume {
         }
         segmentsSinceHint = 0;
         long seq = durableSeq;
-        CheckpointLocator.writeHint(store, prefix, seq).whenComplete((v, e) -> {
+        CompletableFuture<Void> hint = CheckpointLocator.writeHint(store, prefix, seq);
+        storeWriteInFlight = storeWriteInFlight.thenCombine(hint.handle((v, e) -> null), (a, b) -> null);
+        hint.whenComplete((v, e) -> {
             if (e != null) {
                 LOG.debug("volume {}: could not write hint {}: {}", name, seq, e.toString());
             }
