@@ -173,6 +173,7 @@ public final class Volume {
             return t;
         });
         executor.setRemoveOnCancelPolicy(true);
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         return executor;
     }
 
@@ -778,6 +779,7 @@ public final class Volume {
         closed = true;
         failWaiters(reason);
         pool.failWaiters(reason);
+        pool.retire();
         Mutation m;
         while ((m = queue.pollFirst()) != null) {
             m.future.completeExceptionally(reason);
