@@ -71,6 +71,7 @@ public final class Volume {
     private final int maxBlocksPerSegment;
     private final ByteBuffer zeroBlock;
     private final VolumeReads reads;
+    private final boolean snapshotView;
 
     // State below is touched only on the volume thread.
     private BlockIndex index;
@@ -100,7 +101,8 @@ public final class Volume {
     private final AtomicLong indexNodesWritten = new AtomicLong();
 
     private Volume(String name, String prefix, ObjectStore store, VolumeDescriptor descriptor, VolumeConfig config,
-            ScheduledThreadPoolExecutor executor, VolumeIndex volumeIndex, BlockIndex index, long sizeBytes, long durableSeq) {
+            ScheduledThreadPoolExecutor executor, VolumeIndex volumeIndex, BlockIndex index, long sizeBytes, long durableSeq,
+            boolean snapshotView) {
         this.name = name;
         this.prefix = prefix;
         this.store = store;
@@ -112,6 +114,11 @@ public final class Volume {
         this.index = index;
         this.durableSeq = durableSeq;
         this.nextSeq = durableSeq + 1;
+        this.snapshotView = snapshotView;
+        if (snapshotView) {
+            this.readOnlyCause = new ReadOnlyVolumeException("volume " + name + " is a read-only view of checkpoint "
+                    + durableSeq, null);
+        }
         this.segments = new SegmentReader(store, prefix, blockSize);
         int stride = blockSize + 4;
         this.maxBlocksPerSegment = Math.max(2, (descriptor.segmentTargetBytes() - SegmentHeader.BYTES - SegmentFooter.BYTES) / stride);
@@ -135,35 +142,50 @@ public final class Volume {
         return store.create(SegmentKeys.descriptor(p), d.encode()).thenApply(v -> d);
     }
 
-    /** Opens the volume under {@code prefix} in the state of its newest segment. */
+    /** Opens the volume under {@code prefix} in the state of its newest segment, for reading and writing. */
     public static CompletableFuture<Volume> open(ObjectStore store, String prefix, String name, VolumeConfig config) {
         String p = SegmentKeys.normalizePrefix(prefix);
+        return descriptor(store, p).thenCompose(desc -> CheckpointLocator.newestSegment(store, p)
+                .thenCompose(newest -> openAt(store, p, name, config, desc, newest, false)));
+    }
+
+    /**
+     * Opens a read-only view of the volume as of checkpoint {@code seq} (0: empty): a snapshot. Writes fail with
+     * {@link ReadOnlyVolumeException}; a flush has nothing to do and succeeds.
+     */
+    public static CompletableFuture<Volume> openReadOnlyAt(ObjectStore store, String prefix, String name, VolumeConfig config, long seq) {
+        String p = SegmentKeys.normalizePrefix(prefix);
+        return descriptor(store, p).thenCompose(desc -> openAt(store, p, name, config, desc, seq, true));
+    }
+
+    private static CompletableFuture<VolumeDescriptor> descriptor(ObjectStore store, String p) {
         String descriptorKey = SegmentKeys.descriptor(p);
-        return store.get(descriptorKey, ByteRange.all())
-                .thenApply(d -> VolumeDescriptor.decode(descriptorKey, d.data()))
-                .thenCompose(desc -> CheckpointLocator.newestSegment(store, p).thenCompose(newest -> {
-                    ScheduledThreadPoolExecutor executor = newExecutor(name);
-                    VolumeIndex vi = new VolumeIndex(store, p, NodeLimits.ofNodeBytes(desc.maxNodeBytes()), config.nodeCacheBytes(), executor);
-                    if (newest == 0) {
-                        return CompletableFuture.completedFuture(new Volume(name, p, store, desc, config, executor, vi,
-                                vi.empty(), desc.sizeBytes(), 0));
+        return store.get(descriptorKey, ByteRange.all()).thenApply(d -> VolumeDescriptor.decode(descriptorKey, d.data()));
+    }
+
+    private static CompletableFuture<Volume> openAt(ObjectStore store, String p, String name, VolumeConfig config,
+            VolumeDescriptor desc, long seq, boolean snapshotView) {
+        ScheduledThreadPoolExecutor executor = newExecutor(name);
+        VolumeIndex vi = new VolumeIndex(store, p, NodeLimits.ofNodeBytes(desc.maxNodeBytes()), config.nodeCacheBytes(), executor);
+        if (seq == 0) {
+            return CompletableFuture.completedFuture(new Volume(name, p, store, desc, config, executor, vi,
+                    vi.empty(), desc.sizeBytes(), 0, snapshotView));
+        }
+        SegmentReader reader = new SegmentReader(store, p, desc.blockSizeBytes());
+        return reader.header(seq).thenCombine(reader.footer(seq), (h, f) -> {
+            String key = SegmentKeys.segment(p, seq);
+            if (!h.volumeId().equals(desc.volumeId()) || h.blockSizeBytes() != desc.blockSizeBytes() || h.seq() != seq) {
+                throw new CorruptionException(key, 0, "segment belongs to volume " + h.volumeId() + " seq " + h.seq()
+                        + ", expected volume " + desc.volumeId() + " seq " + seq);
+            }
+            return f;
+        }).thenCompose(f -> vi.open(f.rootSeq() == 0 ? null : new NodePointer(f.rootSeq(), f.rootOffset(), f.rootLength()),
+                f.height()).thenApply(idx -> new Volume(name, p, store, desc, config, executor, vi, idx,
+                f.volumeSizeBytes(), seq, snapshotView))).whenComplete((v, e) -> {
+                    if (e != null) {
+                        executor.shutdown();
                     }
-                    SegmentReader reader = new SegmentReader(store, p, desc.blockSizeBytes());
-                    return reader.header(newest).thenCombine(reader.footer(newest), (h, f) -> {
-                        String key = SegmentKeys.segment(p, newest);
-                        if (!h.volumeId().equals(desc.volumeId()) || h.blockSizeBytes() != desc.blockSizeBytes() || h.seq() != newest) {
-                            throw new CorruptionException(key, 0, "segment belongs to volume " + h.volumeId() + " seq " + h.seq()
-                                    + ", expected volume " + desc.volumeId() + " seq " + newest);
-                        }
-                        return f;
-                    }).thenCompose(f -> vi.open(f.rootSeq() == 0 ? null : new NodePointer(f.rootSeq(), f.rootOffset(), f.rootLength()),
-                            f.height()).thenApply(idx -> new Volume(name, p, store, desc, config, executor, vi, idx,
-                            f.volumeSizeBytes(), newest))).whenComplete((v, e) -> {
-                                if (e != null) {
-                                    executor.shutdown();
-                                }
-                            });
-                }));
+                });
     }
 
     private static ScheduledThreadPoolExecutor newExecutor(String name) {
@@ -193,6 +215,11 @@ public final class Volume {
 
     public VolumeDescriptor descriptor() {
         return descriptor;
+    }
+
+    /** Whether this is a read-only view of a checkpoint (a snapshot); corruption makes a volume read-only too. */
+    public boolean isSnapshotView() {
+        return snapshotView;
     }
 
     /** Counters since open. */
@@ -260,6 +287,10 @@ public final class Volume {
     public CompletableFuture<Void> flush() {
         CompletableFuture<Void> result = new CompletableFuture<>();
         run(result, () -> {
+            if (snapshotView) {
+                result.complete(null);
+                return;
+            }
             checkWritable();
             flushInto(result);
         });

@@ -7,7 +7,6 @@ import io.hyperfile.core.store.AbstractObjectStoreContractTest;
 import io.hyperfile.core.store.ByteRange;
 import io.hyperfile.core.store.ObjectStore;
 import java.nio.ByteBuffer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -26,17 +25,10 @@ class LocalStackS3ObjectStoreIT extends AbstractObjectStoreContractTest {
     private static String bucket;
 
     @BeforeAll
-    static void createBucket(S3Backend.Backend b) {
-        assertEquals("localstack", b.kind());
-        backend = b;
-        bucket = b.createBucket("LocalStackS3ObjectStoreIT");
-    }
-
-    @AfterAll
-    static void deleteBucket() {
-        if (bucket != null) {
-            backend.deleteBucket(bucket);
-        }
+    static void useBucket(S3Backend.ClassBucket b) {
+        assertEquals("localstack", b.backend().kind());
+        backend = b.backend();
+        bucket = b.name();
     }
 
     @Override

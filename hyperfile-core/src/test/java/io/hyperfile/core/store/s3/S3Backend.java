@@ -191,16 +191,38 @@ public final class S3Backend implements BeforeAllCallback, ParameterResolver {
         backend(context);
     }
 
+    /**
+     * A general-purpose bucket of the test class's own, on the run's backend, deleted after the class. Resolve it
+     * as a {@code @BeforeAll} parameter.
+     */
+    public record ClassBucket(Backend backend, String name) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+        /** A store configuration for this bucket, to adjust and build. */
+        public S3StoreConfig.Builder storeConfig() {
+            return backend.storeConfig(name);
+        }
+
+        @Override
+        public void close() {
+            backend.deleteBucket(name);
+        }
+    }
+
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
         Class<?> type = parameter.getParameter().getType();
-        return type == Backend.class || type == Endpoint.class;
+        return type == Backend.class || type == Endpoint.class || type == ClassBucket.class;
     }
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         Backend backend = backend(context);
-        return parameter.getParameter().getType() == Endpoint.class ? backend.endpoint() : backend;
+        Class<?> type = parameter.getParameter().getType();
+        if (type == ClassBucket.class) {
+            String hint = context.getRequiredTestClass().getSimpleName();
+            return context.getStore(NS).getOrComputeIfAbsent("bucket",
+                    k -> new ClassBucket(backend, backend.createBucket(hint)), ClassBucket.class);
+        }
+        return type == Endpoint.class ? backend.endpoint() : backend;
     }
 
     /** The backend for the current test class: LocalStack for {@link LocalStackOnly} classes, else per s3.backend. */

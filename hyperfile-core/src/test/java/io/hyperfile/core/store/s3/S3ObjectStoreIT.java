@@ -28,7 +28,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -46,16 +45,9 @@ class S3ObjectStoreIT extends AbstractObjectStoreContractTest {
     private static String bucket;
 
     @BeforeAll
-    static void createBucket(S3Backend.Backend b) {
-        backend = b;
-        bucket = b.createBucket("S3ObjectStoreIT");
-    }
-
-    @AfterAll
-    static void deleteBucket() {
-        if (bucket != null) {
-            backend.deleteBucket(bucket);
-        }
+    static void useBucket(S3Backend.ClassBucket b) {
+        backend = b.backend();
+        bucket = b.name();
     }
 
     @Override

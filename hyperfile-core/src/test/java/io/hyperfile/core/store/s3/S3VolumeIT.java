@@ -4,7 +4,6 @@ import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryPolicy;
 import io.hyperfile.core.store.RetryingObjectStore;
 import io.hyperfile.core.volume.AbstractVolumeStoreTest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -15,16 +14,9 @@ class S3VolumeIT extends AbstractVolumeStoreTest {
     private static String bucket;
 
     @BeforeAll
-    static void createBucket(S3Backend.Backend b) {
-        backend = b;
-        bucket = b.createBucket("S3VolumeIT");
-    }
-
-    @AfterAll
-    static void deleteBucket() {
-        if (bucket != null) {
-            backend.deleteBucket(bucket);
-        }
+    static void useBucket(S3Backend.ClassBucket b) {
+        backend = b.backend();
+        bucket = b.name();
     }
 
     @Override

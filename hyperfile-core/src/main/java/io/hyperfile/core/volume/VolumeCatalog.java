@@ -1,0 +1,139 @@
+package io.hyperfile.core.volume;
+
+import io.hyperfile.core.checkpoint.CheckpointLocator;
+import io.hyperfile.core.checkpoint.VolumeDescriptor;
+import io.hyperfile.core.segment.SegmentFooter;
+import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.segment.SegmentReader;
+import io.hyperfile.core.store.ByteRange;
+import io.hyperfile.core.store.ListPage;
+import io.hyperfile.core.store.ObjectInfo;
+import io.hyperfile.core.store.ObjectStore;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
+import java.util.regex.Pattern;
+
+/**
+ * The volumes of one store, by name: volume {@code NAME} lives under the prefix {@code NAME/}. Names are 1 to 64
+ * characters of {@code [A-Za-z0-9._-]}, starting with a letter or digit. Thread-safe.
+ */
+public final class VolumeCatalog {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** Sorts after every key Hyperfile writes under a volume prefix (they are ASCII). */
+    private static final String AFTER_ALL = "\uDBFF\uDFFF";
+
+    private final ObjectStore store;
+
+    public VolumeCatalog(ObjectStore store) {
+        this.store = store;
+    }
+
+    public ObjectStore store() {
+        return store;
+    }
+
+    /** Throws {@link IllegalArgumentException} if {@code name} is not a valid volume name. */
+    public static String checkName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid volume name '" + name + "': use 1 to 64 characters of"
+                    + " A-Z a-z 0-9 . _ -, starting with a letter or digit");
+        }
+        return name;
+    }
+
+    /** Creates volume {@code name}; fails with {@code ObjectExistsException} if it exists. */
+    public CompletableFuture<VolumeDescriptor> create(String name, VolumeOptions options, Clock clock) {
+        return Volume.create(store, checkName(name) + "/", options, clock);
+    }
+
+    /** Opens volume {@code name} for reading and writing. */
+    public CompletableFuture<Volume> open(String name, VolumeConfig config) {
+        return Volume.open(store, checkName(name) + "/", name, config);
+    }
+
+    /** Whether volume {@code name} exists. */
+    public CompletableFuture<Boolean> exists(String name) {
+        return store.head(SegmentKeys.descriptor(checkName(name) + "/")).thenApply(info -> info != null);
+    }
+
+    /** The names of every volume in the store, in order. One listing request per volume. */
+    public CompletableFuture<List<String>> list() {
+        List<String> names = new ArrayList<>();
+        return listFrom(null, names).thenApply(v -> names);
+    }
+
+    private CompletableFuture<Void> listFrom(String startAfter, List<String> names) {
+        return store.list("", startAfter, 1).thenCompose((ListPage page) -> {
+            if (page.objects().isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            String key = page.objects().get(0).key();
+            int slash = key.indexOf('/');
+            if (slash < 0) {
+                return listFrom(key, names);
+            }
+            String name = key.substring(0, slash);
+            String next = name + "/" + AFTER_ALL;
+            if (startAfter != null && startAfter.startsWith(name + "/")) {
+                next = key; // a key beyond our marker: step over it
+            }
+            String resume = next;
+            if (!NAME.matcher(name).matches() || (!names.isEmpty() && names.get(names.size() - 1).equals(name))) {
+                return listFrom(resume, names);
+            }
+            return store.head(SegmentKeys.descriptor(name + "/")).thenCompose(info -> {
+                if (info != null) {
+                    names.add(name);
+                }
+                return listFrom(resume, names);
+            });
+        });
+    }
+
+    /** What a volume is and holds, as of its newest checkpoint. */
+    public record VolumeInfo(String name, VolumeDescriptor descriptor, long newestSeq, long sizeBytes, long extentCount,
+            long mappedBytes) {
+    }
+
+    /** Facts about volume {@code name} (fails with {@code ObjectNotFoundException} if it does not exist). */
+    public CompletableFuture<VolumeInfo> info(String name) {
+        String prefix = checkName(name) + "/";
+        String key = SegmentKeys.descriptor(prefix);
+        return store.get(key, ByteRange.all()).thenApply(d -> VolumeDescriptor.decode(key, d.data()))
+                .thenCompose(desc -> CheckpointLocator.newestSegment(store, prefix).thenCompose(newest -> {
+                    if (newest == 0) {
+                        return CompletableFuture.completedFuture(new VolumeInfo(name, desc, 0, desc.sizeBytes(), 0, 0));
+                    }
+                    return new SegmentReader(store, prefix, desc.blockSizeBytes()).footer(newest).thenApply((SegmentFooter f) ->
+                            new VolumeInfo(name, desc, newest, f.volumeSizeBytes(), f.extentCount(),
+                                    f.mappedBlocks() * desc.blockSizeBytes()));
+                }));
+    }
+
+    /**
+     * Deletes volume {@code name} and every object under its prefix: the descriptor first (so the volume is gone at
+     * once), then the rest in batches, reporting the running count of deleted objects. Run it again to finish a
+     * delete that failed half-way. The volume must not be open anywhere.
+     */
+    public CompletableFuture<Long> delete(String name, LongConsumer progress) {
+        String prefix = checkName(name) + "/";
+        return store.delete(SegmentKeys.descriptor(prefix)).thenCompose(v -> deleteFrom(prefix, 1, progress));
+    }
+
+    private CompletableFuture<Long> deleteFrom(String prefix, long deleted, LongConsumer progress) {
+        return store.list(prefix, null, ObjectStore.MAX_LIST_KEYS).thenCompose(page -> {
+            if (page.objects().isEmpty()) {
+                return CompletableFuture.completedFuture(deleted);
+            }
+            List<String> keys = page.objects().stream().map(ObjectInfo::key).toList();
+            return store.deleteAll(keys).thenCompose(v -> {
+                long now = deleted + keys.size();
+                progress.accept(now);
+                return deleteFrom(prefix, now, progress);
+            });
+        });
+    }
+}

@@ -1,0 +1,126 @@
+package io.hyperfile.core.volume;
+
+import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.checkpoint.CheckpointLocator;
+import io.hyperfile.core.checkpoint.VolumeDescriptor;
+import io.hyperfile.core.index.BlockIndex;
+import io.hyperfile.core.index.Extent;
+import io.hyperfile.core.index.Location;
+import io.hyperfile.core.index.NodeLimits;
+import io.hyperfile.core.index.NodePointer;
+import io.hyperfile.core.segment.SegmentFooter;
+import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.segment.SegmentVerifier;
+import io.hyperfile.core.store.ByteRange;
+import io.hyperfile.core.store.Exceptions;
+import io.hyperfile.core.store.ObjectStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.LongConsumer;
+
+/**
+ * fsck: checks every segment of a volume byte by byte (header, footer, each block's checksum, node section, extent
+ * table), then walks the index of the newest checkpoint (every node's checksum and the tree's invariants) and
+ * checks that every data extent points at blocks that exist. Reports each problem with the object and offset.
+ * Reads only; the volume should not be written meanwhile.
+ */
+public final class VolumeChecker {
+    private VolumeChecker() {
+    }
+
+    /** The outcome: problems found (empty = clean) and what was checked. */
+    public record Report(List<String> problems, long segmentsChecked, long bytesChecked, long extentsChecked, long newestSeq) {
+        public boolean isClean() {
+            return problems.isEmpty();
+        }
+    }
+
+    /**
+     * Checks the volume under {@code prefix}; {@code progress} receives the running count of segments checked.
+     * {@code executor} runs index retries.
+     */
+    public static CompletableFuture<Report> check(ObjectStore store, String prefix, Executor executor, LongConsumer progress) {
+        String p = SegmentKeys.normalizePrefix(prefix);
+        String descriptorKey = SegmentKeys.descriptor(p);
+        return store.get(descriptorKey, ByteRange.all()).thenApply(d -> VolumeDescriptor.decode(descriptorKey, d.data()))
+                .thenCompose(desc -> CheckpointLocator.allSegments(store, p).thenCompose(seqs -> {
+                    List<String> problems = new ArrayList<>();
+                    Map<Long, SegmentFooter> footers = new TreeMap<>();
+                    long[] bytes = {0};
+                    CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+                    for (long seq : seqs) {
+                        String key = SegmentKeys.segment(p, seq);
+                        chain = chain.thenCompose(v -> store.get(key, ByteRange.all()).handle((d, e) -> {
+                            if (e != null) {
+                                problems.add(key + ": cannot read: " + Exceptions.unwrap(e).getMessage());
+                                return null;
+                            }
+                            bytes[0] += d.length();
+                            SegmentVerifier.Verified r = SegmentVerifier.verify(key, seq, d.data(), desc.volumeId(), desc.blockSizeBytes());
+                            problems.addAll(r.problems());
+                            if (r.footer() != null) {
+                                footers.put(seq, r.footer());
+                            }
+                            progress.accept(footers.size());
+                            return null;
+                        }));
+                    }
+                    long newest = seqs.isEmpty() ? 0 : seqs.get(seqs.size() - 1);
+                    return chain.thenCompose(v -> checkIndex(store, p, desc, newest, footers, executor, problems))
+                            .thenApply(extents -> new Report(List.copyOf(problems), seqs.size(), bytes[0], extents, newest));
+                }));
+    }
+
+    private static CompletableFuture<Long> checkIndex(ObjectStore store, String p, VolumeDescriptor desc, long newest,
+            Map<Long, SegmentFooter> footers, Executor executor, List<String> problems) {
+        SegmentFooter f = footers.get(newest);
+        if (newest == 0 || f == null || f.rootSeq() == 0) {
+            return CompletableFuture.completedFuture(0L);
+        }
+        VolumeIndex vi = new VolumeIndex(store, p, NodeLimits.ofNodeBytes(desc.maxNodeBytes()), 16L << 20, executor);
+        return vi.open(new NodePointer(f.rootSeq(), f.rootOffset(), f.rootLength()), f.height())
+                .thenCompose(index -> vi.access().run(r -> {
+                    index.verify(r);
+                    return index;
+                }).thenCompose(checked -> walk(vi, checked, 0, footers, desc, p, problems, 0L)))
+                .exceptionally(e -> {
+                    Throwable cause = Exceptions.unwrap(e);
+                    problems.add(cause instanceof CorruptionException ? cause.getMessage()
+                            : "index of checkpoint " + newest + " is broken: " + cause);
+                    return 0L;
+                });
+    }
+
+    private static CompletableFuture<Long> walk(VolumeIndex vi, BlockIndex index, long fromBlock, Map<Long, SegmentFooter> footers,
+            VolumeDescriptor desc, String p, List<String> problems, long count) {
+        return vi.access().run(r -> index.extents(r, fromBlock, 4096)).thenCompose(page -> {
+            long n = count;
+            for (Extent e : page) {
+                n++;
+                long volumeBlocks = footers.get(footers.keySet().stream().max(Long::compare).orElseThrow()).volumeSizeBytes()
+                        / desc.blockSizeBytes();
+                if (e.endBlock() > volumeBlocks) {
+                    problems.add("index maps blocks " + e.startBlock() + ".." + e.endBlock() + " beyond the volume's "
+                            + volumeBlocks + " blocks");
+                }
+                if (e.location() instanceof Location.Data d) {
+                    SegmentFooter target = footers.get(d.segmentSeq());
+                    if (target == null) {
+                        problems.add("extent " + e + " points into " + SegmentKeys.segment(p, d.segmentSeq()) + ", which is missing or unreadable");
+                    } else if (d.blockOffset() + e.blockCount() > target.dataBlockCount()) {
+                        problems.add("extent " + e + " points past the " + target.dataBlockCount() + " blocks of "
+                                + SegmentKeys.segment(p, d.segmentSeq()));
+                    }
+                }
+            }
+            if (page.size() < 4096) {
+                return CompletableFuture.completedFuture(n);
+            }
+            return walk(vi, index, page.get(page.size() - 1).endBlock(), footers, desc, p, problems, n);
+        });
+    }
+}

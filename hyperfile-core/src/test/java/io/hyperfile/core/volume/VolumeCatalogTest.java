@@ -1,0 +1,68 @@
+package io.hyperfile.core.volume;
+
+import static io.hyperfile.core.store.StoreTesting.await;
+import static io.hyperfile.core.store.StoreTesting.failure;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hyperfile.core.store.ObjectExistsException;
+import io.hyperfile.core.store.ObjectNotFoundException;
+import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.store.local.LocalDirectoryObjectStore;
+import io.hyperfile.core.store.memory.InMemoryObjectStore;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class VolumeCatalogTest {
+    @TempDir
+    static Path dir;
+
+    static Stream<ObjectStore> stores() {
+        return Stream.of(new InMemoryObjectStore(), new LocalDirectoryObjectStore(dir.resolve("catalog-" + System.nanoTime())));
+    }
+
+    @ParameterizedTest
+    @MethodSource("stores")
+    void createListInfoDelete(ObjectStore store) {
+        VolumeCatalog catalog = new VolumeCatalog(store);
+        assertEquals(List.of(), await(catalog.list()));
+        await(catalog.create("disk0", VolumeOptions.ofSize(1 << 30), Clock.systemUTC()));
+        await(catalog.create("b.v-2", VolumeOptions.ofSize(1 << 20), Clock.systemUTC()));
+        await(catalog.create("a", VolumeOptions.ofSize(1 << 20), Clock.systemUTC()));
+        failure(ObjectExistsException.class, catalog.create("a", VolumeOptions.ofSize(1 << 20), Clock.systemUTC()));
+        assertThrows(IllegalArgumentException.class, () -> catalog.create("../x", VolumeOptions.ofSize(1 << 20), Clock.systemUTC()));
+
+        Volume v = await(catalog.open("disk0", VolumeConfig.DEFAULT));
+        for (int i = 0; i < 5; i++) {
+            await(v.write(i * 8L * 4096, ByteBuffer.allocate(4096).put(0, (byte) 1)));
+            await(v.flush());
+        }
+        await(v.close());
+        assertEquals(List.of("a", "b.v-2", "disk0"), await(catalog.list()));
+
+        VolumeCatalog.VolumeInfo info = await(catalog.info("disk0"));
+        assertEquals(1L << 30, info.sizeBytes());
+        assertEquals(5, info.newestSeq());
+        assertEquals(5, info.extentCount());
+        assertEquals(5 * 4096, info.mappedBytes());
+        assertEquals(0, await(catalog.info("a")).newestSeq());
+        failure(ObjectNotFoundException.class, catalog.info("nope"));
+
+        List<Long> progress = new ArrayList<>();
+        long deleted = await(catalog.delete("disk0", progress::add));
+        assertTrue(deleted >= 6, "descriptor and five segments: " + deleted);
+        assertFalse(progress.isEmpty());
+        assertEquals(List.of("a", "b.v-2"), await(catalog.list()));
+        assertFalse(await(catalog.exists("disk0")));
+        store.close();
+    }
+}
