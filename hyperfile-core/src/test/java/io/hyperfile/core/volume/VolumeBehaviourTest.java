@@ -232,4 +232,24 @@ class VolumeBehaviourTest {
         await(f);
         assertTrue(Arrays.equals(data, all.array()));
     }
+
+    @Test
+    void concurrentSubBlockWritesIntoOneBlockAllSurvive() {
+        Volume v = volume(1 << 20, VolumeConfig.DEFAULT);
+        await(v.write(0, ByteBuffer.wrap(random(4096, 20))));
+        await(v.close());
+        Volume again = reopen(VolumeConfig.DEFAULT);
+        // The block is only in the store now: each 512-byte write must read it, merge and write it back.
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        byte[] expected = random(4096, 20);
+        for (int i = 0; i < 8; i++) {
+            byte[] part = random(512, 30 + i);
+            System.arraycopy(part, 0, expected, i * 512, 512);
+            writes.add(again.write(i * 512L, ByteBuffer.wrap(part)));
+        }
+        writes.forEach(f -> await(f));
+        assertArrayEquals(expected, read(again, 0, 4096));
+        await(again.close());
+        assertArrayEquals(expected, read(reopen(VolumeConfig.DEFAULT), 0, 4096));
+    }
 }
