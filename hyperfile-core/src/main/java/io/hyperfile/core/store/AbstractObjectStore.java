@@ -122,7 +122,9 @@ public abstract class AbstractObjectStore implements ObjectStore {
         }
         try {
             return op.get();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error (say, OutOfMemoryError) fails this request instead of escaping into the caller's thread,
+            // where it would leave futures that never complete.
             return CompletableFuture.failedFuture(e);
         }
     }

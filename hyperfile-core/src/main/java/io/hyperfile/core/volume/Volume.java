@@ -701,7 +701,12 @@ public final class Volume {
         uploading = true;
         String key = SegmentKeys.segment(prefix, ps.seq());
         int bytes = ps.bytes.remaining();
-        CompletableFuture<Void> create = store.create(key, ps.bytes.duplicate());
+        CompletableFuture<Void> create;
+        try {
+            create = store.create(key, ps.bytes.duplicate());
+        } catch (RuntimeException | Error e) {
+            create = CompletableFuture.failedFuture(e);
+        }
         storeWriteInFlight = create;
         create.whenCompleteAsync((v, e) -> {
             uploading = false;
@@ -858,7 +863,7 @@ public final class Volume {
             executor.execute(() -> {
                 try {
                     task.run();
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     result.completeExceptionally(e);
                 }
             });

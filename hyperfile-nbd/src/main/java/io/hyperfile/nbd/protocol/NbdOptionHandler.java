@@ -1,0 +1,370 @@
+package io.hyperfile.nbd.protocol;
+
+import static io.hyperfile.nbd.protocol.NbdConstants.*;
+
+import io.hyperfile.nbd.export.Export;
+import io.hyperfile.nbd.export.ExportRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The handshake: sends the fixed-newstyle greeting, reads the client flags, then answers options one at a time
+ * until {@code EXPORT_NAME} or a successful {@code GO} enters transmission (see {@link TransmissionStarter}).
+ *
+ * <pre>
+ * server greeting: "NBDMAGIC" | "IHAVEOPT" | u16 flags (FIXED_NEWSTYLE | NO_ZEROES)
+ * client flags:    u32 (C_FIXED_NEWSTYLE, C_NO_ZEROES; any other bit closes the connection)
+ * option:          u64 "IHAVEOPT" | u32 option | u32 length | data
+ * option reply:    u64 0x3e889045565a9 | u32 option | u32 reply type | u32 length | data
+ * </pre>
+ *
+ * Options: EXPORT_NAME, ABORT, LIST, STARTTLS (ERR_POLICY: no TLS configured), INFO, GO (INFO_EXPORT, NAME,
+ * DESCRIPTION, BLOCK_SIZE), STRUCTURED_REPLY, LIST/SET_META_CONTEXT (base:allocation). Any other option has its
+ * data consumed and gets ERR_UNSUP. Option data longer than the configured cap is skipped without being buffered
+ * and gets ERR_TOO_BIG. While the server drains, options get ERR_SHUTDOWN. A bad option magic, unknown client flags
+ * or an unknown export in EXPORT_NAME (which has no error reply) close the connection, as does a handshake that
+ * takes longer than the configured timeout. Not thread-safe: one per channel, on its event loop.
+ */
+public final class NbdOptionHandler extends ByteToMessageDecoder {
+    private static final Logger LOG = LoggerFactory.getLogger(NbdOptionHandler.class);
+    private static final int KNOWN_CLIENT_FLAGS = FLAG_C_FIXED_NEWSTYLE | FLAG_C_NO_ZEROES;
+    private static final int ALLOCATION_CONTEXT_ID = 1;
+
+    private enum State { CLIENT_FLAGS, OPTION_HEADER, OPTION_DATA, SKIP, DONE }
+
+    private final ExportRegistry exports;
+    private final HandshakeSettings settings;
+    private final BooleanSupplier draining;
+    private final TransmissionStarter starter;
+
+    private State state = State.CLIENT_FLAGS;
+    private boolean noZeroes;
+    private boolean structuredReplies;
+    /** Export name the base:allocation context was selected for, or null when none is selected. */
+    private String allocationContextExport;
+    private int option;
+    private long optionLength;
+    private long skipRemaining;
+    private ScheduledFuture<?> timeout;
+
+    public NbdOptionHandler(ExportRegistry exports, HandshakeSettings settings, BooleanSupplier draining,
+            TransmissionStarter starter) {
+        this.exports = exports;
+        this.settings = settings;
+        this.draining = draining;
+        this.starter = starter;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        ByteBuf greeting = ctx.alloc().buffer(18).writeLong(NBDMAGIC).writeLong(IHAVEOPT)
+                .writeShort(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES);
+        ctx.writeAndFlush(greeting);
+        if (settings.handshakeTimeoutMillis() > 0) {
+            timeout = ctx.executor().schedule(() -> {
+                if (state != State.DONE) {
+                    LOG.debug("{}: handshake not finished after {} ms; closing", ctx.channel(), settings.handshakeTimeoutMillis());
+                    ctx.close();
+                }
+            }, settings.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
+        }
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancelTimeout();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        while (state != State.DONE) {
+            switch (state) {
+                case CLIENT_FLAGS -> {
+                    if (in.readableBytes() < 4) {
+                        return;
+                    }
+                    int flags = in.readInt();
+                    if ((flags & ~KNOWN_CLIENT_FLAGS) != 0) {
+                        closeOnViolation(ctx, in, "unknown client flags 0x" + Integer.toHexString(flags));
+                        return;
+                    }
+                    noZeroes = (flags & FLAG_C_NO_ZEROES) != 0;
+                    state = State.OPTION_HEADER;
+                }
+                case OPTION_HEADER -> {
+                    if (in.readableBytes() < 16) {
+                        return;
+                    }
+                    long magic = in.readLong();
+                    if (magic != IHAVEOPT) {
+                        closeOnViolation(ctx, in, "bad option magic 0x" + Long.toHexString(magic));
+                        return;
+                    }
+                    option = in.readInt();
+                    optionLength = in.readUnsignedInt();
+                    if (optionLength > settings.maxOptionBytes()) {
+                        if (option == OPT_EXPORT_NAME) {
+                            closeOnViolation(ctx, in, "EXPORT_NAME of " + optionLength + " bytes");
+                            return;
+                        }
+                        skipRemaining = optionLength;
+                        state = State.SKIP;
+                    } else {
+                        state = State.OPTION_DATA;
+                    }
+                }
+                case SKIP -> {
+                    int n = (int) Math.min(in.readableBytes(), skipRemaining);
+                    in.skipBytes(n);
+                    skipRemaining -= n;
+                    if (skipRemaining > 0) {
+                        return;
+                    }
+                    state = State.OPTION_HEADER;
+                    replyError(ctx, REP_ERR_TOO_BIG, "option data of " + optionLength + " bytes exceeds the limit of "
+                            + settings.maxOptionBytes());
+                    ctx.flush();
+                }
+                case OPTION_DATA -> {
+                    if (in.readableBytes() < optionLength) {
+                        return;
+                    }
+                    ByteBuf data = in.readSlice((int) optionLength);
+                    state = State.OPTION_HEADER;
+                    handleOption(ctx, data);
+                    ctx.flush();
+                }
+                default -> throw new IllegalStateException(state.toString());
+            }
+        }
+    }
+
+    private void handleOption(ChannelHandlerContext ctx, ByteBuf data) {
+        LOG.trace("{}: option {} with {} bytes", ctx.channel(), optionName(option), data.readableBytes());
+        if (option == OPT_ABORT) {
+            reply(ctx, REP_ACK, Unpooled.EMPTY_BUFFER);
+            state = State.DONE;
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (draining.getAsBoolean()) {
+            if (option == OPT_EXPORT_NAME) {
+                closeOnViolation(ctx, data, "server is shutting down");
+                return;
+            }
+            replyError(ctx, REP_ERR_SHUTDOWN, "server is shutting down");
+            return;
+        }
+        switch (option) {
+            case OPT_EXPORT_NAME -> exportName(ctx, data);
+            case OPT_LIST -> list(ctx, data);
+            case OPT_STARTTLS -> {
+                if (data.isReadable()) {
+                    replyError(ctx, REP_ERR_INVALID, "STARTTLS takes no data");
+                } else {
+                    replyError(ctx, REP_ERR_POLICY, "TLS is not configured on this server");
+                }
+            }
+            case OPT_INFO, OPT_GO -> infoOrGo(ctx, data, option == OPT_GO);
+            case OPT_STRUCTURED_REPLY -> {
+                if (data.isReadable()) {
+                    replyError(ctx, REP_ERR_INVALID, "STRUCTURED_REPLY takes no data");
+                } else {
+                    structuredReplies = true;
+                    reply(ctx, REP_ACK, Unpooled.EMPTY_BUFFER);
+                }
+            }
+            case OPT_LIST_META_CONTEXT, OPT_SET_META_CONTEXT -> metaContext(ctx, data, option == OPT_SET_META_CONTEXT);
+            default -> replyError(ctx, REP_ERR_UNSUP, "option " + optionName(option) + " is not supported");
+        }
+    }
+
+    private void exportName(ChannelHandlerContext ctx, ByteBuf data) {
+        String name = data.toString(StandardCharsets.UTF_8);
+        Optional<Export> export = exports.find(name);
+        if (export.isEmpty()) {
+            closeOnViolation(ctx, data, "EXPORT_NAME for unknown export '" + name + "'");
+            return;
+        }
+        int flags = NbdSession.transmissionFlags(export.get().readOnly(), structuredReplies);
+        ByteBuf reply = ctx.alloc().buffer(noZeroes ? 10 : 134).writeLong(export.get().sizeBytes()).writeShort(flags);
+        if (!noZeroes) {
+            reply.writeZero(124);
+        }
+        ctx.write(reply);
+        enterTransmission(ctx, export.get(), flags);
+    }
+
+    private void list(ChannelHandlerContext ctx, ByteBuf data) {
+        if (data.isReadable()) {
+            replyError(ctx, REP_ERR_INVALID, "LIST takes no data");
+            return;
+        }
+        for (Export e : exports.list()) {
+            byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
+            byte[] description = e.description().getBytes(StandardCharsets.UTF_8);
+            reply(ctx, REP_SERVER, ctx.alloc().buffer(4 + name.length + description.length)
+                    .writeInt(name.length).writeBytes(name).writeBytes(description));
+        }
+        reply(ctx, REP_ACK, Unpooled.EMPTY_BUFFER);
+    }
+
+    /** INFO and GO: {@code u32 name length, name, u16 n, n × u16 info type}. */
+    private void infoOrGo(ChannelHandlerContext ctx, ByteBuf data, boolean go) {
+        String name = readString32(data);
+        if (name == null || data.readableBytes() < 2) {
+            replyError(ctx, REP_ERR_INVALID, "malformed " + optionName(option) + " request");
+            return;
+        }
+        int n = data.readUnsignedShort();
+        if (data.readableBytes() != 2 * n) {
+            replyError(ctx, REP_ERR_INVALID, "malformed " + optionName(option) + " request: " + n
+                    + " info requests in " + data.readableBytes() + " bytes");
+            return;
+        }
+        boolean wantName = false;
+        boolean wantDescription = false;
+        for (int i = 0; i < n; i++) {
+            int info = data.readUnsignedShort();
+            wantName |= info == INFO_NAME;
+            wantDescription |= info == INFO_DESCRIPTION;
+        }
+        Optional<Export> found = exports.find(name);
+        if (found.isEmpty()) {
+            replyError(ctx, REP_ERR_UNKNOWN, "no export named '" + name + "'");
+            return;
+        }
+        Export export = found.get();
+        int flags = NbdSession.transmissionFlags(export.readOnly(), structuredReplies);
+        reply(ctx, REP_INFO, ctx.alloc().buffer(12).writeShort(INFO_EXPORT).writeLong(export.sizeBytes()).writeShort(flags));
+        if (wantName) {
+            byte[] b = export.name().getBytes(StandardCharsets.UTF_8);
+            reply(ctx, REP_INFO, ctx.alloc().buffer(2 + b.length).writeShort(INFO_NAME).writeBytes(b));
+        }
+        if (wantDescription && !export.description().isEmpty()) {
+            byte[] b = export.description().getBytes(StandardCharsets.UTF_8);
+            reply(ctx, REP_INFO, ctx.alloc().buffer(2 + b.length).writeShort(INFO_DESCRIPTION).writeBytes(b));
+        }
+        // Block sizes are sent whether asked or not: clients that did not ask may ignore them (the kernel does),
+        // and ours are the spec's defaults, so nobody is required to ask.
+        reply(ctx, REP_INFO, ctx.alloc().buffer(14).writeShort(INFO_BLOCK_SIZE).writeInt(settings.minimumBlockSize())
+                .writeInt(settings.preferredBlockSize()).writeInt(settings.maximumPayload()));
+        reply(ctx, REP_ACK, Unpooled.EMPTY_BUFFER);
+        if (go) {
+            enterTransmission(ctx, export, flags);
+        }
+    }
+
+    /** LIST/SET_META_CONTEXT: {@code u32 name length, name, u32 n, n × (u32 query length, query)}. */
+    private void metaContext(ChannelHandlerContext ctx, ByteBuf data, boolean set) {
+        if (set) {
+            allocationContextExport = null; // SET replaces the selection, even when it fails
+        }
+        if (!structuredReplies) {
+            replyError(ctx, REP_ERR_INVALID, "negotiate STRUCTURED_REPLY before " + optionName(option));
+            return;
+        }
+        String name = readString32(data);
+        if (name == null || data.readableBytes() < 4) {
+            replyError(ctx, REP_ERR_INVALID, "malformed " + optionName(option) + " request");
+            return;
+        }
+        long queries = data.readUnsignedInt();
+        boolean allocation = !set && queries == 0;
+        for (long i = 0; i < queries; i++) {
+            String query = readString32(data);
+            if (query == null) {
+                replyError(ctx, REP_ERR_INVALID, "malformed " + optionName(option) + " request: query " + i + " overruns the data");
+                return;
+            }
+            allocation |= query.equals(CONTEXT_BASE_ALLOCATION) || (!set && query.equals("base:"));
+        }
+        if (data.isReadable()) {
+            replyError(ctx, REP_ERR_INVALID, "malformed " + optionName(option) + " request: trailing bytes");
+            return;
+        }
+        if (exports.find(name).isEmpty()) {
+            replyError(ctx, REP_ERR_UNKNOWN, "no export named '" + name + "'");
+            return;
+        }
+        if (allocation) {
+            byte[] b = CONTEXT_BASE_ALLOCATION.getBytes(StandardCharsets.UTF_8);
+            reply(ctx, REP_META_CONTEXT, ctx.alloc().buffer(4 + b.length).writeInt(set ? ALLOCATION_CONTEXT_ID : 0).writeBytes(b));
+            if (set) {
+                allocationContextExport = name;
+            }
+        }
+        reply(ctx, REP_ACK, Unpooled.EMPTY_BUFFER);
+    }
+
+    private void enterTransmission(ChannelHandlerContext ctx, Export export, int flags) {
+        state = State.DONE;
+        cancelTimeout();
+        boolean context = structuredReplies && export.name().equals(allocationContextExport);
+        NbdSession session = new NbdSession(export, structuredReplies, context ? ALLOCATION_CONTEXT_ID : 0, flags);
+        LOG.debug("{}: entering transmission on export '{}' (structured replies {}, flags 0x{})", ctx.channel(),
+                export.name(), structuredReplies, Integer.toHexString(flags));
+        ctx.flush();
+        starter.start(ctx, session);
+        ctx.pipeline().remove(this);
+    }
+
+    /** Reads {@code u32 length, bytes} as UTF-8; null if the length overruns the data or exceeds the string limit. */
+    private static String readString32(ByteBuf data) {
+        if (data.readableBytes() < 4) {
+            return null;
+        }
+        long len = data.readUnsignedInt();
+        if (len > data.readableBytes() || len > MAX_STRING_BYTES) {
+            return null;
+        }
+        String s = data.toString(data.readerIndex(), (int) len, StandardCharsets.UTF_8);
+        data.skipBytes((int) len);
+        return s;
+    }
+
+    private void reply(ChannelHandlerContext ctx, int type, ByteBuf data) {
+        ByteBuf header = ctx.alloc().buffer(20).writeLong(OPTION_REPLY_MAGIC).writeInt(option).writeInt(type)
+                .writeInt(data.readableBytes());
+        ctx.write(header);
+        if (data.isReadable()) {
+            ctx.write(data);
+        } else {
+            data.release();
+        }
+    }
+
+    private void replyError(ChannelHandlerContext ctx, int type, String message) {
+        LOG.debug("{}: option {} answered 0x{}: {}", ctx.channel(), optionName(option), Integer.toHexString(type), message);
+        byte[] text = NbdReply.truncatedUtf8(message, 256);
+        reply(ctx, type, ctx.alloc().buffer(text.length).writeBytes(text));
+    }
+
+    private void closeOnViolation(ChannelHandlerContext ctx, ByteBuf in, String why) {
+        LOG.debug("{}: closing during handshake: {}", ctx.channel(), why);
+        state = State.DONE;
+        in.skipBytes(in.readableBytes());
+        cancelTimeout();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void cancelTimeout() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
+    }
+}

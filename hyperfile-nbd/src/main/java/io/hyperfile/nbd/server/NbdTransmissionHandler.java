@@ -1,0 +1,397 @@
+package io.hyperfile.nbd.server;
+
+import static io.hyperfile.nbd.protocol.NbdConstants.*;
+
+import io.hyperfile.core.volume.BlockStatusRun;
+import io.hyperfile.core.volume.Volume;
+import io.hyperfile.nbd.protocol.NbdConstants;
+import io.hyperfile.nbd.protocol.NbdError;
+import io.hyperfile.nbd.protocol.NbdReply;
+import io.hyperfile.nbd.protocol.NbdRequest;
+import io.hyperfile.nbd.protocol.NbdSession;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transmission phase of one connection: validates each request, hands it to the export's volume, and writes
+ * the reply when the volume's future completes (so replies go out in completion order, cookies echoed).
+ *
+ * <p>Requests are checked by a {@link RequestValidator} (the style guide's error order); while draining they get
+ * ESHUTDOWN. Volume failures go through {@link NbdErrors}. A rejected WRITE's payload was already consumed by the
+ * decoder, so the stream stays in sync.
+ *
+ * <p>Threading: runs on the channel's event loop and never blocks. Volume futures complete on volume or store
+ * threads; every completion hops back to the event loop before touching this handler's state or the channel, and if
+ * the loop is gone the buffers are released there and then.
+ *
+ * <p>Backpressure: an {@link InFlightLimiter} counts requests and the bytes they hold; above its high watermark,
+ * or while the channel is not writable, auto-read is off (a {@code FlowControlHandler} in front holds back requests
+ * already decoded). DISC stops reading, lets outstanding requests finish, then closes.
+ *
+ * <p>Buffers: a READ's data buffer is allocated here, filled by the volume and handed to the encoder; a WRITE's
+ * payload is released once the volume's future completes.
+ */
+public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(NbdTransmissionHandler.class);
+
+    private final NbdSession session;
+    private final Volume volume;
+    private final boolean readOnly;
+    private final ServerConfig config;
+    private final ServerState server;
+    private final InFlightLimiter limiter;
+    private final RequestValidator validator;
+    private ChannelHandlerContext ctx;
+    private boolean discReceived;
+    private boolean draining;
+    private boolean closing;
+    private boolean flushScheduled;
+
+    NbdTransmissionHandler(NbdSession session, ServerConfig config, ServerState server) {
+        this.session = session;
+        this.volume = session.export().volume();
+        this.readOnly = session.export().readOnly();
+        this.config = config;
+        this.server = server;
+        this.limiter = new InFlightLimiter(config.maxInFlightRequests(), config.resumeInFlightRequests(),
+                config.maxInFlightBytes(), config.resumeInFlightBytes());
+        this.validator = new RequestValidator(session, config.maxPayloadBytes());
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Requests outstanding on this connection (for tests and monitoring; event loop only). */
+    int inFlightRequests() {
+        return limiter.requests();
+    }
+
+    // ---------------------------------------------------------------- inbound
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof NbdRequest req)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (discReceived || closing) {
+            req.release(); // the client must not send anything after DISC; whatever comes is ignored
+            return;
+        }
+        if (req.type() == CMD_DISC) {
+            req.release();
+            discReceived = true;
+            LOG.debug("{}: DISC with {} requests outstanding", ctx.channel(), limiter.requests());
+            updateAutoRead();
+            closeIfIdle();
+            return;
+        }
+        long held = req.type() == CMD_READ && req.length() <= config.maxPayloadBytes() || req.type() == CMD_WRITE ? req.length() : 0;
+        if (limiter.acquire(held)) {
+            updateAutoRead();
+        }
+        try {
+            dispatch(req, held);
+        } catch (RuntimeException e) {
+            if (req.refCnt() > 0) {
+                req.release();
+            }
+            fail(req.cookie(), req.type(), e, held);
+        }
+    }
+
+    private void dispatch(NbdRequest req, long held) {
+        long cookie = req.cookie();
+        RequestValidator.Rejection rejection = validator.check(req);
+        if (rejection != null) {
+            req.release();
+            LOG.debug("{}: {} rejected with {}: {}", ctx.channel(), req, rejection.error(), rejection.message());
+            replyError(cookie, rejection.error(), rejection.message(), held, false);
+            return;
+        }
+        if (draining || server.isDraining()) {
+            req.release();
+            replyError(cookie, NbdError.ESHUTDOWN, "server is shutting down", held, false);
+            return;
+        }
+        long offset = req.offset();
+        long length = req.length();
+        boolean fua = req.hasFlag(CMD_FLAG_FUA);
+        switch (req.type()) {
+            case CMD_READ -> read(cookie, offset, (int) length, req.hasFlag(CMD_FLAG_DF), held, req);
+            case CMD_WRITE -> {
+                ByteBuf payload = req.content();
+                CompletableFuture<Void> f = fua ? volume.writeDurable(offset, payload.nioBuffer())
+                        : volume.write(offset, payload.nioBuffer());
+                onLoop(f, (v, e) -> {
+                    req.release();
+                    replyStatus(cookie, CMD_WRITE, e, held);
+                }, req::release);
+            }
+            case CMD_FLUSH -> {
+                req.release();
+                if (readOnly) {
+                    replyStatus(cookie, CMD_FLUSH, null, held);
+                } else {
+                    onLoop(volume.flush(), (v, e) -> replyStatus(cookie, CMD_FLUSH, e, held), null);
+                }
+            }
+            case CMD_TRIM -> {
+                req.release();
+                CompletableFuture<Void> f = volume.trim(offset, length);
+                onLoop(fua ? f.thenCompose(v -> volume.flush()) : f, (v, e) -> replyStatus(cookie, CMD_TRIM, e, held), null);
+            }
+            case CMD_WRITE_ZEROES -> {
+                req.release();
+                onLoop(writeZeroes(offset, length, fua, !req.hasFlag(CMD_FLAG_NO_HOLE)),
+                        (v, e) -> replyStatus(cookie, CMD_WRITE_ZEROES, e, held), null);
+            }
+            case CMD_CACHE -> {
+                // No data cache in the volume yet: prefetch what we can, the index nodes covering the range.
+                req.release();
+                onLoop(volume.blockStatus(offset, length), (v, e) -> replyStatus(cookie, CMD_CACHE, e, held), null);
+            }
+            case CMD_BLOCK_STATUS -> {
+                req.release();
+                boolean reqOne = req.hasFlag(CMD_FLAG_REQ_ONE);
+                onLoop(volume.blockStatus(offset, length), (runs, e) -> {
+                    if (e != null) {
+                        fail(cookie, CMD_BLOCK_STATUS, e, held);
+                    } else {
+                        writeReply(ReplyBuilder.blockStatus(ctx.alloc(), cookie, session.allocationContextId(), runs, reqOne), held, false);
+                    }
+                }, null);
+            }
+            default -> throw new IllegalStateException("validated an unknown command " + req.type());
+        }
+    }
+
+    /**
+     * WRITE_ZEROES. With NO_HOLE the range becomes a ZERO extent (allocated zeros, metadata only). Without it the
+     * spec lets us punch holes, so whole blocks are trimmed (HOLE: a sparse copy stays sparse) and only the partial
+     * blocks at the ends are zeroed. The volume applies the parts in call order; the reply waits for all of them.
+     */
+    private CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua, boolean punch) {
+        long bs = volume.blockSizeBytes();
+        long end = offset + length;
+        long wholeStart = (offset + bs - 1) / bs * bs;
+        long wholeEnd = end / bs * bs;
+        if (!punch || wholeEnd <= wholeStart) {
+            return fua ? volume.writeZeroesDurable(offset, length) : volume.writeZeroes(offset, length);
+        }
+        CompletableFuture<Void> head = wholeStart > offset ? volume.writeZeroes(offset, wholeStart - offset)
+                : CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> middle = volume.trim(wholeStart, wholeEnd - wholeStart);
+        CompletableFuture<Void> tail = end > wholeEnd ? volume.writeZeroes(wholeEnd, end - wholeEnd)
+                : CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> all = CompletableFuture.allOf(head, middle, tail);
+        return fua ? all.thenCompose(v -> volume.flush()) : all;
+    }
+
+    private void read(long cookie, long offset, int length, boolean df, long held, NbdRequest req) {
+        req.release();
+        if (length == 0) {
+            writeReply(session.structuredReplies() ? NbdReply.none(cookie) : NbdReply.ok(cookie), held, true);
+            return;
+        }
+        ByteBuf data = ctx.alloc().directBuffer(length, length);
+        data.writerIndex(length);
+        CompletableFuture<Void> filled;
+        try {
+            filled = volume.read(offset, data.nioBuffer(0, length));
+        } catch (RuntimeException e) {
+            data.release();
+            fail(cookie, CMD_READ, e, held);
+            return;
+        }
+        CompletableFuture<List<BlockStatusRun>> holes = null;
+        if (session.structuredReplies() && !df && length >= config.holeReadThreshold()) {
+            try {
+                holes = volume.blockStatus(offset, length).exceptionally(t -> null);
+            } catch (RuntimeException e) {
+                holes = null;
+            }
+        }
+        CompletableFuture<List<BlockStatusRun>> runs = holes == null ? filled.thenApply(v -> null) : filled.thenCombine(holes, (v, h) -> h);
+        onLoop(runs, (h, e) -> {
+            if (e != null) {
+                data.release();
+                fail(cookie, CMD_READ, e, held);
+            } else if (!session.structuredReplies()) {
+                writeReply(NbdReply.readData(cookie, data), held, true);
+            } else {
+                List<NbdReply> chunks = ReplyBuilder.readChunks(ctx.alloc(), cookie, offset, data, h);
+                for (int i = 0; i < chunks.size() - 1; i++) {
+                    writeReply(chunks.get(i), 0, false, false);
+                }
+                writeReply(chunks.get(chunks.size() - 1), held, true);
+            }
+        }, data::release);
+    }
+
+    // ---------------------------------------------------------------- completion and replies
+
+    /**
+     * Runs {@code action} on the event loop once {@code f} completes; if the loop no longer takes tasks (server
+     * stopped), runs {@code onRejected} instead (to release buffers).
+     */
+    private <T> void onLoop(CompletableFuture<T> f, BiConsumer<T, Throwable> action, Runnable onRejected) {
+        f.whenComplete((v, e) -> {
+            if (ctx.executor().inEventLoop()) {
+                action.accept(v, e);
+                return;
+            }
+            try {
+                ctx.executor().execute(() -> action.accept(v, e));
+            } catch (RejectedExecutionException r) {
+                if (onRejected != null) {
+                    onRejected.run();
+                }
+            }
+        });
+    }
+
+    private void replyStatus(long cookie, int type, Throwable e, long held) {
+        if (e == null) {
+            writeReply(NbdReply.ok(cookie), held, false);
+        } else {
+            fail(cookie, type, e, held);
+        }
+    }
+
+    private void fail(long cookie, int type, Throwable e, long held) {
+        NbdError error = NbdErrors.of(e, type == CMD_WRITE || type == CMD_WRITE_ZEROES);
+        if (error == NbdError.EIO) {
+            LOG.error("{}: {} cookie 0x{} failed with EIO: {}", ctx.channel(), NbdConstants.commandName(type),
+                    Long.toHexString(cookie), e.toString());
+        } else {
+            LOG.debug("{}: {} cookie 0x{} failed with {}: {}", ctx.channel(), NbdConstants.commandName(type),
+                    Long.toHexString(cookie), error, e.toString());
+        }
+        replyError(cookie, error, NbdConstants.commandName(type) + " failed: " + e.getMessage(), held, type == CMD_READ);
+    }
+
+    private void replyError(long cookie, NbdError error, String message, long held, boolean afterWrite) {
+        NbdReply reply = session.structuredReplies() ? NbdReply.errorChunk(ctx.alloc(), cookie, error, message)
+                : NbdReply.error(cookie, error);
+        writeReply(reply, held, afterWrite);
+    }
+
+    private void writeReply(NbdReply reply, long held, boolean releaseAfterWrite) {
+        writeReply(reply, held, releaseAfterWrite, true);
+    }
+
+    /**
+     * Writes a reply (flushed soon, together with others completing in the same loop iteration). If {@code last},
+     * the request ends: its count and {@code held} bytes are released now, or once the write completed when
+     * {@code releaseAfterWrite} (READ data stays counted until it left the process).
+     */
+    private void writeReply(NbdReply reply, long held, boolean releaseAfterWrite, boolean last) {
+        if (!ctx.channel().isActive()) {
+            reply.release();
+            if (last) {
+                finish(held);
+            }
+            return;
+        }
+        if (last && releaseAfterWrite) {
+            ctx.write(reply).addListener(f -> finish(held));
+        } else {
+            ctx.write(reply, ctx.voidPromise());
+            if (last) {
+                finish(held);
+            }
+        }
+        scheduleFlush();
+    }
+
+    private void scheduleFlush() {
+        if (flushScheduled) {
+            return;
+        }
+        flushScheduled = true;
+        try {
+            ctx.executor().execute(this::flushNow);
+        } catch (RejectedExecutionException e) {
+            flushNow();
+        }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        ctx.flush();
+    }
+
+    private void finish(long held) {
+        if (limiter.release(held)) {
+            updateAutoRead();
+        }
+        closeIfIdle();
+    }
+
+    // ---------------------------------------------------------------- flow control and lifecycle
+
+    private void updateAutoRead() {
+        ChannelConfig c = ctx.channel().config();
+        boolean want = !limiter.isPaused() && ctx.channel().isWritable() && !discReceived && !closing;
+        if (c.isAutoRead() != want) {
+            c.setAutoRead(want);
+        }
+    }
+
+    /** After DISC or while draining: close once nothing is outstanding and every reply is flushed. */
+    private void closeIfIdle() {
+        if (!closing && (discReceived || draining) && limiter.requests() == 0) {
+            closing = true;
+            updateAutoRead();
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Server shutdown: new requests get ESHUTDOWN, and the connection closes once outstanding ones finished. */
+    void drain() {
+        draining = true;
+        closeIfIdle();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateAutoRead();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        LOG.debug("{}: closed with {} requests outstanding", ctx.channel(), limiter.requests());
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException) {
+            LOG.warn("{}: protocol violation, closing the connection: {}", ctx.channel(),
+                    cause.getCause() != null ? cause.getCause().toString() : cause.getMessage());
+        } else if (cause instanceof IOException) {
+            LOG.debug("{}: I/O error, closing the connection: {}", ctx.channel(), cause.toString());
+        } else {
+            LOG.warn("{}: unexpected error, closing the connection", ctx.channel(), cause);
+        }
+        closing = true;
+        ctx.close();
+    }
+}

@@ -1,0 +1,105 @@
+package io.hyperfile.nbd.server;
+
+import io.hyperfile.core.segment.ExtentKind;
+import io.hyperfile.core.volume.BlockStatusRun;
+import io.hyperfile.nbd.protocol.NbdConstants;
+import io.hyperfile.nbd.protocol.NbdReply;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns volume results into reply messages: the chunks of a structured READ (data, and zero runs of at least one
+ * block as OFFSET_HOLE) and the one chunk of a BLOCK_STATUS. Stateless.
+ */
+final class ReplyBuilder {
+    /** Most descriptors one BLOCK_STATUS reply carries (the spec's SHOULD limit); the client asks again for the rest. */
+    static final int MAX_EXTENTS = 1 << 20;
+    /** Zero runs shorter than this are sent as data rather than as a hole chunk. */
+    static final int MIN_HOLE_BYTES = 4096;
+
+    private ReplyBuilder() {
+    }
+
+    /**
+     * The chunks answering a structured READ of {@code data.readableBytes()} bytes at {@code offset}. Takes
+     * ownership of {@code data}. With {@code runs} null (or not covering the read exactly) the whole read is one
+     * OFFSET_DATA chunk; otherwise runs that read as zeros become OFFSET_HOLE chunks. The last chunk has DONE.
+     */
+    static List<NbdReply> readChunks(ByteBufAllocator alloc, long cookie, long offset, ByteBuf data, List<BlockStatusRun> runs) {
+        int length = data.readableBytes();
+        List<long[]> segments = runs == null ? null : segments(offset, length, runs);
+        List<NbdReply> out = new ArrayList<>();
+        if (segments == null || (segments.size() == 1 && segments.get(0)[2] == 0)) {
+            out.add(NbdReply.offsetData(cookie, offset, data, true));
+            return out;
+        }
+        try {
+            for (int i = 0; i < segments.size(); i++) {
+                long[] s = segments.get(i);
+                boolean done = i == segments.size() - 1;
+                int rel = (int) (s[0] - offset);
+                int len = (int) (s[1] - s[0]);
+                out.add(s[2] != 0 ? NbdReply.offsetHole(alloc, cookie, s[0], len, done)
+                        : NbdReply.offsetData(cookie, s[0], data.retainedSlice(data.readerIndex() + rel, len), done));
+            }
+        } finally {
+            data.release();
+        }
+        return out;
+    }
+
+    /** {@code [start, end, zero?1:0]} segments covering the read, or null if the runs do not cover it exactly. */
+    private static List<long[]> segments(long offset, int length, List<BlockStatusRun> runs) {
+        List<long[]> segs = new ArrayList<>();
+        long cursor = offset;
+        for (BlockStatusRun r : runs) {
+            if (r.offset() != cursor || r.length() <= 0) {
+                return null;
+            }
+            long zero = r.kind() != ExtentKind.DATA && r.length() >= MIN_HOLE_BYTES ? 1 : 0;
+            long[] last = segs.isEmpty() ? null : segs.get(segs.size() - 1);
+            if (last != null && last[2] == zero) {
+                last[1] = r.offset() + r.length();
+            } else {
+                segs.add(new long[] {r.offset(), r.offset() + r.length(), zero});
+            }
+            cursor = r.offset() + r.length();
+        }
+        return cursor == offset + length ? segs : null;
+    }
+
+    /** The {@code base:allocation} flags for a run: DATA 0, ZERO (allocated zeros) ZERO, HOLE HOLE|ZERO. */
+    static int stateFlags(ExtentKind kind) {
+        return switch (kind) {
+            case DATA -> 0;
+            case ZERO -> NbdConstants.STATE_ZERO;
+            case HOLE -> NbdConstants.STATE_HOLE | NbdConstants.STATE_ZERO;
+        };
+    }
+
+    /**
+     * The BLOCK_STATUS chunk (with DONE) for {@code runs}: adjacent runs with equal flags merged, at most one
+     * descriptor with {@code reqOne}, at most {@link #MAX_EXTENTS} otherwise.
+     */
+    static NbdReply blockStatus(ByteBufAllocator alloc, long cookie, int contextId, List<BlockStatusRun> runs, boolean reqOne) {
+        int limit = reqOne ? 1 : MAX_EXTENTS;
+        long[] extents = new long[2 * Math.min(limit, Math.max(1, runs.size()))];
+        int count = 0;
+        for (BlockStatusRun r : runs) {
+            int flags = stateFlags(r.kind());
+            if (count > 0 && extents[2 * count - 1] == flags && extents[2 * count - 2] + r.length() <= 0xFFFF_FFFFL) {
+                extents[2 * count - 2] += r.length();
+                continue;
+            }
+            if (count == limit) {
+                break;
+            }
+            extents[2 * count] = r.length();
+            extents[2 * count + 1] = flags;
+            count++;
+        }
+        return NbdReply.blockStatus(alloc, cookie, contextId, extents, count, true);
+    }
+}
