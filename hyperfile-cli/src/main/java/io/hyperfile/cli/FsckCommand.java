@@ -1,0 +1,48 @@
+package io.hyperfile.cli;
+
+import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.volume.VolumeCatalog;
+import io.hyperfile.core.volume.VolumeChecker;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code hyperfile fsck VOLUME}: exit 0 when clean, 3 when problems were found (each printed with its place). */
+@Command(name = "fsck", mixinStandardHelpOptions = true,
+        description = "Verify every segment, index node and checksum of a volume. Exit 0: clean; 3: problems found.")
+final class FsckCommand implements Callable<Integer> {
+    static final int EXIT_PROBLEMS = 3;
+
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    StoreOptions store;
+    @Parameters(paramLabel = "VOLUME")
+    String volume;
+
+    @Override
+    public Integer call() {
+        ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "hf-fsck"));
+        try (ObjectStore s = store.open()) {
+            if (!new VolumeCatalog(s).exists(VolumeCatalog.checkName(volume)).join()) {
+                throw new IllegalStateException("no volume named " + volume + " in " + store.store);
+            }
+            Progress progress = new Progress(spec.commandLine().getErr(), "checking " + volume, "segments");
+            VolumeChecker.Report r = VolumeChecker.check(s, volume + "/", executor, progress::update).join();
+            progress.done(r.segmentsChecked());
+            var out = spec.commandLine().getOut();
+            r.problems().forEach(p -> out.println("problem: " + p));
+            out.printf("%s: %d segments (%s), %d extents checked up to checkpoint %d: %s%n", volume, r.segmentsChecked(),
+                    Sizes.format(r.bytesChecked()), r.extentsChecked(), r.newestSeq(),
+                    r.isClean() ? "clean" : r.problems().size() + " problems");
+            return r.isClean() ? 0 : EXIT_PROBLEMS;
+        } finally {
+            executor.shutdown();
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.hyperfile.cli;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs a shutdown action on SIGTERM or SIGINT, then lets the command return normally, so that a graceful stop
+ * exits 0 (a plain JVM shutdown hook would exit 143). Falls back to a shutdown hook where signals cannot be caught.
+ */
+final class Signals {
+    private Signals() {
+    }
+
+    static void onTermination(Runnable action) {
+        AtomicBoolean once = new AtomicBoolean();
+        Runnable guarded = () -> {
+            if (once.compareAndSet(false, true)) {
+                action.run();
+            }
+        };
+        try {
+            for (String name : new String[] {"TERM", "INT"}) {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> new Thread(guarded, "hf-shutdown").start());
+            }
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            Runtime.getRuntime().addShutdownHook(new Thread(guarded, "hf-shutdown"));
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.hyperfile.cli;
+
+import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.volume.VolumeCatalog;
+import io.hyperfile.core.volume.VolumeOptions;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code hyperfile volume create|list|info|delete}. */
+@Command(name = "volume", description = "Create, list, describe and delete volumes.",
+        subcommands = {VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Info.class,
+                VolumeCommand.Delete.class})
+final class VolumeCommand {
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a volume (sparse: it costs nothing until written).")
+    static final class Create implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        StoreOptions store;
+        @Parameters(paramLabel = "NAME", description = "Volume name: letters, digits, '.', '_', '-'.")
+        String name;
+        @Option(names = "--size", required = true, paramLabel = "SIZE", description = "Disk size: bytes or 512M, 10G, 1T...")
+        String size;
+        @Option(names = "--block-size", paramLabel = "BYTES", defaultValue = "4096", description = "Block size (default ${DEFAULT-VALUE}).")
+        int blockSize;
+        @Option(names = "--segment-size", paramLabel = "SIZE", defaultValue = "8M", description = "Segment target size (default ${DEFAULT-VALUE}).")
+        String segmentSize;
+
+        @Override
+        public Integer call() {
+            VolumeCatalog.checkName(name);
+            long bytes = Sizes.parse(size);
+            if (bytes % blockSize != 0) {
+                throw new IllegalArgumentException("size " + size + " is not a multiple of the block size " + blockSize);
+            }
+            VolumeOptions options = VolumeOptions.ofSize(bytes).withBlockSizeBytes(blockSize)
+                    .withSegmentTargetBytes(Math.toIntExact(Sizes.parse(segmentSize)));
+            try (ObjectStore s = store.open()) {
+                new VolumeCatalog(s).create(name, options, Clock.systemUTC()).join();
+            }
+            spec.commandLine().getOut().println("created volume " + name + " (" + Sizes.format(bytes) + ") in " + store.store);
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the volumes of a store.")
+    static final class ListVolumes implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        StoreOptions store;
+
+        @Override
+        public Integer call() {
+            try (ObjectStore s = store.open()) {
+                VolumeCatalog catalog = new VolumeCatalog(s);
+                List<String> names = catalog.list().join();
+                for (String name : names) {
+                    VolumeCatalog.VolumeInfo info = catalog.info(name).join();
+                    spec.commandLine().getOut().printf("%-24s %12s%n", name, Sizes.format(info.sizeBytes()));
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** A command on one existing volume: opens the store, checks the volume is there, runs, closes the store. */
+    abstract static class OnExistingVolume implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        StoreOptions store;
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public final Integer call() {
+            try (ObjectStore s = store.open()) {
+                VolumeCatalog catalog = new VolumeCatalog(s);
+                if (!catalog.exists(VolumeCatalog.checkName(name)).join()) {
+                    throw new IllegalStateException("no volume named " + name + " in " + store.store);
+                }
+                run(catalog, spec.commandLine().getOut());
+            }
+            return 0;
+        }
+
+        abstract void run(VolumeCatalog catalog, PrintWriter out);
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Describe a volume.")
+    static final class Info extends OnExistingVolume {
+        @Override
+        void run(VolumeCatalog catalog, PrintWriter out) {
+            VolumeCatalog.VolumeInfo i = catalog.info(name).join();
+            out.println("name:            " + i.name());
+            out.println("id:              " + i.descriptor().volumeId());
+            out.println("size:            " + Sizes.format(i.sizeBytes()) + " (" + i.sizeBytes() + " bytes)");
+            out.println("block size:      " + i.descriptor().blockSizeBytes());
+            out.println("segment target:  " + Sizes.format(i.descriptor().segmentTargetBytes()));
+            out.println("format version:  " + i.descriptor().formatVersion().number());
+            out.println("created:         " + Instant.ofEpochMilli(i.descriptor().createdMillis()));
+            out.println("newest segment:  " + i.newestSeq());
+            out.println("extents:         " + i.extentCount());
+            out.println("allocated:       " + Sizes.format(i.mappedBytes()));
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a volume and all its data.")
+    static final class Delete extends OnExistingVolume {
+        @Override
+        void run(VolumeCatalog catalog, PrintWriter out) {
+            Progress progress = new Progress(spec.commandLine().getErr(), "deleting " + name, "objects");
+            progress.done(catalog.delete(name, progress::update).join());
+            out.println("deleted volume " + name);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.hyperfile.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HyperfileCliTest {
+    @TempDir
+    Path dir;
+
+    private record Result(int code, String out, String err) {
+    }
+
+    private Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Hyperfile.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private String store() {
+        return "--store=file:" + dir.resolve("data");
+    }
+
+    @Test
+    void volumeLifecycle() {
+        Result created = run("volume", "create", "disk1", "--size", "512M", store());
+        assertEquals(0, created.code, created.err);
+        assertTrue(created.out.contains("created volume disk1 (512 MiB)"), created.out);
+        assertEquals(0, run("volume", "create", "disk2", "--size", "1G", store()).code);
+
+        Result list = run("volume", "list", store());
+        assertEquals(0, list.code, list.err);
+        assertTrue(list.out.matches("(?s)disk1\\s+512 MiB\\s+disk2\\s+1 GiB\\s*"), list.out);
+
+        Result info = run("volume", "info", "disk2", store());
+        assertEquals(0, info.code, info.err);
+        assertTrue(info.out.contains("size:            1 GiB (1073741824 bytes)"), info.out);
+        assertTrue(info.out.contains("block size:      4096"), info.out);
+
+        Result deleted = run("volume", "delete", "disk1", store());
+        assertEquals(0, deleted.code, deleted.err);
+        assertTrue(run("volume", "list", store()).out.startsWith("disk2"));
+    }
+
+    @Test
+    void aBadArgumentIsOneLinePlusUsageAndExitTwo() {
+        Result r = run("volume", "create", "x", "--size", "10X", store());
+        assertEquals(2, r.code);
+        assertTrue(r.err.startsWith("hyperfile: invalid size '10X'"), r.err);
+        assertTrue(r.err.contains("Usage: hyperfile volume create"), r.err);
+        assertTrue(!r.err.contains("\tat "), "no stack trace: " + r.err);
+
+        Result missing = run("volume", "create", "x", store());
+        assertEquals(2, missing.code);
+        assertTrue(missing.err.startsWith("Missing required option: '--size=SIZE'"), missing.err);
+
+        Result badName = run("volume", "create", "../x", "--size", "1G", store());
+        assertEquals(2, badName.code);
+        assertTrue(badName.err.startsWith("hyperfile: invalid volume name '../x'"), badName.err);
+
+        Result badStore = run("volume", "list", "--store=ftp://x");
+        assertEquals(2, badStore.code);
+        assertTrue(badStore.err.startsWith("hyperfile: invalid store 'ftp://x'"), badStore.err);
+
+        Result badListen = run("serve", "--listen", "localhost", store());
+        assertEquals(2, badListen.code);
+        assertTrue(badListen.err.startsWith("hyperfile: invalid --listen 'localhost'"), badListen.err);
+    }
+
+    @Test
+    void aMissingVolumeIsOneClearLineAndExitOne() {
+        Result r = run("volume", "info", "nope", store());
+        assertEquals(1, r.code);
+        assertEquals("hyperfile: no volume named nope in file:" + dir.resolve("data") + System.lineSeparator(), r.err);
+        Result exists = run("volume", "create", "v", "--size", "1M", store());
+        assertEquals(0, exists.code);
+        Result again = run("volume", "create", "v", "--size", "1M", store());
+        assertEquals(1, again.code);
+        assertTrue(again.err.startsWith("hyperfile: object already exists: v/volume"), again.err);
+    }
+
+    @Test
+    void sizesParse() {
+        assertEquals(10L << 30, Sizes.parse("10G"));
+        assertEquals(512L << 20, Sizes.parse("512M"));
+        assertEquals(1L << 40, Sizes.parse("1T"));
+        assertEquals(4096, Sizes.parse("4096"));
+        assertEquals(2L << 30, Sizes.parse("2GiB"));
+        assertEquals("10 GiB", Sizes.format(10L << 30));
+        assertEquals("1.5 KiB", Sizes.format(1536));
+    }
+
+    @Test
+    void importExportSnapshotAndFsck() throws Exception {
+        java.util.Random rnd = new java.util.Random(9);
+        byte[] image = new byte[3 << 20];
+        for (int at = 0; at < image.length; at += 256 << 10) {
+            byte[] part = new byte[16 << 10];
+            rnd.nextBytes(part);
+            System.arraycopy(part, 0, image, at, part.length);
+        }
+        Path in = dir.resolve("in.img");
+        java.nio.file.Files.write(in, image);
+        Result imported = run("import", in.toString(), "img", store());
+        assertEquals(0, imported.code, imported.err);
+
+        Result snap = run("snapshot", "create", "img", "first", store());
+        assertEquals(0, snap.code, snap.err);
+        assertTrue(snap.out.startsWith("created snapshot img@first at checkpoint "), snap.out);
+        assertTrue(run("snapshot", "list", "img", store()).out.startsWith("img@first\tcheckpoint "));
+
+        Path out = dir.resolve("out.img");
+        Result exported = run("export", "img", out.toString(), store());
+        assertEquals(0, exported.code, exported.err);
+        byte[] back = java.nio.file.Files.readAllBytes(out);
+        assertEquals(image.length, back.length);
+        assertTrue(java.util.Arrays.equals(image, back), "export differs from the imported image");
+
+        Result fsck = run("fsck", "img", store());
+        assertEquals(0, fsck.code, fsck.out + fsck.err);
+        assertTrue(fsck.out.trim().endsWith(": clean"), fsck.out);
+
+        // Damage one byte of a segment: fsck says where and exits 3.
+        Path seg;
+        try (var files = java.nio.file.Files.walk(dir.resolve("data/img/seg"))) {
+            seg = files.filter(java.nio.file.Files::isRegularFile).findFirst().orElseThrow();
+        }
+        byte[] bytes = java.nio.file.Files.readAllBytes(seg);
+        bytes[100] ^= 1;
+        java.nio.file.Files.write(seg, bytes);
+        Result bad = run("fsck", "img", store());
+        assertEquals(3, bad.code, bad.out + bad.err);
+        assertTrue(bad.out.contains("problem: img/seg/"), bad.out);
+
+        assertEquals(0, run("snapshot", "delete", "img", "first", store()).code);
+        assertEquals(1, run("snapshot", "delete", "img", "first", store()).code);
+    }
+}
