@@ -48,7 +48,7 @@ final class ExportCommand implements Callable<Integer> {
             try (FileChannel out = FileChannel.open(image, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 long size = v.sizeBytes();
-                Progress progress = new Progress(spec.commandLine().getErr(), "exporting " + volume, "bytes");
+                Progress progress = new Progress(spec.commandLine().getErr(), "exporting " + volume, "bytes", size);
                 for (long span = 0; span < size; span += STATUS_SPAN) {
                     for (BlockStatusRun run : v.blockStatus(span, Math.min(STATUS_SPAN, size - span)).join()) {
                         if (run.kind() != ExtentKind.DATA) {

@@ -66,7 +66,7 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     private void copy(FileChannel in, long size, Volume v, boolean fresh) throws IOException {
-        Progress progress = new Progress(spec.commandLine().getErr(), "importing " + image, "bytes");
+        Progress progress = new Progress(spec.commandLine().getErr(), "importing " + image, "bytes", size);
         ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
         ByteBuffer zero = ByteBuffer.allocate(4096);
         for (long off = 0; off < size; off += CHUNK) {

@@ -10,14 +10,21 @@ final class Progress {
     private final PrintWriter err;
     private final String what;
     private final String unit;
+    private final long total;
     private final boolean terminal = System.console() != null;
     private final long startNanos = System.nanoTime();
     private long lastPrintNanos = startNanos;
 
-    Progress(PrintWriter err, String what, String unit) {
+    /** Progress towards {@code total} units (0 if unknown: then no percentage or ETA). */
+    Progress(PrintWriter err, String what, String unit, long total) {
         this.err = err;
         this.what = what;
         this.unit = unit;
+        this.total = total;
+    }
+
+    Progress(PrintWriter err, String what, String unit) {
+        this(err, what, unit, 0);
     }
 
     synchronized void update(long done) {
@@ -29,6 +36,11 @@ final class Progress {
         lastPrintNanos = now;
         double rate = done / Math.max(1e-9, (now - startNanos) / 1e9);
         String line = String.format("%s: %d %s (%.0f/s)", what, done, unit, rate);
+        if (total > 0) {
+            long etaSeconds = rate > 0 ? (long) ((total - done) / rate) : 0;
+            line = String.format("%s: %d/%d %s (%.0f%%, %.0f/s, ETA %d:%02d)", what, done, total, unit,
+                    100.0 * done / total, rate, etaSeconds / 60, etaSeconds % 60);
+        }
         if (terminal) {
             err.print("\r" + line);
         } else {

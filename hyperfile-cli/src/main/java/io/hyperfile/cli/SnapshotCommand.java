@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code hyperfile snapshot create|list|delete}: a snapshot pins the volume's newest durable checkpoint under a name;
  * {@code hyperfile serve} exports it read-only as {@code VOLUME@SNAPSHOT}.
  */
-@Command(name = "snapshot", description = "Create, list and delete named snapshots (served read-only as VOLUME@SNAPSHOT).",
+@Command(name = "snapshot", mixinStandardHelpOptions = true, description = "Create, list and delete named snapshots (served read-only as VOLUME@SNAPSHOT).",
         subcommands = {SnapshotCommand.Create.class, SnapshotCommand.ListSnapshots.class, SnapshotCommand.Delete.class})
 final class SnapshotCommand {
 

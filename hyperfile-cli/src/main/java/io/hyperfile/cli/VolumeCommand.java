@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code hyperfile volume create|list|info|delete}. */
-@Command(name = "volume", description = "Create, list, describe and delete volumes.",
+@Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, describe and delete volumes.",
         subcommands = {VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Info.class,
                 VolumeCommand.Delete.class})
 final class VolumeCommand {

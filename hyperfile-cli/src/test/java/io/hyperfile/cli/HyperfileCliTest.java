@@ -141,4 +141,25 @@ class HyperfileCliTest {
         assertEquals(0, run("snapshot", "delete", "img", "first", store()).code);
         assertEquals(1, run("snapshot", "delete", "img", "first", store()).code);
     }
+
+    @Test
+    void everyCommandHasHelpAndACompletionScriptIsGenerated() {
+        for (String[] cmd : new String[][] {{"--help"}, {"serve", "--help"}, {"volume", "--help"}, {"volume", "create", "--help"},
+                {"snapshot", "--help"}, {"fsck", "--help"}, {"import", "--help"}, {"export", "--help"}}) {
+            Result r = run(cmd);
+            assertEquals(0, r.code, String.join(" ", cmd) + ": " + r.err);
+            assertTrue(r.out.startsWith("Usage: hyperfile"), r.out);
+        }
+        Result completion = run("generate-completion");
+        assertEquals(0, completion.code, completion.err);
+        assertTrue(completion.out.contains("complete -F"), completion.out.substring(0, Math.min(200, completion.out.length())));
+    }
+
+    @Test
+    void anUnusableStoreIsOneClearLineAndExitOne() {
+        Result r = run("volume", "list", "--store=file:/proc/hyperfile-cannot-exist/x");
+        assertEquals(1, r.code);
+        assertTrue(r.err.startsWith("hyperfile: cannot create store directory /proc/hyperfile-cannot-exist/x"), r.err);
+        assertEquals(1, r.err.strip().lines().count(), r.err);
+    }
 }

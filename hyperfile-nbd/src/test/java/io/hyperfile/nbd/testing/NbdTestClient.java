@@ -46,6 +46,8 @@ public final class NbdTestClient implements AutoCloseable {
     private final DataInputStream in;
     private final Options options;
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    /** Set by the reader before it fails what is pending, so that a later send cannot wait forever. */
+    private volatile boolean readerDone;
     private final AtomicLong nextCookie = new AtomicLong(1);
     private long size;
     private int transmissionFlags;
@@ -237,6 +239,9 @@ public final class NbdTestClient implements AutoCloseable {
         }
         if (type == CMD_DISC) {
             p.future.complete(null);
+        } else if (readerDone && pending.remove(cookie) != null) {
+            // The server had already closed: this request was never read, so it will never be answered.
+            p.future.completeExceptionally(new IOException("connection closed before the request was read"));
         }
         return p.future;
     }
@@ -306,6 +311,7 @@ public final class NbdTestClient implements AutoCloseable {
         } catch (Throwable t) {
             readerFailure = t;
         } finally {
+            readerDone = true;
             IOException closed = new IOException("connection closed", readerFailure);
             pending.values().forEach(p -> p.future.completeExceptionally(closed));
             pending.clear();
