@@ -41,9 +41,7 @@ final class ExportCommand implements Callable<Integer> {
         VolumeCatalog.checkName(volume);
         try (ObjectStore s = store.open()) {
             VolumeCatalog catalog = new VolumeCatalog(s);
-            if (!catalog.exists(volume).join()) {
-                throw new IllegalStateException("no volume named " + volume + " in " + store.store);
-            }
+            store.requireVolume(catalog, volume);
             Volume v = catalog.open(volume, VolumeConfig.DEFAULT).join();
             try (FileChannel out = FileChannel.open(image, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {

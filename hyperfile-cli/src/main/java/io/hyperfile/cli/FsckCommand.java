@@ -29,9 +29,7 @@ final class FsckCommand implements Callable<Integer> {
     public Integer call() {
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "hf-fsck"));
         try (ObjectStore s = store.open()) {
-            if (!new VolumeCatalog(s).exists(VolumeCatalog.checkName(volume)).join()) {
-                throw new IllegalStateException("no volume named " + volume + " in " + store.store);
-            }
+            store.requireVolume(new VolumeCatalog(s), volume);
             Progress progress = new Progress(spec.commandLine().getErr(), "checking " + volume, "segments");
             VolumeChecker.Report r = VolumeChecker.check(s, volume + "/", executor, progress::update).join();
             progress.done(r.segmentsChecked());

@@ -31,9 +31,7 @@ final class SnapshotCommand {
         @Override
         public final Integer call() {
             try (ObjectStore s = store.open()) {
-                if (!new VolumeCatalog(s).exists(VolumeCatalog.checkName(volume)).join()) {
-                    throw new IllegalStateException("no volume named " + volume + " in " + store.store);
-                }
+                store.requireVolume(new VolumeCatalog(s), volume);
                 run(s, volume + "/");
             }
             return 0;

@@ -6,6 +6,7 @@ import io.hyperfile.core.store.RetryingObjectStore;
 import io.hyperfile.core.store.local.LocalDirectoryObjectStore;
 import io.hyperfile.core.store.s3.S3ObjectStore;
 import io.hyperfile.core.store.s3.S3StoreConfig;
+import io.hyperfile.core.volume.VolumeCatalog;
 import java.net.URI;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -32,6 +33,13 @@ final class StoreOptions {
 
     boolean isDefaultEmbedded() {
         return DEFAULT_STORE.equals(store);
+    }
+
+    /** Fails with one clear line unless volume {@code name} exists in {@code catalog} (this store). */
+    void requireVolume(VolumeCatalog catalog, String name) {
+        if (!catalog.exists(VolumeCatalog.checkName(name)).join()) {
+            throw new IllegalStateException("no volume named " + name + " in " + store);
+        }
     }
 
     /** Opens the store; {@link IllegalArgumentException} for a URI it cannot understand. */

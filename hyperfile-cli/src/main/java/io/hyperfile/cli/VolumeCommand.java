@@ -87,9 +87,7 @@ final class VolumeCommand {
         public final Integer call() {
             try (ObjectStore s = store.open()) {
                 VolumeCatalog catalog = new VolumeCatalog(s);
-                if (!catalog.exists(VolumeCatalog.checkName(name)).join()) {
-                    throw new IllegalStateException("no volume named " + name + " in " + store.store);
-                }
+                store.requireVolume(catalog, name);
                 run(catalog, spec.commandLine().getOut());
             }
             return 0;

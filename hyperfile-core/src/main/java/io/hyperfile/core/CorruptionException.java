@@ -23,6 +23,12 @@ public class CorruptionException extends HyperfileException {
         this.offset = offset;
     }
 
+    /** A stored checksum that does not match the bytes it covers. */
+    public static CorruptionException checksum(String key, long offset, String what, int stored, int computed) {
+        return new CorruptionException(key, offset, String.format("%s checksum mismatch: stored %08x, computed %08x",
+                what, stored, computed));
+    }
+
     /** The object the bad bytes came from. */
     public String key() {
         return key;

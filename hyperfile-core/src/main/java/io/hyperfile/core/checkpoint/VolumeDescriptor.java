@@ -1,13 +1,14 @@
 package io.hyperfile.core.checkpoint;
 
 import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.format.Crc32c;
 import io.hyperfile.core.format.FormatVersion;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.UUID;
-import java.util.zip.CRC32C;
+
 
 /**
  * The immutable descriptor {@code P/volume}, created once (conditionally) when the volume is created. It fixes
@@ -57,9 +58,7 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
         b.putLong(sizeBytes).putInt(segmentTargetBytes).putInt(maxNodeBytes);
         b.putLong(volumeId.getMostSignificantBits()).putLong(volumeId.getLeastSignificantBits());
         b.putLong(createdMillis);
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, 124);
-        b.putInt(124, (int) crc.getValue());
+        b.putInt(124, Crc32c.of(b.array(), 0, 124));
         return b.position(0);
     }
 
@@ -69,12 +68,9 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
             throw new CorruptionException(key, 0, "volume descriptor has " + b.remaining() + " bytes, expected " + BYTES);
         }
         int start = b.position();
-        CRC32C crc = new CRC32C();
-        crc.update(b.duplicate().limit(start + 124));
-        int stored = b.getInt(start + 124);
-        if (stored != (int) crc.getValue()) {
-            throw new CorruptionException(key, 0, String.format("volume descriptor checksum mismatch: stored %08x, computed %08x",
-                    stored, (int) crc.getValue()));
+        int computed = Crc32c.ofRange(b, start, start + 124);
+        if (b.getInt(start + 124) != computed) {
+            throw CorruptionException.checksum(key, 0, "volume descriptor", b.getInt(start + 124), computed);
         }
         byte[] magic = new byte[8];
         b.get(magic);

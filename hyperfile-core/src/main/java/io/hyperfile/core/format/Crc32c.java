@@ -23,6 +23,11 @@ public final class Crc32c {
         return of(bytes, 0, bytes.length);
     }
 
+    /** CRC32C of the bytes {@code [from, to)} of {@code buffer} (absolute indexes); the buffer does not change. */
+    public static int ofRange(ByteBuffer buffer, long from, long to) {
+        return of(buffer.duplicate().limit((int) to).position((int) from));
+    }
+
     /** CRC32C of the bytes between position and limit of {@code buffer}; the buffer's position does not move. */
     public static int of(ByteBuffer buffer) {
         CRC32C crc = new CRC32C();

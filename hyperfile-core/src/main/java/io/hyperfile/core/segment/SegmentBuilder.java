@@ -1,5 +1,6 @@
 package io.hyperfile.core.segment;
 
+import io.hyperfile.core.format.Crc32c;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -304,9 +305,7 @@ public final class SegmentBuilder {
     }
 
     private int crcOf(long offset, long length) {
-        CRC32C c = new CRC32C();
-        c.update(memory.duplicate().limit((int) (offset + length)).position((int) offset));
-        return (int) c.getValue();
+        return Crc32c.ofRange(memory, offset, offset + length);
     }
 
     private void append(ByteBuffer src) {

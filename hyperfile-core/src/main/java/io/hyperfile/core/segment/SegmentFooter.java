@@ -1,12 +1,13 @@
 package io.hyperfile.core.segment;
 
 import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.format.Crc32c;
 import io.hyperfile.core.format.FormatVersion;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.zip.CRC32C;
+
 
 /**
  * The fixed 160-byte footer that closes every segment and makes it a checkpoint: where each section is, the
@@ -59,9 +60,7 @@ public record SegmentFooter(long seq, long volumeSizeBytes, long dataOffset, lon
         b.putLong(extentCount).putLong(mappedBlocks).putLong(createdMillis);
         b.putInt(headerCrc).putInt(blockCrcsCrc).putInt(nodeCrc).putInt(extentTableCrc);
         b.position(156);
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, 156);
-        b.putInt((int) crc.getValue());
+        b.putInt(Crc32c.of(b.array(), 0, 156));
         return b.flip();
     }
 
@@ -76,12 +75,9 @@ public record SegmentFooter(long seq, long volumeSizeBytes, long dataOffset, lon
             throw new CorruptionException(key, at, "segment footer has " + b.remaining() + " bytes, expected " + BYTES);
         }
         int start = b.position();
-        CRC32C crc = new CRC32C();
-        crc.update(b.duplicate().limit(start + 156));
-        int stored = b.getInt(start + 156);
-        if (stored != (int) crc.getValue()) {
-            throw new CorruptionException(key, at, String.format("segment footer checksum mismatch: stored %08x, computed %08x",
-                    stored, (int) crc.getValue()));
+        int computed = Crc32c.ofRange(b, start, start + 156);
+        if (b.getInt(start + 156) != computed) {
+            throw CorruptionException.checksum(key, at, "segment footer", b.getInt(start + 156), computed);
         }
         byte[] magic = new byte[8];
         b.get(magic);

@@ -1,12 +1,13 @@
 package io.hyperfile.core.segment;
 
 import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.format.Crc32c;
 import io.hyperfile.core.format.FormatVersion;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
-import java.util.zip.CRC32C;
+
 
 /**
  * The fixed 64-byte header that opens every segment. Little-endian:
@@ -36,9 +37,7 @@ public record SegmentHeader(int blockSizeBytes, UUID volumeId, long seq, UUID wr
         b.putLong(seq);
         b.putLong(writerId.getMostSignificantBits()).putLong(writerId.getLeastSignificantBits());
         b.putInt(0);
-        CRC32C crc = new CRC32C();
-        crc.update(dst.duplicate().position(at).limit(at + 60));
-        b.putInt((int) crc.getValue());
+        b.putInt(Crc32c.ofRange(dst, at, at + 60));
     }
 
     /** Decodes and checks the header at the buffer's position; {@code key} names the object in errors. */
@@ -48,12 +47,9 @@ public record SegmentHeader(int blockSizeBytes, UUID volumeId, long seq, UUID wr
             throw new CorruptionException(key, 0, "segment header truncated: " + b.remaining() + " bytes");
         }
         int start = b.position();
-        CRC32C crc = new CRC32C();
-        crc.update(b.duplicate().limit(start + 60));
-        int stored = b.getInt(start + 60);
-        if (stored != (int) crc.getValue()) {
-            throw new CorruptionException(key, 0, String.format("segment header checksum mismatch: stored %08x, computed %08x",
-                    stored, (int) crc.getValue()));
+        int computed = Crc32c.ofRange(b, start, start + 60);
+        if (b.getInt(start + 60) != computed) {
+            throw CorruptionException.checksum(key, 0, "segment header", b.getInt(start + 60), computed);
         }
         byte[] magic = new byte[8];
         b.get(magic);

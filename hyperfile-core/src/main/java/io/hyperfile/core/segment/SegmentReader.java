@@ -1,6 +1,7 @@
 package io.hyperfile.core.segment;
 
 import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.format.Crc32c;
 import io.hyperfile.core.store.ByteRange;
 import io.hyperfile.core.store.ObjectData;
 import io.hyperfile.core.store.ObjectStore;
@@ -87,11 +88,9 @@ public final class SegmentReader {
         }
         return store.get(key, ByteRange.of(footer.extentTableOffset(), footer.extentTableLength())).thenApply(d -> {
             ByteBuffer b = d.data().order(ByteOrder.LITTLE_ENDIAN);
-            CRC32C crc = new CRC32C();
-            crc.update(b.duplicate());
-            if ((int) crc.getValue() != footer.extentTableCrc() || b.remaining() % ExtentRecord.BYTES != 0) {
-                throw new CorruptionException(key, footer.extentTableOffset(), String.format(
-                        "extent table checksum mismatch: footer says %08x, computed %08x", footer.extentTableCrc(), (int) crc.getValue()));
+            int computed = Crc32c.of(b);
+            if (computed != footer.extentTableCrc() || b.remaining() % ExtentRecord.BYTES != 0) {
+                throw CorruptionException.checksum(key, footer.extentTableOffset(), "extent table", footer.extentTableCrc(), computed);
             }
             List<ExtentRecord> records = new ArrayList<>();
             while (b.hasRemaining()) {

@@ -1,6 +1,7 @@
 package io.hyperfile.core.segment;
 
 import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.format.Crc32c;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -79,8 +80,6 @@ public final class SegmentVerifier {
     }
 
     private static int crcOf(ByteBuffer b, long offset, long length) {
-        CRC32C c = new CRC32C();
-        c.update(b.duplicate().position((int) offset).limit((int) (offset + length)));
-        return (int) c.getValue();
+        return Crc32c.ofRange(b, offset, offset + length);
     }
 }

@@ -108,8 +108,7 @@ class NbdRobustnessIT {
             ByteBuffer b = ByteBuffer.allocate(28 + (1 << 20)).put(header(0, CMD_WRITE, 1, 0, 1 << 20));
             c.socket().getOutputStream().write(b.array(), 0, cut);
             c.socket().getOutputStream().flush();
-            Thread.sleep(50);
-            c.close();
+            c.close(); // TCP delivers the partial request before the FIN: the server sees it cut short
             s.close();
         }
         bystanderStillWorks();
@@ -170,8 +169,17 @@ class NbdRobustnessIT {
             c.socket().setSoLinger(true, 0); // RST on close
             c.close();
         }
-        Thread.sleep(200);
+        awaitOnlyTheBystanderConnected();
         bystanderStillWorks();
+    }
+
+    /** Waits (bounded) until the server has dropped every connection but the bystander's. */
+    private static void awaitOnlyTheBystanderConnected() {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (fixture.server().connectionCount() > 1) {
+            assertTrue(System.nanoTime() < deadline, "the server kept " + fixture.server().connectionCount() + " connections");
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
     }
 
     @Test
