@@ -22,7 +22,8 @@ import java.util.zip.CRC32C;
  * <p>Memory layout = segment layout: {@value SegmentHeader#BYTES}-byte header, then slot {@code i} at
  * {@code 64 + i * (blockSize + 4)}: the block's bytes followed by the CRC32C of (seq, slot, bytes), little-endian.
  *
- * <p>Not thread-safe: used only on its volume's thread (uploads read the finished buffer, which no longer changes).
+ * <p>Not thread-safe: writes and {@link #claims} run under the volume's lock. Once sealed, the slots no longer
+ * change, so {@link #copyTo} may run while another thread appends the trailer (index nodes, table, footer).
  */
 public final class SegmentBuilder {
     private final int blockSize;
@@ -32,7 +33,8 @@ public final class SegmentBuilder {
     private final UUID volumeId;
     private final UUID writerId;
     private final ByteBuffer zeroBlock;
-    private ByteBuffer memory;
+    /** Volatile: {@link #finish} may swap in a larger buffer while readers copy sealed slots from the old one. */
+    private volatile ByteBuffer memory;
     private final TreeMap<Long, Integer> slots = new TreeMap<>();
     /** Non-overlapping block ranges [start, end) → ZERO or HOLE, newest wins. */
     private final TreeMap<Long, long[]> ranges = new TreeMap<>();

@@ -30,6 +30,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +46,13 @@ import org.slf4j.LoggerFactory;
  * {@link VolumeClosedException}; once another writer took over, with {@link VolumeFencedException}; after
  * corruption was met, writes fail with {@link ReadOnlyVolumeException}.
  *
- * <p>Threading. All state changes run on the volume's own thread ({@code hf-volume-<name>}); public methods only
- * hand work to it and return futures. Store calls are asynchronous and come back to that thread. Mutations apply
- * in arrival order. Futures complete on the volume thread or a store thread: callers that do real work in their
- * callbacks should hop to their own executor.
+ * <p>Threading. The volume is a monitor: all state is guarded by one lock, which the calling thread takes to
+ * apply a request at once (a buffered write costs no thread hand-off). Store calls are asynchronous; their
+ * continuations, timers and retries run on the volume's own thread ({@code hf-volume-<name>}) under the same lock.
+ * Mutations apply in arrival order. Reads take the lock only to consult the write buffers and to pick the index
+ * snapshot; index lookups, fetches and checksum verification run outside it, on the caller's or a store thread.
+ * Futures are completed after the lock is released, on the calling thread, the volume thread or a store thread:
+ * callers that do real work in their callbacks should hop to their own executor.
  *
  * <p>Buffers. {@code read} fills {@code dst} from its position to its limit without moving the position; {@code
  * write} reads {@code src} likewise. The caller must not touch them until the future completes.
@@ -73,7 +77,11 @@ public final class Volume {
     private final VolumeReads reads;
     private final boolean snapshotView;
 
-    // State below is touched only on the volume thread.
+    /** Guards every field below; see the class comment. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Completions to run once the outermost holder releases {@link #lock}, so no callback runs under it. */
+    private final ArrayList<Runnable> deferred = new ArrayList<>();
+
     private BlockIndex index;
     private SegmentBuilder open;
     private CompletableFuture<ByteBuffer> pendingBuffer;
@@ -82,6 +90,8 @@ public final class Volume {
     private long durableSeq;
     private boolean indexing;
     private boolean uploading;
+    /** Group commit: the seq of the open builder a flush wants sealed as soon as nothing is pending; -1 if none. */
+    private long sealWhenIdle = -1;
     private Throwable uploadFailure;
     private long uploadFailedNanos;
     private RuntimeException fatal;
@@ -128,7 +138,7 @@ public final class Volume {
         this.executor = executor;
         this.reads = new VolumeReads(this.segments, volumeIndex, blockSize, config.maxGetBytes());
         long tickMillis = Math.max(5, Math.min(1000, config.flushAge().toMillis() / 4));
-        executor.scheduleWithFixedDelay(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(() -> locked(this::tick), tickMillis, tickMillis, TimeUnit.MILLISECONDS);
     }
 
     // ---------------------------------------------------------------- create / open
@@ -241,16 +251,32 @@ public final class Volume {
         if (length == 0) {
             return CompletableFuture.completedFuture(null);
         }
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        run(result, () -> {
+        ReadPlan plan;
+        lock.lock();
+        try {
             checkReadable();
-            readInto(offset, dst.duplicate()).whenComplete((v, e) -> {
-                if (e != null) {
-                    result.completeExceptionally(onReadFailure(e));
-                } else {
-                    result.complete(null);
-                }
-            });
+            plan = planRead(offset, dst.duplicate());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        } finally {
+            unlock();
+        }
+        CompletableFuture<Void> fetched;
+        try {
+            fetched = plan.fetch();
+        } catch (RuntimeException e) {
+            fetched = CompletableFuture.failedFuture(e);
+        }
+        if (fetched.isDone() && !fetched.isCompletedExceptionally()) {
+            return fetched;
+        }
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        fetched.whenComplete((v, e) -> {
+            if (e != null) {
+                result.completeExceptionally(onReadFailure(e));
+            } else {
+                result.complete(null);
+            }
         });
         return result;
     }
@@ -288,7 +314,7 @@ public final class Volume {
         CompletableFuture<Void> result = new CompletableFuture<>();
         run(result, () -> {
             if (snapshotView) {
-                result.complete(null);
+                complete(result, null);
                 return;
             }
             checkWritable();
@@ -305,18 +331,24 @@ public final class Volume {
             result.complete(List.of());
             return result;
         }
-        run(result, () -> {
+        List<Piece> pieces;
+        BlockIndex snapshot;
+        lock.lock();
+        try {
             checkReadable();
-            long first = offset / blockSize;
-            long end = (offset + length + blockSize - 1) / blockSize;
-            List<Piece> pieces = overlay(first, end);
-            reads.blockStatus(index, pieces, offset, length).whenComplete((runs, e) -> {
-                if (e != null) {
-                    result.completeExceptionally(onReadFailure(e));
-                } else {
-                    result.complete(runs);
-                }
-            });
+            pieces = overlay(offset / blockSize, (offset + length + blockSize - 1) / blockSize);
+            snapshot = index;
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        } finally {
+            unlock();
+        }
+        reads.blockStatus(snapshot, pieces, offset, length).whenComplete((runs, e) -> {
+            if (e != null) {
+                result.completeExceptionally(onReadFailure(e));
+            } else {
+                result.complete(runs);
+            }
         });
         return result;
     }
@@ -324,44 +356,38 @@ public final class Volume {
     /** Flushes, then stops: later calls fail with {@link VolumeClosedException}. */
     public CompletableFuture<Void> close() {
         CompletableFuture<Void> flushed = new CompletableFuture<>();
-        CompletableFuture<Void> result = new CompletableFuture<>();
+        lock.lock();
         try {
-            executor.execute(() -> {
-                if (closed) {
-                    flushed.complete(null);
-                    return;
-                }
-                if (fatal != null) {
-                    flushed.completeExceptionally(fatal);
-                } else {
-                    flushInto(flushed);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.completedFuture(null);
-        }
-        flushed.whenCompleteAsync((v, e) -> {
             if (closed) {
-                result.complete(null);
-                return;
+                return CompletableFuture.completedFuture(null);
             }
-            long hint = durableSeq;
-            shutDown(new VolumeClosedException("volume " + name + " is closed"));
+            if (fatal != null) {
+                flushed.completeExceptionally(fatal);
+            } else {
+                flushInto(flushed);
+            }
+        } finally {
+            unlock();
+        }
+        return flushed.handle((v, e) -> {
+            long hint;
+            lock.lock();
+            try {
+                if (closed) {
+                    return CompletableFuture.<Void>completedFuture(null);
+                }
+                hint = durableSeq;
+                shutDown(new VolumeClosedException("volume " + name + " is closed"));
+            } finally {
+                unlock();
+            }
             CompletableFuture<Void> hinted = hint > 0 && e == null
                     ? CheckpointLocator.writeHint(store, prefix, hint).exceptionally(h -> null)
                     : CompletableFuture.completedFuture(null);
-            hinted.whenComplete((x, y) -> {
-                if (e != null) {
-                    result.completeExceptionally(Exceptions.unwrap(e));
-                } else {
-                    result.complete(null);
-                }
-            });
-        }, executor).exceptionally(t -> {
-            result.completeExceptionally(t);
-            return null;
-        });
-        return result;
+            return hinted.thenCompose(x -> e != null
+                    ? CompletableFuture.<Void>failedFuture(Exceptions.unwrap(e))
+                    : CompletableFuture.<Void>completedFuture(null));
+        }).thenCompose(f -> f);
     }
 
     /**
@@ -371,13 +397,10 @@ public final class Volume {
      */
     public void abort() {
         aborted = true;
-        try {
-            executor.execute(() -> shutDown(new VolumeClosedException("volume " + name + " was aborted")));
-        } catch (RejectedExecutionException e) {
-            // already stopped
-        }
+        boolean insideVolume = lock.isHeldByCurrentThread() || Thread.currentThread().getName().equals("hf-volume-" + name);
+        locked(() -> shutDown(new VolumeClosedException("volume " + name + " was aborted")));
         executor.shutdown();
-        if (!Thread.currentThread().getName().equals("hf-volume-" + name)) {
+        if (!insideVolume) {
             try {
                 executor.awaitTermination(30, TimeUnit.SECONDS);
                 // A request already sent lands or not; either way it settles before whoever reopens looks.
@@ -395,7 +418,7 @@ public final class Volume {
         return "Volume[" + name + " at " + prefix + "]";
     }
 
-    // ---------------------------------------------------------------- mutations (volume thread)
+    // ---------------------------------------------------------------- mutations (under the lock)
 
     private CompletableFuture<Void> enqueue(Mutation m) {
         if (m.kind == Mutation.Kind.WRITE) {
@@ -424,7 +447,7 @@ public final class Volume {
                 Mutation m = queue.peekFirst();
                 if (fatal != null || readOnlyCause != null || closed) {
                     queue.pollFirst();
-                    m.future.completeExceptionally(writeRefusal());
+                    fail(m.future, writeRefusal());
                     continue;
                 }
                 if (m.blocker != null && !m.blocker.isDone()) {
@@ -438,24 +461,24 @@ public final class Volume {
                     blocker = apply(m);
                 } catch (Throwable t) {
                     queue.pollFirst();
-                    m.future.completeExceptionally(onReadFailure(t));
+                    fail(m.future, onReadFailure(t));
                     continue;
                 }
                 m.blocker = blocker;
                 if (blocker != null) {
-                    blocker.whenCompleteAsync((x, e) -> {
+                    blocker.whenCompleteAsync((x, e) -> locked(() -> {
                         if (e != null) {
                             m.error = Exceptions.unwrap(e);
                         }
                         drain();
-                    }, executor);
+                    }), executor);
                     return;
                 }
                 queue.pollFirst();
                 if (m.durable) {
                     flushInto(m.future);
                 } else {
-                    m.future.complete(null);
+                    complete(m.future, null);
                 }
             }
         } finally {
@@ -550,10 +573,26 @@ public final class Volume {
         return null;
     }
 
-    // ---------------------------------------------------------------- reads (volume thread, then any)
+    // ---------------------------------------------------------------- reads (buffers under the lock, then any thread)
 
     /** Fills {@code dst} (position to limit) with the bytes at {@code offset}: buffers first, then the store. */
     private CompletableFuture<Void> readInto(long offset, ByteBuffer dst) {
+        return planRead(offset, dst).fetch();
+    }
+
+    /** The part of a read left to the index once the buffers were copied: runs without the lock. */
+    private record ReadPlan(VolumeReads reads, BlockIndex index, List<Piece> fromIndex, long offset, int length,
+            ByteBuffer dst, int base) {
+        CompletableFuture<Void> fetch() {
+            if (fromIndex.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return reads.readFromIndex(index, fromIndex, offset, length, dst, base);
+        }
+    }
+
+    /** Copies what the write buffers hold of the read into {@code dst} and returns the rest of the work (under the lock). */
+    private ReadPlan planRead(long offset, ByteBuffer dst) {
         int length = dst.remaining();
         int base = dst.position();
         long first = offset / blockSize;
@@ -574,10 +613,7 @@ public final class Volume {
                 VolumeReads.zero(dst, base, offset, length, p.startBlock() * blockSize, p.endBlock() * blockSize);
             }
         }
-        if (fromIndex.isEmpty()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return reads.readFromIndex(index, fromIndex, offset, length, dst, base);
+        return new ReadPlan(reads, index, fromIndex, offset, length, dst, base);
     }
 
     /** A piece of a block range: from a buffer (DATA in a builder's slots, or ZERO/HOLE), or, with no builder and no kind, from the index. */
@@ -617,17 +653,31 @@ public final class Volume {
         return pieces;
     }
 
-    // ---------------------------------------------------------------- flush pipeline (volume thread)
+    // ---------------------------------------------------------------- flush pipeline (under the lock)
 
+    /**
+     * Makes {@code result} complete once everything written so far is durable. Group commit: while an earlier
+     * segment is still on its way, the open builder is not sealed at once but as soon as the pipeline is empty, so
+     * the writes (and flushes) that arrive meanwhile share its one PUT.
+     */
     private void flushInto(CompletableFuture<Void> result) {
         if (fatal != null) {
-            result.completeExceptionally(fatal);
+            fail(result, fatal);
             return;
         }
-        seal();
-        long target = pending.isEmpty() ? durableSeq : pending.peekLast().seq();
+        long target;
+        if (open != null && !open.isEmpty()) {
+            target = open.seq();
+            if (pending.isEmpty()) {
+                seal();
+            } else {
+                sealWhenIdle = target;
+            }
+        } else {
+            target = pending.isEmpty() ? durableSeq : pending.peekLast().seq();
+        }
         if (target <= durableSeq) {
-            result.complete(null);
+            complete(result, null);
             return;
         }
         uploadFailure = null; // a flush retries a failed upload at once
@@ -635,7 +685,7 @@ public final class Volume {
         advance();
     }
 
-    /** Seals the open builder, if it holds anything. */
+    /** Seals the open builder, if it holds anything, and moves the pipeline on. */
     private void seal() {
         if (open == null || open.isEmpty()) {
             return;
@@ -646,10 +696,18 @@ public final class Volume {
         advance();
     }
 
-    /** Moves the pipeline on: index the next sealed segment, upload the next finished one. */
+    /** Moves the pipeline on: seal a builder a flush waits for, index the next sealed segment, upload the next finished one. */
     private void advance() {
         if (fatal != null || closed) {
             return;
+        }
+        if (sealWhenIdle >= 0 && pending.isEmpty()) {
+            long wanted = sealWhenIdle;
+            sealWhenIdle = -1;
+            if (open != null && open.seq() == wanted && !open.isEmpty()) {
+                seal(); // calls back here with a pending segment
+                return;
+            }
         }
         if (!indexing) {
             for (PendingSegment ps : pending) {
@@ -665,10 +723,23 @@ public final class Volume {
         }
     }
 
+    /**
+     * Applies a sealed segment's changes to the index and finishes the segment, on the volume thread but without the
+     * lock: the inputs (the previous index, the records, the sealed slots) no longer change, and the builder only
+     * appends behind its slots, which concurrent readers never look at.
+     */
     private void indexSegment(PendingSegment ps) {
         indexing = true;
         BlockIndex base = index;
-        volumeIndex.apply(base, ps.seq(), ps.records).whenCompleteAsync((mutable, e) -> {
+        CompletableFuture<Finished> finished;
+        try {
+            finished = CompletableFuture.supplyAsync(() -> null, executor)
+                    .thenCompose(x -> volumeIndex.apply(base, ps.seq(), ps.records))
+                    .thenApply(mutable -> finish(ps, mutable));
+        } catch (RejectedExecutionException e) {
+            return; // closed
+        }
+        finished.whenCompleteAsync((f, e) -> locked(() -> {
             indexing = false;
             if (closed || fatal != null) {
                 return;
@@ -678,20 +749,28 @@ public final class Volume {
                 failWaiters(readOnlyCause);
                 return;
             }
-            VolumeIndex.Saved saved = volumeIndex.save(mutable, ps.seq(), ps.builder);
-            BlockIndex next = saved.index();
-            NodePointer root = next.rootPointer();
-            long createdMillis = config.clock().millis();
-            ps.bytes = ps.builder.finish(ps.records, (dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset,
-                    tableLength, headerCrc, blockCrcsCrc, nodeCrc, tableCrc) -> new SegmentFooter(ps.seq(), sizeBytes,
-                    dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset, tableLength,
-                    root == null ? 0 : root.segmentSeq(), root == null ? 0 : root.offset(), root == null ? 0 : root.length(),
-                    next.height(), next.stats().extentCount(), next.stats().mappedBlocks(), createdMillis,
-                    headerCrc, blockCrcsCrc, nodeCrc, tableCrc));
-            indexNodesWritten.addAndGet(saved.nodesWritten());
-            index = next;
+            ps.bytes = f.bytes();
+            indexNodesWritten.addAndGet(f.nodesWritten());
+            index = f.index();
             advance();
-        }, executor);
+        }), executor);
+    }
+
+    private record Finished(ByteBuffer bytes, BlockIndex index, int nodesWritten) {
+    }
+
+    private Finished finish(PendingSegment ps, io.hyperfile.core.index.MutableBlockIndex mutable) {
+        VolumeIndex.Saved saved = volumeIndex.save(mutable, ps.seq(), ps.builder);
+        BlockIndex next = saved.index();
+        NodePointer root = next.rootPointer();
+        long createdMillis = config.clock().millis();
+        ByteBuffer bytes = ps.builder.finish(ps.records, (dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset,
+                tableLength, headerCrc, blockCrcsCrc, nodeCrc, tableCrc) -> new SegmentFooter(ps.seq(), sizeBytes,
+                dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset, tableLength,
+                root == null ? 0 : root.segmentSeq(), root == null ? 0 : root.offset(), root == null ? 0 : root.length(),
+                next.height(), next.stats().extentCount(), next.stats().mappedBlocks(), createdMillis,
+                headerCrc, blockCrcsCrc, nodeCrc, tableCrc));
+        return new Finished(bytes, next, saved.nodesWritten());
     }
 
     private void upload(PendingSegment ps) {
@@ -708,7 +787,7 @@ public final class Volume {
             create = CompletableFuture.failedFuture(e);
         }
         storeWriteInFlight = create;
-        create.whenCompleteAsync((v, e) -> {
+        create.whenCompleteAsync((v, e) -> locked(() -> {
             uploading = false;
             if (closed) {
                 return;
@@ -734,18 +813,18 @@ public final class Volume {
             uploadFailure = cause;
             uploadFailedNanos = System.nanoTime();
             failWaiters(cause);
-        }, executor);
+        }), executor);
     }
 
     private void completeWaiters() {
         while (!flushWaiters.isEmpty() && flushWaiters.firstKey() <= durableSeq) {
-            flushWaiters.pollFirstEntry().getValue().forEach(f -> f.complete(null));
+            flushWaiters.pollFirstEntry().getValue().forEach(f -> complete(f, null));
         }
     }
 
     private void failWaiters(Throwable cause) {
         for (Map.Entry<Long, List<CompletableFuture<Void>>> e : flushWaiters.entrySet()) {
-            e.getValue().forEach(f -> f.completeExceptionally(cause));
+            e.getValue().forEach(f -> fail(f, cause));
         }
         flushWaiters.clear();
     }
@@ -785,11 +864,7 @@ public final class Volume {
     private Throwable onReadFailure(Throwable e) {
         Throwable cause = Exceptions.unwrap(e);
         if (cause instanceof CorruptionException) {
-            try {
-                executor.execute(() -> becomeReadOnly(cause));
-            } catch (RejectedExecutionException ignored) {
-                // closed
-            }
+            locked(() -> becomeReadOnly(cause));
         }
         return cause;
     }
@@ -818,7 +893,7 @@ public final class Volume {
         pool.retire();
         Mutation m;
         while ((m = queue.pollFirst()) != null) {
-            m.future.completeExceptionally(reason);
+            fail(m.future, reason);
         }
         executor.shutdown();
     }
@@ -857,24 +932,63 @@ public final class Volume {
         }
     }
 
-    /** Runs {@code task} on the volume thread; if it throws, or the volume is gone, fails {@code result}. */
+    /** Runs {@code task} under the lock on the calling thread; if it throws, or the volume is closed, fails {@code result}. */
     private void run(CompletableFuture<?> result, Runnable task) {
+        lock.lock();
         try {
-            executor.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException | Error e) {
-                    result.completeExceptionally(e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            result.completeExceptionally(new VolumeClosedException("volume " + name + " is closed"));
+            if (closed) {
+                fail(result, new VolumeClosedException("volume " + name + " is closed"));
+                return;
+            }
+            task.run();
+        } catch (RuntimeException | Error e) {
+            fail(result, e);
+        } finally {
+            unlock();
         }
+    }
+
+    private void locked(Runnable task) {
+        lock.lock();
+        try {
+            task.run();
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * Releases the lock; the outermost holder then runs the completions deferred under it, so that callbacks of
+     * the volume's futures never run under the lock (they may call back into the volume, or do I/O).
+     */
+    private void unlock() {
+        if (lock.getHoldCount() > 1 || deferred.isEmpty()) {
+            lock.unlock();
+            return;
+        }
+        Runnable[] todo = deferred.toArray(new Runnable[0]);
+        deferred.clear();
+        lock.unlock();
+        for (Runnable r : todo) {
+            try {
+                r.run();
+            } catch (RuntimeException | Error e) {
+                LOG.warn("volume {}: a completion callback threw", name, e);
+            }
+        }
+    }
+
+    private <T> void complete(CompletableFuture<T> f, T value) {
+        deferred.add(() -> f.complete(value));
+    }
+
+    private void fail(CompletableFuture<?> f, Throwable cause) {
+        deferred.add(() -> f.completeExceptionally(cause));
     }
 
     private <T> CompletableFuture<T> onVolume(java.util.function.Supplier<T> value) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        run(result, () -> result.complete(value.get()));
+        run(result, () -> complete(result, value.get()));
         return result;
     }
 }
