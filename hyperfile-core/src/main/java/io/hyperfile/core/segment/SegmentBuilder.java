@@ -40,6 +40,8 @@ public final class SegmentBuilder {
     private final TreeMap<Long, long[]> ranges = new TreeMap<>();
     private final CRC32C crc = new CRC32C();
     private final ByteBuffer crcPrefix = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+    /** A view of {@link #memory} whose position and limit the block checksum moves (writes happen before seal only). */
+    private final ByteBuffer crcView;
     private int usedSlots;
     private long firstChangeNanos = -1;
     private boolean sealed;
@@ -56,6 +58,7 @@ public final class SegmentBuilder {
             throw new IllegalArgumentException("buffer too small for " + maxBlocks + " blocks: " + memory.capacity());
         }
         this.memory = memory.order(ByteOrder.LITTLE_ENDIAN).clear();
+        this.crcView = this.memory.duplicate();
         this.blockSize = blockSize;
         this.stride = blockSize + 4;
         this.maxBlocks = maxBlocks;
@@ -123,7 +126,7 @@ public final class SegmentBuilder {
         }
         int at = SegmentHeader.BYTES + slot * stride;
         memory.put(at, block, block.position(), blockSize);
-        memory.putInt(at + blockSize, blockCrc(seq, slot, memory, at, blockSize, crc, crcPrefix));
+        memory.putInt(at + blockSize, blockCrc(seq, slot, crcView, at, blockSize, crc, crcPrefix));
     }
 
     /** Records that {@code [startBlock, startBlock + count)} now holds ZERO or HOLE, superseding earlier writes. */
@@ -296,13 +299,18 @@ public final class SegmentBuilder {
                 int extentTableCrc);
     }
 
-    /** The checksum stored after each data block: CRC32C over seq and slot (8 bytes each, LE), then the block. */
+    /**
+     * The checksum stored after each data block: CRC32C over seq and slot (8 bytes each, LE), then the block.
+     * Moves {@code src}'s position and limit (pass a duplicate you own).
+     */
     public static int blockCrc(long seq, long slot, ByteBuffer src, int at, int blockSize, CRC32C crc, ByteBuffer prefix) {
         crc.reset();
         prefix.clear();
         prefix.putLong(0, seq).putLong(8, slot);
         crc.update(prefix);
-        crc.update(src.duplicate().limit(at + blockSize).position(at));
+        // src is only a view here: its position and limit are moved, not its bytes.
+        src.limit(at + blockSize).position(at);
+        crc.update(src);
         return (int) crc.getValue();
     }
 

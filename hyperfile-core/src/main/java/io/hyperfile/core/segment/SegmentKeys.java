@@ -35,7 +35,12 @@ public final class SegmentKeys {
         if (seq < 1) {
             throw new IllegalArgumentException("segment seq must be positive. seq=" + seq);
         }
-        return prefix + SEG + String.format("%020d", seq);
+        String digits = Long.toString(seq);
+        StringBuilder b = new StringBuilder(prefix.length() + SEG.length() + 20).append(prefix).append(SEG);
+        for (int i = digits.length(); i < 20; i++) {
+            b.append('0');
+        }
+        return b.append(digits).toString();
     }
 
     /** The seq a segment key names, or -1 if {@code key} is not a segment key under {@code prefix}. */

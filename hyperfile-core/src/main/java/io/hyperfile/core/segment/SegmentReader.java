@@ -50,34 +50,84 @@ public final class SegmentReader {
      * (count × block size, checksums removed, in a buffer the caller owns).
      */
     public CompletableFuture<ByteBuffer> readBlocks(long seq, long firstSlot, int count) {
+        return readVerified(seq, firstSlot, count).thenApply(blocks -> {
+            ByteBuffer out = ByteBuffer.allocate(count * blockSize);
+            blocks.copyTo(0, out, 0, count * blockSize);
+            return out;
+        });
+    }
+
+    /**
+     * Reads {@code count} data blocks of segment {@code seq} from slot {@code firstSlot}, verified, without copying
+     * them out of the fetched bytes.
+     */
+    public CompletableFuture<VerifiedBlocks> readVerified(long seq, long firstSlot, int count) {
         String key = SegmentKeys.segment(prefix, seq);
         int stride = blockSize + 4;
         long at = SegmentHeader.BYTES + firstSlot * stride;
         return store.get(key, ByteRange.of(at, (long) count * stride)).thenApply(d -> verifyBlocks(key, seq, firstSlot, count, d));
     }
 
-    private ByteBuffer verifyBlocks(String key, long seq, long firstSlot, int count, ObjectData d) {
+    /** Verified data blocks as fetched: each block followed by its 4-byte checksum. */
+    public static final class VerifiedBlocks {
+        private final ByteBuffer raw;
+        private final int base;
+        private final int blockSize;
+        private final int count;
+
+        VerifiedBlocks(ByteBuffer raw, int base, int blockSize, int count) {
+            this.raw = raw;
+            this.base = base;
+            this.blockSize = blockSize;
+            this.count = count;
+        }
+
+        public int blockCount() {
+            return count;
+        }
+
+        /**
+         * Copies {@code length} data bytes starting {@code from} bytes into the run (checksums skipped) to {@code dst}
+         * at {@code dstIndex}; absolute, neither position moves.
+         */
+        public void copyTo(long from, ByteBuffer dst, int dstIndex, int length) {
+            int stride = blockSize + 4;
+            long at = from;
+            int to = dstIndex;
+            int left = length;
+            while (left > 0) {
+                int block = (int) (at / blockSize);
+                int within = (int) (at % blockSize);
+                int n = Math.min(left, blockSize - within);
+                dst.put(to, raw, base + block * stride + within, n);
+                at += n;
+                to += n;
+                left -= n;
+            }
+        }
+    }
+
+    private VerifiedBlocks verifyBlocks(String key, long seq, long firstSlot, int count, ObjectData d) {
         int stride = blockSize + 4;
         ByteBuffer src = d.data().order(ByteOrder.LITTLE_ENDIAN);
         if (src.remaining() != count * stride) {
             throw new CorruptionException(key, d.offset(), "expected " + count + " blocks (" + count * stride
                     + " bytes) but the segment ends after " + src.remaining());
         }
-        ByteBuffer out = ByteBuffer.allocate(count * blockSize);
         CRC32C crc = new CRC32C();
         ByteBuffer prefixBuf = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer view = src.duplicate();
         int base = src.position();
         for (int i = 0; i < count; i++) {
             int at = base + i * stride;
             int stored = src.getInt(at + blockSize);
-            int actual = SegmentBuilder.blockCrc(seq, firstSlot + i, src, at, blockSize, crc, prefixBuf);
+            int actual = SegmentBuilder.blockCrc(seq, firstSlot + i, view, at, blockSize, crc, prefixBuf);
             if (stored != actual) {
                 throw new CorruptionException(key, d.offset() + (long) i * stride, String.format(
                         "data block %d checksum mismatch: stored %08x, computed %08x", firstSlot + i, stored, actual));
             }
-            out.put(src.duplicate().position(at).limit(at + blockSize));
         }
-        return out.flip();
+        return new VerifiedBlocks(src, base, blockSize, count);
     }
 
     /** Reads and checks the extent table of segment {@code seq}, given its footer. */

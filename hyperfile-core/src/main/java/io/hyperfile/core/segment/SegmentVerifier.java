@@ -54,10 +54,11 @@ public final class SegmentVerifier {
         CRC32C crc = new CRC32C();
         CRC32C crcs = new CRC32C();
         ByteBuffer prefix = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer view = b.duplicate();
         for (int slot = 0; slot < footer.dataBlockCount(); slot++) {
             int at = SegmentHeader.BYTES + slot * stride;
             int stored = b.getInt(at + blockSize);
-            int actual = SegmentBuilder.blockCrc(seq, slot, b, at, blockSize, crc, prefix);
+            int actual = SegmentBuilder.blockCrc(seq, slot, view, at, blockSize, crc, prefix);
             if (stored != actual) {
                 problems.add(String.format("%s at %d: data block %d checksum mismatch: stored %08x, computed %08x",
                         key, at, slot, stored, actual));

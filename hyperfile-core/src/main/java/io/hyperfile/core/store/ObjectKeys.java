@@ -1,6 +1,5 @@
 package io.hyperfile.core.store;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 
 /**
@@ -29,36 +28,50 @@ public final class ObjectKeys {
         if (key.isEmpty()) {
             throw new IllegalArgumentException("key must not be empty");
         }
-        for (int i = 0; i < key.length(); i++) {
+        // One pass (keys are checked on every request): characters, UTF-8 length, and '/'-separated segments.
+        int bytes = 0;
+        int segmentStart = 0;
+        int n = key.length();
+        for (int i = 0; i <= n; i++) {
+            if (i == n || key.charAt(i) == '/') {
+                checkSegment(key, segmentStart, i);
+                bytes++;
+                segmentStart = i + 1;
+                continue;
+            }
             char c = key.charAt(i);
             if (c < 0x20 || c == 0x7f) {
                 throw new IllegalArgumentException("key must not contain control characters. key=" + printable(key));
             }
             if (Character.isHighSurrogate(c)) {
-                if (i + 1 >= key.length() || !Character.isLowSurrogate(key.charAt(i + 1))) {
+                if (i + 1 >= n || !Character.isLowSurrogate(key.charAt(i + 1))) {
                     throw new IllegalArgumentException("key has an unpaired surrogate. key=" + printable(key));
                 }
+                bytes += 4;
                 i++;
             } else if (Character.isLowSurrogate(c)) {
                 throw new IllegalArgumentException("key has an unpaired surrogate. key=" + printable(key));
+            } else {
+                bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
             }
         }
-        int bytes = key.getBytes(StandardCharsets.UTF_8).length;
+        bytes--; // no separator after the last segment
         if (bytes > MAX_KEY_BYTES) {
             throw new IllegalArgumentException("key is longer than " + MAX_KEY_BYTES + " UTF-8 bytes. bytes=" + bytes);
         }
-        if (key.startsWith("/") || key.endsWith("/")) {
-            throw new IllegalArgumentException("key must not start or end with '/'. key=" + key);
-        }
-        for (String segment : key.split("/", -1)) {
-            if (segment.isEmpty()) {
-                throw new IllegalArgumentException("key must not contain an empty segment ('//'). key=" + key);
-            }
-            if (segment.equals(".") || segment.equals("..")) {
-                throw new IllegalArgumentException("key must not contain a '.' or '..' segment. key=" + key);
-            }
-        }
         return key;
+    }
+
+    private static void checkSegment(String key, int from, int to) {
+        if (to == from) {
+            if (from == 0 || to == key.length()) {
+                throw new IllegalArgumentException("key must not start or end with '/'. key=" + key);
+            }
+            throw new IllegalArgumentException("key must not contain an empty segment ('//'). key=" + key);
+        }
+        if (key.charAt(from) == '.' && (to - from == 1 || (to - from == 2 && key.charAt(from + 1) == '.'))) {
+            throw new IllegalArgumentException("key must not contain a '.' or '..' segment. key=" + key);
+        }
     }
 
     /** Checks a listing prefix: empty, or a key prefix (it may end with '/'). */

@@ -37,8 +37,12 @@ final class VolumeReads {
     /** Reads the index pieces of a read of {@code [offset, offset + length)} into {@code dst} at {@code base}. */
     CompletableFuture<Void> readFromIndex(BlockIndex snapshot, List<Volume.Piece> pieces, long offset, int length,
             ByteBuffer dst, int base) {
-        long[] starts = pieces.stream().mapToLong(Volume.Piece::startBlock).toArray();
-        long[] ends = pieces.stream().mapToLong(Volume.Piece::endBlock).toArray();
+        long[] starts = new long[pieces.size()];
+        long[] ends = new long[pieces.size()];
+        for (int i = 0; i < starts.length; i++) {
+            starts[i] = pieces.get(i).startBlock();
+            ends[i] = pieces.get(i).endBlock();
+        }
         return index.lookup(snapshot, starts, ends).thenCompose(lists -> {
             List<DataRun> data = new ArrayList<>();
             for (List<Run> runs : lists) {
@@ -53,6 +57,9 @@ final class VolumeReads {
             }
             if (data.isEmpty()) {
                 return CompletableFuture.completedFuture(null);
+            }
+            if (data.size() == 1 && data.get(0).count <= maxGetBlocks) {
+                return fetch(data, offset, length, dst, base);
             }
             data.sort(Comparator.comparingLong(DataRun::seq).thenComparingLong(DataRun::slot));
             List<CompletableFuture<Void>> gets = new ArrayList<>();
@@ -87,8 +94,8 @@ final class VolumeReads {
         DataRun first = runs.get(0);
         DataRun last = runs.get(runs.size() - 1);
         int count = (int) (last.slot + last.count - first.slot);
-        List<DataRun> copy = List.copyOf(runs);
-        return segments.readBlocks(first.seq, first.slot, count).thenAccept(blocks -> {
+        List<DataRun> copy = runs.size() == 1 ? runs : List.copyOf(runs);
+        return segments.readVerified(first.seq, first.slot, count).thenAccept(blocks -> {
             for (DataRun r : copy) {
                 long lo = Math.max(r.startBlock * blockSize, offset);
                 long hi = Math.min((r.startBlock + r.count) * blockSize, offset + length);
@@ -96,7 +103,7 @@ final class VolumeReads {
                     continue;
                 }
                 long srcAt = (r.slot - first.slot) * blockSize + (lo - r.startBlock * blockSize);
-                dst.put(base + (int) (lo - offset), blocks, (int) srcAt, (int) (hi - lo));
+                blocks.copyTo(srcAt, dst, base + (int) (lo - offset), (int) (hi - lo));
             }
         });
     }

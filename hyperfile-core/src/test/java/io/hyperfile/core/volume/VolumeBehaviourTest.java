@@ -252,4 +252,96 @@ class VolumeBehaviourTest {
         await(again.close());
         assertArrayEquals(expected, read(reopen(VolumeConfig.DEFAULT), 0, 4096));
     }
+
+    @Test
+    void flushesThatArriveDuringAnUploadShareOnePut() {
+        Volume v = volume(1 << 20, VolumeConfig.DEFAULT);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        FaultRule held = store.add(FaultRule.on(Op.CREATE, ".*seg/.*", FaultRule.nth(1), FaultAction.holdUntil(gate)));
+        await(v.write(0, ByteBuffer.wrap(random(4096, 40))));
+        CompletableFuture<Void> first = v.flush();
+        List<CompletableFuture<Void>> later = new ArrayList<>();
+        for (int i = 1; i <= 8; i++) {
+            await(v.write(i * 4096L, ByteBuffer.wrap(random(4096, 40 + i))));
+            later.add(v.flush());
+            later.add(v.writeDurable((20 + i) * 4096L, ByteBuffer.wrap(random(4096, 60 + i))));
+        }
+        assertEquals(1, held.matched(), "the first segment's PUT is held");
+        assertFalse(first.isDone());
+        later.forEach(f -> assertFalse(f.isDone(), "nothing after the held PUT is durable yet"));
+        gate.complete(null);
+        await(first);
+        later.forEach(f -> await(f));
+        assertEquals(2, store.calls(Op.CREATE), "one PUT for the first flush, one shared by the 16 that came during it");
+        v.abort();
+        Volume again = reopen(VolumeConfig.DEFAULT);
+        for (int i = 1; i <= 8; i++) {
+            assertArrayEquals(random(4096, 40 + i), read(again, i * 4096L, 4096));
+            assertArrayEquals(random(4096, 60 + i), read(again, (20 + i) * 4096L, 4096));
+        }
+    }
+
+    @Test
+    void readsOnManyThreadsSeeEveryCompletedWrite() throws Exception {
+        // Readers run outside the volume lock; each checks that a write completed before its read started is seen,
+        // while writers keep filling, sealing and uploading segments (64 KiB segments: many seals and buffer reuses).
+        VolumeOptions small = VolumeOptions.ofSize(4L << 20).withSegmentTargetBytes(64 << 10);
+        await(Volume.create(memory, "v", small, Clock.systemUTC()));
+        Volume v = reopen(VolumeConfig.builder().dirtyLimitBytes(1 << 20).build());
+        int blocks = 1024;
+        long[] version = new long[blocks];
+        java.util.concurrent.atomic.AtomicLongArray acked = new java.util.concurrent.atomic.AtomicLongArray(blocks);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> tasks = new ArrayList<>();
+            tasks.add(pool.submit(() -> {
+                Random r = new Random(7);
+                for (int n = 1; n <= 6000; n++) {
+                    int b = r.nextInt(blocks);
+                    long ver = ++version[b];
+                    await(v.write(b * 4096L, ByteBuffer.wrap(stamp(b, ver))));
+                    acked.set(b, ver);
+                    if (n % 500 == 0) {
+                        await(v.flush());
+                    }
+                }
+            }));
+            for (int t = 0; t < 3; t++) {
+                long seed = t;
+                tasks.add(pool.submit(() -> {
+                    Random r = new Random(100 + seed);
+                    for (int n = 0; n < 6000; n++) {
+                        int b = r.nextInt(blocks);
+                        long before = acked.get(b);
+                        ByteBuffer got = ByteBuffer.allocateDirect(4096);
+                        await(v.read(b * 4096L, got));
+                        long seen = got.getLong(8); // 0: never written, all zeros
+                        assertEquals(seen == 0 ? 0 : b, got.getLong(0), "block " + b + " holds another block's data");
+                        if (seen < before) {
+                            throw new AssertionError("block " + b + ": read version " + seen + " after version " + before + " was acknowledged");
+                        }
+                        for (int i = 16; i < 4096; i += 8) {
+                            assertEquals(seen, got.getLong(i), "block " + b + " is torn at byte " + i);
+                        }
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : tasks) {
+                f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(v.stats().segmentsWritten() > 20, "segments written: " + v.stats().segmentsWritten());
+    }
+
+    /** A block whose first long is its number and whose other longs are all {@code version}. */
+    private static byte[] stamp(long block, long version) {
+        ByteBuffer b = ByteBuffer.allocate(4096);
+        b.putLong(0, block);
+        for (int i = 8; i < 4096; i += 8) {
+            b.putLong(i, version);
+        }
+        return b.array();
+    }
 }

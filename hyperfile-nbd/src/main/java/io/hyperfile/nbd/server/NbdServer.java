@@ -5,6 +5,9 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
@@ -39,6 +42,7 @@ public final class NbdServer implements AutoCloseable {
     private final ExportRegistry exports;
     private final ServerState state = new ServerState();
     private EventLoopGroup group;
+    private String transportName;
     private Channel serverChannel;
     private CompletableFuture<Void> shutdown;
 
@@ -52,9 +56,19 @@ public final class NbdServer implements AutoCloseable {
         if (group != null) {
             throw new IllegalStateException("server already started");
         }
+        boolean epoll = switch (config.transport()) {
+            case NIO -> false;
+            case AUTO -> Epoll.isAvailable();
+            case EPOLL -> {
+                Epoll.ensureAvailability();
+                yield true;
+            }
+        };
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("hf-nbd", true),
-                NioIoHandler.newFactory());
-        ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        transportName = epoll ? "epoll" : "nio";
+        ServerBootstrap b = new ServerBootstrap().group(group)
+                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 128)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -68,8 +82,14 @@ public final class NbdServer implements AutoCloseable {
             group = null;
             throw new IOException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + e.getMessage(), e);
         }
-        LOG.info("NBD server listening on {} with {} exports", serverChannel.localAddress(), exports.size());
+        LOG.info("NBD server listening on {} with {} exports ({} transport)", serverChannel.localAddress(), exports.size(),
+                transportName);
         return this;
+    }
+
+    /** The socket transport in use: "epoll" or "nio" (null before {@link #start}). */
+    public synchronized String transport() {
+        return transportName;
     }
 
     /** The bound address (useful with port 0). */

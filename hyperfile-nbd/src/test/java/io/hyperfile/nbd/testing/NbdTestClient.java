@@ -103,6 +103,9 @@ public final class NbdTestClient implements AutoCloseable {
             s.close();
             throw e;
         }
+        // Past the handshake an idle connection is normal (a bystander may wait minutes on a loaded machine);
+        // every request has its own deadline on its future.
+        s.setSoTimeout(0);
         c.reader = new Thread(c::readLoop, "nbd-test-client-reader");
         c.reader.setDaemon(true);
         c.reader.start();
