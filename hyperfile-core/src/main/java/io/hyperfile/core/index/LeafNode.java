@@ -70,6 +70,15 @@ public final class LeafNode extends IndexNode {
         return 1;
     }
 
+    /** Copies entries {@code [from, to)} into the given arrays at {@code at} (for builders of new leaves). */
+    void copyEntries(int from, int to, long[] starts, long[] counts, long[] seqs, long[] offsets, int at) {
+        int n = to - from;
+        System.arraycopy(this.starts, from, starts, at, n);
+        System.arraycopy(this.counts, from, counts, at, n);
+        System.arraycopy(this.seqs, from, seqs, at, n);
+        System.arraycopy(this.offsets, from, offsets, at, n);
+    }
+
     public long startBlock(int i) {
         return starts[i];
     }

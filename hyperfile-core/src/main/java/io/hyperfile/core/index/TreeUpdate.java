@@ -71,16 +71,19 @@ final class TreeUpdate {
         if (lo >= hi && extent == null) {
             return List.of(leaf);
         }
-        LeafBuilder out = new LeafBuilder(n + 3);
+        boolean leftPart = lo < hi && leaf.startBlock(lo) < a;
+        boolean rightPart = lo < hi && leaf.endBlock(hi - 1) > b;
+        // Exact size, so that a leaf that needs no split takes the builder's arrays as they are.
+        LeafBuilder out = new LeafBuilder(lo + (leftPart ? 1 : 0) + (extent != null ? 1 : 0) + (rightPart ? 1 : 0) + (n - hi));
         out.addRange(leaf, 0, lo);
-        if (lo < hi && leaf.startBlock(lo) < a) {
+        if (leftPart) {
             out.add(leaf.startBlock(lo), a - leaf.startBlock(lo), leaf.seq(lo), leaf.offset(lo));
         }
         if (extent != null) {
             out.add(extent.startBlock(), extent.blockCount(), LeafNode.seqOf(extent.location()),
                     LeafNode.offsetOf(extent.location()));
         }
-        if (lo < hi && leaf.endBlock(hi - 1) > b) {
+        if (rightPart) {
             int k = hi - 1;
             long shift = b - leaf.startBlock(k);
             out.add(b, leaf.endBlock(k) - b, leaf.seq(k), leaf.seq(k) == LeafNode.ZERO_SEQ ? 0 : leaf.offset(k) + shift);
@@ -259,9 +262,17 @@ final class TreeUpdate {
         }
 
         void addRange(LeafNode leaf, int from, int to) {
-            for (int k = from; k < to; k++) {
-                add(leaf.startBlock(k), leaf.blockCount(k), leaf.seq(k), leaf.offset(k));
+            if (to <= from) {
+                return;
             }
+            if (size + (to - from) > starts.length) {
+                for (int k = from; k < to; k++) {
+                    add(leaf.startBlock(k), leaf.blockCount(k), leaf.seq(k), leaf.offset(k));
+                }
+                return;
+            }
+            leaf.copyEntries(from, to, starts, counts, seqs, offsets, size);
+            size += to - from;
         }
 
         List<IndexNode> split(int maxEntries) {
@@ -269,6 +280,9 @@ final class TreeUpdate {
                 return List.of();
             }
             int pieces = ceilDiv(size, maxEntries);
+            if (pieces == 1 && size == starts.length) {
+                return List.of(new LeafNode(starts, counts, seqs, offsets));
+            }
             List<IndexNode> out = new ArrayList<>(pieces);
             for (int p = 0; p < pieces; p++) {
                 int from = (int) ((long) size * p / pieces);

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The write buffer's memory: at most {@code maxBuffers} off-heap buffers of {@code bufferBytes} exist at once.
+ * The write buffer's memory: at most {@code maxBuffers} off-heap buffers of at least {@code bufferBytes} exist at once.
  * When all are taken, {@link #acquire} returns a future that completes when one comes back: writers wait, no
  * thread blocks, nothing fails. Buffers are reused, so the dirty-memory bound is also the off-heap footprint.
  *
@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * bytes), where the next volume finds them already allocated and touched: a new off-heap buffer costs a page
  * fault per 4 KiB on first use.
  *
- * <p>Not thread-safe: used only on its volume's thread. Waiters are completed on that thread too.
+ * <p>Not thread-safe: used under its volume's lock.
  */
 final class BufferPool {
     static final long SHARED_LIMIT_BYTES = 256L << 20;
@@ -50,27 +50,28 @@ final class BufferPool {
         return f;
     }
 
-    /** Gives a buffer back (one that grew past the standard size is dropped and replaced later). */
+    /**
+     * Gives a buffer back. A builder whose index nodes outgrew its buffer hands back the larger one it moved to; it
+     * is kept, so scattered writes (many rewritten nodes per segment) stop allocating once the buffers have grown.
+     */
     void release(ByteBuffer buffer) {
         CompletableFuture<ByteBuffer> next = waiters.poll();
         if (next != null) {
-            next.complete(buffer.capacity() == bufferBytes ? buffer.clear() : allocate());
+            next.complete(buffer.clear());
             return;
         }
         outstanding--;
-        if (buffer.capacity() == bufferBytes) {
-            free.push(buffer);
-        }
+        free.push(buffer);
     }
 
     /** Hands the free buffers to the process-wide list; called when the volume stops. */
     void retire() {
         ByteBuffer b;
         while ((b = free.poll()) != null) {
-            if (SHARED_BYTES.addAndGet(bufferBytes) <= SHARED_LIMIT_BYTES) {
+            if (SHARED_BYTES.addAndGet(b.capacity()) <= SHARED_LIMIT_BYTES) {
                 SHARED.computeIfAbsent(bufferBytes, k -> new ConcurrentLinkedDeque<>()).push(b);
             } else {
-                SHARED_BYTES.addAndGet(-bufferBytes);
+                SHARED_BYTES.addAndGet(-b.capacity());
             }
         }
     }
@@ -79,7 +80,7 @@ final class BufferPool {
         ConcurrentLinkedDeque<ByteBuffer> shared = SHARED.get(bufferBytes);
         ByteBuffer b = shared == null ? null : shared.poll();
         if (b != null) {
-            SHARED_BYTES.addAndGet(-bufferBytes);
+            SHARED_BYTES.addAndGet(-b.capacity());
             return b.clear();
         }
         return ByteBuffer.allocateDirect(bufferBytes);
