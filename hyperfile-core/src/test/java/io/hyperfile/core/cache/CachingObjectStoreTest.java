@@ -119,6 +119,28 @@ class CachingObjectStoreTest {
     }
 
     @Test
+    void aCacheLeftOpenByACrashIsRecoveredOnTheNextStart() throws IOException {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, 6 * CHUNK, 15);
+        Path live = dir.resolve("live");
+        CachingObjectStore c = cache(live, 16);
+        read(c, SEG1, 0, 6 * CHUNK);
+        await(c.drainInserts());
+        // The files as a kill -9 leaves them: the index as its memory map holds it, not closed, not marked clean.
+        Path crashed = dir.resolve("crashed");
+        Files.createDirectories(crashed);
+        for (String f : List.of(ChunkCache.DATA_FILE, ChunkCache.INDEX_FILE, ChunkCache.META_FILE)) {
+            Files.copy(live.resolve(f), crashed.resolve(f));
+        }
+        assertTrue(Files.readString(crashed.resolve(ChunkCache.META_FILE)).contains("clean=false"));
+        CachingObjectStore after = cache(crashed, 16);
+        long gets = store.calls(Op.GET);
+        assertArrayEquals(seg, read(after, SEG1, 0, 6 * CHUNK));
+        assertEquals(gets + 1, store.calls(Op.GET), "only the descriptor is read: " + after.stats());
+        assertEquals(6, after.stats().hits());
+    }
+
+    @Test
     void theSizeLimitHoldsAndEvictionKeepsDataCorrect() throws IOException {
         createVolume(memory, P);
         byte[] seg = createSegment(memory, P, 1, 40 * CHUNK, 3);
