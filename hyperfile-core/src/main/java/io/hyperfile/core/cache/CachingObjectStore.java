@@ -534,8 +534,8 @@ public final class CachingObjectStore implements ObjectStore {
         if (!ready) {
             c.close();
         } else {
-            LOG.info("local read cache {} ready: {} chunks of {} KiB cached, limit {} MiB (opened in {} ms)",
-                    config.directory(), c.entries(), chunkSizeBytes >> 10, config.sizeBytes() >> 20,
+            LOG.info("local read cache {} ready: {} chunks of {} KiB cached, limit {} chunks ({} bytes), opened in {} ms",
+                    config.directory(), c.entries(), chunkSizeBytes >> 10, config.slotCount(), config.sizeBytes(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         }
         opened.complete(state);
