@@ -64,6 +64,7 @@ public final class Hyperfile {
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         System.setProperty("org.slf4j.simpleLogger.log.io.netty", v ? "debug" : "warn");
         System.setProperty("org.slf4j.simpleLogger.log.software.amazon", v ? "debug" : "warn");
+        System.setProperty("org.slf4j.simpleLogger.log.net.openhft", v ? "debug" : "warn");
         System.setProperty("chronicle.analytics.disable", "true");
     }
 

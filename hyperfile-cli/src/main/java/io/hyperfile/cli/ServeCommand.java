@@ -1,5 +1,6 @@
 package io.hyperfile.cli;
 
+import io.hyperfile.core.cache.CacheConfig;
 import io.hyperfile.core.checkpoint.Snapshots;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.volume.Volume;
@@ -43,6 +44,8 @@ final class ServeCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     StoreOptions store;
+    @Mixin
+    CacheOptions cache;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10809",
             description = "Address to listen on (default ${DEFAULT-VALUE}).")
@@ -55,7 +58,8 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         InetSocketAddress address = parseListen(listen);
         volumes.forEach(VolumeCatalog::checkName);
-        ObjectStore s = store.open();
+        CacheConfig cacheConfig = cache.config(store);
+        ObjectStore s = CacheOptions.wrap(store.open(), cacheConfig);
         VolumeCatalog catalog = new VolumeCatalog(s);
         List<String> names = new ArrayList<>(volumes);
         if (names.isEmpty()) {

@@ -59,6 +59,9 @@ class S3FileSystemIT extends AbstractFileSystemIT {
     @Override
     List<String> serveArgs() {
         List<String> args = new ArrayList<>(storeArgs());
+        // The local read cache is on for S3 stores: keep it in the test directory, so restarts (and kill -9) reuse it.
+        args.add("--cache-dir=" + dir.resolve("cache"));
+        args.add("--cache-size=256M");
         args.add(VOLUME);
         return args;
     }

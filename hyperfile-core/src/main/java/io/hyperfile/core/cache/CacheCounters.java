@@ -1,0 +1,23 @@
+package io.hyperfile.core.cache;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** The cache's counters, bumped from any thread. */
+final class CacheCounters {
+    final LongAdder hits = new LongAdder();
+    final LongAdder misses = new LongAdder();
+    final LongAdder bytesFromCache = new LongAdder();
+    final LongAdder bytesFromStore = new LongAdder();
+    final LongAdder bypassed = new LongAdder();
+    final LongAdder inserts = new LongAdder();
+    final LongAdder evictions = new LongAdder();
+    final LongAdder insertFailures = new LongAdder();
+    final LongAdder insertsDropped = new LongAdder();
+    final LongAdder checksumFailures = new LongAdder();
+
+    CacheStats snapshot(long entries, CacheState state) {
+        return new CacheStats(hits.sum(), misses.sum(), bytesFromCache.sum(), bytesFromStore.sum(), bypassed.sum(),
+                inserts.sum(), evictions.sum(), insertFailures.sum(), insertsDropped.sum(), checksumFailures.sum(),
+                entries, state);
+    }
+}

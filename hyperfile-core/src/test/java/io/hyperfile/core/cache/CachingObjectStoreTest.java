@@ -1,0 +1,379 @@
+package io.hyperfile.core.cache;
+
+import static io.hyperfile.core.cache.CacheTesting.CHUNK;
+import static io.hyperfile.core.cache.CacheTesting.config;
+import static io.hyperfile.core.cache.CacheTesting.createSegment;
+import static io.hyperfile.core.cache.CacheTesting.createVolume;
+import static io.hyperfile.core.cache.CacheTesting.openReady;
+import static io.hyperfile.core.cache.CacheTesting.read;
+import static io.hyperfile.core.cache.CacheTesting.slice;
+import static io.hyperfile.core.store.StoreTesting.await;
+import static io.hyperfile.core.store.StoreTesting.failure;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.store.ByteRange;
+import io.hyperfile.core.store.InvalidRangeException;
+import io.hyperfile.core.store.ObjectData;
+import io.hyperfile.core.store.ObjectNotFoundException;
+import io.hyperfile.core.store.fault.FaultAction;
+import io.hyperfile.core.store.fault.FaultRule;
+import io.hyperfile.core.store.fault.FlakyObjectStore;
+import io.hyperfile.core.store.fault.FlakyObjectStore.Op;
+import io.hyperfile.core.store.memory.InMemoryObjectStore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The cache wrapper over an in-memory store, counting store GETs with {@link FlakyObjectStore}. */
+class CachingObjectStoreTest {
+    private static final String P = "v/";
+    private static final String SEG1 = SegmentKeys.segment(P, 1);
+
+    @TempDir
+    Path dir;
+
+    private final InMemoryObjectStore memory = new InMemoryObjectStore();
+    private final FlakyObjectStore store = new FlakyObjectStore(memory);
+    private final List<CachingObjectStore> opened = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        opened.forEach(CachingObjectStore::close);
+    }
+
+    private CachingObjectStore cache(int chunks) {
+        return cache(dir, chunks);
+    }
+
+    private CachingObjectStore cache(Path at, int chunks) {
+        CachingObjectStore c = openReady(store, config(at, chunks));
+        opened.add(c);
+        return c;
+    }
+
+    @Test
+    void hitsAvoidStoreGets() {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, 3 * CHUNK + 100, 1);
+        CachingObjectStore c = cache(64);
+
+        assertArrayEquals(slice(seg, 5000, 6000), read(c, SEG1, 5000, 6000));
+        long gets = store.calls(Op.GET);
+        await(c.drainInserts());
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(slice(seg, 5000, 6000), read(c, SEG1, 5000, 6000));
+            assertArrayEquals(slice(seg, 4096, 100), read(c, SEG1, 4096, 100));
+        }
+        assertEquals(gets, store.calls(Op.GET), "hits must not reach the store");
+        CacheStats s = c.stats();
+        assertEquals(2, s.misses(), s.toString());
+        assertEquals(2, s.inserts(), s.toString());
+        assertEquals(9, s.hits(), s.toString());
+        assertEquals(2, s.entries(), s.toString());
+
+        // The last, short chunk, and a range that runs past the end of the object, are clamped like the store does.
+        assertArrayEquals(slice(seg, 3 * CHUNK, 100), read(c, SEG1, 3 * CHUNK, 100));
+        await(c.drainInserts());
+        gets = store.calls(Op.GET);
+        ObjectData tail = await(c.get(SEG1, ByteRange.of(3 * CHUNK + 50, 1000)));
+        assertArrayEquals(slice(seg, 3 * CHUNK + 50, 50), tail.toByteArray());
+        assertEquals(seg.length, tail.objectSize());
+        assertEquals(gets, store.calls(Op.GET));
+    }
+
+    @Test
+    void aRestartedCacheServesCachedChunksWithoutStoreGets() {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, 8 * CHUNK, 2);
+        CachingObjectStore first = cache(64);
+        assertArrayEquals(slice(seg, 0, 8 * CHUNK), read(first, SEG1, 0, 8 * CHUNK));
+        await(first.drainInserts());
+        first.close();
+
+        CachingObjectStore second = cache(64);
+        long gets = store.calls(Op.GET);
+        assertEquals(8, second.stats().entries());
+        assertArrayEquals(slice(seg, 100, 7 * CHUNK), read(second, SEG1, 100, 7 * CHUNK));
+        // One GET for the descriptor (the volume id is learned once per process), none for data.
+        assertEquals(gets + 1, store.calls(Op.GET));
+        assertEquals(0, second.stats().misses());
+    }
+
+    @Test
+    void aCacheLeftOpenByACrashIsRecoveredOnTheNextStart() throws IOException {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, 6 * CHUNK, 15);
+        Path live = dir.resolve("live");
+        CachingObjectStore c = cache(live, 16);
+        read(c, SEG1, 0, 6 * CHUNK);
+        await(c.drainInserts());
+        // The files as a kill -9 leaves them: the index as its memory map holds it, not closed, not marked clean.
+        Path crashed = dir.resolve("crashed");
+        Files.createDirectories(crashed);
+        for (String f : List.of(ChunkCache.DATA_FILE, ChunkCache.INDEX_FILE, ChunkCache.META_FILE)) {
+            Files.copy(live.resolve(f), crashed.resolve(f));
+        }
+        assertTrue(Files.readString(crashed.resolve(ChunkCache.META_FILE)).contains("clean=false"));
+        CachingObjectStore after = cache(crashed, 16);
+        long gets = store.calls(Op.GET);
+        assertArrayEquals(seg, read(after, SEG1, 0, 6 * CHUNK));
+        assertEquals(gets + 1, store.calls(Op.GET), "only the descriptor is read: " + after.stats());
+        assertEquals(6, after.stats().hits());
+    }
+
+    @Test
+    void theSizeLimitHoldsAndEvictionKeepsDataCorrect() throws IOException {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, 40 * CHUNK, 3);
+        CachingObjectStore c = cache(8);
+        Random random = new Random(7);
+        for (int i = 0; i < 200; i++) {
+            long offset = random.nextInt(seg.length - 1);
+            long length = 1 + random.nextInt(Math.min(3 * CHUNK, seg.length - (int) offset));
+            assertArrayEquals(slice(seg, offset, length), read(c, SEG1, offset, length), "read " + i);
+        }
+        await(c.drainInserts());
+        CacheStats s = c.stats();
+        assertTrue(s.evictions() > 0, s.toString());
+        assertTrue(s.entries() <= 8, s.toString());
+        assertTrue(s.hits() > 0, s.toString());
+        assertTrue(Files.size(dir.resolve(ChunkCache.DATA_FILE)) <= 8L * CHUNK);
+    }
+
+    @Test
+    void aCorruptedChunkIsAMissAndTheStoreAnswers() throws IOException {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, 2 * CHUNK, 4);
+        CachingObjectStore c = cache(16);
+        read(c, SEG1, 0, 2 * CHUNK);
+        await(c.drainInserts());
+        try (FileChannel ch = FileChannel.open(dir.resolve(ChunkCache.DATA_FILE), StandardOpenOption.WRITE)) {
+            for (long at = 0; at < ch.size(); at += 1000) {
+                ch.write(ByteBuffer.wrap(new byte[] {(byte) 0x5a}), at);
+            }
+        }
+        long gets = store.calls(Op.GET);
+        assertArrayEquals(slice(seg, 10, 2 * CHUNK - 20), read(c, SEG1, 10, 2 * CHUNK - 20));
+        assertEquals(gets + 1, store.calls(Op.GET), "both chunks refetched in one GET");
+        assertEquals(2, c.stats().checksumFailures());
+        await(c.drainInserts());
+        gets = store.calls(Op.GET);
+        assertArrayEquals(slice(seg, 10, 2 * CHUNK - 20), read(c, SEG1, 10, 2 * CHUNK - 20));
+        assertEquals(gets, store.calls(Op.GET), "the refetched chunks are cached again");
+    }
+
+    @Test
+    void aCacheDirectoryDeletedWhileRunningFallsBackToTheStore() throws IOException {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, 6 * CHUNK, 5);
+        CachingObjectStore c = cache(16);
+        read(c, SEG1, 0, 3 * CHUNK);
+        await(c.drainInserts());
+        deleteTree(dir);
+
+        assertArrayEquals(slice(seg, 0, 6 * CHUNK), read(c, SEG1, 0, 6 * CHUNK));
+        await(c.drainInserts());
+        assertEquals(CacheState.DISABLED, c.state());
+        long gets = store.calls(Op.GET);
+        assertArrayEquals(slice(seg, CHUNK, 4 * CHUNK), read(c, SEG1, CHUNK, 4 * CHUNK));
+        assertEquals(gets + 1, store.calls(Op.GET), "a disabled cache passes reads through");
+
+        // The next start recreates it empty.
+        c.close();
+        CachingObjectStore again = cache(16);
+        assertEquals(0, again.stats().entries());
+        assertArrayEquals(slice(seg, 0, 100), read(again, SEG1, 0, 100));
+    }
+
+    @Test
+    void aVolumeRecreatedUnderTheSamePrefixNeverSeesTheOldBytes() {
+        createVolume(memory, P);
+        byte[] old = createSegment(memory, P, 1, 2 * CHUNK, 6);
+        CachingObjectStore c = cache(16);
+        assertArrayEquals(old, read(c, SEG1, 0, 2 * CHUNK));
+        await(c.drainInserts());
+
+        // Deleted and created again through the cache, in the same process.
+        await(c.deleteAll(List.of(SegmentKeys.descriptor(P), SEG1)));
+        createVolume(c, P);
+        byte[] fresh = createSegment(memory, P, 1, 2 * CHUNK, 7);
+        assertArrayEquals(fresh, read(c, SEG1, 0, 2 * CHUNK));
+        await(c.drainInserts());
+        c.close();
+
+        // Deleted and created again by another process while this one was down.
+        await(memory.deleteAll(List.of(SegmentKeys.descriptor(P), SEG1)));
+        createVolume(memory, P);
+        byte[] third = createSegment(memory, P, 1, 2 * CHUNK, 8);
+        CachingObjectStore restarted = cache(16);
+        assertArrayEquals(third, read(restarted, SEG1, 0, 2 * CHUNK));
+        assertEquals(0, restarted.stats().hits());
+    }
+
+    @Test
+    void concurrentReadersGetTheRightBytes() throws Exception {
+        createVolume(memory, P);
+        int segments = 4;
+        byte[][] segs = new byte[segments][];
+        for (int s = 0; s < segments; s++) {
+            segs[s] = createSegment(memory, P, s + 1, 12 * CHUNK + 123, 10 + s);
+        }
+        CachingObjectStore c = cache(20); // smaller than the data: reads race with evictions
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                long seed = t;
+                runs.add(pool.submit(() -> {
+                    Random random = new Random(seed);
+                    for (int i = 0; i < 150; i++) {
+                        int s = random.nextInt(segments);
+                        byte[] seg = segs[s];
+                        long offset = random.nextInt(seg.length - 1);
+                        long length = 1 + random.nextInt(Math.min(2 * CHUNK, seg.length - (int) offset));
+                        assertArrayEquals(slice(seg, offset, length),
+                                read(c, SegmentKeys.segment(P, s + 1), offset, length), "thread " + seed + " read " + i);
+                    }
+                }));
+            }
+            for (Future<?> f : runs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        CacheStats s = c.stats();
+        assertTrue(s.hits() > 0 && s.misses() > 0, s.toString());
+    }
+
+    @Test
+    void concurrentMissesOfOneChunkShareOneGet() {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, 4 * CHUNK, 9);
+        CachingObjectStore c = cache(16);
+        read(c, SEG1, 0, 10); // the volume id is known before the race
+        await(c.drainInserts());
+        long missesBefore = c.stats().misses();
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        FaultRule hold = store.add(FaultRule.on(Op.GET, ".*/seg/.*", FaultRule.always(), FaultAction.holdUntil(gate)));
+        long gets = store.calls(Op.GET);
+        List<CompletableFuture<ObjectData>> reads = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            reads.add(c.get(SEG1, ByteRange.of(CHUNK + i * 100, 50)));
+        }
+        // Every read has either started the one GET or joined it once the GET is in flight; wait for that.
+        awaitCondition(() -> c.stats().misses() == missesBefore + 10);
+        store.remove(hold);
+        gate.complete(null);
+        for (int i = 0; i < 10; i++) {
+            assertArrayEquals(slice(seg, CHUNK + i * 100, 50), await(reads.get(i)).toByteArray());
+        }
+        assertEquals(gets + 1, store.calls(Op.GET));
+    }
+
+    @Test
+    void otherKeysAndRangesPassThrough() {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, 3 * CHUNK, 11);
+        await(memory.put("v/head", ByteBuffer.wrap("1\n".getBytes())));
+        await(memory.put("v/seg/notanumber", ByteBuffer.wrap(new byte[10])));
+        CachingObjectStore c = cache(16);
+        for (int i = 0; i < 2; i++) {
+            assertArrayEquals("1\n".getBytes(), await(c.get("v/head", ByteRange.all())).toByteArray());
+            assertArrayEquals(slice(seg, seg.length - 160, 160), await(c.get(SEG1, ByteRange.suffix(160))).toByteArray());
+            assertArrayEquals(seg, await(c.get(SEG1, ByteRange.all())).toByteArray());
+            assertEquals(10, await(c.get("v/seg/notanumber", ByteRange.of(0, 5))).objectSize());
+        }
+        await(c.drainInserts());
+        assertEquals(0, c.stats().entries());
+        assertEquals(0, c.stats().hits() + c.stats().misses());
+        // Store failures arrive unchanged.
+        failure(ObjectNotFoundException.class, c.get(SegmentKeys.segment(P, 2), ByteRange.of(0, 10)));
+        failure(InvalidRangeException.class, c.get(SEG1, ByteRange.of(3 * CHUNK, 10)));
+        read(c, SEG1, 0, 10);
+        await(c.drainInserts());
+        failure(InvalidRangeException.class, c.get(SEG1, ByteRange.of(3 * CHUNK, 10)));
+    }
+
+    @Test
+    void writtenSegmentsAreReadBackLocally() {
+        CachingObjectStore c = cache(16);
+        createVolume(c, P);
+        byte[] seg = createSegment(c, P, 1, 3 * CHUNK + 7, 12);
+        await(c.drainInserts());
+        long gets = store.calls(Op.GET);
+        assertArrayEquals(slice(seg, 0, seg.length), read(c, SEG1, 0, seg.length));
+        assertEquals(gets, store.calls(Op.GET));
+        assertEquals(4, c.stats().inserts());
+    }
+
+    @Test
+    void aSecondUserOfTheDirectoryRunsWithoutCache() {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, CHUNK, 13);
+        cache(16);
+        CachingObjectStore second = new CachingObjectStore(new CacheTesting.KeepOpen(store), config(dir, 16));
+        opened.add(second);
+        assertEquals(CacheState.DISABLED, await(second.opened()));
+        assertArrayEquals(seg, read(second, SEG1, 0, CHUNK));
+    }
+
+    @Test
+    void anUnusableOrDamagedCacheIsRecreatedOrSkipped() throws IOException {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, 2 * CHUNK, 14);
+        Path notADir = dir.resolve("file");
+        Files.writeString(notADir, "x");
+        CachingObjectStore none = new CachingObjectStore(new CacheTesting.KeepOpen(store), config(notADir, 16));
+        opened.add(none);
+        assertEquals(CacheState.DISABLED, await(none.opened()));
+        assertArrayEquals(seg, read(none, SEG1, 0, 2 * CHUNK));
+
+        Path at = dir.resolve("cache");
+        CachingObjectStore c = cache(at, 16);
+        read(c, SEG1, 0, 2 * CHUNK);
+        await(c.drainInserts());
+        c.close();
+        Files.write(at.resolve(ChunkCache.INDEX_FILE), new byte[4096]);
+        CachingObjectStore again = cache(at, 16);
+        assertEquals(0, again.stats().entries());
+        assertArrayEquals(seg, read(again, SEG1, 0, 2 * CHUNK));
+    }
+
+    private static void awaitCondition(java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 30 s");
+            }
+            LockSupport.parkNanos(100_000);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
