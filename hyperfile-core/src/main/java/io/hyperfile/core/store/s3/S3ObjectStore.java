@@ -176,9 +176,14 @@ public final class S3ObjectStore extends AbstractObjectStore {
         if (config.multipartThresholdBytes() != null) {
             b.thresholdInBytes(config.multipartThresholdBytes());
         }
-        if (config.checksumMode() == S3StoreConfig.ChecksumMode.WHEN_REQUIRED) {
-            b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        switch (config.checksumMode()) {
+            case UPLOADS -> b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_SUPPORTED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+            case WHEN_REQUIRED -> b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+            case SDK_DEFAULT -> {
+                // the SDK's own defaults
+            }
         }
         return b.build();
     }

@@ -36,7 +36,7 @@ import java.util.Set;
  *       uploads and ranged downloads</td></tr>
  *   <tr><td>{@code s3.multipart-threshold-bytes}</td><td>SDK (the part size)</td><td>objects larger than this
  *       are uploaded in parts; S3Proxy 4.1 needs it at least as large as the largest object</td></tr>
- *   <tr><td>{@code s3.checksum-mode}</td><td>{@code sdk-default}</td><td>{@code sdk-default} or
+ *   <tr><td>{@code s3.checksum-mode}</td><td>{@code uploads}</td><td>{@code uploads}, {@code sdk-default} or
  *       {@code when-required}, see {@link ChecksumMode}</td></tr>
  *   <tr><td>{@code s3.directory-bucket}</td><td>{@code auto}</td><td>{@code auto} (a name ending in
  *       {@code --x-s3} is an S3 Express directory bucket), {@code true} or {@code false}</td></tr>
@@ -99,6 +99,13 @@ public record S3StoreConfig(
      * When the SDK adds checksums. Both work against AWS S3 and S3 Express; they differ on emulators.
      */
     public enum ChecksumMode {
+        /**
+         * The default: the SDK's upload checksums (a CRC32 trailer that S3 verifies before it stores the object), but
+         * no response validation. Hyperfile verifies every byte it reads against its own CRC32C checksums, so the
+         * SDK's download validation would only add a HEAD before each ranged GET. Needs S3Proxy's
+         * {@code v4MaxChunkSize} at least as large as the largest object, like {@link #SDK_DEFAULT}.
+         */
+        UPLOADS,
         /**
          * The SDK default (since 2.30): a CRC32 trailer on every upload ({@code aws-chunked} body) and, on CRT
          * downloads, a HEAD with {@code x-amz-checksum-mode: enabled} followed by validated ranged GETs. Needs
@@ -164,7 +171,7 @@ public record S3StoreConfig(
         checkArgument(multipartThresholdBytes == null || multipartThresholdBytes >= MIN_PART_SIZE_BYTES,
                 "multipartThresholdBytes must be at least " + MIN_PART_SIZE_BYTES + ". multipartThresholdBytes="
                         + multipartThresholdBytes);
-        checksumMode = checksumMode == null ? ChecksumMode.SDK_DEFAULT : checksumMode;
+        checksumMode = checksumMode == null ? ChecksumMode.UPLOADS : checksumMode;
     }
 
     public static Builder builder(String bucket) {
@@ -274,7 +281,7 @@ public record S3StoreConfig(
         private Double targetThroughputGbps;
         private Long minimumPartSizeBytes;
         private Long multipartThresholdBytes;
-        private ChecksumMode checksumMode = ChecksumMode.SDK_DEFAULT;
+        private ChecksumMode checksumMode = ChecksumMode.UPLOADS;
         private BucketType bucketType = BucketType.AUTO;
 
         private Builder(String bucket) {

@@ -25,7 +25,7 @@ class S3StoreConfigTest {
         assertNull(c.targetThroughputGbps());
         assertNull(c.minimumPartSizeBytes());
         assertNull(c.multipartThresholdBytes());
-        assertEquals(S3StoreConfig.ChecksumMode.SDK_DEFAULT, c.checksumMode());
+        assertEquals(S3StoreConfig.ChecksumMode.UPLOADS, c.checksumMode());
         assertFalse(c.directoryBucket());
         assertEquals(0, c.keyPrefixBytes());
     }
