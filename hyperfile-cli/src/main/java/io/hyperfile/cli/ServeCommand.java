@@ -39,6 +39,8 @@ final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
     static final String DEFAULT_VOLUME = "disk0";
     static final long DEFAULT_VOLUME_BYTES = 10L << 30;
+    /** How far sequential reads fetch ahead into the local cache (when there is one). */
+    static final long READ_AHEAD_BYTES = 8L << 20;
 
     @Spec
     CommandSpec spec;
@@ -61,6 +63,9 @@ final class ServeCommand implements Callable<Integer> {
         CacheConfig cacheConfig = cache.config(store);
         ObjectStore s = CacheOptions.wrap(store.open(), cacheConfig);
         VolumeCatalog catalog = new VolumeCatalog(s);
+        // Read-ahead fills the local cache; without one it would only repeat GETs.
+        VolumeConfig volumeConfig = cacheConfig == null ? VolumeConfig.DEFAULT
+                : VolumeConfig.builder().readAheadBytes(READ_AHEAD_BYTES).build();
         List<String> names = new ArrayList<>(volumes);
         if (names.isEmpty()) {
             names.addAll(catalog.list().join());
@@ -76,12 +81,12 @@ final class ServeCommand implements Callable<Integer> {
         ExportRegistry exports = new ExportRegistry();
         List<Volume> opened = new ArrayList<>();
         for (String name : names) {
-            Volume v = catalog.open(name, VolumeConfig.DEFAULT).join();
+            Volume v = catalog.open(name, volumeConfig).join();
             opened.add(v);
             exports.add(Export.of(name, v));
             for (Map.Entry<String, Long> snap : Snapshots.list(s, name + "/").join().entrySet()) {
                 String exportName = name + "@" + snap.getKey();
-                Volume view = Volume.openReadOnlyAt(s, name + "/", exportName, VolumeConfig.DEFAULT, snap.getValue()).join();
+                Volume view = Volume.openReadOnlyAt(s, name + "/", exportName, volumeConfig, snap.getValue()).join();
                 opened.add(view);
                 exports.add(new Export(exportName, view, true, "snapshot " + snap.getKey() + " of " + name
                         + " (checkpoint " + snap.getValue() + ", read-only)"));

@@ -68,6 +68,13 @@ public final class SegmentReader {
         return store.get(key, ByteRange.of(at, (long) count * stride)).thenApply(d -> verifyBlocks(key, seq, firstSlot, count, d));
     }
 
+    /** Fetches {@code count} data blocks (with their checksums) and drops them: read-ahead into a caching store. */
+    public CompletableFuture<Long> prefetch(long seq, long firstSlot, int count) {
+        int stride = blockSize + 4;
+        return store.get(SegmentKeys.segment(prefix, seq), ByteRange.of(SegmentHeader.BYTES + firstSlot * stride,
+                (long) count * stride)).thenApply(d -> (long) d.length());
+    }
+
     /** Verified data blocks as fetched: each block followed by its 4-byte checksum. */
     public static final class VerifiedBlocks {
         private final ByteBuffer raw;

@@ -106,6 +106,12 @@ public final class Volume {
     private final TreeMap<Long, List<CompletableFuture<Void>>> flushWaiters = new TreeMap<>();
     private int segmentsSinceHint;
 
+    /** Read-ahead state (any thread): end of the last read, end of the last window fetched, one window at a time. */
+    private final AtomicLong lastReadEnd = new AtomicLong(-1);
+    private volatile long readAheadUpTo;
+    private final java.util.concurrent.atomic.AtomicBoolean readAheadBusy = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicLong readAheadBytes = new AtomicLong();
+
     private final AtomicLong segmentsWritten = new AtomicLong();
     private final AtomicLong segmentBytesWritten = new AtomicLong();
     private final AtomicLong indexNodesWritten = new AtomicLong();
@@ -234,7 +240,7 @@ public final class Volume {
 
     /** Counters since open. */
     public VolumeStats stats() {
-        return new VolumeStats(segmentsWritten.get(), segmentBytesWritten.get(), indexNodesWritten.get());
+        return new VolumeStats(segmentsWritten.get(), segmentBytesWritten.get(), indexNodesWritten.get(), readAheadBytes.get());
     }
 
     /** The newest durable segment seq (0 if none), as last seen; for tests and tools. */
@@ -261,6 +267,7 @@ public final class Volume {
         } finally {
             unlock();
         }
+        maybeReadAhead(offset, length, plan.index());
         CompletableFuture<Void> fetched;
         try {
             fetched = plan.fetch();
@@ -279,6 +286,32 @@ public final class Volume {
             }
         });
         return result;
+    }
+
+    /**
+     * Sequential read-ahead: a read that starts where the previous one ended fetches up to
+     * {@code read.ahead-bytes} beyond it (one window in flight at a time). Interleaved streams look random and get
+     * none. The fetched bytes land in the store's cache, if it has one.
+     */
+    private void maybeReadAhead(long offset, int length, BlockIndex snapshot) {
+        long window = config.readAheadBytes();
+        long end = offset + length;
+        if (window == 0 || lastReadEnd.getAndSet(end) != offset || end >= sizeBytes) {
+            return;
+        }
+        long ahead = readAheadUpTo;
+        long from = ahead >= end && ahead <= end + window ? ahead : end;
+        long to = Math.min(sizeBytes, end + window);
+        if (to - from < Math.min(window / 2, to - end) || to <= from || !readAheadBusy.compareAndSet(false, true)) {
+            return;
+        }
+        readAheadUpTo = to;
+        reads.prefetch(snapshot, from / blockSize, (to + blockSize - 1) / blockSize).whenComplete((bytes, e) -> {
+            readAheadBusy.set(false);
+            if (bytes != null) {
+                readAheadBytes.addAndGet(bytes);
+            }
+        });
     }
 
     /** Writes {@code src.remaining()} bytes at {@code offset}; completes once buffered (readable, not yet durable). */

@@ -17,10 +17,13 @@ import java.time.Duration;
  * <tr><td>{@code upload.retry-millis}</td><td>2000</td><td>after a failed segment upload, retry this often (a
  *   flush also retries at once)</td></tr>
  * <tr><td>{@code hint.every-segments}</td><td>32</td><td>rewrite the {@code head} hint after this many segments</td></tr>
+ * <tr><td>{@code read.ahead-bytes}</td><td>0</td><td>once reads run sequentially, fetch this far ahead of them
+ *   (the fetched bytes are dropped: this only pays off over a store that caches, such as the local read cache);
+ *   0 turns read-ahead off</td></tr>
  * </table>
  */
 public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCacheBytes, int maxGetBytes,
-        Duration uploadRetry, int hintEverySegments, Clock clock) {
+        Duration uploadRetry, int hintEverySegments, Clock clock, long readAheadBytes) {
 
     public static final VolumeConfig DEFAULT = builder().build();
 
@@ -31,6 +34,7 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
         check(maxGetBytes >= 4096, "maxGetBytes must be at least 4096. maxGetBytes=" + maxGetBytes);
         check(!uploadRetry.isNegative() && !uploadRetry.isZero(), "uploadRetry must be positive. uploadRetry=" + uploadRetry);
         check(hintEverySegments >= 1, "hintEverySegments must be positive. hintEverySegments=" + hintEverySegments);
+        check(readAheadBytes >= 0, "readAheadBytes must not be negative. readAheadBytes=" + readAheadBytes);
     }
 
     private static void check(boolean ok, String message) {
@@ -45,7 +49,8 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
 
     public Builder toBuilder() {
         return new Builder().dirtyLimitBytes(dirtyLimitBytes).flushAge(flushAge).nodeCacheBytes(nodeCacheBytes)
-                .maxGetBytes(maxGetBytes).uploadRetry(uploadRetry).hintEverySegments(hintEverySegments).clock(clock);
+                .maxGetBytes(maxGetBytes).uploadRetry(uploadRetry).hintEverySegments(hintEverySegments).clock(clock)
+                .readAheadBytes(readAheadBytes);
     }
 
     public static final class Builder {
@@ -56,6 +61,12 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
         private Duration uploadRetry = Duration.ofSeconds(2);
         private int hintEverySegments = 32;
         private Clock clock = Clock.systemUTC();
+        private long readAheadBytes;
+
+        public Builder readAheadBytes(long v) {
+            readAheadBytes = v;
+            return this;
+        }
 
         public Builder dirtyLimitBytes(long v) {
             dirtyLimitBytes = v;
@@ -94,7 +105,7 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
 
         public VolumeConfig build() {
             return new VolumeConfig(dirtyLimitBytes, flushAge, nodeCacheBytes, maxGetBytes, uploadRetry,
-                    hintEverySegments, clock);
+                    hintEverySegments, clock, readAheadBytes);
         }
     }
 }

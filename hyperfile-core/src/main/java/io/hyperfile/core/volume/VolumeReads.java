@@ -61,32 +61,67 @@ final class VolumeReads {
             if (data.size() == 1 && data.get(0).count <= maxGetBlocks) {
                 return fetch(data, offset, length, dst, base);
             }
-            data.sort(Comparator.comparingLong(DataRun::seq).thenComparingLong(DataRun::slot));
             List<CompletableFuture<Void>> gets = new ArrayList<>();
-            int i = 0;
-            while (i < data.size()) {
-                DataRun head = data.get(i);
-                int j = i + 1;
-                long groupEnd = head.slot + head.count;
-                while (j < data.size() && data.get(j).seq == head.seq && data.get(j).slot == groupEnd
-                        && groupEnd + data.get(j).count - head.slot <= maxGetBlocks) {
-                    groupEnd += data.get(j).count;
-                    j++;
-                }
-                if (j == i + 1 && head.count > maxGetBlocks) {
-                    // One long run: split it so the parts download in parallel.
-                    for (long done = 0; done < head.count; done += maxGetBlocks) {
-                        long n = Math.min(maxGetBlocks, head.count - done);
-                        gets.add(fetch(List.of(new DataRun(head.seq, head.slot + done, n, head.startBlock + done)),
-                                offset, length, dst, base));
-                    }
-                } else {
-                    gets.add(fetch(data.subList(i, j), offset, length, dst, base));
-                }
-                i = j;
+            for (List<DataRun> group : gets(data)) {
+                gets.add(fetch(group, offset, length, dst, base));
             }
             return CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new));
         });
+    }
+
+    /**
+     * The GETs that fetch {@code data}: runs adjacent in one segment share one, up to {@code maxGetBytes}; a longer
+     * run is split so that its parts download in parallel.
+     */
+    private List<List<DataRun>> gets(List<DataRun> data) {
+        data.sort(Comparator.comparingLong(DataRun::seq).thenComparingLong(DataRun::slot));
+        List<List<DataRun>> out = new ArrayList<>();
+        int i = 0;
+        while (i < data.size()) {
+            DataRun head = data.get(i);
+            int j = i + 1;
+            long groupEnd = head.slot + head.count;
+            while (j < data.size() && data.get(j).seq == head.seq && data.get(j).slot == groupEnd
+                    && groupEnd + data.get(j).count - head.slot <= maxGetBlocks) {
+                groupEnd += data.get(j).count;
+                j++;
+            }
+            if (j == i + 1 && head.count > maxGetBlocks) {
+                for (long done = 0; done < head.count; done += maxGetBlocks) {
+                    long n = Math.min(maxGetBlocks, head.count - done);
+                    out.add(List.of(new DataRun(head.seq, head.slot + done, n, head.startBlock + done)));
+                }
+            } else {
+                out.add(data.subList(i, j));
+            }
+            i = j;
+        }
+        return out;
+    }
+
+    /**
+     * Read-ahead: fetches the stored data of blocks {@code [first, end)} and drops it, so that a caching store below
+     * holds it when the reads get there. Completes with the bytes fetched; never fails (a failed prefetch is only a
+     * lost hint).
+     */
+    CompletableFuture<Long> prefetch(BlockIndex snapshot, long first, long end) {
+        return index.lookup(snapshot, new long[] {first}, new long[] {end}).thenCompose(lists -> {
+            List<DataRun> data = new ArrayList<>();
+            for (Run run : lists.get(0)) {
+                if (!run.readsAsZeroes()) {
+                    Location.Data d = run.data();
+                    data.add(new DataRun(d.segmentSeq(), d.blockOffset(), run.blockCount(), run.startBlock()));
+                }
+            }
+            List<CompletableFuture<Long>> gets = new ArrayList<>();
+            for (List<DataRun> group : gets(data)) {
+                DataRun a = group.get(0);
+                DataRun z = group.get(group.size() - 1);
+                gets.add(segments.prefetch(a.seq, a.slot, (int) (z.slot + z.count - a.slot)));
+            }
+            return CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new))
+                    .thenApply(v -> gets.stream().mapToLong(CompletableFuture::join).sum());
+        }).exceptionally(e -> 0L);
     }
 
     /** One GET covering {@code runs} (adjacent in one segment), copied to where each belongs. */

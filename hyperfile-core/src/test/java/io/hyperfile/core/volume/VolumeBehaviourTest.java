@@ -344,4 +344,32 @@ class VolumeBehaviourTest {
         }
         return b.array();
     }
+
+    @Test
+    void sequentialReadsFetchAheadAndRandomReadsDoNot() {
+        await(Volume.create(memory, "v", VolumeOptions.ofSize(64L << 20), Clock.systemUTC()));
+        Volume writer = reopen(VolumeConfig.DEFAULT);
+        byte[] data = random(16 << 20, 70);
+        await(writer.write(0, ByteBuffer.wrap(data)));
+        await(writer.close());
+        long window = 4L << 20;
+        Volume v = reopen(VolumeConfig.builder().readAheadBytes(window).build());
+        // Random reads: no read-ahead.
+        Random r = new Random(5);
+        for (int i = 0; i < 20; i++) {
+            long at = r.nextInt(4096) * 4096L;
+            assertArrayEquals(Arrays.copyOfRange(data, (int) at, (int) at + 4096), read(v, at, 4096));
+        }
+        assertEquals(0, v.stats().readAheadBytes(), "random reads fetch nothing ahead");
+        // Sequential 64 KiB reads: the store is asked for data beyond them before they get there.
+        for (long at = 0; at < (1 << 20); at += 65536) {
+            assertArrayEquals(Arrays.copyOfRange(data, (int) at, (int) at + 65536), read(v, at, 65536));
+        }
+        long gets = store.calls(Op.GET);
+        long ahead = v.stats().readAheadBytes();
+        assertTrue(ahead >= window / 2, "fetched ahead: " + ahead);
+        // The reads that follow find nothing new to fetch ahead until they reach the window's second half.
+        assertArrayEquals(Arrays.copyOfRange(data, 1 << 20, (1 << 20) + 65536), read(v, 1 << 20, 65536));
+        assertEquals(gets + 1, store.calls(Op.GET), "one GET for the read itself, none ahead");
+    }
 }

@@ -68,9 +68,9 @@ public final class InMemoryObjectStore extends AbstractObjectStore {
                 throw new ObjectNotFoundException(key, "no such object: " + key);
             }
             long[] r = resolve(key, range, e.data.length);
-            byte[] copy = new byte[(int) (r[1] - r[0])];
-            System.arraycopy(e.data, (int) r[0], copy, 0, copy.length);
-            return new ObjectData(ByteBuffer.wrap(copy), r[0], e.data.length);
+            // Stored arrays are never changed (a put replaces the entry), so a read-only view needs no copy.
+            return new ObjectData(ByteBuffer.wrap(e.data, (int) r[0], (int) (r[1] - r[0])).slice().asReadOnlyBuffer(),
+                    r[0], e.data.length);
         });
     }
 
