@@ -60,6 +60,79 @@ public final class MutableBlockIndex {
         apply(resolver, a, b, new Extent(a, b - a, loc));
     }
 
+    /**
+     * Maps each of {@code extents} as {@link #put} would, for the extents of one new segment: DATA locations in a
+     * segment no existing extent points into, sorted by start block, disjoint and not adjacent with consecutive
+     * offsets (so none merges with a neighbour, which is what {@link io.hyperfile.core.segment.SegmentBuilder#seal}
+     * gives). The extents that fall into one leaf are applied together: the leaf and the path to it are copied once
+     * per group instead of once per extent, which is what makes scattered 4 KiB writes cheap to index.
+     */
+    public void putAll(NodeResolver resolver, List<Extent> extents) {
+        int i = 0;
+        while (i < extents.size()) {
+            Extent first = extents.get(i);
+            int j = i + 1;
+            if (root instanceof InternalNode) {
+                long leafHi = leafUpperBound(first.startBlock(), resolver);
+                if (first.endBlock() <= leafHi) {
+                    while (j < extents.size() && extents.get(j).endBlock() <= leafHi) {
+                        j++;
+                    }
+                }
+            }
+            if (j == i + 1) {
+                put(resolver, first.startBlock(), first.blockCount(), first.location());
+            } else {
+                List<Extent> group = extents.subList(i, j);
+                long a = first.startBlock();
+                long b = group.get(group.size() - 1).endBlock();
+                applyAll(resolver, a, b, withExisting(resolver, a, b, group));
+            }
+            i = j;
+        }
+    }
+
+    /** The upper bound (exclusive) of the block range routed to the leaf that holds {@code blockNo}. */
+    private long leafUpperBound(long blockNo, NodeResolver resolver) {
+        long hi = NodeLimits.MAX_BLOCKS;
+        IndexNode node = root;
+        while (node instanceof InternalNode in) {
+            int k = Math.max(0, in.lastKeyAtOrBefore(blockNo));
+            if (k + 1 < in.entryCount()) {
+                hi = Math.min(hi, in.key(k + 1));
+            }
+            node = in.child(k, resolver);
+        }
+        return hi;
+    }
+
+    /** {@code group} plus what the tree maps now in the gaps it leaves inside {@code [a, b)}, in block order. */
+    private List<Extent> withExisting(NodeResolver resolver, long a, long b, List<Extent> group) {
+        List<Extent> out = new ArrayList<>(group.size() * 2 + 1);
+        int g = 0;
+        for (Run run : TreeReads.lookup(root, a, b, resolver)) {
+            if (run.isHole()) {
+                continue;
+            }
+            long at = run.startBlock();
+            long end = run.endBlock();
+            while (at < end) {
+                while (g < group.size() && group.get(g).endBlock() <= at) {
+                    out.add(group.get(g++));
+                }
+                long cut = g < group.size() ? Math.max(at, Math.min(end, group.get(g).startBlock())) : end;
+                if (cut > at) {
+                    out.add(new Extent(at, cut - at, run.location().advance(at - run.startBlock())));
+                }
+                at = g < group.size() ? Math.max(cut, Math.min(end, group.get(g).endBlock())) : end;
+            }
+        }
+        while (g < group.size()) {
+            out.add(group.get(g++));
+        }
+        return out;
+    }
+
     /** Makes {@code [startBlock, startBlock + blockCount)} a hole. */
     public void remove(NodeResolver resolver, long startBlock, long blockCount) {
         Extent.checkRange(startBlock, blockCount);
@@ -105,8 +178,13 @@ public final class MutableBlockIndex {
             }
             return;
         }
+        applyAll(resolver, a, b, extent == null ? List.of() : List.of(extent));
+    }
+
+    /** Replaces {@code [a, b)} of a non-empty tree with {@code extents} (sorted, disjoint, inside it). */
+    private void applyAll(NodeResolver resolver, long a, long b, List<Extent> extents) {
         TreeUpdate update = new TreeUpdate(limits, resolver);
-        List<IndexNode> pieces = update.replace(root, a, b, extent);
+        List<IndexNode> pieces = update.replace(root, a, b, extents);
         if (pieces.size() == 1 && pieces.get(0) == root) {
             return;
         }

@@ -42,13 +42,21 @@ final class TreeUpdate {
      * or with a hole when it is null. Returns {@code List.of(node)} itself when nothing changed.
      */
     List<IndexNode> replace(IndexNode root, long a, long b, Extent extent) {
-        return replace(root, a, b, extent, NodeLimits.MAX_BLOCKS);
+        return replace(root, a, b, extent == null ? List.of() : List.of(extent), NodeLimits.MAX_BLOCKS);
     }
 
-    /** As {@link #replace(IndexNode, long, long, Extent)} for a subtree whose extents all end by {@code hi}. */
-    private List<IndexNode> replace(IndexNode node, long a, long b, Extent extent, long hi) {
-        return node instanceof LeafNode leaf ? replaceInLeaf(leaf, a, b, extent)
-                : replaceInInternal((InternalNode) node, a, b, extent, hi);
+    /**
+     * Replaces {@code [a, b)} with {@code extents}: sorted, disjoint, inside {@code [a, b)}; what they leave
+     * uncovered becomes a hole. One copy of each node on the way, however many extents.
+     */
+    List<IndexNode> replace(IndexNode root, long a, long b, List<Extent> extents) {
+        return replace(root, a, b, extents, NodeLimits.MAX_BLOCKS);
+    }
+
+    /** As {@link #replace(IndexNode, long, long, List)} for a subtree whose extents all end by {@code hi}. */
+    private List<IndexNode> replace(IndexNode node, long a, long b, List<Extent> extents, long hi) {
+        return node instanceof LeafNode leaf ? replaceInLeaf(leaf, a, b, extents)
+                : replaceInInternal((InternalNode) node, a, b, extents, hi);
     }
 
     /** A root for the replacement pieces of the old root: null if none, adding levels while there are several. */
@@ -64,22 +72,22 @@ final class TreeUpdate {
         return level.isEmpty() ? null : level.get(0);
     }
 
-    private List<IndexNode> replaceInLeaf(LeafNode leaf, long a, long b, Extent extent) {
+    private List<IndexNode> replaceInLeaf(LeafNode leaf, long a, long b, List<Extent> extents) {
         int n = leaf.entryCount();
         int lo = leaf.firstEndingAfter(a);
         int hi = leaf.firstStartingAtOrAfter(b);
-        if (lo >= hi && extent == null) {
+        if (lo >= hi && extents.isEmpty()) {
             return List.of(leaf);
         }
         boolean leftPart = lo < hi && leaf.startBlock(lo) < a;
         boolean rightPart = lo < hi && leaf.endBlock(hi - 1) > b;
         // Exact size, so that a leaf that needs no split takes the builder's arrays as they are.
-        LeafBuilder out = new LeafBuilder(lo + (leftPart ? 1 : 0) + (extent != null ? 1 : 0) + (rightPart ? 1 : 0) + (n - hi));
+        LeafBuilder out = new LeafBuilder(lo + (leftPart ? 1 : 0) + extents.size() + (rightPart ? 1 : 0) + (n - hi));
         out.addRange(leaf, 0, lo);
         if (leftPart) {
             out.add(leaf.startBlock(lo), a - leaf.startBlock(lo), leaf.seq(lo), leaf.offset(lo));
         }
-        if (extent != null) {
+        for (Extent extent : extents) {
             out.add(extent.startBlock(), extent.blockCount(), LeafNode.seqOf(extent.location()),
                     LeafNode.offsetOf(extent.location()));
         }
@@ -92,11 +100,11 @@ final class TreeUpdate {
         return out.split(limits.maxLeafEntries());
     }
 
-    private List<IndexNode> replaceInInternal(InternalNode node, long a, long b, Extent extent, long hi) {
+    private List<IndexNode> replaceInInternal(InternalNode node, long a, long b, List<Extent> extents, long hi) {
         int n = node.entryCount();
         int i = Math.max(0, node.lastKeyAtOrBefore(a));
         int j = Math.max(i, node.lastKeyAtOrBefore(b - 1));
-        List<IndexNode> newI = replaceChild(node, i, a, b, extent, hi);
+        List<IndexNode> newI = replaceChild(node, i, a, b, extents, hi);
         if (j == i) {
             if (newI == null) {
                 return List.of(node);
@@ -111,7 +119,7 @@ final class TreeUpdate {
         }
         addReplacement(refs, node, i, newI);
         if (j > i) {
-            addReplacement(refs, node, j, replaceChild(node, j, a, b, null, hi));
+            addReplacement(refs, node, j, replaceChild(node, j, a, b, List.of(), hi));
         }
         for (int k = j + 1; k < n; k++) {
             refs.add(node.ref(k));
@@ -125,13 +133,13 @@ final class TreeUpdate {
      * becomes a hole is dropped without being loaded; a child that receives the new extent is always descended
      * into (only along the left edge of the range, so O(height) nodes).
      */
-    private List<IndexNode> replaceChild(InternalNode node, int k, long a, long b, Extent extent, long hi) {
+    private List<IndexNode> replaceChild(InternalNode node, int k, long a, long b, List<Extent> extents, long hi) {
         long childHi = k + 1 < node.entryCount() ? node.key(k + 1) : hi;
-        if (extent == null && a <= node.key(k) && childHi <= b) {
+        if (extents.isEmpty() && a <= node.key(k) && childHi <= b) {
             return List.of();
         }
         IndexNode child = node.child(k, resolver);
-        List<IndexNode> pieces = replace(child, a, b, extent, childHi);
+        List<IndexNode> pieces = replace(child, a, b, extents, childHi);
         return pieces.size() == 1 && pieces.get(0) == child ? null : pieces;
     }
 

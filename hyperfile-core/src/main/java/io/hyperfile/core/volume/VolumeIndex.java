@@ -2,6 +2,7 @@ package io.hyperfile.core.volume;
 
 import io.hyperfile.core.CorruptionException;
 import io.hyperfile.core.index.BlockIndex;
+import io.hyperfile.core.index.Extent;
 import io.hyperfile.core.index.IndexAccess;
 import io.hyperfile.core.index.Location;
 import io.hyperfile.core.index.MutableBlockIndex;
@@ -12,6 +13,7 @@ import io.hyperfile.core.index.NodeLimits;
 import io.hyperfile.core.index.NodePointer;
 import io.hyperfile.core.index.Run;
 import io.hyperfile.core.index.SaveResult;
+import io.hyperfile.core.segment.ExtentKind;
 import io.hyperfile.core.segment.ExtentRecord;
 import io.hyperfile.core.segment.SegmentBuilder;
 import io.hyperfile.core.segment.SegmentKeys;
@@ -57,13 +59,25 @@ final class VolumeIndex {
     CompletableFuture<MutableBlockIndex> apply(BlockIndex base, long seq, List<ExtentRecord> records) {
         return named(access.run(r -> {
             MutableBlockIndex m = base.toMutable();
+            List<Extent> data = new ArrayList<>();
             for (ExtentRecord rec : records) {
+                if (rec.kind() == ExtentKind.DATA) {
+                    // The window's data runs: sorted, disjoint, maximal, in a new segment (SegmentBuilder.seal).
+                    data.add(new Extent(rec.startBlock(), rec.blockCount(), Location.data(seq, rec.dataBlockOffset())));
+                    continue;
+                }
+                if (!data.isEmpty()) {
+                    m.putAll(r, data);
+                    data.clear();
+                }
                 switch (rec.kind()) {
-                    case DATA -> m.put(r, rec.startBlock(), rec.blockCount(), Location.data(seq, rec.dataBlockOffset()));
                     case ZERO -> m.put(r, rec.startBlock(), rec.blockCount(), Location.ZERO);
                     case HOLE -> m.remove(r, rec.startBlock(), rec.blockCount());
                     default -> throw new IllegalStateException("unknown kind " + rec.kind());
                 }
+            }
+            if (!data.isEmpty()) {
+                m.putAll(r, data);
             }
             return m;
         }));

@@ -64,6 +64,8 @@ class BlockIndexModelTest {
         private BlockIndex previous;
         private Model previousModel;
         private long segmentSeq = 1;
+        /** Segments of {@link #putAll} batches: far above the ones {@link #putData} uses, each used once. */
+        private long batchSeq = 1L << 30;
         private long dataOffset;
         private long lastEnd = -1;
         private Location lastNext;
@@ -150,6 +152,8 @@ class BlockIndexModelTest {
             } else if (dice < 75) {
                 long count = 1 + rnd.nextLong(MIB_BLOCKS);
                 putData(rnd.nextLong(BIG_WINDOW), count, newData(count));
+            } else if (dice < 80) {
+                putAll();
             } else if (dice < 85) {
                 op = "lookups";
                 for (int k = 0; k < 4; k++) {
@@ -198,6 +202,30 @@ class BlockIndexModelTest {
             if (lastNext instanceof Location.Data d && d.blockOffset() + 8 > NodeLimits.MAX_BLOCK_OFFSET) {
                 lastEnd = -1;
             }
+        }
+
+        /** A flush window's data runs in a segment nothing points into yet: sorted, disjoint, never mergeable. */
+        private void putAll() {
+            long seq = batchSeq++;
+            List<Extent> batch = new ArrayList<>();
+            long at = rnd.nextLong(SMALL_WINDOW / 4);
+            long offset = 0;
+            int n = 1 + rnd.nextInt(40);
+            for (int k = 0; k < n && at < SMALL_WINDOW * 2; k++) {
+                long count = 1 + rnd.nextInt(rnd.nextInt(10) == 0 ? 30 : 3);
+                batch.add(new Extent(at, count, Location.data(seq, offset)));
+                offset += count + 1; // a gap in the segment: never continues the previous run
+                at += count + rnd.nextInt(rnd.nextBoolean() ? 3 : 120);
+            }
+            op = "putAll(" + batch + ")";
+            call(r -> {
+                mutable.putAll(r, batch);
+                return null;
+            });
+            for (Extent e : batch) {
+                model.set(e.startBlock(), e.endBlock(), Model.value(e.startBlock(), e.location()));
+            }
+            lastEnd = -1;
         }
 
         private void remove(long start, long count) {
