@@ -17,7 +17,7 @@ package io.hyperfile.core.cache;
  * @param evictions          chunks evicted to make room
  * @param insertFailures     inserts that failed (I/O error, index full)
  * @param insertsDropped     inserts dropped because too many bytes were already waiting to be written
- * @param checksumFailures   cached chunks that failed their CRC32C check or were short, and were dropped
+ * @param checksumFailures   cached chunks dropped because a piece a hit read failed its CRC32C check
  * @param entries            chunks in the cache now
  * @param state              where the cache is in its life
  */

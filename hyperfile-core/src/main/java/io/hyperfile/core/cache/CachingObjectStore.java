@@ -48,7 +48,10 @@ import org.slf4j.LoggerFactory;
  * on first use); until it is {@link CacheState#READY} every read passes through. If the directory is unusable,
  * locked by another process, or deleted while running, the cache is {@link CacheState#DISABLED} until restart.
  *
- * <p>Thread-safe. Threads: {@code hf-cache-read-<n>} read and verify cached chunks and complete hits;
+ * <p>Thread-safe. Threads: a read of at most {@value #MAX_INLINE_READ_BYTES} bytes that is wholly cached, with
+ * its pages in memory (checked with mincore, so it never waits for the disk), completes on the caller's thread
+ * before {@code get} returns; other reads hop to {@code hf-cache-read-<n>}, which read and verify cached pieces and
+ * complete hits;
  * {@code hf-cache-write-1} opens the cache and performs inserts and evictions. Misses complete on the wrapped
  * store's threads. Buffers: as {@link ObjectStore} says; a returned buffer is the caller's own copy.
  */
