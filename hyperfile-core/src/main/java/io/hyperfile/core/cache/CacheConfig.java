@@ -31,6 +31,10 @@ public record CacheConfig(Path directory, long sizeBytes, int chunkSizeBytes, in
     public static final int MIN_CHUNK_SIZE_BYTES = 4 * 1024;
     public static final int MAX_CHUNK_SIZE_BYTES = 16 * 1024 * 1024;
     public static final int DEFAULT_READ_THREADS = 2;
+    /** The smallest piece a hit reads and verifies: one 4 KiB volume block. */
+    public static final int MIN_PIECE_SIZE_BYTES = 4 * 1024;
+    /** The most per-piece checksums one index entry holds. */
+    public static final int MAX_PIECES_PER_CHUNK = 64;
     public static final long DEFAULT_MAX_PENDING_INSERT_BYTES = 64L << 20;
 
     public CacheConfig {
@@ -61,6 +65,19 @@ public record CacheConfig(Path directory, long sizeBytes, int chunkSizeBytes, in
     /** A builder with the defaults above for a cache of at most {@code sizeBytes} in {@code directory}. */
     public static Builder builder(Path directory, long sizeBytes) {
         return new Builder(directory, sizeBytes);
+    }
+
+    /**
+     * The unit a hit reads and verifies: 4 KiB (one volume block), or {@code chunkSizeBytes / 64} for chunks above
+     * 256 KiB, so an index entry never holds more than {@link #MAX_PIECES_PER_CHUNK} checksums. Derived, not set.
+     */
+    public int pieceSizeBytes() {
+        return Math.max(MIN_PIECE_SIZE_BYTES, chunkSizeBytes / MAX_PIECES_PER_CHUNK);
+    }
+
+    /** Pieces per chunk: {@code chunkSizeBytes / pieceSizeBytes()}, 1..64. */
+    public int pieceCount() {
+        return chunkSizeBytes / pieceSizeBytes();
     }
 
     /** How many chunks the data file holds: {@code sizeBytes / chunkSizeBytes}. */

@@ -8,6 +8,8 @@ final class CacheCounters {
     final LongAdder misses = new LongAdder();
     final LongAdder bytesFromCache = new LongAdder();
     final LongAdder bytesFromStore = new LongAdder();
+    final LongAdder localBytesRead = new LongAdder();
+    final LongAdder inlineHits = new LongAdder();
     final LongAdder bypassed = new LongAdder();
     final LongAdder inserts = new LongAdder();
     final LongAdder evictions = new LongAdder();
@@ -16,7 +18,8 @@ final class CacheCounters {
     final LongAdder checksumFailures = new LongAdder();
 
     CacheStats snapshot(long entries, CacheState state) {
-        return new CacheStats(hits.sum(), misses.sum(), bytesFromCache.sum(), bytesFromStore.sum(), bypassed.sum(),
+        return new CacheStats(hits.sum(), misses.sum(), bytesFromCache.sum(), bytesFromStore.sum(), localBytesRead.sum(),
+                inlineHits.sum(), bypassed.sum(),
                 inserts.sum(), evictions.sum(), insertFailures.sum(), insertsDropped.sum(), checksumFailures.sum(),
                 entries, state);
     }

@@ -1,7 +1,6 @@
 package io.hyperfile.core.cache;
 
 import io.hyperfile.core.store.ObjectData;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.UUID;
 
@@ -62,7 +61,7 @@ final class CachedRead {
      * Fills what the cache holds. Returns false if the read cannot be answered from the cache and store chunks
      * together (it starts past the end of the object): the caller then asks the store for the original range.
      */
-    boolean readCached(ChunkCache cache, ByteBuffer scratch, CacheCounters counters) {
+    boolean readCached(ChunkCache cache, CacheCounters counters) {
         SlotEntry[] entries = new SlotEntry[filled.length];
         for (int i = 0; i < entries.length; i++) {
             try {
@@ -82,20 +81,72 @@ final class CachedRead {
             if (e == null || !fitsObject(i, e) || chunkStart(i) >= effectiveEnd()) {
                 continue;
             }
+            long start = chunkStart(i);
+            long from = Math.max(offset, start);
+            long to = Math.min(effectiveEnd(), start + e.length());
             try {
-                if (cache.read(key(i), e, scratch)) {
-                    long copied = copy(i, scratch);
+                if (cache.read(key(i), e, (int) (from - start), (int) (to - start), out, (int) (from - offset)) == ChunkCache.HIT) {
                     filled[i] = true;
                     counters.hits.increment();
-                    counters.bytesFromCache.add(copied);
+                    counters.bytesFromCache.add(to - from);
                 }
-            } catch (IOException | RuntimeException ex) {
+            } catch (RuntimeException | InternalError ex) {
                 // A broken or vanished cache file is a miss; the wrapper checks the directory afterwards.
                 cacheFailed = true;
                 return true;
             }
         }
         return true;
+    }
+
+    /**
+     * Answers a read of {@code [offset, offset + length)} entirely from the cache on the calling thread, or returns
+     * null (having counted nothing but the pieces read) if any chunk it needs is missing, not in the page cache, or
+     * fails its check, or the read starts past the end of the object: the caller then takes the ordinary path.
+     * Meant for small reads: it never waits for the disk (see {@link ChunkCache#readIfResident}).
+     */
+    static ObjectData readInline(ChunkCache cache, UUID volumeId, long seq, int chunkSizeBytes, long offset, int length,
+            CacheCounters counters) {
+        long end = offset + length;
+        long firstChunk = offset / chunkSizeBytes;
+        long lastChunk = (end - 1) / chunkSizeBytes;
+        long objectSize = -1;
+        byte[] out = null;
+        int chunks = 0;
+        for (long c = firstChunk; c <= lastChunk; c++) {
+            long start = c * chunkSizeBytes;
+            if (objectSize >= 0 && start >= end) {
+                break; // clamped at the end of the object
+            }
+            ChunkKey key = new ChunkKey(volumeId, seq, c);
+            SlotEntry e = cache.lookup(key);
+            if (e == null) {
+                return null;
+            }
+            if (objectSize < 0) {
+                objectSize = e.objectSize();
+                if (offset >= objectSize) {
+                    return null; // the store reports this range; let the ordinary path ask it
+                }
+                end = Math.min(end, objectSize);
+                out = new byte[(int) (end - offset)];
+            } else if (e.objectSize() != objectSize) {
+                return null;
+            }
+            if (e.length() != Math.min(chunkSizeBytes, objectSize - start)) {
+                return null;
+            }
+            long from = Math.max(offset, start);
+            long to = Math.min(end, start + e.length());
+            if (cache.readIfResident(key, e, (int) (from - start), (int) (to - start), out, (int) (from - offset)) != ChunkCache.HIT) {
+                return null;
+            }
+            chunks++;
+        }
+        counters.hits.add(chunks);
+        counters.inlineHits.increment();
+        counters.bytesFromCache.add(out.length);
+        return new ObjectData(ByteBuffer.wrap(out), offset, objectSize);
     }
 
     /** Whether reading the cache failed with an I/O error (not a checksum mismatch). */

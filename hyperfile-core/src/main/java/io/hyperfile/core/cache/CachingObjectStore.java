@@ -48,7 +48,10 @@ import org.slf4j.LoggerFactory;
  * on first use); until it is {@link CacheState#READY} every read passes through. If the directory is unusable,
  * locked by another process, or deleted while running, the cache is {@link CacheState#DISABLED} until restart.
  *
- * <p>Thread-safe. Threads: {@code hf-cache-read-<n>} read and verify cached chunks and complete hits;
+ * <p>Thread-safe. Threads: a read of at most {@value #MAX_INLINE_READ_BYTES} bytes that is wholly cached, with
+ * its pages in memory (checked with mincore, so it never waits for the disk), completes on the caller's thread
+ * before {@code get} returns; other reads hop to {@code hf-cache-read-<n>}, which read and verify cached pieces and
+ * complete hits;
  * {@code hf-cache-write-1} opens the cache and performs inserts and evictions. Misses complete on the wrapped
  * store's threads. Buffers: as {@link ObjectStore} says; a returned buffer is the caller's own copy.
  */
@@ -56,6 +59,11 @@ public final class CachingObjectStore implements ObjectStore {
     private static final Logger LOG = LoggerFactory.getLogger(CachingObjectStore.class);
     /** Reads longer than this pass through (NBD's largest request is 32 MiB). */
     static final long MAX_CACHED_READ_BYTES = 64L << 20;
+    /**
+     * Reads up to this long are answered on the caller's thread when every byte they need is cached and in the page
+     * cache (checked with mincore first, so the caller never waits for the disk); others hop to the read pool.
+     */
+    static final int MAX_INLINE_READ_BYTES = 64 << 10;
 
     private final ObjectStore delegate;
     private final CacheConfig config;
@@ -64,7 +72,6 @@ public final class CachingObjectStore implements ObjectStore {
     private final VolumeIds volumeIds;
     private final ExecutorService readPool;
     private final ExecutorService writer;
-    private final ThreadLocal<ByteBuffer> scratch;
     private final ConcurrentHashMap<ChunkKey, CompletableFuture<CachedRead.Fetched>> inflight = new ConcurrentHashMap<>();
     private final AtomicLong pendingInsertBytes = new AtomicLong();
     private final AtomicBoolean insertFailureLogged = new AtomicBoolean();
@@ -88,7 +95,6 @@ public final class CachingObjectStore implements ObjectStore {
         this.volumeIds = new VolumeIds(delegate);
         this.readPool = Executors.newFixedThreadPool(config.readThreads(), threads("hf-cache-read-"));
         this.writer = Executors.newSingleThreadExecutor(threads("hf-cache-write-"));
-        this.scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(chunkSizeBytes));
         writer.execute(this::openCache);
     }
 
@@ -140,9 +146,19 @@ public final class CachingObjectStore implements ObjectStore {
         if (segment == null || !(range instanceof ByteRange.Span span) || span.length() > MAX_CACHED_READ_BYTES) {
             return bypass(key, range);
         }
+        CompletableFuture<UUID> volumeId = volumeIds.resolve(segment.prefix());
+        if (span.length() <= MAX_INLINE_READ_BYTES && volumeId.isDone()) {
+            UUID id = volumeId.join(); // never fails
+            if (id == null) {
+                return bypass(key, span);
+            }
+            ObjectData d = readInline(c, id, segment.seq(), span);
+            if (d != null) {
+                return CompletableFuture.completedFuture(d);
+            }
+        }
         CompletableFuture<ObjectData> result = new CompletableFuture<>();
-        volumeIds.resolve(segment.prefix())
-                .thenCompose(id -> id == null ? bypass(key, span) : cachedGet(c, id, segment.seq(), key, span))
+        volumeId.thenCompose(id -> id == null ? bypass(key, span) : cachedGet(c, id, segment.seq(), key, span))
                 .whenComplete((d, failure) -> {
                     if (failure != null) {
                         result.completeExceptionally(Exceptions.unwrap(failure));
@@ -251,11 +267,22 @@ public final class CachingObjectStore implements ObjectStore {
         return delegate.get(key, range);
     }
 
+    /** A hit answered on this thread from memory, or null: see {@link CachedRead#readInline}. */
+    private ObjectData readInline(ChunkCache c, UUID volumeId, long seq, ByteRange.Span span) {
+        try {
+            return CachedRead.readInline(c, volumeId, seq, chunkSizeBytes, span.offset(), (int) span.length(), counters);
+        } catch (RuntimeException | InternalError e) {
+            // The read pool's path sees the same failure, reports it and checks the directory.
+            LOG.debug("inline cache read failed: {}", e.toString());
+            return null;
+        }
+    }
+
     private CompletableFuture<ObjectData> cachedGet(ChunkCache c, UUID volumeId, long seq, String key, ByteRange.Span span) {
         CachedRead read = new CachedRead(volumeId, seq, chunkSizeBytes, span.offset(), (int) span.length());
         CompletableFuture<Boolean> answerable;
         try {
-            answerable = CompletableFuture.supplyAsync(() -> read.readCached(c, scratch.get(), counters), readPool);
+            answerable = CompletableFuture.supplyAsync(() -> read.readCached(c, counters), readPool);
         } catch (RejectedExecutionException e) {
             return bypass(key, span);
         }

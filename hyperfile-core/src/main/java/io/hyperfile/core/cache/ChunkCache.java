@@ -1,12 +1,12 @@
 package io.hyperfile.core.cache;
 
-import io.hyperfile.core.format.Crc32c;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.zip.CRC32C;
 import net.openhft.chronicle.hash.impl.SizePrefixedBlob;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
@@ -31,6 +32,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The cache directory: a data file of fixed-size slots, one chunk per slot, and a persisted Chronicle Map from
  * {@link ChunkKey} to {@link SlotEntry}. Layout and crash behaviour are in docs/CACHE.md.
+ *
+ * <p>Reads: the data file is mapped read-only (in regions of at most 1 GiB) and a hit copies only the pieces of the
+ * chunk that overlap the requested range, checking each against its CRC32C in the entry. Pieces are copied before
+ * they are checked (never checked in place and copied afterwards), so a slot reused by the writer during the read
+ * shows up as a mismatch, not as unchecked bytes. {@link #readIfResident} first asks the kernel (mincore, through
+ * {@link MappedByteBuffer#isLoaded()}) whether those pages are in memory and declines if not, so a caller that must
+ * not wait for a disk can use it. Writes go through the file channel (the kernel keeps the mapping coherent).
  *
  * <p>Ordering, so that a kill at any moment leaves a usable cache: an insert removes the slot's old index entry,
  * then writes the data, then adds the new entry; nothing is fsynced, because every hit is checked against the
@@ -50,14 +58,29 @@ final class ChunkCache implements Closeable {
     static final String INDEX_FILE = "index.cm";
     static final String META_FILE = "cache.meta";
     /** Version of this directory's layout; another value empties the cache on open. */
-    static final int LAYOUT_VERSION = 1;
+    static final int LAYOUT_VERSION = 2;
+    /** Results of {@link #read} and {@link #readIfResident}. */
+    static final int HIT = 0;
+    /** A piece failed its check or the bytes could not be read whole: the entry was dropped. */
+    static final int MISMATCH = 1;
+    /** {@link #readIfResident} only: the pieces are not all in the page cache; nothing was read. */
+    static final int NOT_RESIDENT = 2;
+    /** Size of one mapped region of the data file; a multiple of every chunk size, so no chunk straddles two. */
+    static final long REGION_BYTES = 1L << 30;
     /** The most slots one insert looks at before it evicts regardless of reference bits. */
     private static final int MAX_SWEEP = 64;
     private static final int MIN_INDEX_ENTRIES = 1024;
 
     private final Path dir;
+    private final CacheConfig config;
     private final int chunkSizeBytes;
+    private final int pieceSizeBytes;
+    private final int pieceCount;
     private final int slotCount;
+    private final MappedByteBuffer[] regions;
+    /** One piece of scratch per reading thread, for the partly wanted pieces at either end of a range. */
+    private final ThreadLocal<byte[]> pieceScratch;
+    private final ThreadLocal<CRC32C> crcs = ThreadLocal.withInitial(CRC32C::new);
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final FileChannel data;
@@ -75,10 +98,17 @@ final class ChunkCache implements Closeable {
     private final byte[] referenced;
 
     private ChunkCache(CacheConfig config, FileChannel lockChannel, FileLock lock, FileChannel data,
-            ChronicleMap<byte[], byte[]> index, int indexEntries, CacheCounters counters) throws IOException {
+            MappedByteBuffer[] regions, ChronicleMap<byte[], byte[]> index, int indexEntries, CacheCounters counters)
+            throws IOException {
         this.dir = config.directory();
+        this.config = config;
         this.chunkSizeBytes = config.chunkSizeBytes();
+        this.pieceSizeBytes = config.pieceSizeBytes();
+        this.pieceCount = config.pieceCount();
         this.slotCount = config.slotCount();
+        this.regions = regions;
+        int piece = pieceSizeBytes;
+        this.pieceScratch = ThreadLocal.withInitial(() -> new byte[piece]);
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.data = data;
@@ -128,21 +158,31 @@ final class ChunkCache implements Closeable {
                 deleteCacheFiles(dir);
             }
             try {
-                index = openIndex(dir, entries, emptyBecause == null && "true".equals(meta.getProperty("clean")));
+                index = openIndex(dir, config, entries, emptyBecause == null && "true".equals(meta.getProperty("clean")));
             } catch (IOException | RuntimeException | AssertionError e) {
                 LOG.warn("cache {}: index unreadable, starting empty: {}", dir, e.toString());
                 deleteCacheFiles(dir);
-                index = openIndex(dir, entries, true);
+                index = openIndex(dir, config, entries, true);
             }
-            writeMeta(dir, config.chunkSizeBytes(), entries, false);
+            writeMeta(dir, config, entries, false);
             data = FileChannel.open(dir.resolve(DATA_FILE), StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             long limit = (long) config.slotCount() * config.chunkSizeBytes();
             if (data.size() > limit) {
                 data.truncate(limit);
             }
-            ChunkCache cache = new ChunkCache(config, lockChannel, lock, data, index, entries, counters);
-            cache.rebuild();
+            long writtenSize = data.size();
+            if (writtenSize < limit) {
+                // Sparse: gives the mapping a file to stand on (no SIGBUS past the end) without using disk space.
+                data.write(ByteBuffer.allocate(1), limit - 1);
+            }
+            MappedByteBuffer[] regions = new MappedByteBuffer[(int) ((limit + REGION_BYTES - 1) / REGION_BYTES)];
+            for (int i = 0; i < regions.length; i++) {
+                long at = i * REGION_BYTES;
+                regions[i] = data.map(FileChannel.MapMode.READ_ONLY, at, Math.min(REGION_BYTES, limit - at));
+            }
+            ChunkCache cache = new ChunkCache(config, lockChannel, lock, data, regions, index, entries, counters);
+            cache.rebuild(writtenSize);
             return cache;
         } catch (IOException | RuntimeException | Error e) {
             closeQuietly(index, data, lock, lockChannel);
@@ -161,6 +201,9 @@ final class ChunkCache implements Closeable {
             if (Integer.parseInt(meta.getProperty("chunk-size-bytes", "")) != config.chunkSizeBytes()) {
                 return "chunk size changed to " + config.chunkSizeBytes();
             }
+            if (Integer.parseInt(meta.getProperty("piece-size-bytes", "")) != config.pieceSizeBytes()) {
+                return "piece size changed to " + config.pieceSizeBytes();
+            }
             if (Integer.parseInt(meta.getProperty("index-entries", "")) < wantEntries) {
                 return "cache size grew beyond its index";
             }
@@ -170,11 +213,12 @@ final class ChunkCache implements Closeable {
         return Files.exists(dir.resolve(INDEX_FILE)) ? null : "no index";
     }
 
-    private static ChronicleMap<byte[], byte[]> openIndex(Path dir, int entries, boolean closedCleanly) throws IOException {
+    private static ChronicleMap<byte[], byte[]> openIndex(Path dir, CacheConfig config, int entries, boolean closedCleanly)
+            throws IOException {
         ChronicleMapBuilder<byte[], byte[]> builder = ChronicleMap.of(byte[].class, byte[].class)
                 .name("hyperfile-cache-index")
                 .constantKeySizeBySample(new byte[ChunkKey.BYTES])
-                .constantValueSizeBySample(new byte[SlotEntry.BYTES])
+                .constantValueSizeBySample(new byte[SlotEntry.bytes(config.pieceCount())])
                 .entries(entries)
                 .maxBloatFactor(2.0);
         var file = dir.resolve(INDEX_FILE).toFile();
@@ -201,12 +245,14 @@ final class ChunkCache implements Closeable {
         }
     }
 
-    /** Learns which slots hold what from the index; drops entries that cannot be right. */
-    private void rebuild() throws IOException {
-        long fileSize = data.size();
+    /**
+     * Learns which slots hold what from the index; drops entries that cannot be right, among them those past
+     * {@code fileSize}, the data file's size before it was extended to the limit.
+     */
+    private void rebuild(long fileSize) {
         List<byte[]> drop = new ArrayList<>();
         for (Map.Entry<byte[], byte[]> e : index.entrySet()) {
-            SlotEntry v = SlotEntry.decode(e.getValue());
+            SlotEntry v = decode(e.getValue());
             boolean ok = v != null && e.getKey().length == ChunkKey.BYTES && v.slot() >= 0 && v.slot() < slotCount
                     && v.length() > 0 && v.length() <= chunkSizeBytes && owners[v.slot()] == null
                     && (long) v.slot() * chunkSizeBytes + v.length() <= fileSize;
@@ -237,33 +283,84 @@ final class ChunkCache implements Closeable {
 
     /** Where {@code key} is cached, or null. Any thread. */
     SlotEntry lookup(ChunkKey key) {
-        return SlotEntry.decode(index.get(key.encode()));
+        return decode(index.get(key.encode()));
+    }
+
+    private SlotEntry decode(byte[] value) {
+        return SlotEntry.decode(value, pieceSizeBytes, pieceCount);
     }
 
     /**
-     * Reads the chunk {@code entry} describes into {@code into} (cleared first; at least a chunk of capacity) and
-     * checks its CRC32C. On a mismatch or short read the entry is dropped and the result is false: a miss. Any
-     * thread.
+     * Copies bytes {@code [from, to)} of the chunk {@code entry} describes to {@code out} at {@code outIndex},
+     * reading and checking only the pieces that overlap them. Returns {@link #HIT}, or {@link #MISMATCH} if a piece
+     * failed its CRC32C (the entry is then dropped, and {@code out} holds garbage in that range). Any thread; may
+     * wait for the disk if the pages are not in memory.
      *
-     * @throws IOException if the data file cannot be read (the caller treats it as a miss too)
+     * @throws InternalError if the mapped data file cannot be read (an I/O error shows up as SIGBUS); a miss too
      */
-    boolean read(ChunkKey key, SlotEntry entry, ByteBuffer into) throws IOException {
-        into.clear().limit(entry.length());
-        long at = (long) entry.slot() * chunkSizeBytes;
-        while (into.hasRemaining()) {
-            if (data.read(into, at + into.position()) < 0) {
-                break;
+    int read(ChunkKey key, SlotEntry entry, int from, int to, byte[] out, int outIndex) {
+        return copyVerified(key, entry, from, to, out, outIndex, false);
+    }
+
+    /**
+     * Like {@link #read}, but returns {@link #NOT_RESIDENT} without reading if any page of the pieces is not in the
+     * page cache, so the caller never waits for the disk (but for the rare page evicted between the check and
+     * the copy).
+     */
+    int readIfResident(ChunkKey key, SlotEntry entry, int from, int to, byte[] out, int outIndex) {
+        return copyVerified(key, entry, from, to, out, outIndex, true);
+    }
+
+    private int copyVerified(ChunkKey key, SlotEntry entry, int from, int to, byte[] out, int outIndex, boolean onlyResident) {
+        if (from < 0 || to > entry.length() || from >= to) {
+            throw new IllegalArgumentException("range must lie in the chunk. from=" + from + ", to=" + to + ", length="
+                    + entry.length());
+        }
+        long slotAt = (long) entry.slot() * chunkSizeBytes;
+        MappedByteBuffer region = regions[(int) (slotAt / REGION_BYTES)];
+        int base = (int) (slotAt % REGION_BYTES);
+        int firstPiece = from / pieceSizeBytes;
+        int lastPiece = (to - 1) / pieceSizeBytes;
+        int pieceFrom = firstPiece * pieceSizeBytes;
+        int pieceTo = Math.min(entry.length(), (lastPiece + 1) * pieceSizeBytes);
+        if (onlyResident && !region.slice(base + pieceFrom, pieceTo - pieceFrom).isLoaded()) {
+            return NOT_RESIDENT;
+        }
+        CRC32C crc = crcs.get();
+        byte[] scratch = null;
+        for (int p = firstPiece; p <= lastPiece; p++) {
+            int pStart = p * pieceSizeBytes;
+            int pEnd = Math.min(entry.length(), pStart + pieceSizeBytes);
+            int n = pEnd - pStart;
+            byte[] dst;
+            int dstIndex;
+            if (pStart >= from && pEnd <= to) {
+                dst = out; // wholly wanted: copy straight into the caller's bytes and check it there
+                dstIndex = outIndex + (pStart - from);
+            } else {
+                dst = scratch == null ? (scratch = pieceScratch.get()) : scratch;
+                dstIndex = 0;
+            }
+            region.get(base + pStart, dst, dstIndex, n);
+            crc.reset();
+            crc.update(dst, dstIndex, n);
+            if ((int) crc.getValue() != entry.pieceCrc(p)) {
+                counters.localBytesRead.add(pStart + n - pieceFrom);
+                counters.checksumFailures.increment();
+                LOG.debug("cache {}: piece {} of chunk {} in slot {} failed its check; dropping the chunk", dir, p, key,
+                        entry.slot());
+                index.remove(key.encode(), entry.encoded());
+                return MISMATCH;
+            }
+            if (dst == scratch) {
+                int lo = Math.max(from, pStart);
+                int hi = Math.min(to, pEnd);
+                System.arraycopy(scratch, lo - pStart, out, outIndex + (lo - from), hi - lo);
             }
         }
-        into.flip();
-        if (into.remaining() != entry.length() || Crc32c.of(into) != entry.crc()) {
-            counters.checksumFailures.increment();
-            LOG.debug("cache {}: chunk {} in slot {} failed its check; dropping it", dir, key, entry.slot());
-            index.remove(key.encode(), entry.encode());
-            return false;
-        }
+        counters.localBytesRead.add(pieceTo - pieceFrom);
         referenced[entry.slot()] = 1;
-        return true;
+        return HIT;
     }
 
     /**
@@ -280,7 +377,7 @@ final class ChunkCache implements Closeable {
             if (!replace) {
                 return false;
             }
-            SlotEntry old = SlotEntry.decode(existing);
+            SlotEntry old = decode(existing);
             index.remove(keyBytes, existing);
             if (old != null && old.slot() >= 0 && old.slot() < slotCount && key.equals(owners[old.slot()])) {
                 owners[old.slot()] = null;
@@ -290,13 +387,13 @@ final class ChunkCache implements Closeable {
         int slot = allocate();
         ByteBuffer src = bytes.duplicate();
         int length = src.remaining();
-        int crc = Crc32c.of(src);
         long at = (long) slot * chunkSizeBytes;
         try {
+            SlotEntry entry = SlotEntry.of(slot, src, objectSize, pieceSizeBytes, pieceCount);
             while (src.hasRemaining()) {
                 data.write(src, at + (length - src.remaining()));
             }
-            index.put(keyBytes, new SlotEntry(slot, length, crc, objectSize).encode());
+            index.put(keyBytes, entry.encoded());
         } catch (IOException | RuntimeException e) {
             free[freeCount++] = slot;
             throw e;
@@ -322,7 +419,7 @@ final class ChunkCache implements Closeable {
             owners[slot] = null;
             byte[] oldKey = old.encode();
             byte[] entry = index.get(oldKey);
-            SlotEntry e = SlotEntry.decode(entry);
+            SlotEntry e = decode(entry);
             // The old chunk may have been dropped or re-cached elsewhere since; remove it only if it is still here.
             if (e != null && e.slot() == slot) {
                 index.remove(oldKey, entry);
@@ -353,7 +450,7 @@ final class ChunkCache implements Closeable {
         closeQuietly(index, data, null, null);
         if (intact) {
             try {
-                writeMeta(dir, chunkSizeBytes, indexEntries, true);
+                writeMeta(dir, config, indexEntries, true);
             } catch (IOException e) {
                 LOG.debug("cache {}: could not mark the index clean: {}", dir, e.toString());
             }
@@ -380,12 +477,13 @@ final class ChunkCache implements Closeable {
         }
     }
 
-    private static void writeMeta(Path dir, int chunkSizeBytes, int indexEntries, boolean clean) throws IOException {
+    private static void writeMeta(Path dir, CacheConfig config, int indexEntries, boolean clean) throws IOException {
         Path tmp = dir.resolve(META_FILE + ".tmp");
         try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             w.write("# Hyperfile local read cache; safe to delete when no server runs (see docs/CACHE.md)\n");
             w.write("layout-version=" + LAYOUT_VERSION + "\n");
-            w.write("chunk-size-bytes=" + chunkSizeBytes + "\n");
+            w.write("chunk-size-bytes=" + config.chunkSizeBytes() + "\n");
+            w.write("piece-size-bytes=" + config.pieceSizeBytes() + "\n");
             w.write("index-entries=" + indexEntries + "\n");
             w.write("clean=" + clean + "\n");
         }

@@ -359,6 +359,136 @@ class CachingObjectStoreTest {
         assertArrayEquals(seg, read(again, SEG1, 0, 2 * CHUNK));
     }
 
+    /** 64 KiB chunks: sixteen 4 KiB pieces each. */
+    private CachingObjectStore pieceCache(Path at) {
+        CacheConfig config = CacheConfig.builder(at, 16L * PIECED_CHUNK).chunkSizeBytes(PIECED_CHUNK).build();
+        assertEquals(4096, config.pieceSizeBytes());
+        CachingObjectStore c = openReady(store, config);
+        opened.add(c);
+        return c;
+    }
+
+    private static final int PIECED_CHUNK = 64 * 1024;
+
+    @Test
+    void aSmallHitReadsAndChecksOnlyThePiecesItCovers() {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, 2 * PIECED_CHUNK + 100, 16);
+        CachingObjectStore c = pieceCache(dir);
+        read(c, SEG1, 0, seg.length);
+        await(c.drainInserts());
+        long gets = store.calls(Op.GET);
+
+        // One aligned 4 KiB block: one piece. In the page cache, so answered on this thread.
+        CacheStats before = c.stats();
+        CompletableFuture<ObjectData> block = c.get(SEG1, ByteRange.of(5 * 4096, 4096));
+        assertTrue(block.isDone(), "a small hit in memory completes on the caller's thread");
+        assertArrayEquals(slice(seg, 5 * 4096, 4096), await(block).toByteArray());
+        CacheStats after = c.stats();
+        assertEquals(4096, after.localBytesRead() - before.localBytesRead(), after.toString());
+        assertEquals(1, after.inlineHits() - before.inlineHits());
+        assertEquals(1, after.hits() - before.hits());
+
+        // A segment slot (4 KiB block + 4-byte CRC at 64 + i × 4100) straddles two pieces.
+        before = after;
+        long slot7 = 64 + 7 * 4100;
+        assertArrayEquals(slice(seg, slot7, 4100), read(c, SEG1, slot7, 4100));
+        after = c.stats();
+        assertEquals(2 * 4096, after.localBytesRead() - before.localBytesRead(), after.toString());
+
+        // The last chunk is 100 bytes: its one short piece.
+        before = after;
+        assertArrayEquals(slice(seg, 2 * PIECED_CHUNK + 10, 50), read(c, SEG1, 2 * PIECED_CHUNK + 10, 50));
+        assertEquals(100, c.stats().localBytesRead() - before.localBytesRead());
+
+        // A read too large to answer inline goes through the read pool and still reads only its pieces:
+        // pieces 3..15 of chunk 0 and 0..4 of chunk 1.
+        before = c.stats();
+        assertArrayEquals(slice(seg, 3 * 4096 + 5, 70_000), read(c, SEG1, 3 * 4096 + 5, 70_000));
+        after = c.stats();
+        assertEquals((13 + 5) * 4096, after.localBytesRead() - before.localBytesRead(), after.toString());
+        assertEquals(before.inlineHits(), after.inlineHits());
+        assertEquals(2, after.hits() - before.hits());
+        assertEquals(gets, store.calls(Op.GET), "all hits");
+        assertEquals(0, after.checksumFailures());
+    }
+
+    @Test
+    void aCorruptedPieceIsAMissOnlyForReadsThatTouchIt() throws IOException {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, 2 * PIECED_CHUNK, 17);
+        CachingObjectStore c = pieceCache(dir);
+        read(c, SEG1, 0, seg.length);
+        await(c.drainInserts());
+        // Flip one byte of piece 3 of chunk 0, wherever its slot is.
+        Path dataFile = dir.resolve(ChunkCache.DATA_FILE);
+        byte[] file = Files.readAllBytes(dataFile);
+        int at = indexOf(file, slice(seg, 3 * 4096, 4096));
+        assertTrue(at >= 0);
+        try (FileChannel ch = FileChannel.open(dataFile, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {(byte) ~file[at + 100]}), at + 100);
+        }
+        long gets = store.calls(Op.GET);
+
+        // Another piece of the same chunk is checked on its own and still served from the cache.
+        assertArrayEquals(slice(seg, 5 * 4096, 4096), read(c, SEG1, 5 * 4096, 4096));
+        assertEquals(gets, store.calls(Op.GET));
+        assertEquals(0, c.stats().checksumFailures());
+
+        // A read that touches the bad piece fails its check: the chunk is dropped and the store answers.
+        assertArrayEquals(slice(seg, 3 * 4096 + 50, 200), read(c, SEG1, 3 * 4096 + 50, 200));
+        assertEquals(gets + 1, store.calls(Op.GET));
+        assertEquals(1, c.stats().checksumFailures());
+
+        // The refetched chunk is cached again (in another slot); every piece of it is a hit with the right bytes.
+        await(c.drainInserts());
+        gets = store.calls(Op.GET);
+        for (int piece = 0; piece < 16; piece++) {
+            assertArrayEquals(slice(seg, piece * 4096L, 4096), read(c, SEG1, piece * 4096L, 4096), "piece " + piece);
+        }
+        assertEquals(gets, store.calls(Op.GET));
+        assertEquals(1, c.stats().checksumFailures());
+    }
+
+    @Test
+    void aCacheDirectoryOfAnOlderLayoutIsRecreatedEmpty() throws IOException {
+        createVolume(memory, P);
+        byte[] seg = createSegment(memory, P, 1, 4 * CHUNK, 18);
+        Path at = dir.resolve("old");
+        CachingObjectStore c = cache(at, 16);
+        read(c, SEG1, 0, 4 * CHUNK);
+        await(c.drainInserts());
+        c.close();
+        // What layout 1 (one CRC per chunk, 24-byte entries) left behind: the same files, another version.
+        Path meta = at.resolve(ChunkCache.META_FILE);
+        String current = Files.readString(meta);
+        assertTrue(current.contains("layout-version=" + ChunkCache.LAYOUT_VERSION + "\n"), current);
+        Files.writeString(meta, current.replace("layout-version=" + ChunkCache.LAYOUT_VERSION, "layout-version=1")
+                .replaceAll("piece-size-bytes=.*\n", ""));
+
+        CachingObjectStore again = cache(at, 16);
+        assertEquals(0, again.stats().entries());
+        long gets = store.calls(Op.GET);
+        assertArrayEquals(seg, read(again, SEG1, 0, 4 * CHUNK));
+        // The descriptor (this wrapper learns the volume id once) and the data: refilled from the store.
+        assertEquals(gets + 2, store.calls(Op.GET), again.stats().toString());
+        assertEquals(0, again.stats().hits());
+        assertTrue(Files.readString(meta).contains("layout-version=" + ChunkCache.LAYOUT_VERSION + "\n"));
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     private static void awaitCondition(java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (!condition.getAsBoolean()) {
