@@ -173,9 +173,10 @@ public final class S3ObjectStore extends AbstractObjectStore {
         if (config.minimumPartSizeBytes() != null) {
             b.minimumPartSizeInBytes(config.minimumPartSizeBytes());
         }
-        if (config.multipartThresholdBytes() != null) {
-            b.thresholdInBytes(config.multipartThresholdBytes());
-        }
+        // Segments go up in one PUT by default (they are 8-24 MiB): a conditional create is then one request, which
+        // every S3-compatible server with If-None-Match supports, and no multipart upload is ever left behind.
+        b.thresholdInBytes(config.multipartThresholdBytes() != null ? config.multipartThresholdBytes()
+                : S3StoreConfig.DEFAULT_MULTIPART_THRESHOLD_BYTES);
         switch (config.checksumMode()) {
             case UPLOADS -> b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_SUPPORTED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);

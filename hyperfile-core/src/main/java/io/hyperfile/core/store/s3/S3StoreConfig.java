@@ -51,7 +51,7 @@ import java.util.Set;
  * @param maxConcurrency CRT connection limit, or null for the SDK default
  * @param targetThroughputGbps CRT throughput target in gigabits per second, or null for the SDK default
  * @param minimumPartSizeBytes CRT part size, or null for the SDK default
- * @param multipartThresholdBytes CRT multipart threshold, or null for the SDK default
+ * @param multipartThresholdBytes CRT multipart threshold, or null for {@link #DEFAULT_MULTIPART_THRESHOLD_BYTES}
  * @param checksumMode when the SDK computes request checksums and validates response checksums
  * @param directoryBucket the bucket is an S3 Express directory bucket (listing is emulated, see
  *     {@link S3ObjectStore})
@@ -82,6 +82,8 @@ public record S3StoreConfig(
     public static final String TARGET_THROUGHPUT_GBPS = "s3.target-throughput-gbps";
     public static final String MINIMUM_PART_SIZE_BYTES = "s3.minimum-part-size-bytes";
     public static final String MULTIPART_THRESHOLD_BYTES = "s3.multipart-threshold-bytes";
+    /** Objects up to this size are uploaded with one PUT unless configured otherwise (256 MiB). */
+    public static final long DEFAULT_MULTIPART_THRESHOLD_BYTES = 256L << 20;
     public static final String CHECKSUM_MODE = "s3.checksum-mode";
     public static final String DIRECTORY_BUCKET = "s3.directory-bucket";
 
