@@ -13,9 +13,11 @@ import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -100,6 +102,11 @@ public final class S3Backend implements BeforeAllCallback, ParameterResolver {
 
         public Endpoint endpoint() {
             return endpoint;
+        }
+
+        /** The admin client (bucket management); closed with this backend. */
+        S3AsyncClient admin() {
+            return admin;
         }
 
         public String kind() {
@@ -271,13 +278,21 @@ public final class S3Backend implements BeforeAllCallback, ParameterResolver {
     }
 
     private static Backend startS3Proxy() {
+        return startS3Proxy(0, UnaryOperator.identity());
+    }
+
+    /**
+     * Starts the same S3Proxy as the tests get on {@code port} (0: any free port), with {@code outermost} wrapped
+     * around its blob store (for example to count requests). The caller owns it.
+     */
+    static Backend startS3Proxy(int port, UnaryOperator<BlobStore> outermost) {
         Properties properties = new Properties();
         properties.setProperty("jclouds.identity", ACCESS_KEY);
         properties.setProperty("jclouds.credential", SECRET_KEY);
         S3Proxy proxy = S3Proxy.builder()
-                .blobStore(new S3SemanticsBlobStore(
-                        new AtomicConditionalBlobStore(BlobStores.create("transient-nio2", properties))))
-                .endpoint(URI.create("http://127.0.0.1:0"))
+                .blobStore(outermost.apply(new S3SemanticsBlobStore(
+                        new AtomicConditionalBlobStore(BlobStores.create("transient-nio2", properties)))))
+                .endpoint(URI.create("http://127.0.0.1:" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                 .v4MaxChunkSize(128 << 20)
                 .build();
