@@ -21,6 +21,8 @@ import time
 import urllib.request
 
 HZ = os.sysconf('SC_CLK_TCK')
+# The S3Proxy bucket each side writes to in s3 mode (run.sh creates them).
+BUCKETS = {'hyperfile': 'hfbench', 's3backer': 's3backer'}
 
 
 def iolog(path, size_bytes, writes, every):
@@ -154,7 +156,7 @@ def summary(results):
             order.append(r['workload'])
         st = fio_stats(os.path.join(results, r['json'])) if r['json'] else r['tool']
         meta = json.load(open(os.path.join(results, r['json'] + '.meta'))) if r['json'] else {}
-        st.update(meta=meta, rep=r['rep'])
+        st.update(meta=meta, rep=r['rep'], side=r['side'])
         by.setdefault(key, []).append(st)
     sides = cfg['sides']
     lines = []
@@ -187,7 +189,9 @@ def summary(results):
             def s3_per_gib(s, what):
                 if not s.get('meta') or not s.get('write_bytes'):
                     return None
-                total = sum(v[what] for k, v in s['meta']['s3'].items() if k.split(' ')[1] != 'PUT-segment')
+                bucket = BUCKETS.get(s['side'])
+                total = sum(v[what] for k, v in s['meta']['s3'].items()
+                            if k.split(' ')[0] == bucket and k.split(' ')[1] != 'PUT-segment')
                 return total / (s['write_bytes'] / 2 ** 30) / (2 ** 20 if what == 'bytes' else 1)
 
             s3 = cfg['mode'] == 's3'
@@ -204,7 +208,8 @@ def summary(results):
                 if s3 else '–'))
         if wl.startswith('flush32') and a:
             for s in a:
-                segs = sum(v['requests'] for k, v in s['meta'].get('s3', {}).items() if k.endswith(' PUT-segment'))
+                segs = sum(v['requests'] for k, v in s['meta'].get('s3', {}).items()
+                           if k == BUCKETS['hyperfile'] + ' PUT-segment')
                 notes.append('%s rep %s: Hyperfile %s writes, %s flushes sent and completed (fio), %s segment PUTs '
                              '(S3Proxy)%s' % (wl, s['rep'], fmt(s['ios']), fmt(s['flushes']),
                                               fmt(segs) if s3 else '–',

@@ -21,6 +21,9 @@
 #   --results DIR       where raw fio JSON, logs and summary.md go (default bench/results/<mode>-<time>)
 #   --store-dir DIR     local mode: parent of the Hyperfile store directory (default /dev/shm, else TMPDIR)
 #   --no-s3backer       s3 mode without the s3backer peer (Hyperfile vs raw CRT only)
+#   --hf-segment-size S Hyperfile volume's segment target (`volume create --segment-size`; default: the product's
+#                       8M in local mode, 7M in s3 mode: the CLI leaves the CRT multipart threshold at 8 MiB, a
+#                       segment can be slightly larger, and the tests' S3Proxy refuses multipart uploads)
 #   --smoke             CI smoke: local mode, 1 rep, 1 s per workload, 32 MiB working set, short warm-up
 # Environment: MVN_FLAGS (e.g. -o) for the build steps, HYPERFILE_JAVA_OPTS for the server (default: none, i.e.
 # the launcher's defaults), S3PROXY_XMX (default 8g).
@@ -33,6 +36,7 @@ cd "$root"
 py() { python3 "$root/bench/bench.py" "$@"; }
 
 mode=local reps=3 secs=10 workloads=all size_mib="" port_base=10930 results="" store_parent="" s3backer=1 smoke=0
+segment_size=""
 while (($#)); do
     case $1 in
         local | s3) mode=$1 ;;
@@ -44,6 +48,7 @@ while (($#)); do
         --results) results=$2; shift ;;
         --store-dir) store_parent=$2; shift ;;
         --no-s3backer) s3backer=0 ;;
+        --hf-segment-size) segment_size=$2; shift ;;
         --smoke) smoke=1 ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -54,6 +59,7 @@ if ((smoke)); then
     mode=local reps=1 secs=${SMOKE_SECONDS:-1} size_mib=${size_mib:-32}
 fi
 [[ -n $size_mib ]] || { [[ $mode == s3 ]] && size_mib=128 || size_mib=256; }
+[[ -n $segment_size ]] || { [[ $mode == s3 ]] && segment_size=7M || segment_size=8M; }
 all_workloads=(randread-4k-qd1 randread-4k-qd32 randwrite-4k-qd1 randwrite-4k-qd32 seqread-1m-qd8 seqwrite-1m-qd8
     flush32-randwrite-4k-qd32 randrw-mixed-16jobs)
 if [[ $workloads == all ]]; then wl=("${all_workloads[@]}"); else IFS=, read -r -a wl <<<"$workloads"; fi
@@ -119,7 +125,7 @@ trap cleanup EXIT
     echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
     echo "java: $(java -version 2>&1 | head -1); $(fio --version); $(nbdkit --version)"
     echo "git: $(git -C "$root" rev-parse --short HEAD 2>/dev/null)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (dirty)')"
-    echo "command: bench/run.sh $mode --reps $reps --seconds $secs --size-mib $size_mib --workloads $(IFS=,; echo "${wl[*]}")"
+    echo "command: bench/run.sh $mode --reps $reps --seconds $secs --size-mib $size_mib --hf-segment-size $segment_size --workloads $(IFS=,; echo "${wl[*]}")"
     echo "before: $(uptime)"
 } | tee "$results/machine.txt"
 
@@ -171,7 +177,7 @@ fi
 counters_url=-
 [[ $mode == s3 ]] && counters_url=http://127.0.0.1:$port_ctr/counters
 
-"$hf" volume create bench --size "${size_mib}M" "${hf_store[@]}" >"$results/hyperfile-create.log" 2>&1 ||
+"$hf" volume create bench --size "${size_mib}M" --segment-size "$segment_size" "${hf_store[@]}" >"$results/hyperfile-create.log" 2>&1 ||
     { cat "$results/hyperfile-create.log" >&2; exit 1; }
 # shellcheck disable=SC2086
 "$hf" serve "${hf_store[@]}" --listen "127.0.0.1:$port_hf" bench >"$results/hyperfile.log" 2>&1 &
@@ -193,13 +199,13 @@ elif ((s3backer)); then
     blocks=$((size / 4096))
     # Flags from docs/PERFORMANCE.md: --directIO, a block cache holding the working set, no MD5 cache and no
     # minimum write delay (without them s3backer manages about 100 block writes/s).
-    s3backer -f --blockSize=4k --size="$size" --baseURL="$endpoint/" --region=us-east-1 \
+    s3backer -f --blockSize=4k --size="$size" --baseURL="$endpoint/" \
         --accessId="$AWS_ACCESS_KEY_ID" --accessKey="$AWS_SECRET_ACCESS_KEY" --directIO \
         --blockCacheSize="$blocks" --blockCacheThreads=32 --md5CacheSize=0 --md5CacheTime=0 --minWriteDelay=0 \
         --listBlocks s3backer "$mnt" >"$results/s3backer.log" 2>&1 &
     s3b_pid=$!
     pids+=("$s3b_pid")
-    for _ in $(seq 300); do [[ -e $mnt/file ]] && break; kill -0 "$s3b_pid" || break; sleep 0.1; done
+    for _ in $(seq 300); do [[ -e $mnt/file ]] && break; kill -0 "$s3b_pid" 2>/dev/null || break; sleep 0.1; done
     [[ -e $mnt/file ]] || { echo "run.sh: s3backer did not mount" >&2; cat "$results/s3backer.log" >&2; exit 1; }
     nbdkit -f -p "$port_peer" -i 127.0.0.1 file file="$mnt/file" >"$results/nbdkit.log" 2>&1 &
     nk_pid=$!
@@ -281,6 +287,9 @@ for w in "${wl[@]}"; do
                 echo "run.sh: fio exited $? on $w $side rep $rep (see $results/$out)" >&2
             printf '{"workload": "%s", "side": "%s", "rep": %d, "json": "%s"}\n' "$w" "$side" "$rep" "$out" \
                 >>"$results/runs.jsonl"
+            if [[ $side == hyperfile ]] && grep -q "upload of .* failed" "$results/hyperfile.log"; then
+                echo "run.sh: WARNING: Hyperfile reported failed uploads (see $results/hyperfile.log)" >&2
+            fi
             if ! kill -0 "$hf_pid" 2>/dev/null; then
                 echo "run.sh: the Hyperfile server died; its log:" >&2
                 tail -30 "$results/hyperfile.log" >&2

@@ -14,7 +14,8 @@ import java.util.concurrent.CountDownLatch;
  * Test-scope launcher for benchmarks ({@code bench/run.sh s3}): a standalone S3Proxy configured exactly as the
  * tests' embedded one ({@link S3Backend}: transient in-memory store, atomic conditional PUTs, S3 key semantics,
  * fixed credentials {@code hyperfile-test-access}/{@code hyperfile-test-secret}, region us-east-1), with every
- * request counted by operation and bucket ({@link CountingBlobStore}).
+ * request counted by operation and bucket ({@link CountingBlobStore}). Like the tests' one it refuses multipart
+ * uploads (501 NotImplemented), so a client must keep its objects under its multipart threshold.
  *
  * <pre>
  * java -cp ... io.hyperfile.core.store.s3.S3ProxyBenchMain --port 10933 --counters-port 10934 [--bucket NAME]...
