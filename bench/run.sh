@@ -19,7 +19,8 @@
 #   --size-mib N        working set and volume size in MiB (default 256 local, 128 s3)
 #   --port-base P       ports P..P+4 (default 10930): Hyperfile, peer, S3Proxy, S3Proxy counters, spare
 #   --results DIR       where raw fio JSON, logs and summary.md go (default bench/results/<mode>-<time>)
-#   --store-dir DIR     local mode: parent of the Hyperfile store directory (default /dev/shm, else TMPDIR)
+#   --store-dir DIR     parent of the Hyperfile store directory (local mode) or of S3Proxy's object files (s3
+#                       mode; its filesystem-nio2 store) (default /dev/shm, else TMPDIR)
 #   --no-s3backer       s3 mode without the s3backer peer (Hyperfile vs raw CRT only)
 #   --hf-segment-size S Hyperfile volume's segment target (`volume create --segment-size`; default: the product's
 #                       8M in local mode, 7M in s3 mode: the CLI leaves the CRT multipart threshold at 8 MiB, a
@@ -159,10 +160,14 @@ else
     cp -r hyperfile-core/target/classes "$work/classes/main"
     cp -r hyperfile-core/target/test-classes "$work/classes/test"
     core_cp="$work/classes/test:$work/classes/main:$(cat "$work/cp.txt")"
+    # S3Proxy keeps the objects in files on tmpfs (the tests' in-heap store holds at most 4 GiB).
+    s3_parent=${store_parent:-$([[ -d /dev/shm && -w /dev/shm ]] && echo /dev/shm || echo "${TMPDIR:-/tmp}")}
+    store_dir=$(mktemp -d "$s3_parent/hfbench-s3proxy.XXXXXX")
+    s3_dir=$store_dir
     # shellcheck disable=SC2086
     java $jvm_flags -Xmx"${S3PROXY_XMX:-8g}" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$core_cp" \
         io.hyperfile.core.store.s3.S3ProxyBenchMain --port "$port_s3" --counters-port "$port_ctr" \
-        --bucket hfbench --bucket s3backer --bucket crtput >"$results/s3proxy.log" 2>&1 &
+        --bucket hfbench --bucket s3backer --bucket crtput --base-dir "$s3_dir" >"$results/s3proxy.log" 2>&1 &
     s3proxy_pid=$!
     pids+=("$s3proxy_pid")
     wait_log "$results/s3proxy.log" "listening on" 60 "$s3proxy_pid"

@@ -5,6 +5,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +21,10 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * java -cp ... io.hyperfile.core.store.s3.S3ProxyBenchMain --port 10933 --counters-port 10934 [--bucket NAME]...
+ *      [--base-dir DIR]
  * </pre>
+ * {@code --base-dir} keeps the objects in files under DIR ({@code filesystem-nio2}, e.g. on tmpfs) instead of the
+ * tests' in-heap file system, which holds at most 4 GiB (a full s3 run writes more).
  * Creates the buckets, prints {@code listening on PORT counters on PORT} once both are bound, and serves until
  * killed. {@code GET http://127.0.0.1:COUNTERS/counters} answers one JSON object,
  * {@code {"bucket OP": {"requests": N, "bytes": N}, ...}}, with the totals since start.
@@ -32,16 +37,21 @@ public final class S3ProxyBenchMain {
         int port = 0;
         int countersPort = 0;
         List<String> buckets = new ArrayList<>();
+        Path baseDir = null;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[i + 1]);
                 case "--counters-port" -> countersPort = Integer.parseInt(args[i + 1]);
                 case "--bucket" -> buckets.add(args[i + 1]);
+                case "--base-dir" -> baseDir = Path.of(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
+        if (baseDir != null) {
+            Files.createDirectories(baseDir);
+        }
         CountingBlobStore[] counting = new CountingBlobStore[1];
-        S3Backend.Backend backend = S3Backend.startS3Proxy(port, store -> counting[0] = new CountingBlobStore(store));
+        S3Backend.Backend backend = S3Backend.startS3Proxy(port, baseDir, store -> counting[0] = new CountingBlobStore(store));
         for (String bucket : buckets) {
             backend.admin().createBucket(r -> r.bucket(bucket)).join();
         }
