@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs any JMH benchmark of hyperfile-core's test sources (IndexBench, SegmentBench, ...). Not part of CI.
+# Runs any JMH benchmark of hyperfile-core's test sources (IndexBench, SegmentBench, ChecksumBench,
+# BufferCopyBench, ...). Not part of CI.
 # Usage: hyperfile-core/src/test/bench/run-jmh.sh <benchmark regex> [JMH options]
 #   e.g. run-jmh.sh SegmentBench -f1 -wi 3 -i 5
 set -euo pipefail

@@ -6,6 +6,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,9 +14,11 @@ import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -100,6 +103,11 @@ public final class S3Backend implements BeforeAllCallback, ParameterResolver {
 
         public Endpoint endpoint() {
             return endpoint;
+        }
+
+        /** The admin client (bucket management); closed with this backend. */
+        S3AsyncClient admin() {
+            return admin;
         }
 
         public String kind() {
@@ -271,13 +279,27 @@ public final class S3Backend implements BeforeAllCallback, ParameterResolver {
     }
 
     private static Backend startS3Proxy() {
+        return startS3Proxy(0, null, UnaryOperator.identity());
+    }
+
+    /**
+     * Starts the same S3Proxy as the tests get on {@code port} (0: any free port), with {@code outermost} wrapped
+     * around its blob store (for example to count requests). {@code baseDir} null keeps the tests' in-memory
+     * {@code transient-nio2} store (an in-heap file system capped at 4 GiB); a directory selects
+     * {@code filesystem-nio2} there instead, for benchmarks that write more. The caller owns it.
+     */
+    static Backend startS3Proxy(int port, Path baseDir, UnaryOperator<BlobStore> outermost) {
         Properties properties = new Properties();
         properties.setProperty("jclouds.identity", ACCESS_KEY);
         properties.setProperty("jclouds.credential", SECRET_KEY);
+        if (baseDir != null) {
+            properties.setProperty("jclouds.filesystem.basedir", baseDir.toString());
+        }
+        String type = baseDir == null ? "transient-nio2" : "filesystem-nio2";
         S3Proxy proxy = S3Proxy.builder()
-                .blobStore(new S3SemanticsBlobStore(
-                        new AtomicConditionalBlobStore(BlobStores.create("transient-nio2", properties))))
-                .endpoint(URI.create("http://127.0.0.1:0"))
+                .blobStore(outermost.apply(new S3SemanticsBlobStore(
+                        new AtomicConditionalBlobStore(BlobStores.create(type, properties)))))
+                .endpoint(URI.create("http://127.0.0.1:" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                 .v4MaxChunkSize(128 << 20)
                 .build();

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Helpers for bench/run.sh (standard library only).
+
+  bench.py iolog FILE SIZE_BYTES WRITES EVERY      a fio v2 iolog: WRITES random 4 KiB writes, a flush after every EVERY
+  bench.py wait-port HOST PORT SECONDS             wait until a TCP port accepts, or fail
+  bench.py run OUT.json PIDS COUNTERS_URL SETTLE -- fio args...
+        runs fio, sampling the server processes (comma-separated PIDS) every 0.1 s: CPU time (utime+stime) over the
+        run, peak VmRSS (sum over the PIDs); S3 counters before and after (COUNTERS_URL or '-'); with SETTLE=1 waits
+        after fio until the S3 counters stop moving for 1.5 s (at most 60 s), inside the CPU window, so background
+        uploads are charged to the run. Writes OUT.json.meta next to fio's JSON.
+  bench.py summary RESULTS_DIR                     the Markdown table from RESULTS_DIR/runs.jsonl
+"""
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+HZ = os.sysconf('SC_CLK_TCK')
+# The S3Proxy bucket each side writes to in s3 mode (run.sh creates them).
+BUCKETS = {'hyperfile': 'hfbench', 's3backer': 's3backer'}
+
+
+def iolog(path, size_bytes, writes, every):
+    blocks = size_bytes // 4096
+    rnd = random.Random(42)
+    with open(path, 'w') as f:
+        f.write('fio version 2 iolog\nnbd add\nnbd open\n')
+        for i in range(writes):
+            f.write('nbd write %d 4096\n' % (rnd.randrange(blocks) * 4096))
+            if i % every == every - 1:
+                f.write('nbd sync 0 0\n')
+        f.write('nbd close\n')
+
+
+def wait_port(host, port, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return 0
+        except OSError:
+            time.sleep(0.1)
+    print('nothing listening on %s:%s after %ss' % (host, port, seconds), file=sys.stderr)
+    return 1
+
+
+def cpu_ticks(pid):
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+
+
+def rss_kib(pid):
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def counters(url):
+    if url == '-':
+        return {}
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.load(r)
+
+
+def settle(url, quiet_seconds=1.5, max_seconds=60):
+    last, since, deadline = counters(url), time.time(), time.time() + max_seconds
+    while time.time() < deadline:
+        time.sleep(0.25)
+        now = counters(url)
+        if now != last:
+            last, since = now, time.time()
+        elif time.time() - since >= quiet_seconds:
+            break
+    return last
+
+
+def run(out, pids, url, do_settle, fio_args):
+    pids = [int(p) for p in pids.split(',') if p]
+    c0 = counters(url)
+    t0 = {p: cpu_ticks(p) for p in pids}
+    peak = 0
+    started = time.time()
+    proc = subprocess.Popen(['fio', '--output-format=json', '--output=' + out] + fio_args)
+    while proc.poll() is None:
+        peak = max(peak, sum(rss_kib(p) for p in pids))
+        time.sleep(0.1)
+    fio_seconds = time.time() - started
+    c1 = settle(url) if do_settle == '1' and url != '-' else counters(url)
+    peak = max(peak, sum(rss_kib(p) for p in pids))
+    cpu = sum(cpu_ticks(p) - t0[p] for p in pids) / HZ
+    delta = {}
+    for k, v in c1.items():
+        b = c0.get(k, {'requests': 0, 'bytes': 0})
+        d = {'requests': v['requests'] - b['requests'], 'bytes': v['bytes'] - b['bytes']}
+        if d['requests'] or d['bytes']:
+            delta[k] = d
+    meta = {'rc': proc.returncode, 'cpu_seconds': cpu, 'peak_rss_kib': peak, 'fio_seconds': fio_seconds,
+            's3': delta, 'loadavg': open('/proc/loadavg').read().split()[:3]}
+    with open(out + '.meta', 'w') as f:
+        json.dump(meta, f)
+    return proc.returncode
+
+
+def fio_stats(path):
+    j = json.load(open(path))['jobs'][0]
+    r, w = j['read'], j['write']
+    ios = r['total_ios'] + w['total_ios']
+    main = w if w['total_ios'] > r['total_ios'] else r
+
+    def pct(side, p):
+        lat = side.get('lat_ns', {}).get('percentile') or side.get('clat_ns', {}).get('percentile') or {}
+        return lat.get(p, 0) / 1000.0
+
+    return {
+        'iops': r['iops'] + w['iops'],
+        'mibs': (r['bw_bytes'] + w['bw_bytes']) / 2 ** 20,
+        'ios': ios,
+        'write_bytes': w['io_bytes'],
+        'flushes': j.get('sync', {}).get('total_ios', 0),
+        'p50_us': pct(main, '50.000000'),
+        'p99_us': pct(main, '99.000000'),
+    }
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return '–'
+    if digits == 0:
+        return '{:,.0f}'.format(v)
+    return '{:,.{}f}'.format(v, digits)
+
+
+def summary(results):
+    runs = [json.loads(line) for line in open(os.path.join(results, 'runs.jsonl'))]
+    cfg = json.load(open(os.path.join(results, 'config.json')))
+    order, by = [], {}
+    for r in runs:
+        key = (r['workload'], r['side'])
+        if r['workload'] not in order:
+            order.append(r['workload'])
+        st = fio_stats(os.path.join(results, r['json'])) if r['json'] else r['tool']
+        meta = json.load(open(os.path.join(results, r['json'] + '.meta'))) if r['json'] else {}
+        st.update(meta=meta, rep=r['rep'], side=r['side'])
+        by.setdefault(key, []).append(st)
+    sides = cfg['sides']
+    lines = []
+    lines.append('| workload | metric | Hyperfile | %s | ratio | per-rep ratios | p50 µs (HF / peer) | p99 µs (HF / peer) '
+                 '| server CPU µs/IO (HF / peer) | peak RSS MiB (HF / peer) | S3 requests / GiB written (HF / peer) '
+                 '| S3 MiB uploaded / GiB written (HF / peer) |' % cfg['peer_label'])
+    lines.append('|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|')
+    notes = []
+    for wl in order:
+        a = by.get((wl, sides[0]), [])
+        for peer in sides[1:]:
+            b = by.get((wl, peer), [])
+            if not a or not b:
+                continue
+            metric = 'MiB/s' if wl.startswith('seq') else 'IOPS'
+            key = 'mibs' if metric == 'MiB/s' else 'iops'
+            ratios = [x[key] / y[key] for x, y in zip(sorted(a, key=lambda s: s['rep']),
+                                                       sorted(b, key=lambda s: s['rep'])) if y[key]]
+            label = wl if peer == sides[1] else '%s (vs %s)' % (wl, peer)
+
+            def m(runs_, f):
+                return med([f(s) for s in runs_])
+
+            def cpu_per_io(s):
+                return s['meta']['cpu_seconds'] * 1e6 / s['ios'] if s.get('meta') and s.get('ios') else None
+
+            def rss(s):
+                return s['meta']['peak_rss_kib'] / 1024 if s.get('meta') else None
+
+            def s3_per_gib(s, what):
+                if not s.get('meta') or not s.get('write_bytes'):
+                    return None
+                bucket = BUCKETS.get(s['side'])
+                total = sum(v[what] for k, v in s['meta']['s3'].items()
+                            if k.split(' ')[0] == bucket and k.split(' ')[1] != 'PUT-segment')
+                return total / (s['write_bytes'] / 2 ** 30) / (2 ** 20 if what == 'bytes' else 1)
+
+            s3 = cfg['mode'] == 's3'
+            lines.append('| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s | %s / %s | %s | %s |' % (
+                label, metric, fmt(m(a, lambda s: s[key])), fmt(m(b, lambda s: s[key])), fmt(med(ratios), 2),
+                ' '.join(fmt(x, 2) for x in ratios),
+                fmt(m(a, lambda s: s.get('p50_us'))), fmt(m(b, lambda s: s.get('p50_us'))),
+                fmt(m(a, lambda s: s.get('p99_us'))), fmt(m(b, lambda s: s.get('p99_us'))),
+                fmt(m(a, cpu_per_io), 1), fmt(m(b, cpu_per_io), 1),
+                fmt(m(a, rss)), fmt(m(b, rss)),
+                '%s / %s' % (fmt(m(a, lambda s: s3_per_gib(s, 'requests'))), fmt(m(b, lambda s: s3_per_gib(s, 'requests'))))
+                if s3 else '–',
+                '%s / %s' % (fmt(m(a, lambda s: s3_per_gib(s, 'bytes'))), fmt(m(b, lambda s: s3_per_gib(s, 'bytes'))))
+                if s3 else '–'))
+        if wl.startswith('flush32') and a:
+            for s in a:
+                segs = sum(v['requests'] for k, v in s['meta'].get('s3', {}).items()
+                           if k == BUCKETS['hyperfile'] + ' PUT-segment')
+                notes.append('%s rep %s: Hyperfile %s writes, %s flushes sent and completed (fio), %s segment PUTs '
+                             '(S3Proxy)%s' % (wl, s['rep'], fmt(s['ios']), fmt(s['flushes']),
+                                              fmt(segs) if s3 else '–',
+                                              ', %.2f PUTs per flush' % (segs / s['flushes'])
+                                              if s3 and s['flushes'] else ''))
+    loads = sorted(float(s['meta']['loadavg'][0]) for v in by.values() for s in v if s.get('meta'))
+    out = '\n'.join(lines)
+    if notes:
+        out += '\n\n' + '\n'.join('- ' + n for n in notes)
+    if loads:
+        out += '\n\n1-min load average at the end of each run: min %.2f, median %.2f, max %.2f (%d runs); %d cores.' % (
+            loads[0], statistics.median(loads), loads[-1], len(loads), os.cpu_count())
+    print(out)
+
+
+def main(argv):
+    cmd = argv[1]
+    if cmd == 'iolog':
+        iolog(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
+        return 0
+    if cmd == 'wait-port':
+        return wait_port(argv[2], int(argv[3]), float(argv[4]))
+    if cmd == 'run':
+        sep = argv.index('--')
+        return run(argv[2], argv[3], argv[4], argv[5], argv[sep + 1:])
+    if cmd == 'summary':
+        summary(argv[2])
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
