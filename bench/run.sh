@@ -22,9 +22,8 @@
 #   --store-dir DIR     parent of the Hyperfile store directory (local mode) or of S3Proxy's object files (s3
 #                       mode; its filesystem-nio2 store) (default /dev/shm, else TMPDIR)
 #   --no-s3backer       s3 mode without the s3backer peer (Hyperfile vs raw CRT only)
-#   --hf-segment-size S Hyperfile volume's segment target (`volume create --segment-size`; default: the product's
-#                       8M in local mode, 7M in s3 mode: the CLI leaves the CRT multipart threshold at 8 MiB, a
-#                       segment can be slightly larger, and the tests' S3Proxy refuses multipart uploads)
+#   --hf-segment-size S Hyperfile volume's segment target (`volume create --segment-size`; default 8M, the
+#                       product's default)
 #   --smoke             CI smoke: local mode, 1 rep, 1 s per workload, 32 MiB working set, short warm-up
 # Environment: MVN_FLAGS (e.g. -o) for the build steps, HYPERFILE_JAVA_OPTS for the server (default: none, i.e.
 # the launcher's defaults), S3PROXY_XMX (default 8g).
@@ -60,7 +59,7 @@ if ((smoke)); then
     mode=local reps=1 secs=${SMOKE_SECONDS:-1} size_mib=${size_mib:-32}
 fi
 [[ -n $size_mib ]] || { [[ $mode == s3 ]] && size_mib=128 || size_mib=256; }
-[[ -n $segment_size ]] || { [[ $mode == s3 ]] && segment_size=7M || segment_size=8M; }
+[[ -n $segment_size ]] || segment_size=8M
 all_workloads=(randread-4k-qd1 randread-4k-qd32 randwrite-4k-qd1 randwrite-4k-qd32 seqread-1m-qd8 seqwrite-1m-qd8
     flush32-randwrite-4k-qd32 randrw-mixed-16jobs)
 if [[ $workloads == all ]]; then wl=("${all_workloads[@]}"); else IFS=, read -r -a wl <<<"$workloads"; fi
