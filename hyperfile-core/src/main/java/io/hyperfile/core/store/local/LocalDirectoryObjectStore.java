@@ -60,6 +60,8 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
     private static final String TEMP_PREFIX = ".tmp-";
 
     private final Path root;
+    /** Reads at least this long are served from a read-only memory mapping of the file. */
+    static final int MAP_THRESHOLD_BYTES = 256 << 10;
     private final ExecutorService executor;
     private final StoreCapabilities capabilities = new StoreCapabilities(true, false, 1000, ObjectKeys.MAX_KEY_BYTES);
 
@@ -104,6 +106,11 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
                 long size = ch.size();
                 long[] r = resolve(key, range, size);
                 int length = Math.toIntExact(r[1] - r[0]);
+                if (length >= MAP_THRESHOLD_BYTES) {
+                    // Large reads map the file instead of copying it into a fresh (humongous) heap array: files are
+                    // replaced by rename, never changed in place, so the mapping stays valid after the channel closes.
+                    return new ObjectData(ch.map(FileChannel.MapMode.READ_ONLY, r[0], length), r[0], size);
+                }
                 ByteBuffer buf = ByteBuffer.allocate(length);
                 long pos = r[0];
                 while (buf.hasRemaining()) {
