@@ -55,11 +55,12 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
 
 
-def rss_kib(pid):
+def rss_kib(pid, field='VmRSS:'):
+    """VmRSS (everything resident, including mapped file pages such as the local cache's) or RssAnon."""
     try:
         with open('/proc/%d/status' % pid) as f:
             for line in f:
-                if line.startswith('VmRSS:'):
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -90,10 +91,12 @@ def run(out, pids, url, do_settle, fio_args):
     c0 = counters(url)
     t0 = {p: cpu_ticks(p) for p in pids}
     peak = 0
+    peak_anon = 0
     started = time.time()
     proc = subprocess.Popen(['fio', '--output-format=json', '--output=' + out] + fio_args)
     while proc.poll() is None:
         peak = max(peak, sum(rss_kib(p) for p in pids))
+        peak_anon = max(peak_anon, sum(rss_kib(p, 'RssAnon:') for p in pids))
         time.sleep(0.1)
     fio_seconds = time.time() - started
     c1 = settle(url) if do_settle == '1' and url != '-' else counters(url)
@@ -105,7 +108,8 @@ def run(out, pids, url, do_settle, fio_args):
         d = {'requests': v['requests'] - b['requests'], 'bytes': v['bytes'] - b['bytes']}
         if d['requests'] or d['bytes']:
             delta[k] = d
-    meta = {'rc': proc.returncode, 'cpu_seconds': cpu, 'peak_rss_kib': peak, 'fio_seconds': fio_seconds,
+    meta = {'rc': proc.returncode, 'cpu_seconds': cpu, 'peak_rss_kib': peak, 'peak_rss_anon_kib': peak_anon,
+            'fio_seconds': fio_seconds,
             's3': delta, 'loadavg': open('/proc/loadavg').read().split()[:3]}
     with open(out + '.meta', 'w') as f:
         json.dump(meta, f)
@@ -161,9 +165,10 @@ def summary(results):
     sides = cfg['sides']
     lines = []
     lines.append('| workload | metric | Hyperfile | %s | ratio | per-rep ratios | p50 µs (HF / peer) | p99 µs (HF / peer) '
-                 '| server CPU µs/IO (HF / peer) | peak RSS MiB (HF / peer) | S3 requests / GiB written (HF / peer) '
+                 '| server CPU µs/IO (HF / peer) | peak RSS MiB (HF / peer) | peak anonymous RSS MiB (HF / peer) '
+                 '| S3 requests / GiB written (HF / peer) '
                  '| S3 MiB uploaded / GiB written (HF / peer) |' % cfg['peer_label'])
-    lines.append('|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|')
+    lines.append('|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|')
     notes = []
     for wl in order:
         a = by.get((wl, sides[0]), [])
@@ -186,6 +191,9 @@ def summary(results):
             def rss(s):
                 return s['meta']['peak_rss_kib'] / 1024 if s.get('meta') else None
 
+            def rss_anon(s):
+                return s['meta'].get('peak_rss_anon_kib', 0) / 1024 if s.get('meta') else None
+
             def s3_per_gib(s, what):
                 if not s.get('meta') or not s.get('write_bytes'):
                     return None
@@ -195,13 +203,14 @@ def summary(results):
                 return total / (s['write_bytes'] / 2 ** 30) / (2 ** 20 if what == 'bytes' else 1)
 
             s3 = cfg['mode'] == 's3'
-            lines.append('| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s | %s / %s | %s | %s |' % (
+            lines.append('| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s | %s |' % (
                 label, metric, fmt(m(a, lambda s: s[key])), fmt(m(b, lambda s: s[key])), fmt(med(ratios), 2),
                 ' '.join(fmt(x, 2) for x in ratios),
                 fmt(m(a, lambda s: s.get('p50_us'))), fmt(m(b, lambda s: s.get('p50_us'))),
                 fmt(m(a, lambda s: s.get('p99_us'))), fmt(m(b, lambda s: s.get('p99_us'))),
                 fmt(m(a, cpu_per_io), 1), fmt(m(b, cpu_per_io), 1),
                 fmt(m(a, rss)), fmt(m(b, rss)),
+                fmt(m(a, rss_anon)), fmt(m(b, rss_anon)),
                 '%s / %s' % (fmt(m(a, lambda s: s3_per_gib(s, 'requests'))), fmt(m(b, lambda s: s3_per_gib(s, 'requests'))))
                 if s3 else '–',
                 '%s / %s' % (fmt(m(a, lambda s: s3_per_gib(s, 'bytes'))), fmt(m(b, lambda s: s3_per_gib(s, 'bytes'))))

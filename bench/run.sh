@@ -184,7 +184,10 @@ counters_url=-
 "$hf" volume create bench --size "${size_mib}M" --segment-size "$segment_size" "${hf_store[@]}" >"$results/hyperfile-create.log" 2>&1 ||
     { cat "$results/hyperfile-create.log" >&2; exit 1; }
 # shellcheck disable=SC2086
-"$hf" serve "${hf_store[@]}" --listen "127.0.0.1:$port_hf" bench >"$results/hyperfile.log" 2>&1 &
+hf_serve=()
+# s3 mode: the local read cache is on by default for S3 stores; keep it in the results, cold at the start.
+[[ $mode == s3 ]] && hf_serve=(--cache-dir "$results/hyperfile-cache")
+"$hf" serve "${hf_store[@]}" "${hf_serve[@]}" --listen "127.0.0.1:$port_hf" bench >"$results/hyperfile.log" 2>&1 &
 hf_pid=$!
 pids+=("$hf_pid")
 wait_log "$results/hyperfile.log" "hyperfile: serving" 60 "$hf_pid"
