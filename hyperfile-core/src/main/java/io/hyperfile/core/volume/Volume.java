@@ -5,6 +5,7 @@ import io.hyperfile.core.checkpoint.CheckpointLocator;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
 import io.hyperfile.core.format.FormatVersion;
 import io.hyperfile.core.index.BlockIndex;
+import io.hyperfile.core.index.MutableBlockIndex;
 import io.hyperfile.core.index.NodeLimits;
 import io.hyperfile.core.index.NodePointer;
 import io.hyperfile.core.segment.ExtentKind;
@@ -29,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -109,7 +111,7 @@ public final class Volume {
     /** Read-ahead state (any thread): end of the last read, end of the last window fetched, one window at a time. */
     private final AtomicLong lastReadEnd = new AtomicLong(-1);
     private volatile long readAheadUpTo;
-    private final java.util.concurrent.atomic.AtomicBoolean readAheadBusy = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean readAheadBusy = new AtomicBoolean();
     private final AtomicLong readAheadBytes = new AtomicLong();
 
     private final AtomicLong segmentsWritten = new AtomicLong();
@@ -792,7 +794,7 @@ public final class Volume {
     private record Finished(ByteBuffer bytes, BlockIndex index, int nodesWritten) {
     }
 
-    private Finished finish(PendingSegment ps, io.hyperfile.core.index.MutableBlockIndex mutable) {
+    private Finished finish(PendingSegment ps, MutableBlockIndex mutable) {
         VolumeIndex.Saved saved = volumeIndex.save(mutable, ps.seq(), ps.builder);
         BlockIndex next = saved.index();
         NodePointer root = next.rootPointer();

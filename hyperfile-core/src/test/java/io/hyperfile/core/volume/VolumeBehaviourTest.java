@@ -23,6 +23,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -223,7 +228,7 @@ class VolumeBehaviourTest {
         CompletableFuture<Void> f = again.read(0, all);
         // The read is issued as many ranged GETs at once: twenty of them wait at the gate together.
         try {
-            assertTrue(twenty.await(30, java.util.concurrent.TimeUnit.SECONDS), "fewer than 20 GETs in flight at once");
+            assertTrue(twenty.await(30, TimeUnit.SECONDS), "fewer than 20 GETs in flight at once");
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
@@ -290,10 +295,10 @@ class VolumeBehaviourTest {
         Volume v = reopen(VolumeConfig.builder().dirtyLimitBytes(1 << 20).build());
         int blocks = 1024;
         long[] version = new long[blocks];
-        java.util.concurrent.atomic.AtomicLongArray acked = new java.util.concurrent.atomic.AtomicLongArray(blocks);
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        AtomicLongArray acked = new AtomicLongArray(blocks);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
-            List<java.util.concurrent.Future<?>> tasks = new ArrayList<>();
+            List<Future<?>> tasks = new ArrayList<>();
             tasks.add(pool.submit(() -> {
                 Random r = new Random(7);
                 for (int n = 1; n <= 6000; n++) {
@@ -326,8 +331,8 @@ class VolumeBehaviourTest {
                     }
                 }));
             }
-            for (java.util.concurrent.Future<?> f : tasks) {
-                f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            for (Future<?> f : tasks) {
+                f.get(120, TimeUnit.SECONDS);
             }
         } finally {
             pool.shutdownNow();
