@@ -42,6 +42,13 @@ public final class NbdServer implements AutoCloseable {
     private final ServerConfig config;
     private final ExportRegistry exports;
     private final ServerState state = new ServerState();
+    /**
+     * The allocator of every connection (request cumulation, replies). Pooled arenas: READ replies of 64 KiB-4 MiB
+     * come from reused chunks; Netty 4.2's default adaptive allocator gave each 1 MiB reply freshly zeroed memory
+     * (5 ms of CPU per MiB in profiles here).
+     */
+    public static final PooledByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
+
     private EventLoopGroup group;
     private String transportName;
     private Channel serverChannel;
@@ -72,9 +79,7 @@ public final class NbdServer implements AutoCloseable {
                 .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 128)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                // Pooled arenas: READ replies of 64 KiB-4 MiB come from reused chunks. Netty 4.2's default adaptive
-                // allocator gave each 1 MiB reply freshly zeroed memory (5 ms of CPU per MiB in profiles here).
-                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 16 << 20))

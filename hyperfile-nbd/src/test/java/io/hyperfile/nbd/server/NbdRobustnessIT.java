@@ -9,7 +9,6 @@ import io.hyperfile.nbd.testing.NbdTestClient;
 import io.hyperfile.nbd.testing.NbdTestClient.Options;
 import io.hyperfile.nbd.testing.NbdTestClient.Reply;
 import io.hyperfile.nbd.testing.ServerFixture;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -202,7 +201,7 @@ class NbdRobustnessIT {
      */
     @Test
     void kernelDepthOf32MiBRequestsStaysWithinTheMemoryBound() throws Exception {
-        ByteBufAllocatorMetricProvider metrics = (ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT;
+        ByteBufAllocatorMetricProvider metrics = NbdServer.ALLOCATOR; // what the server's connections allocate from
         AtomicLong peak = new AtomicLong();
         Thread sampler = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
