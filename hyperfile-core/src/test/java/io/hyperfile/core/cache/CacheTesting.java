@@ -6,18 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
 import io.hyperfile.core.format.FormatVersion;
 import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.store.UnclosableObjectStore;
 import io.hyperfile.core.store.ByteRange;
-import io.hyperfile.core.store.ListPage;
 import io.hyperfile.core.store.ObjectData;
-import io.hyperfile.core.store.ObjectInfo;
 import io.hyperfile.core.store.ObjectStore;
-import io.hyperfile.core.store.StoreCapabilities;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 
 /** Helpers for the cache tests: fake volumes (a descriptor and segment objects of random bytes) and a store that outlives its wrappers. */
 final class CacheTesting {
@@ -32,7 +28,7 @@ final class CacheTesting {
 
     /** Opens a cache over {@code store} and waits until it is ready. */
     static CachingObjectStore openReady(ObjectStore store, CacheConfig config) {
-        CachingObjectStore cached = new CachingObjectStore(new KeepOpen(store), config);
+        CachingObjectStore cached = new CachingObjectStore(new UnclosableObjectStore(store), config);
         assertEquals(CacheState.READY, await(cached.opened()));
         return cached;
     }
@@ -69,58 +65,5 @@ final class CacheTesting {
         byte[] out = new byte[end - (int) offset];
         System.arraycopy(bytes, (int) offset, out, 0, out.length);
         return out;
-    }
-
-    /** Passes everything to a store but {@link #close}, so one store can serve a cache, its restart, and checks. */
-    static final class KeepOpen implements ObjectStore {
-        private final ObjectStore delegate;
-
-        KeepOpen(ObjectStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public StoreCapabilities capabilities() {
-            return delegate.capabilities();
-        }
-
-        @Override
-        public CompletableFuture<ObjectData> get(String key, ByteRange range) {
-            return delegate.get(key, range);
-        }
-
-        @Override
-        public CompletableFuture<Void> put(String key, ByteBuffer data) {
-            return delegate.put(key, data);
-        }
-
-        @Override
-        public CompletableFuture<Void> create(String key, ByteBuffer data) {
-            return delegate.create(key, data);
-        }
-
-        @Override
-        public CompletableFuture<ObjectInfo> head(String key) {
-            return delegate.head(key);
-        }
-
-        @Override
-        public CompletableFuture<ListPage> list(String prefix, String startAfter, int maxKeys) {
-            return delegate.list(prefix, startAfter, maxKeys);
-        }
-
-        @Override
-        public CompletableFuture<Void> delete(String key) {
-            return delegate.delete(key);
-        }
-
-        @Override
-        public CompletableFuture<Void> deleteAll(Collection<String> keys) {
-            return delegate.deleteAll(keys);
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

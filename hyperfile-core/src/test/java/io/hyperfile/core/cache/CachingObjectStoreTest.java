@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.store.UnclosableObjectStore;
 import io.hyperfile.core.store.ByteRange;
 import io.hyperfile.core.store.InvalidRangeException;
 import io.hyperfile.core.store.ObjectData;
@@ -331,7 +332,7 @@ class CachingObjectStoreTest {
         createVolume(memory, P);
         byte[] seg = createSegment(memory, P, 1, CHUNK, 13);
         cache(16);
-        CachingObjectStore second = new CachingObjectStore(new CacheTesting.KeepOpen(store), config(dir, 16));
+        CachingObjectStore second = new CachingObjectStore(new UnclosableObjectStore(store), config(dir, 16));
         opened.add(second);
         assertEquals(CacheState.DISABLED, await(second.opened()));
         assertArrayEquals(seg, read(second, SEG1, 0, CHUNK));
@@ -343,7 +344,7 @@ class CachingObjectStoreTest {
         byte[] seg = createSegment(memory, P, 1, 2 * CHUNK, 14);
         Path notADir = dir.resolve("file");
         Files.writeString(notADir, "x");
-        CachingObjectStore none = new CachingObjectStore(new CacheTesting.KeepOpen(store), config(notADir, 16));
+        CachingObjectStore none = new CachingObjectStore(new UnclosableObjectStore(store), config(notADir, 16));
         opened.add(none);
         assertEquals(CacheState.DISABLED, await(none.opened()));
         assertArrayEquals(seg, read(none, SEG1, 0, 2 * CHUNK));

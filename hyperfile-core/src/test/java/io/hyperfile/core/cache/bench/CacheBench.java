@@ -6,23 +6,18 @@ import io.hyperfile.core.cache.CachingObjectStore;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
 import io.hyperfile.core.format.FormatVersion;
 import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.store.UnclosableObjectStore;
 import io.hyperfile.core.store.ByteRange;
-import io.hyperfile.core.store.ListPage;
 import io.hyperfile.core.store.ObjectData;
-import io.hyperfile.core.store.ObjectInfo;
-import io.hyperfile.core.store.ObjectStore;
-import io.hyperfile.core.store.StoreCapabilities;
 import io.hyperfile.core.store.memory.InMemoryObjectStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -84,7 +79,7 @@ public class CacheBench {
         new Random(1).nextBytes(bytes);
         memory.create(SEGMENT, ByteBuffer.wrap(bytes)).join();
         dir = Files.createTempDirectory("hf-cache-bench");
-        cached = new CachingObjectStore(new NoClose(memory), CacheConfig.builder(dir, 64L << 20).build());
+        cached = new CachingObjectStore(new UnclosableObjectStore(memory) /* the other benchmark keeps using it */, CacheConfig.builder(dir, 64L << 20).build());
         if (cached.opened().join() != CacheState.READY) {
             throw new IllegalStateException("cache did not open: " + cached.state());
         }
@@ -121,58 +116,5 @@ public class CacheBench {
     @Benchmark
     public ObjectData memoryGet(Cursor cursor) {
         return memory.get(SEGMENT, cursor.next()).join();
-    }
-
-    /** Lets the benchmark close the cache without closing the memory store under the other benchmark. */
-    private static final class NoClose implements ObjectStore {
-        private final ObjectStore delegate;
-
-        NoClose(ObjectStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public StoreCapabilities capabilities() {
-            return delegate.capabilities();
-        }
-
-        @Override
-        public CompletableFuture<ObjectData> get(String key, ByteRange range) {
-            return delegate.get(key, range);
-        }
-
-        @Override
-        public CompletableFuture<Void> put(String key, ByteBuffer data) {
-            return delegate.put(key, data);
-        }
-
-        @Override
-        public CompletableFuture<Void> create(String key, ByteBuffer data) {
-            return delegate.create(key, data);
-        }
-
-        @Override
-        public CompletableFuture<ObjectInfo> head(String key) {
-            return delegate.head(key);
-        }
-
-        @Override
-        public CompletableFuture<ListPage> list(String prefix, String startAfter, int maxKeys) {
-            return delegate.list(prefix, startAfter, maxKeys);
-        }
-
-        @Override
-        public CompletableFuture<Void> delete(String key) {
-            return delegate.delete(key);
-        }
-
-        @Override
-        public CompletableFuture<Void> deleteAll(Collection<String> keys) {
-            return delegate.deleteAll(keys);
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }
