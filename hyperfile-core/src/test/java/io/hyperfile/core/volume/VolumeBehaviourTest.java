@@ -262,9 +262,17 @@ class VolumeBehaviourTest {
     void flushesThatArriveDuringAnUploadShareOnePut() {
         Volume v = volume(1 << 20, VolumeConfig.DEFAULT);
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        FaultRule held = store.add(FaultRule.on(Op.CREATE, ".*seg/.*", FaultRule.nth(1), FaultAction.holdUntil(gate)));
+        CompletableFuture<Void> reached = new CompletableFuture<>();
+        FaultRule held = store.add(FaultRule.on(Op.CREATE, ".*seg/.*", FaultRule.nth(1), new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(Op op, String key, java.util.function.Supplier<CompletableFuture<T>> proceed) {
+                reached.complete(null);
+                return FaultAction.holdUntil(gate).apply(op, key, proceed);
+            }
+        }));
         await(v.write(0, ByteBuffer.wrap(random(4096, 40))));
         CompletableFuture<Void> first = v.flush();
+        await(reached); // the first segment is indexed and its PUT sent (and held)
         List<CompletableFuture<Void>> later = new ArrayList<>();
         for (int i = 1; i <= 8; i++) {
             await(v.write(i * 4096L, ByteBuffer.wrap(random(4096, 40 + i))));
