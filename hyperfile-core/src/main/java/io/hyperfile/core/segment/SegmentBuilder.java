@@ -250,6 +250,17 @@ public final class SegmentBuilder {
         return records;
     }
 
+    /**
+     * Drops the index nodes, extent table and footer appended since {@link #seal()}, so that an index step that
+     * failed half-way (a node fetch that timed out, say) can run again on the same sealed data.
+     */
+    public void rewindTrailer() {
+        if (!sealed || nodeOffset < 0) {
+            throw new IllegalStateException("rewindTrailer() comes after seal()");
+        }
+        trailerPosition = nodeOffset;
+    }
+
     /** Appends an encoded index node after the data and returns its byte offset in the segment. */
     public long appendNode(ByteBuffer node) {
         if (!sealed || nodeOffset < 0) {

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Not thread-safe: used under its volume's lock.
  */
-final class BufferPool {
+class BufferPool {
     static final long SHARED_LIMIT_BYTES = 256L << 20;
     private static final Map<Integer, ConcurrentLinkedDeque<ByteBuffer>> SHARED = new ConcurrentHashMap<>();
     private static final AtomicLong SHARED_BYTES = new AtomicLong();
@@ -38,12 +38,28 @@ final class BufferPool {
         this.maxBuffers = maxBuffers;
     }
 
-    /** A buffer now, or a future completed when one is released. */
+    /**
+     * A buffer now, or a future completed when one is released. A buffer is counted only once it exists: if the
+     * allocation fails (direct memory exhausted), nothing is counted; the future waits for a buffer in use to come
+     * back, or, if none is in use, fails with the allocation error (so a writer never waits for nothing).
+     */
     CompletableFuture<ByteBuffer> acquire() {
         if (outstanding < maxBuffers) {
-            outstanding++;
             ByteBuffer b = free.poll();
-            return CompletableFuture.completedFuture(b != null ? b.clear() : allocate());
+            if (b == null) {
+                try {
+                    b = allocate();
+                } catch (OutOfMemoryError e) {
+                    if (outstanding == 0) {
+                        return CompletableFuture.failedFuture(e);
+                    }
+                    CompletableFuture<ByteBuffer> f = new CompletableFuture<>();
+                    waiters.add(f);
+                    return f;
+                }
+            }
+            outstanding++;
+            return CompletableFuture.completedFuture(b.clear());
         }
         CompletableFuture<ByteBuffer> f = new CompletableFuture<>();
         waiters.add(f);
@@ -76,7 +92,8 @@ final class BufferPool {
         }
     }
 
-    private ByteBuffer allocate() {
+    /** Allocates a new buffer (or takes one a closed volume left); package-private so a test can make it fail. */
+    ByteBuffer allocate() {
         ConcurrentLinkedDeque<ByteBuffer> shared = SHARED.get(bufferBytes);
         ByteBuffer b = shared == null ? null : shared.poll();
         if (b != null) {

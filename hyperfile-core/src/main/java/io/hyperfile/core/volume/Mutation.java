@@ -20,6 +20,8 @@ final class Mutation {
     final ByteBuffer source;
     final boolean durable;
     final CompletableFuture<Void> future = new CompletableFuture<>();
+    /** When it was queued (scheduler time): a mutation that waits for memory longer than the flush deadline fails. */
+    long enqueuedNanos;
 
     /** Progress: the next block to apply. */
     long nextBlock = -1;

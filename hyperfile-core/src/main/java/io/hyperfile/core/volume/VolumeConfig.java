@@ -1,5 +1,6 @@
 package io.hyperfile.core.volume;
 
+import io.hyperfile.core.store.RetryScheduler;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -20,10 +21,19 @@ import java.time.Duration;
  * <tr><td>{@code read.ahead-bytes}</td><td>0</td><td>once reads run sequentially, fetch this far ahead of them
  *   (the fetched bytes are dropped: this only pays off over a store that caches, such as the local read cache);
  *   0 turns read-ahead off</td></tr>
+ * <tr><td>{@code flush.deadline-millis}</td><td>30000</td><td>a FLUSH (or FUA write) that is not durable by then
+ *   fails with EIO ({@link VolumeUnavailableException}); the data stays buffered and its upload is retried. A write
+ *   that waits this long for buffer memory fails the same way</td></tr>
+ * <tr><td>{@code open.retry-millis}</td><td>30000</td><td>how long opening retries a newest segment that is
+ *   missing or incomplete (a store may still be writing it) before giving up</td></tr>
  * </table>
+ *
+ * <p>Time: {@code clock} gives wall time (segment timestamps); {@code scheduler} gives the monotonic time and the
+ * timers of flush age, retries and deadlines, so tests can run them in virtual time.
  */
 public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCacheBytes, int maxGetBytes,
-        Duration uploadRetry, int hintEverySegments, Clock clock, long readAheadBytes) {
+        Duration uploadRetry, int hintEverySegments, Clock clock, long readAheadBytes, Duration flushDeadline,
+        Duration openRetry, RetryScheduler scheduler) {
 
     public static final VolumeConfig DEFAULT = builder().build();
 
@@ -35,6 +45,9 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
         check(!uploadRetry.isNegative() && !uploadRetry.isZero(), "uploadRetry must be positive. uploadRetry=" + uploadRetry);
         check(hintEverySegments >= 1, "hintEverySegments must be positive. hintEverySegments=" + hintEverySegments);
         check(readAheadBytes >= 0, "readAheadBytes must not be negative. readAheadBytes=" + readAheadBytes);
+        check(!flushDeadline.isNegative() && !flushDeadline.isZero(), "flushDeadline must be positive. flushDeadline=" + flushDeadline);
+        check(!openRetry.isNegative(), "openRetry must not be negative. openRetry=" + openRetry);
+        check(clock != null && scheduler != null, "clock and scheduler are required");
     }
 
     private static void check(boolean ok, String message) {
@@ -50,7 +63,7 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
     public Builder toBuilder() {
         return new Builder().dirtyLimitBytes(dirtyLimitBytes).flushAge(flushAge).nodeCacheBytes(nodeCacheBytes)
                 .maxGetBytes(maxGetBytes).uploadRetry(uploadRetry).hintEverySegments(hintEverySegments).clock(clock)
-                .readAheadBytes(readAheadBytes);
+                .readAheadBytes(readAheadBytes).flushDeadline(flushDeadline).openRetry(openRetry).scheduler(scheduler);
     }
 
     public static final class Builder {
@@ -62,6 +75,24 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
         private int hintEverySegments = 32;
         private Clock clock = Clock.systemUTC();
         private long readAheadBytes;
+        private Duration flushDeadline = Duration.ofSeconds(30);
+        private Duration openRetry = Duration.ofSeconds(30);
+        private RetryScheduler scheduler = RetryScheduler.system();
+
+        public Builder flushDeadline(Duration v) {
+            flushDeadline = v;
+            return this;
+        }
+
+        public Builder openRetry(Duration v) {
+            openRetry = v;
+            return this;
+        }
+
+        public Builder scheduler(RetryScheduler v) {
+            scheduler = v;
+            return this;
+        }
 
         public Builder readAheadBytes(long v) {
             readAheadBytes = v;
@@ -105,7 +136,7 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
 
         public VolumeConfig build() {
             return new VolumeConfig(dirtyLimitBytes, flushAge, nodeCacheBytes, maxGetBytes, uploadRetry,
-                    hintEverySegments, clock, readAheadBytes);
+                    hintEverySegments, clock, readAheadBytes, flushDeadline, openRetry, scheduler);
         }
     }
 }

@@ -35,7 +35,7 @@ final class VolumeReads {
     }
 
     /** Reads the index pieces of a read of {@code [offset, offset + length)} into {@code dst} at {@code base}. */
-    CompletableFuture<Void> readFromIndex(BlockIndex snapshot, List<Volume.Piece> pieces, long offset, int length,
+    CompletableFuture<Void> readFromIndex(BlockIndex snapshot, List<WriteBuffer.Piece> pieces, long offset, int length,
             ByteBuffer dst, int base) {
         long[] starts = new long[pieces.size()];
         long[] ends = new long[pieces.size()];
@@ -144,17 +144,17 @@ final class VolumeReads {
     }
 
     /** Block status for the index pieces, merged with what the buffers said. */
-    CompletableFuture<List<BlockStatusRun>> blockStatus(BlockIndex snapshot, List<Volume.Piece> pieces, long offset, long length) {
-        List<Volume.Piece> fromIndex = pieces.stream().filter(p -> p.builder() == null && p.kind() == null).toList();
-        long[] starts = fromIndex.stream().mapToLong(Volume.Piece::startBlock).toArray();
-        long[] ends = fromIndex.stream().mapToLong(Volume.Piece::endBlock).toArray();
+    CompletableFuture<List<BlockStatusRun>> blockStatus(BlockIndex snapshot, List<WriteBuffer.Piece> pieces, long offset, long length) {
+        List<WriteBuffer.Piece> fromIndex = pieces.stream().filter(p -> p.fromIndex()).toList();
+        long[] starts = fromIndex.stream().mapToLong(WriteBuffer.Piece::startBlock).toArray();
+        long[] ends = fromIndex.stream().mapToLong(WriteBuffer.Piece::endBlock).toArray();
         CompletableFuture<List<List<Run>>> lookups = fromIndex.isEmpty()
                 ? CompletableFuture.completedFuture(List.of()) : index.lookup(snapshot, starts, ends);
         return lookups.thenApply(lists -> {
             List<BlockStatusRun> out = new ArrayList<>();
             int k = 0;
-            for (Volume.Piece p : pieces) {
-                if (p.builder() == null && p.kind() == null) {
+            for (WriteBuffer.Piece p : pieces) {
+                if (p.fromIndex()) {
                     for (Run run : lists.get(k)) {
                         ExtentKind kind = run.isHole() ? ExtentKind.HOLE : run.location().isZero() ? ExtentKind.ZERO : ExtentKind.DATA;
                         add(out, run.startBlock(), run.endBlock(), kind, offset, length);

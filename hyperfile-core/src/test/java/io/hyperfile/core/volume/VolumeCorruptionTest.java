@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.checkpoint.CheckpointLocator;
 import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.segment.SegmentReader;
 import io.hyperfile.core.store.ByteRange;
@@ -41,10 +42,14 @@ class VolumeCorruptionTest {
         await(v.writeZeroes(40 * BLOCK, 8 * BLOCK));
         java.util.Arrays.fill(expected, 40 * BLOCK, 48 * BLOCK, (byte) 0);
         await(v.close());
-        String key = SegmentKeys.segment("v/", 1);
+        // The data went into the newest segment (the one before it is the empty claim written at open).
+        long seq = await(CheckpointLocator.newestSegment(clean, "v/"));
+        String key = SegmentKeys.segment("v/", seq);
         byte[] segment = await(clean.get(key, ByteRange.all())).toByteArray();
         byte[] descriptor = await(clean.get(SegmentKeys.descriptor("v/"), ByteRange.all())).toByteArray();
 
+        // A damaged newest segment is read again for open.retry (it may still be being written); not here.
+        VolumeConfig noOpenRetry = VolumeModelTest.config().toBuilder().openRetry(java.time.Duration.ZERO).build();
         int caught = 0;
         for (int i = 0; i < segment.length; i++) {
             byte[] bad = segment.clone();
@@ -54,7 +59,7 @@ class VolumeCorruptionTest {
             await(store.put(key, ByteBuffer.wrap(bad)));
             boolean detected = false;
             try {
-                Volume opened = await(Volume.open(store, "v", "c", VolumeModelTest.config()));
+                Volume opened = await(Volume.open(store, "v", "c", noOpenRetry));
                 ByteBuffer all = ByteBuffer.allocate(SIZE);
                 try {
                     await(opened.read(0, all));
@@ -69,9 +74,9 @@ class VolumeCorruptionTest {
                     // Not read by a volume read: the extent table, or a dead data slot (a block overwritten by a
                     // later zero in the same window). fsck reads those: the table and every block.
                     SegmentReader reader = new SegmentReader(store, "v/", BLOCK);
-                    var footer = await(reader.footer(1));
-                    await(reader.extentTable(1, footer));
-                    await(reader.readBlocks(1, 0, (int) footer.dataBlockCount()));
+                    var footer = await(reader.footer(seq));
+                    await(reader.extentTable(seq, footer));
+                    await(reader.readBlocks(seq, 0, (int) footer.dataBlockCount()));
                     fail("flipped byte " + i + " of " + segment.length + " was not detected by any reader");
                 }
             } catch (CorruptionException e) {

@@ -29,24 +29,26 @@ class VolumeFencingTest {
     }
 
     @Test
-    void theSecondWriterToCommitIsFencedAndStaysFenced() {
+    void anOlderWriterIsFencedOnceANewerOneOpenedAndStaysFenced() {
         await(Volume.create(store, "v", VolumeOptions.ofSize(SIZE), Clock.systemUTC()));
         Volume a = await(Volume.open(store, "v", "a", VolumeConfig.DEFAULT));
-        Volume b = await(Volume.open(store, "v", "b", VolumeConfig.DEFAULT));
-
         await(a.write(0, block(1)));
         await(a.flush());
-        await(b.write(0, block(2)));
-        VolumeFencedException fenced = failure(VolumeFencedException.class, b.flush());
-        assertTrue(fenced.getMessage().contains("v/seg/00000000000000000001 already exists"), fenced.getMessage());
-        failure(VolumeFencedException.class, b.write(4096, block(3)));
-        failure(VolumeFencedException.class, b.flush());
-        failure(VolumeFencedException.class, b.read(0, ByteBuffer.allocate(10)));
+        // b takes the volume over: opening claims the next seq, so a's next commit finds it taken.
+        Volume b = await(Volume.open(store, "v", "b", VolumeConfig.DEFAULT));
+        await(a.write(4096, block(2)));
+        VolumeFencedException fenced = failure(VolumeFencedException.class, a.flush());
+        assertTrue(fenced.getMessage().contains("v/seg/00000000000000000003 already exists with other contents"),
+                fenced.getMessage());
+        assertEquals(HealthState.FENCED, a.health());
+        failure(VolumeFencedException.class, a.write(4096, block(3)));
+        failure(VolumeFencedException.class, a.flush());
+        failure(VolumeFencedException.class, a.read(0, ByteBuffer.allocate(10)));
 
-        await(a.write(4096, block(4)));
-        await(a.flush());
-        await(a.close());
-        b.abort();
+        await(b.write(4096, block(4)));
+        await(b.flush());
+        await(b.close());
+        a.abort();
 
         Volume reopened = await(Volume.open(store, "v", "c", VolumeConfig.DEFAULT));
         ByteBuffer got = ByteBuffer.allocate(8192);

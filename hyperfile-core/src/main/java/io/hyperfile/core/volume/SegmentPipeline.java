@@ -1,0 +1,524 @@
+package io.hyperfile.core.volume;
+
+import io.hyperfile.core.checkpoint.CheckpointLocator;
+import io.hyperfile.core.index.BlockIndex;
+import io.hyperfile.core.index.MutableBlockIndex;
+import io.hyperfile.core.index.NodePointer;
+import io.hyperfile.core.segment.SegmentBuilder;
+import io.hyperfile.core.segment.SegmentFooter;
+import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.store.ByteRange;
+import io.hyperfile.core.store.Exceptions;
+import io.hyperfile.core.store.ObjectExistsException;
+import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.store.RetryScheduler;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The way of a flush window to the store: seal → index → finish → upload → waiters.
+ *
+ * <ol>
+ * <li>seal: the open builder stops taking writes and its changes become extent records (on a FLUSH, a FUA write, a
+ *   full builder, or when its oldest write reaches {@code flush.age});
+ * <li>index: the records are applied to the copy-on-write index, in seq order, on the volume thread but off the
+ *   lock; the changed nodes are appended to the segment and the footer written (finish); from here the new index
+ *   points into the segment, which {@link UnsettledSegments} serves from memory until it is stored;
+ * <li>upload: one conditional create at a time, in seq order, so a segment never becomes visible before one it
+ *   points into;
+ * <li>waiters: each FLUSH waits for the seq it needs; it completes once that seq is durable, and fails with EIO
+ *   ({@link VolumeUnavailableException}) if that has not happened within {@code flush.deadline}.
+ * </ol>
+ *
+ * Group commit: while an earlier segment is on its way, a FLUSH does not seal the open builder at once but as soon as
+ * the pipeline is empty, so writes and flushes that arrive meanwhile share its one PUT.
+ *
+ * <p>Failures go to {@link VolumeHealth}, which decides. A transient one (a store error after the store's own
+ * retries, a timeout, out of memory) fails the waiting flushes with EIO and retries the step after
+ * {@code upload.retry} (or at once on the next FLUSH); nothing is dropped. A create that finds the segment already
+ * there reads it back: if the bytes are this writer's own (an earlier attempt landed although its answer was lost)
+ * the upload succeeded; otherwise another writer took the volume over and the volume is fenced.
+ *
+ * <p>Not thread-safe: runs under the volume's lock; store continuations hop to the volume's executor.
+ */
+final class SegmentPipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentPipeline.class);
+
+    /** A FLUSH waiting for a seq to be durable; {@code done} once completed or failed (the future completes later). */
+    private static final class Waiter {
+        final CompletableFuture<Void> future;
+        final long deadlineNanos;
+        boolean done;
+
+        Waiter(CompletableFuture<Void> future, long deadlineNanos) {
+            this.future = future;
+            this.deadlineNanos = deadlineNanos;
+        }
+    }
+
+    private final String name;
+    private final String prefix;
+    private final long sizeBytes;
+    private final VolumeConfig config;
+    private final VolumeMonitor monitor;
+    private final VolumeHealth health;
+    private final ObjectStore store;
+    private final UnsettledSegments unsettled;
+    private final VolumeIndex volumeIndex;
+    private final Executor executor;
+    private final RetryScheduler timer;
+    private WriteBuffer buffer;
+    /** Called when the pipeline freed memory or changed state, so that waiting mutations can go on. */
+    private Runnable onProgress = () -> { };
+
+    private BlockIndex index;
+    private final ArrayDeque<PendingSegment> pending = new ArrayDeque<>();
+    private long durableSeq;
+    private boolean indexing;
+    private boolean uploading;
+    /** Group commit: the seq of the open builder a flush wants sealed as soon as nothing is pending; -1 if none. */
+    private long sealWhenIdle = -1;
+    /** After a failure no new store work starts before this time (a FLUSH clears it). */
+    private long backoffUntilNanos = Long.MIN_VALUE;
+    private boolean retryTimerArmed;
+    private Throwable lastFailure;
+    private final TreeMap<Long, List<Waiter>> waitersBySeq = new TreeMap<>();
+    private final ArrayDeque<Waiter> waitersByDeadline = new ArrayDeque<>();
+    private boolean deadlineTimerArmed;
+    private boolean ageTimerArmed;
+    private int segmentsSinceHint;
+    /** Set by abort from any thread: no store request may be sent after it. */
+    private volatile boolean aborted;
+    /** The store writes in flight, so that an abort can let them settle. */
+    private volatile CompletableFuture<Void> storeWriteInFlight = CompletableFuture.completedFuture(null);
+
+    private final AtomicLong segmentsWritten = new AtomicLong();
+    private final AtomicLong segmentBytesWritten = new AtomicLong();
+    private final AtomicLong indexNodesWritten = new AtomicLong();
+    private final AtomicLong ownSegmentsRecognised = new AtomicLong();
+
+    SegmentPipeline(String name, String prefix, long sizeBytes, VolumeConfig config, VolumeMonitor monitor,
+            VolumeHealth health, ObjectStore store, UnsettledSegments unsettled, VolumeIndex volumeIndex,
+            Executor executor, BlockIndex index, long durableSeq) {
+        this.name = name;
+        this.prefix = prefix;
+        this.sizeBytes = sizeBytes;
+        this.config = config;
+        this.monitor = monitor;
+        this.health = health;
+        this.store = store;
+        this.unsettled = unsettled;
+        this.volumeIndex = volumeIndex;
+        this.executor = executor;
+        this.timer = config.scheduler();
+        this.index = index;
+        this.durableSeq = durableSeq;
+    }
+
+    void attach(WriteBuffer buffer, Runnable onProgress) {
+        this.buffer = buffer;
+        this.onProgress = onProgress;
+    }
+
+    BlockIndex index() {
+        return index;
+    }
+
+    long durableSeq() {
+        return durableSeq;
+    }
+
+    /** The sealed builders not yet durable, newest first (they serve reads). */
+    List<SegmentBuilder> unsettledNewestFirst() {
+        if (pending.isEmpty()) {
+            return List.of();
+        }
+        List<SegmentBuilder> out = new ArrayList<>(pending.size());
+        pending.descendingIterator().forEachRemaining(ps -> out.add(ps.builder));
+        return out;
+    }
+
+    VolumeStats stats(long readAheadBytes) {
+        return new VolumeStats(segmentsWritten.get(), segmentBytesWritten.get(), indexNodesWritten.get(), readAheadBytes,
+                ownSegmentsRecognised.get(), health.failures());
+    }
+
+    // ---------------------------------------------------------------- flush and seal
+
+    /** Makes {@code result} complete once everything written so far is durable (or fail by the flush deadline). */
+    void flushInto(CompletableFuture<Void> result) {
+        RuntimeException refusal = health.writeRefusal();
+        if (refusal != null) {
+            monitor.fail(result, refusal);
+            return;
+        }
+        long target;
+        if (buffer.hasUnsealedWrites()) {
+            target = buffer.open().seq();
+            if (pending.isEmpty()) {
+                seal(buffer.takeOpen());
+            } else {
+                sealWhenIdle = target;
+            }
+        } else {
+            target = pending.isEmpty() ? durableSeq : pending.peekLast().seq();
+        }
+        if (target <= durableSeq) {
+            monitor.complete(result, null);
+            return;
+        }
+        backoffUntilNanos = Long.MIN_VALUE; // a flush retries failed work at once
+        addWaiter(target, result);
+        advance();
+    }
+
+    /** Writes an empty segment as the next checkpoint: claims the log for this writer (see {@link VolumeOpener}). */
+    CompletableFuture<Void> claim() {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        monitor.locked(() -> {
+            SegmentBuilder b = buffer.emptyBuilder();
+            if (b == null) {
+                monitor.fail(result, new IllegalStateException("no write buffer for the claim of volume " + name));
+                return;
+            }
+            pending.add(new PendingSegment(b, b.seal()));
+            addWaiter(b.seq(), result);
+            advance();
+        });
+        return result;
+    }
+
+    /** Takes a full or flushed builder into the pipeline. */
+    void seal(SegmentBuilder b) {
+        if (b == null) {
+            return;
+        }
+        pending.add(new PendingSegment(b, b.seal()));
+        advance();
+    }
+
+    /** Writes are in the open builder: make sure it is sealed once its oldest write reaches the flush age. */
+    void onBuffered() {
+        if (ageTimerArmed || !buffer.hasUnsealedWrites()) {
+            return;
+        }
+        ageTimerArmed = true;
+        long due = buffer.open().firstChangeNanos() + config.flushAge().toNanos();
+        schedule(due, () -> {
+            ageTimerArmed = false;
+            if (!buffer.hasUnsealedWrites() || health.isStopped()) {
+                return;
+            }
+            if (timer.nanoTime() - buffer.open().firstChangeNanos() >= config.flushAge().toNanos()) {
+                seal(buffer.takeOpen());
+            } else {
+                onBuffered();
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- the steps
+
+    /** Moves the pipeline on: seal a builder a flush waits for, index the next sealed segment, upload the next finished one. */
+    void advance() {
+        if (health.isStopped()) {
+            return;
+        }
+        if (sealWhenIdle >= 0 && pending.isEmpty()) {
+            long wanted = sealWhenIdle;
+            sealWhenIdle = -1;
+            if (buffer.hasUnsealedWrites() && buffer.open().seq() == wanted) {
+                seal(buffer.takeOpen()); // calls back here with a pending segment
+                return;
+            }
+        }
+        if (timer.nanoTime() < backoffUntilNanos) {
+            armRetryTimer();
+            return;
+        }
+        if (!indexing) {
+            for (PendingSegment ps : pending) {
+                if (ps.bytes == null) {
+                    indexSegment(ps);
+                    break;
+                }
+            }
+        }
+        PendingSegment head = pending.peekFirst();
+        if (!uploading && head != null && head.bytes != null) {
+            upload(head);
+        }
+    }
+
+    /**
+     * Applies a sealed segment's changes to the index and finishes the segment, on the volume thread but without the
+     * lock: the inputs (the previous index, the records, the sealed slots) no longer change, and the builder only
+     * appends behind its slots, which concurrent readers never look at.
+     */
+    private void indexSegment(PendingSegment ps) {
+        indexing = true;
+        BlockIndex base = index;
+        CompletableFuture<Finished> finished;
+        try {
+            finished = CompletableFuture.supplyAsync(() -> null, executor)
+                    .thenCompose(x -> volumeIndex.apply(base, ps.seq(), ps.records))
+                    .thenApply(mutable -> finish(ps, mutable));
+        } catch (RejectedExecutionException e) {
+            indexing = false;
+            return; // closed
+        }
+        finished.whenCompleteAsync((f, e) -> monitor.locked(() -> {
+            indexing = false;
+            if (health.isStopped()) {
+                return;
+            }
+            if (e != null) {
+                onFailure("indexing segment " + ps.seq(), e);
+                return;
+            }
+            ps.bytes = f.bytes();
+            // Readable before any index that points into it is published.
+            unsettled.add(SegmentKeys.segment(prefix, ps.seq()), f.bytes());
+            indexNodesWritten.addAndGet(f.nodesWritten());
+            index = f.index();
+            advance();
+        }), executor);
+    }
+
+    private record Finished(ByteBuffer bytes, BlockIndex index, int nodesWritten) {
+    }
+
+    private Finished finish(PendingSegment ps, MutableBlockIndex mutable) {
+        ps.builder.rewindTrailer(); // an earlier attempt may have failed half-way
+        VolumeIndex.Saved saved = volumeIndex.save(mutable, ps.seq(), ps.builder);
+        BlockIndex next = saved.index();
+        NodePointer root = next.rootPointer();
+        long createdMillis = config.clock().millis();
+        ByteBuffer bytes = ps.builder.finish(ps.records, (dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset,
+                tableLength, headerCrc, blockCrcsCrc, nodeCrc, tableCrc) -> new SegmentFooter(ps.seq(), sizeBytes,
+                dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset, tableLength,
+                root == null ? 0 : root.segmentSeq(), root == null ? 0 : root.offset(), root == null ? 0 : root.length(),
+                next.height(), next.stats().extentCount(), next.stats().mappedBlocks(), createdMillis,
+                headerCrc, blockCrcsCrc, nodeCrc, tableCrc));
+        return new Finished(bytes, next, saved.nodesWritten());
+    }
+
+    private void upload(PendingSegment ps) {
+        if (aborted) {
+            return;
+        }
+        uploading = true;
+        String key = SegmentKeys.segment(prefix, ps.seq());
+        CompletableFuture<Void> create;
+        try {
+            create = store.create(key, ps.bytes.duplicate());
+        } catch (RuntimeException | Error e) {
+            create = CompletableFuture.failedFuture(e);
+        }
+        track(create);
+        create.whenCompleteAsync((v, e) -> monitor.locked(() -> {
+            if (health.isStopped()) {
+                uploading = false;
+                return;
+            }
+            if (e == null) {
+                uploading = false;
+                settled(ps);
+            } else if (Exceptions.unwrap(e) instanceof ObjectExistsException) {
+                checkOwnSegment(ps, key); // still uploading until it is decided
+            } else {
+                uploading = false;
+                onFailure("upload of " + key, e);
+            }
+        }), executor);
+    }
+
+    /**
+     * The segment exists already. If an earlier attempt of ours landed (its answer lost, the store's retries run
+     * out, the local store's directory sync failed after the link), the bytes there are exactly ours: that is
+     * success. Anything else there was written by another writer: fenced.
+     */
+    private void checkOwnSegment(PendingSegment ps, String key) {
+        CompletableFuture<Boolean> ours;
+        try {
+            ours = store.get(key, ByteRange.all()).thenApply(d -> d.data().equals(ps.bytes.duplicate()));
+        } catch (RuntimeException e) {
+            ours = CompletableFuture.failedFuture(e);
+        }
+        ours.whenCompleteAsync((same, e) -> monitor.locked(() -> {
+            uploading = false;
+            if (health.isStopped()) {
+                return;
+            }
+            if (e != null) {
+                onFailure("reading back " + key + " (found existing on upload)", e);
+            } else if (same) {
+                LOG.info("volume {}: {} was already stored by an earlier attempt of this writer; upload complete", name, key);
+                ownSegmentsRecognised.incrementAndGet();
+                settled(ps);
+            } else {
+                health.onFailure("upload of " + key, new VolumeFencedException("volume " + name
+                        + " has been taken over by another writer: " + key + " already exists with other contents;"
+                        + " this instance stopped writing and must be reopened", null));
+            }
+        }), executor);
+    }
+
+    private void settled(PendingSegment ps) {
+        pending.pollFirst();
+        durableSeq = ps.seq();
+        String key = SegmentKeys.segment(prefix, ps.seq());
+        unsettled.remove(key);
+        segmentsWritten.incrementAndGet();
+        segmentBytesWritten.addAndGet(ps.bytes.remaining());
+        buffer.release(ps.builder.memory());
+        health.onSuccess();
+        lastFailure = null;
+        completeWaiters();
+        maybeWriteHint();
+        advance();
+        onProgress.run();
+    }
+
+    /** A step failed: the health state decides; if it can pass, the waiting flushes get EIO and the step is retried. */
+    private void onFailure(String what, Throwable e) {
+        Throwable cause = Exceptions.unwrap(e);
+        if (health.onFailure(what, cause) == VolumeHealth.Verdict.STOP) {
+            return; // the health listener failed the waiters
+        }
+        lastFailure = cause;
+        failWaiters(new VolumeUnavailableException("volume " + name + ": " + what + " failed; the data stays buffered"
+                + " and is retried: " + cause, cause));
+        backoffUntilNanos = timer.nanoTime() + config.uploadRetry().toNanos();
+        armRetryTimer();
+    }
+
+    private void armRetryTimer() {
+        if (retryTimerArmed) {
+            return;
+        }
+        retryTimerArmed = true;
+        schedule(backoffUntilNanos, () -> {
+            retryTimerArmed = false;
+            advance();
+        });
+    }
+
+    // ---------------------------------------------------------------- waiters and deadlines
+
+    private void addWaiter(long seq, CompletableFuture<Void> future) {
+        Waiter w = new Waiter(future, timer.nanoTime() + config.flushDeadline().toNanos());
+        waitersBySeq.computeIfAbsent(seq, k -> new ArrayList<>()).add(w);
+        waitersByDeadline.add(w);
+        armDeadlineTimer();
+    }
+
+    private void armDeadlineTimer() {
+        while (!waitersByDeadline.isEmpty() && waitersByDeadline.peekFirst().done) {
+            waitersByDeadline.pollFirst();
+        }
+        if (deadlineTimerArmed || waitersByDeadline.isEmpty()) {
+            return;
+        }
+        deadlineTimerArmed = true;
+        schedule(waitersByDeadline.peekFirst().deadlineNanos, () -> {
+            deadlineTimerArmed = false;
+            expireWaiters();
+            armDeadlineTimer();
+        });
+    }
+
+    /** Fails the flushes whose deadline has passed; their data stays buffered and keeps being retried. */
+    private void expireWaiters() {
+        long now = timer.nanoTime();
+        for (Iterator<Map.Entry<Long, List<Waiter>>> it = waitersBySeq.entrySet().iterator(); it.hasNext(); ) {
+            List<Waiter> list = it.next().getValue();
+            list.removeIf(w -> {
+                if (w.deadlineNanos > now) {
+                    return false;
+                }
+                w.done = true;
+                monitor.fail(w.future, new VolumeUnavailableException("volume " + name + ": flush not durable within "
+                        + config.flushDeadline().toMillis() + " ms (" + (lastFailure == null ? "the store is slow"
+                        : "last failure: " + lastFailure) + "); the data stays buffered and its upload goes on", lastFailure));
+                return true;
+            });
+            if (list.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    private void completeWaiters() {
+        while (!waitersBySeq.isEmpty() && waitersBySeq.firstKey() <= durableSeq) {
+            for (Waiter w : waitersBySeq.pollFirstEntry().getValue()) {
+                w.done = true;
+                monitor.complete(w.future, null);
+            }
+        }
+    }
+
+    void failWaiters(Throwable cause) {
+        for (List<Waiter> list : waitersBySeq.values()) {
+            for (Waiter w : list) {
+                w.done = true;
+                monitor.fail(w.future, cause);
+            }
+        }
+        waitersBySeq.clear();
+        waitersByDeadline.clear();
+    }
+
+    // ---------------------------------------------------------------- hints, timers, abort
+
+    private void maybeWriteHint() {
+        if (aborted || ++segmentsSinceHint < config.hintEverySegments()) {
+            return;
+        }
+        segmentsSinceHint = 0;
+        long seq = durableSeq;
+        CompletableFuture<Void> hint = CheckpointLocator.writeHint(store, prefix, seq);
+        track(hint);
+        hint.whenComplete((v, e) -> {
+            if (e != null) {
+                LOG.debug("volume {}: could not write hint {}: {}", name, seq, e.toString());
+            }
+        });
+    }
+
+    private void track(CompletableFuture<Void> write) {
+        CompletableFuture<Void> settled = write.handle((v, e) -> null);
+        storeWriteInFlight = storeWriteInFlight.thenCombine(settled, (a, b) -> null);
+    }
+
+    /** Runs {@code task} under the lock on the volume's executor at {@code dueNanos} (scheduler time). */
+    private void schedule(long dueNanos, Runnable task) {
+        long delay = Math.max(0, dueNanos - timer.nanoTime());
+        timer.schedule(() -> {
+            try {
+                executor.execute(() -> monitor.locked(task));
+            } catch (RejectedExecutionException e) {
+                // closed
+            }
+        }, delay);
+    }
+
+    void abort() {
+        aborted = true;
+    }
+
+    CompletableFuture<Void> storeWritesInFlight() {
+        return storeWriteInFlight;
+    }
+}

@@ -1,0 +1,119 @@
+package io.hyperfile.core.volume;
+
+import io.hyperfile.core.store.ByteRange;
+import io.hyperfile.core.store.ListPage;
+import io.hyperfile.core.store.ObjectData;
+import io.hyperfile.core.store.ObjectInfo;
+import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.store.StoreCapabilities;
+import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The volume's view of its store, in which the segments it has finished but not yet stored already exist. Once a
+ * segment's index changes are applied, the new index points into it (its nodes and its data) while it may still
+ * be on its way to the store; every read of the volume (index nodes, data blocks, read-ahead) goes through this
+ * view, so such reads are answered from memory and never send a GET for an object that does not exist yet (whose
+ * 404 a cache below might also share with later readers). Every other request goes to the store.
+ *
+ * <p>A segment is added before any index that points into it is published, and removed once it is durable, before
+ * its memory is reused. Reads copy the bytes out under this object's monitor, so a removal never races a copy.
+ * Thread-safe.
+ */
+final class UnsettledSegments implements ObjectStore {
+    private final ObjectStore store;
+    private final Map<String, ByteBuffer> unsettled = new HashMap<>();
+
+    UnsettledSegments(ObjectStore store) {
+        this.store = store;
+    }
+
+    /** Makes {@code bytes} (not copied; must not change until {@link #remove}) readable as object {@code key}. */
+    synchronized void add(String key, ByteBuffer bytes) {
+        unsettled.put(key, bytes.duplicate());
+    }
+
+    /** The object is durable (or abandoned): from now on reads go to the store. */
+    synchronized void remove(String key) {
+        unsettled.remove(key);
+    }
+
+    synchronized int size() {
+        return unsettled.size();
+    }
+
+    @Override
+    public CompletableFuture<ObjectData> get(String key, ByteRange range) {
+        ObjectData local = copy(key, range);
+        return local != null ? CompletableFuture.completedFuture(local) : store.get(key, range);
+    }
+
+    private synchronized ObjectData copy(String key, ByteRange range) {
+        ByteBuffer bytes = unsettled.get(key);
+        if (bytes == null) {
+            return null;
+        }
+        long size = bytes.remaining();
+        long from;
+        long to;
+        if (range instanceof ByteRange.Suffix sfx) {
+            from = Math.max(0, size - sfx.length());
+            to = size;
+        } else if (range instanceof ByteRange.Span span) {
+            from = Math.min(size, span.offset());
+            to = Math.min(size, span.offset() + span.length());
+        } else if (range instanceof ByteRange.From f) {
+            from = Math.min(size, f.offset());
+            to = size;
+        } else {
+            from = 0;
+            to = size;
+        }
+        ByteBuffer out = ByteBuffer.allocate((int) (to - from));
+        out.put(0, bytes, bytes.position() + (int) from, (int) (to - from));
+        return new ObjectData(out, from, size);
+    }
+
+    @Override
+    public StoreCapabilities capabilities() {
+        return store.capabilities();
+    }
+
+    @Override
+    public CompletableFuture<Void> put(String key, ByteBuffer data) {
+        return store.put(key, data);
+    }
+
+    @Override
+    public CompletableFuture<Void> create(String key, ByteBuffer data) {
+        return store.create(key, data);
+    }
+
+    @Override
+    public CompletableFuture<ObjectInfo> head(String key) {
+        return store.head(key);
+    }
+
+    @Override
+    public CompletableFuture<ListPage> list(String prefix, String startAfter, int maxKeys) {
+        return store.list(prefix, startAfter, maxKeys);
+    }
+
+    @Override
+    public CompletableFuture<Void> delete(String key) {
+        return store.delete(key);
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteAll(Collection<String> keys) {
+        return store.deleteAll(keys);
+    }
+
+    /** The store belongs to whoever opened the volume: closing the view closes nothing. */
+    @Override
+    public void close() {
+    }
+}

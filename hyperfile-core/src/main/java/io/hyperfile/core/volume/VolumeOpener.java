@@ -1,0 +1,185 @@
+package io.hyperfile.core.volume;
+
+import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.checkpoint.CheckpointLocator;
+import io.hyperfile.core.checkpoint.VolumeDescriptor;
+import io.hyperfile.core.format.FormatVersion;
+import io.hyperfile.core.index.NodeLimits;
+import io.hyperfile.core.index.NodePointer;
+import io.hyperfile.core.segment.SegmentFooter;
+import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.segment.SegmentReader;
+import io.hyperfile.core.store.ByteRange;
+import io.hyperfile.core.store.Exceptions;
+import io.hyperfile.core.store.ObjectNotFoundException;
+import io.hyperfile.core.store.ObjectStore;
+import java.time.Clock;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creating and opening volumes.
+ *
+ * <p>Opening for writing reads the descriptor, finds the newest segment and opens the index at its root, then
+ * <em>claims the log</em>: it writes the next segment at once, empty (same index root, no data), with a
+ * conditional create. From then on a segment PUT of an earlier writer that was still in flight (a server killed
+ * while uploading, whose request lands later) can no longer extend the log: its seq is taken, so it is the one that
+ * is refused, and this writer does not fence itself at its first flush. If the claim finds its seq taken by another
+ * writer's segment, that writer (or its late PUT) got there first: the open starts over from the new newest segment,
+ * a few times.
+ *
+ * <p>A newest segment that is missing, too short or fails its checksums while a store may still be writing it
+ * (S3-compatible servers without atomic PUTs show partial objects) is read again with backoff for up to
+ * {@code open.retry}; after that the open fails with a message that names the object and says what is wrong.
+ */
+final class VolumeOpener {
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeOpener.class);
+    /** How often an open starts over when its claim finds another writer's segment. */
+    static final int MAX_CLAIM_ATTEMPTS = 4;
+
+    private VolumeOpener() {
+    }
+
+    /** A segment to open at: {@code seq} 0 (with no footer) is the empty volume. */
+    private record Checkpoint(long seq, SegmentFooter footer) {
+    }
+
+    static CompletableFuture<VolumeDescriptor> create(ObjectStore store, String prefix, VolumeOptions options, Clock clock) {
+        String p = SegmentKeys.normalizePrefix(prefix);
+        VolumeDescriptor d = new VolumeDescriptor(FormatVersion.CURRENT, options.blockSizeBytes(), options.sizeBytes(),
+                options.segmentTargetBytes(), options.maxNodeBytes(), UUID.randomUUID(), clock.millis());
+        NodeLimits.ofNodeBytes(options.maxNodeBytes());
+        return store.create(SegmentKeys.descriptor(p), d.encode()).thenApply(v -> d);
+    }
+
+    static CompletableFuture<Volume> openForWriting(ObjectStore store, String prefix, String name, VolumeConfig config) {
+        return openForWriting(store, SegmentKeys.normalizePrefix(prefix), name, config, 1);
+    }
+
+    private static CompletableFuture<Volume> openForWriting(ObjectStore store, String p, String name, VolumeConfig config,
+            int attempt) {
+        return descriptor(store, p)
+                .thenCompose(desc -> newestCheckpoint(store, p, desc, config, config.scheduler().nanoTime(), 1)
+                        .thenCompose(cp -> build(store, p, name, config, desc, cp, false)))
+                .thenCompose(v -> v.claimLog().handle((x, e) -> {
+                    if (e == null) {
+                        return CompletableFuture.completedFuture(v);
+                    }
+                    v.abort();
+                    Throwable cause = Exceptions.unwrap(e);
+                    if (cause instanceof VolumeFencedException && attempt < MAX_CLAIM_ATTEMPTS) {
+                        LOG.info("volume {}: another writer's segment appeared while opening; opening again ({})", name,
+                                cause.getMessage());
+                        return openForWriting(store, p, name, config, attempt + 1);
+                    }
+                    if (cause instanceof VolumeFencedException) {
+                        return CompletableFuture.<Volume>failedFuture(new VolumeFencedException("volume " + name
+                                + " could not be claimed for writing: another writer keeps committing segments (tried "
+                                + attempt + " times)", cause));
+                    }
+                    return CompletableFuture.<Volume>failedFuture(cause);
+                }).thenCompose(f -> f));
+    }
+
+    static CompletableFuture<Volume> openReadOnlyAt(ObjectStore store, String prefix, String name, VolumeConfig config, long seq) {
+        String p = SegmentKeys.normalizePrefix(prefix);
+        return descriptor(store, p).thenCompose(desc -> checkpoint(store, p, desc, seq)
+                .thenCompose(cp -> build(store, p, name, config, desc, cp, true)));
+    }
+
+    private static CompletableFuture<VolumeDescriptor> descriptor(ObjectStore store, String p) {
+        String descriptorKey = SegmentKeys.descriptor(p);
+        return store.get(descriptorKey, ByteRange.all()).thenApply(d -> VolumeDescriptor.decode(descriptorKey, d.data()));
+    }
+
+    /**
+     * The newest segment and its footer. If it cannot be read whole (missing after listing, short, bad checksum), it
+     * may still be being written: list and read again with backoff until {@code open.retry} has passed.
+     */
+    private static CompletableFuture<Checkpoint> newestCheckpoint(ObjectStore store, String p, VolumeDescriptor desc,
+            VolumeConfig config, long startNanos, int attempt) {
+        return CheckpointLocator.newestSegment(store, p).thenCompose(seq -> checkpoint(store, p, desc, seq)
+                .handle((cp, e) -> {
+                    if (e == null) {
+                        return CompletableFuture.completedFuture(cp);
+                    }
+                    Throwable cause = Exceptions.unwrap(e);
+                    if (!(cause instanceof CorruptionException) && !(cause instanceof ObjectNotFoundException)) {
+                        return CompletableFuture.<Checkpoint>failedFuture(cause);
+                    }
+                    long elapsed = config.scheduler().nanoTime() - startNanos;
+                    String key = SegmentKeys.segment(p, seq);
+                    if (elapsed >= config.openRetry().toNanos()) {
+                        return CompletableFuture.<Checkpoint>failedFuture(new CorruptionException(key, 0,
+                                "the newest segment cannot be read (" + cause.getMessage() + "); a store may still have"
+                                + " been writing it, but it stayed so through " + attempt + " reads over "
+                                + elapsed / 1_000_000 + " ms; check it with 'hyperfile fsck'", cause));
+                    }
+                    long delay = Math.min(5_000_000_000L, 250_000_000L << Math.min(attempt - 1, 5));
+                    LOG.warn("{}: newest segment {} not readable yet ({}); reading again in {} ms", p, key,
+                            cause.getMessage(), delay / 1_000_000);
+                    CompletableFuture<Checkpoint> again = new CompletableFuture<>();
+                    config.scheduler().schedule(() -> newestCheckpoint(store, p, desc, config, startNanos, attempt + 1)
+                            .whenComplete((c, f) -> {
+                                if (f != null) {
+                                    again.completeExceptionally(Exceptions.unwrap(f));
+                                } else {
+                                    again.complete(c);
+                                }
+                            }), delay);
+                    return again;
+                }).thenCompose(f -> f));
+    }
+
+    /** Segment {@code seq}'s footer, checked against the descriptor ({@code seq} 0: the empty volume). */
+    private static CompletableFuture<Checkpoint> checkpoint(ObjectStore store, String p, VolumeDescriptor desc, long seq) {
+        if (seq == 0) {
+            return CompletableFuture.completedFuture(new Checkpoint(0, null));
+        }
+        SegmentReader reader = new SegmentReader(store, p, desc.blockSizeBytes());
+        return reader.header(seq).thenCombine(reader.footer(seq), (h, f) -> {
+            String key = SegmentKeys.segment(p, seq);
+            if (!h.volumeId().equals(desc.volumeId()) || h.blockSizeBytes() != desc.blockSizeBytes() || h.seq() != seq) {
+                throw new CorruptionException(key, 0, "segment belongs to volume " + h.volumeId() + " seq " + h.seq()
+                        + ", expected volume " + desc.volumeId() + " seq " + seq);
+            }
+            return new Checkpoint(seq, f);
+        });
+    }
+
+    private static CompletableFuture<Volume> build(ObjectStore store, String p, String name, VolumeConfig config,
+            VolumeDescriptor desc, Checkpoint cp, boolean snapshotView) {
+        ScheduledThreadPoolExecutor executor = newExecutor(name);
+        UnsettledSegments view = new UnsettledSegments(store);
+        VolumeIndex vi = new VolumeIndex(view, p, NodeLimits.ofNodeBytes(desc.maxNodeBytes()), config.nodeCacheBytes(), executor);
+        SegmentFooter f = cp.footer();
+        CompletableFuture<Volume> opened;
+        if (f == null) {
+            opened = CompletableFuture.completedFuture(new Volume(name, p, store, view, desc, config, executor, vi,
+                    vi.empty(), desc.sizeBytes(), 0, snapshotView));
+        } else {
+            opened = vi.open(f.rootSeq() == 0 ? null : new NodePointer(f.rootSeq(), f.rootOffset(), f.rootLength()),
+                    f.height()).thenApply(idx -> new Volume(name, p, store, view, desc, config, executor, vi, idx,
+                    f.volumeSizeBytes(), cp.seq(), snapshotView));
+        }
+        return opened.whenComplete((v, e) -> {
+            if (e != null) {
+                executor.shutdown();
+            }
+        });
+    }
+
+    private static ScheduledThreadPoolExecutor newExecutor(String name) {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "hf-volume-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        return executor;
+    }
+}
