@@ -16,11 +16,13 @@ final class CacheCounters {
     final LongAdder insertFailures = new LongAdder();
     final LongAdder insertsDropped = new LongAdder();
     final LongAdder checksumFailures = new LongAdder();
+    final LongAdder verifications = new LongAdder();
+    final LongAdder staleChunks = new LongAdder();
 
     CacheStats snapshot(long entries, CacheState state) {
         return new CacheStats(hits.sum(), misses.sum(), bytesFromCache.sum(), bytesFromStore.sum(), localBytesRead.sum(),
                 inlineHits.sum(), bypassed.sum(),
                 inserts.sum(), evictions.sum(), insertFailures.sum(), insertsDropped.sum(), checksumFailures.sum(),
-                entries, state);
+                verifications.sum(), staleChunks.sum(), entries, state);
     }
 }

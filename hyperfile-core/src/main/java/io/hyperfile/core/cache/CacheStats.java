@@ -18,12 +18,17 @@ package io.hyperfile.core.cache;
  * @param insertFailures     inserts that failed (I/O error, index full)
  * @param insertsDropped     inserts dropped because too many bytes were already waiting to be written
  * @param checksumFailures   cached chunks dropped because a piece a hit read failed its CRC32C check
+ * @param verifications      GETs of a segment's header sent to learn which object it is, before serving its cached
+ *                           chunks or caching fetched ones (at most one per segment per process, unless it fails)
+ * @param staleChunks        cached chunks not served because they belong to another object than the one now under
+ *                           their key (a segment rewritten since they were cached); they are fetched and replaced
  * @param entries            chunks in the cache now
  * @param state              where the cache is in its life
  */
 public record CacheStats(long hits, long misses, long bytesFromCache, long bytesFromStore, long localBytesRead,
         long inlineHits, long bypassed, long inserts,
-        long evictions, long insertFailures, long insertsDropped, long checksumFailures, long entries, CacheState state) {
+        long evictions, long insertFailures, long insertsDropped, long checksumFailures,
+        long verifications, long staleChunks, long entries, CacheState state) {
 
     /** One line for logs. */
     @Override
@@ -33,6 +38,6 @@ public record CacheStats(long hits, long misses, long bytesFromCache, long bytes
                 + " bytes from store, " + localBytesRead + " bytes read locally, inline hits " + inlineHits
                 + ", bypassed " + bypassed + ", inserts " + inserts + ", evictions " + evictions
                 + ", insert failures " + insertFailures + ", inserts dropped " + insertsDropped + ", checksum failures "
-                + checksumFailures;
+                + checksumFailures + ", verifications " + verifications + ", stale chunks " + staleChunks;
     }
 }

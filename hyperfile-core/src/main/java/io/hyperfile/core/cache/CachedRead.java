@@ -6,15 +6,16 @@ import java.util.UUID;
 
 /**
  * One ranged read of a segment served through the cache: which chunks it covers, which of them the cache had,
- * and the caller's buffer being filled from cached and fetched chunks. Confined to one thread at a time (the
- * stages of one read run one after another).
+ * and the caller's buffer being filled from cached and fetched chunks. Cached chunks are used only if they belong
+ * to the object the caller vouches for ({@link SegmentIdentity}); others are stale and count as missing. Confined
+ * to one thread at a time (the stages of one read run one after another).
  */
 final class CachedRead {
     /** A chunk fetched from the store: its bytes (read-only, shared between readers) and the object's size. */
     record Fetched(ByteBuffer bytes, long objectSize) {
     }
 
-    private final UUID volumeId;
+    private final UUID prefixId;
     private final long seq;
     private final int chunkSizeBytes;
     private final long offset;
@@ -24,9 +25,11 @@ final class CachedRead {
     private final long firstChunk;
     private final byte[] out;
     private final boolean[] filled;
+    /** The index entries of the chunks, once looked up; null where none. */
+    private SlotEntry[] entries;
 
-    CachedRead(UUID volumeId, long seq, int chunkSizeBytes, long offset, int length) {
-        this.volumeId = volumeId;
+    CachedRead(UUID prefixId, long seq, int chunkSizeBytes, long offset, int length) {
+        this.prefixId = prefixId;
         this.seq = seq;
         this.chunkSizeBytes = chunkSizeBytes;
         this.offset = offset;
@@ -37,7 +40,7 @@ final class CachedRead {
     }
 
     ChunkKey key(int i) {
-        return new ChunkKey(volumeId, seq, firstChunk + i);
+        return new ChunkKey(prefixId, seq, firstChunk + i);
     }
 
     long chunkStart(int i) {
@@ -57,28 +60,52 @@ final class CachedRead {
         return objectSize >= 0 && offset >= objectSize;
     }
 
-    /**
-     * Fills what the cache holds. Returns false if the read cannot be answered from the cache and store chunks
-     * together (it starts past the end of the object): the caller then asks the store for the original range.
-     */
-    boolean readCached(ChunkCache cache, CacheCounters counters) {
-        SlotEntry[] entries = new SlotEntry[filled.length];
+    /** Looks up the index entries of the chunks the read covers (a failed lookup counts as none). */
+    void lookup(ChunkCache cache) {
+        entries = new SlotEntry[filled.length];
         for (int i = 0; i < entries.length; i++) {
             try {
                 entries[i] = cache.lookup(key(i));
             } catch (RuntimeException e) {
                 entries[i] = null;
             }
-            if (entries[i] != null) {
-                objectSize = entries[i].objectSize();
+        }
+    }
+
+    /** Whether {@link #lookup} found any chunk of the read in the cache (of whatever object). */
+    boolean hasEntries() {
+        for (SlotEntry e : entries) {
+            if (e != null) {
+                return true;
             }
         }
+        return false;
+    }
+
+    /**
+     * Fills what the cache holds of the object {@code identity} names (looking the chunks up first if
+     * {@link #lookup} has not); chunks cached from another object are stale and stay missing. Returns false if the
+     * read cannot be answered from the cache and store chunks together (it starts past the end of the object): the
+     * caller then asks the store for the original range.
+     */
+    boolean readCached(ChunkCache cache, SegmentIdentity identity, CacheCounters counters) {
+        if (entries == null) {
+            lookup(cache);
+        }
+        objectSize = identity.objectSize();
         if (startsPastEnd()) {
             return false;
         }
         for (int i = 0; i < entries.length; i++) {
             SlotEntry e = entries[i];
-            if (e == null || !fitsObject(i, e) || chunkStart(i) >= effectiveEnd()) {
+            if (e == null || chunkStart(i) >= effectiveEnd()) {
+                continue;
+            }
+            if (!e.belongsTo(identity)) {
+                counters.staleChunks.increment();
+                continue;
+            }
+            if (e.length() != expectedLength(i)) {
                 continue;
             }
             long start = chunkStart(i);
@@ -100,41 +127,35 @@ final class CachedRead {
     }
 
     /**
-     * Answers a read of {@code [offset, offset + length)} entirely from the cache on the calling thread, or returns
-     * null (having counted nothing but the pieces read) if any chunk it needs is missing, not in the page cache, or
-     * fails its check, or the read starts past the end of the object: the caller then takes the ordinary path.
-     * Meant for small reads: it never waits for the disk (see {@link ChunkCache#readIfResident}).
+     * Answers a read of {@code [offset, offset + length)} of the object {@code identity} names entirely from the
+     * cache on the calling thread, or returns null (having counted nothing but the pieces read) if any chunk it needs
+     * is missing, stale, not in the page cache, or fails its check, or the read starts past the end of the object:
+     * the caller then takes the ordinary path. Meant for small reads: it never waits for the disk (see
+     * {@link ChunkCache#readIfResident}).
      */
-    static ObjectData readInline(ChunkCache cache, UUID volumeId, long seq, int chunkSizeBytes, long offset, int length,
-            CacheCounters counters) {
-        long end = offset + length;
+    static ObjectData readInline(ChunkCache cache, UUID prefixId, long seq, SegmentIdentity identity, int chunkSizeBytes,
+            long offset, int length, CacheCounters counters) {
+        long objectSize = identity.objectSize();
+        if (offset >= objectSize) {
+            return null; // the store reports this range; let the ordinary path ask it
+        }
+        long end = Math.min(offset + length, objectSize);
         long firstChunk = offset / chunkSizeBytes;
         long lastChunk = (end - 1) / chunkSizeBytes;
-        long objectSize = -1;
         byte[] out = null;
         int chunks = 0;
         for (long c = firstChunk; c <= lastChunk; c++) {
             long start = c * chunkSizeBytes;
-            if (objectSize >= 0 && start >= end) {
-                break; // clamped at the end of the object
-            }
-            ChunkKey key = new ChunkKey(volumeId, seq, c);
+            ChunkKey key = new ChunkKey(prefixId, seq, c);
             SlotEntry e = cache.lookup(key);
-            if (e == null) {
-                return null;
-            }
-            if (objectSize < 0) {
-                objectSize = e.objectSize();
-                if (offset >= objectSize) {
-                    return null; // the store reports this range; let the ordinary path ask it
-                }
-                end = Math.min(end, objectSize);
-                out = new byte[(int) (end - offset)];
-            } else if (e.objectSize() != objectSize) {
+            if (e == null || !e.belongsTo(identity)) {
                 return null;
             }
             if (e.length() != Math.min(chunkSizeBytes, objectSize - start)) {
                 return null;
+            }
+            if (out == null) {
+                out = new byte[(int) (end - offset)];
             }
             long from = Math.max(offset, start);
             long to = Math.min(end, start + e.length());
@@ -179,9 +200,13 @@ final class CachedRead {
 
     /**
      * Copies a fetched chunk into the caller's buffer. Returns false if the chunk is shorter than it must be (the
-     * store returned less than the chunk holds), so the read must fall back to the store.
+     * store returned less than the chunk holds), or comes from an object of another size than the one cached chunks
+     * of this read were taken from (the object changed meanwhile), so the read must fall back to the store.
      */
     boolean fill(int i, Fetched f) {
+        if (objectSize >= 0 && f.objectSize() != objectSize) {
+            return false;
+        }
         objectSize = f.objectSize();
         long start = chunkStart(i);
         long expected = Math.max(0, Math.min(chunkSizeBytes, objectSize - start));
@@ -206,10 +231,9 @@ final class CachedRead {
         return objectSize >= 0 ? Math.min(end, objectSize) : end;
     }
 
-    /** Whether a cached entry's length is the one chunk {@code i} of an object of its recorded size must have. */
-    private boolean fitsObject(int i, SlotEntry e) {
-        long expected = Math.min(chunkSizeBytes, e.objectSize() - chunkStart(i));
-        return e.objectSize() == objectSize && e.length() == expected;
+    /** The length chunk {@code i} of the object (of the known size) has. */
+    private long expectedLength(int i) {
+        return Math.min(chunkSizeBytes, objectSize - chunkStart(i));
     }
 
     /** Copies the part of chunk {@code i} (its bytes from position to limit) that the read wants; returns the count. */

@@ -1,8 +1,6 @@
 package io.hyperfile.core.cache;
 
 import io.hyperfile.core.store.ByteRange;
-import io.hyperfile.core.store.Exceptions;
-import io.hyperfile.core.store.InvalidRangeException;
 import io.hyperfile.core.store.ListPage;
 import io.hyperfile.core.store.ObjectData;
 import io.hyperfile.core.store.ObjectInfo;
@@ -11,9 +9,7 @@ import io.hyperfile.core.store.StoreCapabilities;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,7 +20,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +28,15 @@ import org.slf4j.LoggerFactory;
  * ({@link ChunkCache}); callers see an ordinary store. It sits above {@link io.hyperfile.core.store.RetryingObjectStore}.
  *
  * <p>What is cached: {@link ByteRange#of span} GETs of segment keys {@code <prefix>seg/<20 digits>}, in aligned
- * chunks of {@link CacheConfig#chunkSizeBytes()} keyed by (volume id, seq, chunk index). Segments are created once
- * and never changed, so entries never go stale; the volume id (read once per prefix from {@code <prefix>volume})
- * keeps a volume recreated under the same prefix from meeting its predecessor's chunks. Everything else (other
- * keys, suffix and whole-object reads, writes, listings) passes through unchanged.
+ * chunks of {@link CacheConfig#chunkSizeBytes()} keyed by (prefix, seq, chunk index). Everything else (other keys,
+ * suffix and whole-object reads, writes, listings) passes through unchanged.
+ *
+ * <p>Which object: one key can name different objects over time (a volume rolled back and written again, or
+ * restored from a backup) and two volumes can share a volume id (a copy). So every cached chunk records the
+ * {@link SegmentIdentity} of its object (the header's writer id and the object size), and a chunk is served only if
+ * that is the identity this process knows for its key ({@link SegmentIdentities}): learned by writing or fetching
+ * the segment here, or else checked with one GET of the segment's 64-byte header before the first hit. If that check
+ * cannot be made, the read goes to the store; cached bytes are never served unchecked.
  *
  * <p>A read that misses fetches the chunks it lacks with one ranged GET, answers at once, and hands the chunks to
  * the cache writer thread; concurrent misses of one chunk share one GET. A successful {@code create}/{@code put} of a
@@ -64,17 +64,19 @@ public final class CachingObjectStore implements ObjectStore {
      * cache (checked with mincore first, so the caller never waits for the disk); others hop to the read pool.
      */
     static final int MAX_INLINE_READ_BYTES = 64 << 10;
+    private static final int MAX_REMEMBERED_PREFIXES = 4096;
 
     private final ObjectStore delegate;
     private final CacheConfig config;
     private final int chunkSizeBytes;
     private final CacheCounters counters = new CacheCounters();
-    private final VolumeIds volumeIds;
+    private final SegmentIdentities identities;
+    /** The cache key's id of each volume prefix seen (a hash, remembered to keep it off the hot path). */
+    private final ConcurrentHashMap<String, UUID> prefixIds = new ConcurrentHashMap<>();
     private final ExecutorService readPool;
     private final ExecutorService writer;
-    private final ConcurrentHashMap<ChunkKey, CompletableFuture<CachedRead.Fetched>> inflight = new ConcurrentHashMap<>();
-    private final AtomicLong pendingInsertBytes = new AtomicLong();
-    private final AtomicBoolean insertFailureLogged = new AtomicBoolean();
+    private final InsertQueue inserts;
+    private final CachedReader reader;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<CacheState> opened = new CompletableFuture<>();
     private final Object lifecycle = new Object();
@@ -92,9 +94,11 @@ public final class CachingObjectStore implements ObjectStore {
         this.delegate = delegate;
         this.config = config;
         this.chunkSizeBytes = config.chunkSizeBytes();
-        this.volumeIds = new VolumeIds(delegate);
+        this.identities = new SegmentIdentities(delegate, counters);
         this.readPool = Executors.newFixedThreadPool(config.readThreads(), threads("hf-cache-read-"));
         this.writer = Executors.newSingleThreadExecutor(threads("hf-cache-write-"));
+        this.inserts = new InsertQueue(writer, config, counters, identities, () -> cache, this::checkHealth);
+        this.reader = new CachedReader(delegate, readPool, chunkSizeBytes, counters, identities, inserts, this::checkHealth);
         writer.execute(this::openCache);
     }
 
@@ -127,11 +131,7 @@ public final class CachingObjectStore implements ObjectStore {
 
     /** Completes once every cache insert queued before this call has been written or dropped. */
     public CompletableFuture<Void> drainInserts() {
-        try {
-            return CompletableFuture.runAsync(() -> { }, writer);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.completedFuture(null);
-        }
+        return inserts.drain();
     }
 
     @Override
@@ -146,27 +146,7 @@ public final class CachingObjectStore implements ObjectStore {
         if (segment == null || !(range instanceof ByteRange.Span span) || span.length() > MAX_CACHED_READ_BYTES) {
             return bypass(key, range);
         }
-        CompletableFuture<UUID> volumeId = volumeIds.resolve(segment.prefix());
-        if (span.length() <= MAX_INLINE_READ_BYTES && volumeId.isDone()) {
-            UUID id = volumeId.join(); // never fails
-            if (id == null) {
-                return bypass(key, span);
-            }
-            ObjectData d = readInline(c, id, segment.seq(), span);
-            if (d != null) {
-                return CompletableFuture.completedFuture(d);
-            }
-        }
-        CompletableFuture<ObjectData> result = new CompletableFuture<>();
-        volumeId.thenCompose(id -> id == null ? bypass(key, span) : cachedGet(c, id, segment.seq(), key, span))
-                .whenComplete((d, failure) -> {
-                    if (failure != null) {
-                        result.completeExceptionally(Exceptions.unwrap(failure));
-                    } else {
-                        result.complete(d);
-                    }
-                });
-        return result;
+        return reader.read(c, new SegmentRef(key, segment, prefixId(segment.prefix())), span);
     }
 
     @Override
@@ -189,33 +169,34 @@ public final class CachingObjectStore implements ObjectStore {
         return delegate.list(prefix, startAfter, maxKeys);
     }
 
+    /** Deletes the object; a deleted segment is checked against the store again before its chunks are served. */
     @Override
     public CompletableFuture<Void> delete(String key) {
-        String prefix = SegmentName.descriptorPrefix(key);
-        if (prefix == null) {
+        SegmentName segment = SegmentName.parse(key);
+        if (segment == null) {
             return delegate.delete(key);
         }
-        volumeIds.forget(prefix);
+        identities.forget(segment);
         CompletableFuture<Void> f = delegate.delete(key);
-        f.whenComplete((v, e) -> volumeIds.forget(prefix));
+        f.whenComplete((v, e) -> identities.forget(segment));
         return f;
     }
 
     @Override
     public CompletableFuture<Void> deleteAll(Collection<String> keys) {
-        List<String> prefixes = new ArrayList<>();
+        List<SegmentName> segments = new ArrayList<>();
         if (keys != null) {
             for (String key : keys) {
-                String prefix = key == null ? null : SegmentName.descriptorPrefix(key);
-                if (prefix != null) {
-                    prefixes.add(prefix);
-                    volumeIds.forget(prefix);
+                SegmentName segment = key == null ? null : SegmentName.parse(key);
+                if (segment != null) {
+                    segments.add(segment);
+                    identities.forget(segment);
                 }
             }
         }
         CompletableFuture<Void> f = delegate.deleteAll(keys);
-        if (!prefixes.isEmpty()) {
-            f.whenComplete((v, e) -> prefixes.forEach(volumeIds::forget));
+        if (!segments.isEmpty()) {
+            f.whenComplete((v, e) -> segments.forEach(identities::forget));
         }
         return f;
     }
@@ -263,143 +244,18 @@ public final class CachingObjectStore implements ObjectStore {
     }
 
     private CompletableFuture<ObjectData> bypass(String key, ByteRange range) {
-        counters.bypassed.increment();
-        return delegate.get(key, range);
+        return reader.bypass(key, range);
     }
 
-    /** A hit answered on this thread from memory, or null: see {@link CachedRead#readInline}. */
-    private ObjectData readInline(ChunkCache c, UUID volumeId, long seq, ByteRange.Span span) {
-        try {
-            return CachedRead.readInline(c, volumeId, seq, chunkSizeBytes, span.offset(), (int) span.length(), counters);
-        } catch (RuntimeException | InternalError e) {
-            // The read pool's path sees the same failure, reports it and checks the directory.
-            LOG.debug("inline cache read failed: {}", e.toString());
-            return null;
+    private UUID prefixId(String prefix) {
+        UUID id = prefixIds.get(prefix);
+        if (id == null) {
+            id = ChunkKey.prefixId(prefix);
+            if (prefixIds.size() < MAX_REMEMBERED_PREFIXES) {
+                prefixIds.putIfAbsent(prefix, id);
+            }
         }
-    }
-
-    private CompletableFuture<ObjectData> cachedGet(ChunkCache c, UUID volumeId, long seq, String key, ByteRange.Span span) {
-        CachedRead read = new CachedRead(volumeId, seq, chunkSizeBytes, span.offset(), (int) span.length());
-        CompletableFuture<Boolean> answerable;
-        try {
-            answerable = CompletableFuture.supplyAsync(() -> read.readCached(c, counters), readPool);
-        } catch (RejectedExecutionException e) {
-            return bypass(key, span);
-        }
-        return answerable.handle((ok, failure) -> {
-            if (failure != null) {
-                LOG.debug("cache read of {} failed; asking the store: {}", key, failure.toString());
-            }
-            if (read.cacheFailed()) {
-                checkHealth(c);
-            }
-            return failure == null && ok;
-        }).thenCompose(ok -> {
-            if (!ok) {
-                return bypass(key, span);
-            }
-            if (read.isComplete()) {
-                ObjectData d = read.result();
-                return d != null ? CompletableFuture.completedFuture(d) : bypass(key, span);
-            }
-            return fetchMissing(read, key, span);
-        });
-    }
-
-    /** Fetches the chunks {@code read} lacks (one GET for those no other reader is fetching) and completes it. */
-    private CompletableFuture<ObjectData> fetchMissing(CachedRead read, String key, ByteRange.Span span) {
-        int[] missing = read.missingSpan();
-        List<Integer> indexes = new ArrayList<>();
-        List<CompletableFuture<CachedRead.Fetched>> parts = new ArrayList<>();
-        Map<Integer, CompletableFuture<CachedRead.Fetched>> led = new LinkedHashMap<>();
-        for (int i = missing[0]; i <= missing[1]; i++) {
-            if (read.isFilled(i)) {
-                continue;
-            }
-            CompletableFuture<CachedRead.Fetched> mine = new CompletableFuture<>();
-            CompletableFuture<CachedRead.Fetched> theirs = inflight.putIfAbsent(read.key(i), mine);
-            if (theirs == null) {
-                led.put(i, mine);
-            }
-            indexes.add(i);
-            parts.add(theirs != null ? theirs : mine);
-        }
-        counters.misses.add(parts.size());
-        if (!led.isEmpty()) {
-            fetch(read, key, led);
-        }
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).handle((v, failure) -> failure)
-                .thenCompose(failure -> {
-                    if (failure != null) {
-                        Throwable cause = Exceptions.unwrap(failure);
-                        // A span that runs past the end of the object: let the store answer the original range.
-                        return cause instanceof InvalidRangeException ? bypass(key, span) : CompletableFuture.failedFuture(cause);
-                    }
-                    for (int j = 0; j < parts.size(); j++) {
-                        if (!read.fill(indexes.get(j), parts.get(j).join())) {
-                            return bypass(key, span);
-                        }
-                    }
-                    ObjectData d = read.isComplete() ? read.result() : null;
-                    return d != null ? CompletableFuture.completedFuture(d) : bypass(key, span);
-                });
-    }
-
-    /** One ranged GET covering the chunks in {@code led}; completes their futures and queues them for the cache. */
-    private void fetch(CachedRead read, String key, Map<Integer, CompletableFuture<CachedRead.Fetched>> led) {
-        int lo = led.keySet().iterator().next();
-        int hi = lo;
-        for (int i : led.keySet()) {
-            hi = i;
-        }
-        long start = read.chunkStart(lo);
-        long length = read.chunkStart(hi) + chunkSizeBytes - start;
-        CompletableFuture<ObjectData> got;
-        try {
-            got = delegate.get(key, ByteRange.of(start, length));
-        } catch (RuntimeException e) {
-            got = CompletableFuture.failedFuture(e);
-        }
-        got.whenComplete((d, failure) -> {
-            Map<ChunkKey, CachedRead.Fetched> fetched = new LinkedHashMap<>();
-            List<ChunkInsert> inserts = new ArrayList<>();
-            for (Map.Entry<Integer, CompletableFuture<CachedRead.Fetched>> e : led.entrySet()) {
-                ChunkKey k = read.key(e.getKey());
-                inflight.remove(k, e.getValue());
-                if (d != null) {
-                    CachedRead.Fetched f = slice(d, read.chunkStart(e.getKey()));
-                    fetched.put(k, f);
-                    long expected = Math.min(chunkSizeBytes, d.objectSize() - read.chunkStart(e.getKey()));
-                    if (expected > 0 && f.bytes().remaining() == expected) {
-                        inserts.add(new ChunkInsert(k, f.bytes()));
-                    }
-                }
-            }
-            if (d != null) {
-                counters.bytesFromStore.add(d.length());
-                queueInserts(inserts, d.objectSize(), false);
-            }
-            for (Map.Entry<Integer, CompletableFuture<CachedRead.Fetched>> e : led.entrySet()) {
-                if (d != null) {
-                    e.getValue().complete(fetched.get(read.key(e.getKey())));
-                } else {
-                    e.getValue().completeExceptionally(Exceptions.unwrap(failure));
-                }
-            }
-        });
-    }
-
-    /** The bytes of the chunk starting at {@code chunkStart} within what a GET returned (empty if none). */
-    private CachedRead.Fetched slice(ObjectData d, long chunkStart) {
-        long rel = chunkStart - d.offset();
-        ByteBuffer b = d.data().duplicate();
-        if (rel < 0 || rel >= d.length()) {
-            return new CachedRead.Fetched(ByteBuffer.allocate(0), d.objectSize());
-        }
-        int length = (int) Math.min(chunkSizeBytes, d.length() - rel);
-        b.position(b.position() + (int) rel);
-        b.limit(b.position() + length);
-        return new CachedRead.Fetched(b.slice().asReadOnlyBuffer(), d.objectSize());
+        return id;
     }
 
     private CompletableFuture<Void> writeThrough(String key, ByteBuffer data, CompletableFuture<Void> write, boolean replace) {
@@ -419,100 +275,25 @@ public final class CachingObjectStore implements ObjectStore {
         return result;
     }
 
-    /** Learns a descriptor's volume id, or copies a segment's bytes (the caller may reuse its buffer) for the cache. */
+    /**
+     * A segment was written: this process now knows which object its key names. Copies its bytes (the caller may
+     * reuse its buffer) for the cache.
+     */
     private void afterWrite(String key, ByteBuffer data, boolean replace) {
-        String descriptorPrefix = SegmentName.descriptorPrefix(key);
-        if (descriptorPrefix != null) {
-            volumeIds.learn(descriptorPrefix, data.duplicate());
-            return;
-        }
         SegmentName segment = SegmentName.parse(key);
-        CacheState s = state;
+        if (segment == null) {
+            return;
+        }
         int size = data.remaining();
-        if (segment == null || size == 0 || (s != CacheState.READY && s != CacheState.OPENING)) {
+        SegmentIdentity id = SegmentIdentity.of(key, segment.seq(), data, size);
+        if (id == null) {
+            identities.forget(segment); // not a segment the cache can vouch for
             return;
         }
-        int chunks = (size + chunkSizeBytes - 1) / chunkSizeBytes;
-        if (!reserve(size, chunks)) {
-            return;
-        }
-        ByteBuffer copy = ByteBuffer.allocate(size).put(data.duplicate()).flip().asReadOnlyBuffer();
-        volumeIds.resolve(segment.prefix()).whenComplete((id, failure) -> {
-            if (id == null) {
-                pendingInsertBytes.addAndGet(-size);
-                return;
-            }
-            List<ChunkInsert> inserts = new ArrayList<>(chunks);
-            for (int i = 0; i < chunks; i++) {
-                int from = i * chunkSizeBytes;
-                ByteBuffer b = copy.duplicate().position(from).limit(Math.min(size, from + chunkSizeBytes)).slice();
-                inserts.add(new ChunkInsert(new ChunkKey(id, segment.seq(), i), b));
-            }
-            submitInserts(inserts, size, size, replace);
-        });
-    }
-
-    private record ChunkInsert(ChunkKey key, ByteBuffer bytes) {
-    }
-
-    private void queueInserts(List<ChunkInsert> inserts, long objectSize, boolean replace) {
-        long bytes = 0;
-        for (ChunkInsert i : inserts) {
-            bytes += i.bytes().remaining();
-        }
-        if (inserts.isEmpty() || cache == null || !reserve(bytes, inserts.size())) {
-            return;
-        }
-        submitInserts(inserts, objectSize, bytes, replace);
-    }
-
-    /** Takes {@code bytes} from the insert budget, or counts the chunks as dropped if the budget is spent. */
-    private boolean reserve(long bytes, int chunks) {
-        if (pendingInsertBytes.addAndGet(bytes) > config.maxPendingInsertBytes()) {
-            pendingInsertBytes.addAndGet(-bytes);
-            counters.insertsDropped.add(chunks);
-            return false;
-        }
-        return true;
-    }
-
-    /** Runs the inserts on the writer thread; {@code reserved} bytes go back to the budget when they are done. */
-    private void submitInserts(List<ChunkInsert> inserts, long objectSize, long reserved, boolean replace) {
-        try {
-            writer.execute(() -> {
-                try {
-                    insertAll(inserts, objectSize, replace);
-                } finally {
-                    pendingInsertBytes.addAndGet(-reserved);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            pendingInsertBytes.addAndGet(-reserved);
-        }
-    }
-
-    private void insertAll(List<ChunkInsert> inserts, long objectSize, boolean replace) {
-        ChunkCache c = cache;
-        if (c == null || !checkHealth(c)) {
-            return;
-        }
-        for (ChunkInsert i : inserts) {
-            try {
-                if (c.insert(i.key(), i.bytes(), objectSize, replace)) {
-                    counters.inserts.increment();
-                }
-            } catch (Exception e) {
-                counters.insertFailures.increment();
-                if (insertFailureLogged.compareAndSet(false, true)) {
-                    LOG.warn("local read cache {}: could not cache a chunk ({}); further failures are logged at DEBUG",
-                            config.directory(), e.toString());
-                } else {
-                    LOG.debug("local read cache {}: could not cache chunk {}: {}", config.directory(), i.key(), e.toString());
-                }
-                if (!checkHealth(c)) {
-                    return;
-                }
-            }
+        identities.learn(segment, id);
+        CacheState s = state;
+        if (s == CacheState.READY || s == CacheState.OPENING) {
+            inserts.writtenThrough(new SegmentRef(key, segment, prefixId(segment.prefix())), id, data, replace);
         }
     }
 

@@ -58,7 +58,7 @@ final class ChunkCache implements Closeable {
     static final String INDEX_FILE = "index.cm";
     static final String META_FILE = "cache.meta";
     /** Version of this directory's layout; another value empties the cache on open. */
-    static final int LAYOUT_VERSION = 2;
+    static final int LAYOUT_VERSION = 3;
     /** Results of {@link #read} and {@link #readIfResident}. */
     static final int HIT = 0;
     /** A piece failed its check or the bytes could not be read whole: the entry was dropped. */
@@ -364,20 +364,21 @@ final class ChunkCache implements Closeable {
     }
 
     /**
-     * Caches {@code bytes} (position to limit, at most a chunk) as {@code key}, evicting a chunk if no slot is
-     * free. An existing entry for the key is kept unless {@code replace}. Writer thread only.
+     * Caches {@code bytes} (position to limit, at most a chunk) of the object {@code identity} names as {@code key},
+     * evicting a chunk if no slot is free. An existing entry for the key of the same object is kept unless
+     * {@code replace}; one of another object (stale) is always replaced. Writer thread only.
      *
      * @return whether the chunk was written
      * @throws IOException if the data file cannot be written; the slot then stays free
      */
-    boolean insert(ChunkKey key, ByteBuffer bytes, long objectSize, boolean replace) throws IOException {
+    boolean insert(ChunkKey key, ByteBuffer bytes, SegmentIdentity identity, boolean replace) throws IOException {
         byte[] keyBytes = key.encode();
         byte[] existing = index.get(keyBytes);
         if (existing != null) {
-            if (!replace) {
+            SlotEntry old = decode(existing);
+            if (!replace && old != null && old.belongsTo(identity)) {
                 return false;
             }
-            SlotEntry old = decode(existing);
             index.remove(keyBytes, existing);
             if (old != null && old.slot() >= 0 && old.slot() < slotCount && key.equals(owners[old.slot()])) {
                 owners[old.slot()] = null;
@@ -389,7 +390,7 @@ final class ChunkCache implements Closeable {
         int length = src.remaining();
         long at = (long) slot * chunkSizeBytes;
         try {
-            SlotEntry entry = SlotEntry.of(slot, src, objectSize, pieceSizeBytes, pieceCount);
+            SlotEntry entry = SlotEntry.of(slot, src, identity, pieceSizeBytes, pieceCount);
             while (src.hasRemaining()) {
                 data.write(src, at + (length - src.remaining()));
             }

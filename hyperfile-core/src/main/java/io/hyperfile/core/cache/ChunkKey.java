@@ -2,21 +2,31 @@ package io.hyperfile.core.cache;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /**
- * Names one cached chunk: chunk {@code chunkIndex} (bytes {@code chunkIndex × chunkSize ..}) of segment {@code seq}
- * of the volume whose descriptor holds {@code volumeId}. The volume id makes a volume deleted and created again
- * under the same prefix miss the old volume's chunks. Stored in the index as {@link #BYTES} little-endian bytes:
- * volume id (most significant long, least significant long), seq, chunk index.
+ * Names one cached chunk: chunk {@code chunkIndex} (bytes {@code chunkIndex × chunkSize ..}) of the segment object
+ * {@code <prefix>seg/<seq>}, where {@code prefixId} stands for the volume prefix ({@link #prefixId(String)}). The key
+ * names a store key, not an object: whether a cached chunk is still the bytes of the object under that key is
+ * decided by the {@link SegmentIdentity} its entry records. Stored in the index as {@link #BYTES} little-endian
+ * bytes: prefix id (most significant long, least significant long), seq, chunk index.
  */
-record ChunkKey(UUID volumeId, long seq, long chunkIndex) {
+record ChunkKey(UUID prefixId, long seq, long chunkIndex) {
     static final int BYTES = 32;
+
+    /**
+     * The name-based (MD5, version 3) UUID of a volume prefix's UTF-8 bytes. Two prefixes with one id would share
+     * cache keys, never bytes: entries are served only to the object whose identity they record.
+     */
+    static UUID prefixId(String prefix) {
+        return UUID.nameUUIDFromBytes(prefix.getBytes(StandardCharsets.UTF_8));
+    }
 
     byte[] encode() {
         byte[] b = new byte[BYTES];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(volumeId.getMostSignificantBits())
-                .putLong(volumeId.getLeastSignificantBits()).putLong(seq).putLong(chunkIndex);
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(prefixId.getMostSignificantBits())
+                .putLong(prefixId.getLeastSignificantBits()).putLong(seq).putLong(chunkIndex);
         return b;
     }
 

@@ -9,7 +9,6 @@ import io.hyperfile.core.segment.SegmentKeys;
 record SegmentName(String prefix, long seq) {
     private static final String SEG = "seg/";
     private static final int SEG_KEY_TAIL = SEG.length() + 20;
-    private static final String DESCRIPTOR = "volume";
 
     /** The segment {@code key} names, or null if it is not a segment key. */
     static SegmentName parse(String key) {
@@ -20,15 +19,5 @@ record SegmentName(String prefix, long seq) {
         String prefix = key.substring(0, head);
         long seq = SegmentKeys.parseSegment(prefix, key);
         return seq > 0 ? new SegmentName(prefix, seq) : null;
-    }
-
-    /** The volume prefix whose descriptor {@code key} is, or null if it is not a descriptor key. */
-    static String descriptorPrefix(String key) {
-        int head = key.length() - DESCRIPTOR.length();
-        if (head < 0 || !key.startsWith(DESCRIPTOR, head) || (head > 0 && key.charAt(head - 1) != '/')) {
-            return null;
-        }
-        String prefix = key.substring(0, head);
-        return SegmentKeys.descriptor(prefix).equals(key) ? prefix : null;
     }
 }

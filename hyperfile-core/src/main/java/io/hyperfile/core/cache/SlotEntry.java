@@ -6,10 +6,11 @@ import java.util.zip.CRC32C;
 
 /**
  * Where a cached chunk lives: its slot in the data file, its length (a full chunk, or less for the last chunk of an
- * object), the size of the whole object it came from (so a hit can answer
- * {@link io.hyperfile.core.store.ObjectData#objectSize()} and clamp at the end of the object without asking the
- * store), and one CRC32C per <em>piece</em> of the chunk, so a hit reads and checks only the pieces it needs.
- * Stored in the index as {@link #bytes(int)} little-endian bytes (layout version 2):
+ * object), the identity of the object it came from ({@link SegmentIdentity}: the segment header's writer id and the
+ * size of the whole object, so a hit can answer {@link io.hyperfile.core.store.ObjectData#objectSize()} and clamp
+ * at the end of the object without asking the store), and one CRC32C per <em>piece</em> of the chunk, so a hit
+ * reads and checks only the pieces it needs. Stored in the index as {@link #bytes(int)} little-endian bytes (layout
+ * version 3):
  *
  * <pre>
  * offset   size field
@@ -18,15 +19,17 @@ import java.util.zip.CRC32C;
  *   8       4   piece size in bytes (a power of two; the same for every entry of a cache)
  *  12       4   reserved (0)
  *  16       8   object size in bytes
- *  24     4×n   CRC32C of piece i (bytes [i × piece, min((i + 1) × piece, length)) of the chunk); 0 for pieces past
+ *  24      16   writer id of the segment (UUID: most significant long, then least significant long)
+ *  40     4×n   CRC32C of piece i (bytes [i × piece, min((i + 1) × piece, length)) of the chunk); 0 for pieces past
  *               the length. n = chunk size / piece size
  * </pre>
  *
- * <p>Decoding keeps the raw bytes and reads a piece's CRC from them on demand: a hit decodes four fields and the
- * CRCs of the pieces it touches, not all of them.
+ * <p>Decoding keeps the raw bytes and reads a piece's CRC and the writer id from them on demand: a hit decodes four
+ * fields, compares the writer id in place and reads the CRCs of the pieces it touches, not all of them. Immutable.
  */
 final class SlotEntry {
-    static final int HEADER_BYTES = 24;
+    static final int HEADER_BYTES = 40;
+    private static final int WRITER_ID_AT = 24;
 
     private final byte[] raw;
     private final int slot;
@@ -48,16 +51,18 @@ final class SlotEntry {
     }
 
     /**
-     * The entry of {@code chunk} (position to limit, 1..{@code pieceCount × pieceSizeBytes} bytes) cached in
-     * {@code slot}: computes the CRC32C of each piece.
+     * The entry of {@code chunk} (position to limit, 1..{@code pieceCount × pieceSizeBytes} bytes) of the object
+     * {@code identity} names, cached in {@code slot}: computes the CRC32C of each piece.
      */
-    static SlotEntry of(int slot, ByteBuffer chunk, long objectSize, int pieceSizeBytes, int pieceCount) {
+    static SlotEntry of(int slot, ByteBuffer chunk, SegmentIdentity identity, int pieceSizeBytes, int pieceCount) {
         int length = chunk.remaining();
         if (length < 1 || length > pieceCount * pieceSizeBytes) {
             throw new IllegalArgumentException("chunk length must be in 1.." + pieceCount * pieceSizeBytes + ". length=" + length);
         }
         ByteBuffer b = ByteBuffer.allocate(bytes(pieceCount)).order(ByteOrder.LITTLE_ENDIAN);
+        long objectSize = identity.objectSize();
         b.putInt(slot).putInt(length).putInt(pieceSizeBytes).putInt(0).putLong(objectSize);
+        b.putLong(identity.writerId().getMostSignificantBits()).putLong(identity.writerId().getLeastSignificantBits());
         CRC32C crc = new CRC32C();
         int base = chunk.position();
         for (int from = 0; from < length; from += pieceSizeBytes) {
@@ -99,10 +104,24 @@ final class SlotEntry {
         return objectSize;
     }
 
+    /** Whether this chunk came from the object {@code identity} names (same writer id and size). */
+    boolean belongsTo(SegmentIdentity identity) {
+        return identity != null && objectSize == identity.objectSize()
+                && longAt(WRITER_ID_AT) == identity.writerId().getMostSignificantBits()
+                && longAt(WRITER_ID_AT + 8) == identity.writerId().getLeastSignificantBits();
+    }
+
     /** The stored CRC32C of piece {@code i}. */
     int pieceCrc(int i) {
-        int at = HEADER_BYTES + 4 * i;
+        return intAt(HEADER_BYTES + 4 * i);
+    }
+
+    private int intAt(int at) {
         return (raw[at] & 0xff) | (raw[at + 1] & 0xff) << 8 | (raw[at + 2] & 0xff) << 16 | (raw[at + 3] & 0xff) << 24;
+    }
+
+    private long longAt(int at) {
+        return (intAt(at) & 0xffffffffL) | (long) intAt(at + 4) << 32;
     }
 
     /** The encoded bytes (shared, not copied: do not modify). */
@@ -113,6 +132,6 @@ final class SlotEntry {
     @Override
     public String toString() {
         return "SlotEntry[slot=" + slot + ", length=" + length + ", pieceSizeBytes=" + pieceSizeBytes + ", objectSize="
-                + objectSize + "]";
+                + objectSize + ", writerId=" + new java.util.UUID(longAt(WRITER_ID_AT), longAt(WRITER_ID_AT + 8)) + "]";
     }
 }

@@ -5,17 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
 import io.hyperfile.core.format.FormatVersion;
+import io.hyperfile.core.segment.SegmentHeader;
 import io.hyperfile.core.segment.SegmentKeys;
-import io.hyperfile.core.store.UnclosableObjectStore;
 import io.hyperfile.core.store.ByteRange;
 import io.hyperfile.core.store.ObjectData;
 import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.store.UnclosableObjectStore;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.UUID;
 
-/** Helpers for the cache tests: fake volumes (a descriptor and segment objects of random bytes) and a store that outlives its wrappers. */
+/**
+ * Helpers for the cache tests: fake volumes (a descriptor, and segment objects of random bytes behind a valid segment
+ * header) and a store that outlives its wrappers.
+ */
 final class CacheTesting {
     static final int CHUNK = 4096;
 
@@ -35,17 +39,41 @@ final class CacheTesting {
 
     /** Creates the descriptor of a volume with a new id under {@code prefix} (directly in {@code store}). */
     static UUID createVolume(ObjectStore store, String prefix) {
-        UUID id = UUID.randomUUID();
+        return createVolume(store, prefix, UUID.randomUUID());
+    }
+
+    /** Creates the descriptor of a volume with id {@code id} under {@code prefix}: {@code id} may be another's (a copy). */
+    static UUID createVolume(ObjectStore store, String prefix, UUID id) {
         VolumeDescriptor d = new VolumeDescriptor(FormatVersion.CURRENT, 4096, 1L << 30, 1 << 23, 4096, id, 0);
         await(store.create(SegmentKeys.descriptor(prefix), d.encode()));
         return id;
     }
 
-    /** Creates segment {@code seq} of {@code size} random bytes under {@code prefix} and returns its bytes. */
+    /**
+     * Creates segment {@code seq} of {@code size} bytes under {@code prefix}, written by writer {@link #writer}
+     * ({@code seed}), and returns its bytes.
+     */
     static byte[] createSegment(ObjectStore store, String prefix, long seq, int size, long seed) {
-        byte[] bytes = random(size, seed);
+        return createSegment(store, prefix, seq, size, seed, writer(seed));
+    }
+
+    /** Like {@link #createSegment(ObjectStore, String, long, int, long)}, by writer {@code writerId}. */
+    static byte[] createSegment(ObjectStore store, String prefix, long seq, int size, long seed, UUID writerId) {
+        byte[] bytes = segment(seq, size, seed, writerId);
         await(store.create(SegmentKeys.segment(prefix, seq), ByteBuffer.wrap(bytes)));
         return bytes;
+    }
+
+    /** {@code size} (at least a header's) random bytes behind a valid header of segment {@code seq} by {@code writerId}. */
+    static byte[] segment(long seq, int size, long seed, UUID writerId) {
+        byte[] bytes = random(size, seed);
+        new SegmentHeader(4096, new UUID(0, 1), seq, writerId).encode(ByteBuffer.wrap(bytes), 0);
+        return bytes;
+    }
+
+    /** A writer id made from {@code seed}: equal seeds, equal writers. */
+    static UUID writer(long seed) {
+        return new UUID(0x5eed, seed);
     }
 
     static byte[] random(int size, long seed) {

@@ -114,7 +114,7 @@ class CachingObjectStoreTest {
         long gets = store.calls(Op.GET);
         assertEquals(8, second.stats().entries());
         assertArrayEquals(slice(seg, 100, 7 * CHUNK), read(second, SEG1, 100, 7 * CHUNK));
-        // One GET for the descriptor (the volume id is learned once per process), none for data.
+        // One GET of the segment's 64-byte header (which object it is, checked once per process), none for data.
         assertEquals(gets + 1, store.calls(Op.GET));
         assertEquals(0, second.stats().misses());
     }
@@ -137,7 +137,7 @@ class CachingObjectStoreTest {
         CachingObjectStore after = cache(crashed, 16);
         long gets = store.calls(Op.GET);
         assertArrayEquals(seg, read(after, SEG1, 0, 6 * CHUNK));
-        assertEquals(gets + 1, store.calls(Op.GET), "only the descriptor is read: " + after.stats());
+        assertEquals(gets + 1, store.calls(Op.GET), "only the segment header is read: " + after.stats());
         assertEquals(6, after.stats().hits());
     }
 
@@ -271,7 +271,7 @@ class CachingObjectStoreTest {
         createVolume(memory, P);
         byte[] seg = createSegment(memory, P, 1, 4 * CHUNK, 9);
         CachingObjectStore c = cache(16);
-        read(c, SEG1, 0, 10); // the volume id is known before the race
+        read(c, SEG1, 0, 10); // the segment's identity is known before the race
         await(c.drainInserts());
         long missesBefore = c.stats().misses();
         CompletableFuture<Void> gate = new CompletableFuture<>();
@@ -471,7 +471,7 @@ class CachingObjectStoreTest {
         assertEquals(0, again.stats().entries());
         long gets = store.calls(Op.GET);
         assertArrayEquals(seg, read(again, SEG1, 0, 4 * CHUNK));
-        // The descriptor (this wrapper learns the volume id once) and the data: refilled from the store.
+        // The segment header (this wrapper checks which object it is once) and the data: refilled from the store.
         assertEquals(gets + 2, store.calls(Op.GET), again.stats().toString());
         assertEquals(0, again.stats().hits());
         assertTrue(Files.readString(meta).contains("layout-version=" + ChunkCache.LAYOUT_VERSION + "\n"));

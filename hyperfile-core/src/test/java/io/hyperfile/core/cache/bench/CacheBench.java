@@ -5,6 +5,7 @@ import io.hyperfile.core.cache.CacheState;
 import io.hyperfile.core.cache.CachingObjectStore;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
 import io.hyperfile.core.format.FormatVersion;
+import io.hyperfile.core.segment.SegmentHeader;
 import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.store.UnclosableObjectStore;
 import io.hyperfile.core.store.ByteRange;
@@ -77,6 +78,8 @@ public class CacheBench {
         memory.create(SegmentKeys.descriptor(PREFIX), d.encode()).join();
         byte[] bytes = new byte[SEGMENT_BYTES];
         new Random(1).nextBytes(bytes);
+        // A valid header: the cache caches only segments whose identity (writer id) it can check.
+        new SegmentHeader(4096, d.volumeId(), 1, UUID.randomUUID()).encode(ByteBuffer.wrap(bytes), 0);
         memory.create(SEGMENT, ByteBuffer.wrap(bytes)).join();
         dir = Files.createTempDirectory("hf-cache-bench");
         cached = new CachingObjectStore(new UnclosableObjectStore(memory) /* the other benchmark keeps using it */, CacheConfig.builder(dir, 64L << 20).build());

@@ -1,0 +1,173 @@
+package io.hyperfile.core.cache;
+
+import io.hyperfile.core.segment.SegmentHeader;
+import io.hyperfile.core.store.ObjectData;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chunks on their way into the cache: written-through segments and fetched chunks, each labelled with the identity
+ * of its object, written one batch at a time on the cache writer thread. Never holds up a caller: at most
+ * {@link CacheConfig#maxPendingInsertBytes()} may wait (reserved before a chunk is queued, returned when it is written
+ * or dropped); beyond that chunks are dropped and counted. Thread-safe; the inserts themselves run on the writer.
+ */
+final class InsertQueue {
+    private static final Logger LOG = LoggerFactory.getLogger(InsertQueue.class);
+
+    /** One chunk to cache: its key and bytes (position to limit). */
+    record ChunkInsert(ChunkKey key, ByteBuffer bytes) {
+    }
+
+    private final Executor writer;
+    private final CacheConfig config;
+    private final int chunkSizeBytes;
+    private final CacheCounters counters;
+    private final SegmentIdentities identities;
+    /** The cache while it is ready, else null. */
+    private final Supplier<ChunkCache> current;
+    /** Whether a cache is still usable (its directory still there); disables it if not. */
+    private final Predicate<ChunkCache> healthy;
+    private final AtomicLong pendingBytes = new AtomicLong();
+    private final AtomicBoolean failureLogged = new AtomicBoolean();
+    /** Fetched chunks waiting for their segment's identity; {@link #drain} waits for them. */
+    private final Set<CompletableFuture<Void>> awaitingIdentity = ConcurrentHashMap.newKeySet();
+
+    InsertQueue(Executor writer, CacheConfig config, CacheCounters counters, SegmentIdentities identities,
+            Supplier<ChunkCache> current, Predicate<ChunkCache> healthy) {
+        this.writer = writer;
+        this.config = config;
+        this.chunkSizeBytes = config.chunkSizeBytes();
+        this.counters = counters;
+        this.identities = identities;
+        this.current = current;
+        this.healthy = healthy;
+    }
+
+    /** Completes once every insert queued before this call has been written or dropped. */
+    CompletableFuture<Void> drain() {
+        CompletableFuture<?>[] waiting = awaitingIdentity.toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(waiting).handle((v, e) -> null).thenCompose(v -> {
+            try {
+                return CompletableFuture.runAsync(() -> { }, writer);
+            } catch (RejectedExecutionException e) {
+                return CompletableFuture.completedFuture(null);
+            }
+        });
+    }
+
+    /**
+     * The store confirmed a write of {@code data} (position to limit), the object {@code identity} names, to
+     * {@code ref}: copies it (the caller may reuse its buffer) and caches it chunk by chunk.
+     */
+    void writtenThrough(SegmentRef ref, SegmentIdentity identity, ByteBuffer data, boolean replace) {
+        int size = data.remaining();
+        int chunks = (size + chunkSizeBytes - 1) / chunkSizeBytes;
+        if (!reserve(size, chunks)) {
+            return;
+        }
+        ByteBuffer copy = ByteBuffer.allocate(size).put(data.duplicate()).flip().asReadOnlyBuffer();
+        List<ChunkInsert> inserts = new ArrayList<>(chunks);
+        for (int i = 0; i < chunks; i++) {
+            int from = i * chunkSizeBytes;
+            ByteBuffer b = copy.duplicate().position(from).limit(Math.min(size, from + chunkSizeBytes)).slice();
+            inserts.add(new ChunkInsert(ref.chunk(i), b));
+        }
+        submit(inserts, identity, size, replace);
+    }
+
+    /**
+     * Caches chunks fetched from {@code ref} by the GET that returned {@code d}, once the segment's identity is
+     * known, and only if the fetch agrees with it (same object size; the same header if the fetch covered it). If it
+     * does not, the store holds another object now than the one checked: the segment is checked again on its next
+     * read, and the chunks are dropped.
+     */
+    void fetched(SegmentRef ref, CompletableFuture<SegmentIdentity> identity, ObjectData d, List<ChunkInsert> inserts) {
+        long bytes = 0;
+        for (ChunkInsert i : inserts) {
+            bytes += i.bytes().remaining();
+        }
+        if (inserts.isEmpty() || current.get() == null || !reserve(bytes, inserts.size())) {
+            return;
+        }
+        boolean coversHeader = d.offset() == 0 && d.length() >= SegmentHeader.BYTES;
+        SegmentIdentity seen = coversHeader ? SegmentIdentity.of(ref.key(), ref.seq(), d.data(), d.objectSize()) : null;
+        long reserved = bytes;
+        CompletableFuture<Void> labelled = identity.thenAccept(id -> {
+            if (id == null || id.objectSize() != d.objectSize() || (coversHeader && !id.equals(seen))) {
+                if (id != null) {
+                    LOG.debug("{} is no longer the object this process checked; checking it again", ref.key());
+                    identities.distrust(ref.segment(), id);
+                }
+                pendingBytes.addAndGet(-reserved);
+                return;
+            }
+            submit(inserts, id, reserved, false);
+        });
+        if (!labelled.isDone()) {
+            awaitingIdentity.add(labelled);
+            labelled.whenComplete((v, e) -> awaitingIdentity.remove(labelled));
+        }
+    }
+
+    /** Takes {@code bytes} from the insert budget, or counts the chunks as dropped if the budget is spent. */
+    private boolean reserve(long bytes, int chunks) {
+        if (pendingBytes.addAndGet(bytes) > config.maxPendingInsertBytes()) {
+            pendingBytes.addAndGet(-bytes);
+            counters.insertsDropped.add(chunks);
+            return false;
+        }
+        return true;
+    }
+
+    /** Runs the inserts on the writer thread; {@code reserved} bytes go back to the budget when they are done. */
+    private void submit(List<ChunkInsert> inserts, SegmentIdentity identity, long reserved, boolean replace) {
+        try {
+            writer.execute(() -> {
+                try {
+                    insertAll(inserts, identity, replace);
+                } finally {
+                    pendingBytes.addAndGet(-reserved);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            pendingBytes.addAndGet(-reserved);
+        }
+    }
+
+    private void insertAll(List<ChunkInsert> inserts, SegmentIdentity identity, boolean replace) {
+        ChunkCache c = current.get();
+        if (c == null || !healthy.test(c)) {
+            return;
+        }
+        for (ChunkInsert i : inserts) {
+            try {
+                if (c.insert(i.key(), i.bytes(), identity, replace)) {
+                    counters.inserts.increment();
+                }
+            } catch (Exception e) {
+                counters.insertFailures.increment();
+                if (failureLogged.compareAndSet(false, true)) {
+                    LOG.warn("local read cache {}: could not cache a chunk ({}); further failures are logged at DEBUG",
+                            config.directory(), e.toString());
+                } else {
+                    LOG.debug("local read cache {}: could not cache chunk {}: {}", config.directory(), i.key(), e.toString());
+                }
+                if (!healthy.test(c)) {
+                    return;
+                }
+            }
+        }
+    }
+}
