@@ -66,7 +66,7 @@ public final class VolumeBlockDevice implements BlockDevice {
     public CompletableFuture<List<AllocationRun>> readSparse(long offset, ByteBuffer dst) {
         int length = dst.remaining();
         CompletableFuture<Void> filled = read(offset, dst);
-        if (length == 0) {
+        if (length == 0 || filled.isCompletedExceptionally()) {
             return filled.thenApply(v -> List.of());
         }
         CompletableFuture<List<AllocationRun>> status = blockStatus(offset, length).exceptionally(e -> List.of());
