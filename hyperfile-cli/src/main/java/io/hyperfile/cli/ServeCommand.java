@@ -4,6 +4,7 @@ import io.hyperfile.core.cache.CacheConfig;
 import io.hyperfile.core.checkpoint.Snapshots;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.volume.Volume;
+import io.hyperfile.core.volume.VolumeBlockDevice;
 import io.hyperfile.core.volume.VolumeCatalog;
 import io.hyperfile.core.volume.VolumeConfig;
 import io.hyperfile.core.volume.VolumeOptions;
@@ -83,12 +84,12 @@ final class ServeCommand implements Callable<Integer> {
         for (String name : names) {
             Volume v = catalog.open(name, volumeConfig).join();
             opened.add(v);
-            exports.add(Export.of(name, v));
+            exports.add(Export.of(name, new VolumeBlockDevice(v)));
             for (Map.Entry<String, Long> snap : Snapshots.list(s, name + "/").join().entrySet()) {
                 String exportName = name + "@" + snap.getKey();
                 Volume view = Volume.openReadOnlyAt(s, name + "/", exportName, volumeConfig, snap.getValue()).join();
                 opened.add(view);
-                exports.add(new Export(exportName, view, true, "snapshot " + snap.getKey() + " of " + name
+                exports.add(new Export(exportName, new VolumeBlockDevice(view), true, "snapshot " + snap.getKey() + " of " + name
                         + " (checkpoint " + snap.getValue() + ", read-only)"));
             }
         }

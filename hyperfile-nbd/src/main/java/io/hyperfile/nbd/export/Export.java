@@ -1,22 +1,25 @@
 package io.hyperfile.nbd.export;
 
-import io.hyperfile.core.volume.Volume;
+import io.hyperfile.core.volume.BlockDevice;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * One export: the name clients ask for, the open volume behind it (shared by every connection to the export, which
- * is what makes {@code CAN_MULTI_CONN} true), whether writes are refused, and a human-readable description.
+ * One export: the name clients ask for, the block device behind it (shared by every connection to the export,
+ * which is what makes {@code CAN_MULTI_CONN} true), whether writes are refused, and a human-readable description.
+ * A read-only device is always exported read-only.
  *
  * @param name export name: UTF-8, at most 4096 bytes, no NUL ("" is the default export)
- * @param volume the open volume; the registry's owner opens and closes it
- * @param readOnly true to advertise READ_ONLY and refuse WRITE, TRIM and WRITE_ZEROES with EPERM
+ * @param device the device served; the registry's owner opens and closes what is behind it
+ * @param readOnly true to advertise READ_ONLY and refuse WRITE, TRIM and WRITE_ZEROES with EPERM (forced true when
+ *     the device is read-only)
  * @param description free text shown by {@code NBD_OPT_LIST} and {@code NBD_INFO_DESCRIPTION}; may be empty
  */
-public record Export(String name, Volume volume, boolean readOnly, String description) {
+public record Export(String name, BlockDevice device, boolean readOnly, String description) {
     public Export {
         Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(volume, "volume");
+        Objects.requireNonNull(device, "device");
+        readOnly = readOnly || device.isReadOnly();
         description = description == null ? "" : description;
         int bytes = name.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > 4096 || name.indexOf('\0') >= 0) {
@@ -27,18 +30,18 @@ public record Export(String name, Volume volume, boolean readOnly, String descri
         }
     }
 
-    /** A writable export described by its volume's size. */
-    public static Export of(String name, Volume volume) {
-        return new Export(name, volume, false, "");
+    /** An export of the device, writable unless the device is read-only, without description. */
+    public static Export of(String name, BlockDevice device) {
+        return new Export(name, device, false, "");
     }
 
     /** The same export, read-only. */
     public Export asReadOnly() {
-        return new Export(name, volume, true, description);
+        return new Export(name, device, true, description);
     }
 
-    /** Export size in bytes (the volume's). */
+    /** Export size in bytes (the device's). */
     public long sizeBytes() {
-        return volume.sizeBytes();
+        return device.sizeBytes();
     }
 }

@@ -7,8 +7,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The exports a server offers, by name. Adding or removing an export affects new handshakes only: connections
- * already in transmission keep the export they chose. The registry does not own the volumes: whoever added them
- * closes them (after the server stopped). Thread-safe; lookups never block.
+ * already in transmission keep the export they chose. The registry does not own the devices: whoever added them
+ * closes what is behind them (after the server stopped). Thread-safe; lookups never block.
  */
 public final class ExportRegistry {
     private final ConcurrentSkipListMap<String, Export> exports = new ConcurrentSkipListMap<>();

@@ -1,2 +1,2 @@
-/** Exports: the names a server offers, each naming an open volume and whether it is read-only. */
+/** Exports: the names a server offers, each naming a block device and whether it is read-only. */
 package io.hyperfile.nbd.export;

@@ -1,48 +1,40 @@
 package io.hyperfile.nbd.server;
 
-import io.hyperfile.core.CorruptionException;
-import io.hyperfile.core.store.Exceptions;
-import io.hyperfile.core.store.StorageException;
-import io.hyperfile.core.volume.OutOfRangeException;
-import io.hyperfile.core.volume.ReadOnlyVolumeException;
-import io.hyperfile.core.volume.VolumeClosedException;
-import io.hyperfile.core.volume.VolumeFencedException;
+import io.hyperfile.core.volume.DeviceFailure;
+import io.hyperfile.nbd.protocol.NbdConstants;
 import io.hyperfile.nbd.protocol.NbdError;
 
 /**
- * The one place that turns a failure from the volume into an NBD error code (style guide §4):
+ * The one place that turns a failure of the block device into an NBD error code (style guide §4), by the
+ * device's own classification ({@link DeviceFailure}):
  * <ul>
- * <li>{@link ReadOnlyVolumeException} (a read-only volume, or one switched to read-only after corruption) →
- *     EPERM;</li>
- * <li>{@link VolumeClosedException} (closed under us, server draining) → ESHUTDOWN;</li>
- * <li>{@link OutOfRangeException} (the handler checks ranges first, so only a race with a resize) → EINVAL, or
- *     ENOSPC for writes;</li>
- * <li>{@link VolumeFencedException}, {@link CorruptionException}, {@link StorageException} after retries, and any
- *     other throwable → EIO.</li>
+ * <li>{@code READ_ONLY} (a read-only device, or one switched to read-only after corruption) → EPERM;</li>
+ * <li>{@code CLOSED} (closed under us) → ESHUTDOWN;</li>
+ * <li>{@code OUT_OF_RANGE} (the handler checks ranges first, so only a race with a resize) → ENOSPC for WRITE and
+ *     WRITE_ZEROES, EINVAL otherwise;</li>
+ * <li>{@code NOT_FAST} (a FAST_ZERO the device cannot do fast; nothing changed) → ENOTSUP;</li>
+ * <li>{@code FENCED}, {@code CORRUPT}, {@code STORAGE} (after retries) and {@code UNEXPECTED} → EIO.</li>
  * </ul>
- * Never ENOMEM: memory pressure is handled by backpressure, not errors.
+ * Never ENOMEM: memory pressure is handled by backpressure, not errors. Stateless.
  */
 public final class NbdErrors {
     private NbdErrors() {
     }
 
-    /** The error for a failure of a read-type command (READ, CACHE, BLOCK_STATUS, FLUSH). */
-    public static NbdError of(Throwable failure) {
-        return of(failure, false);
+    /** The error to answer a failed request of command {@code commandType} with. */
+    public static NbdError of(Throwable failure, int commandType) {
+        return of(DeviceFailure.of(failure), commandType);
     }
 
-    /** The error for a failure; {@code write} selects ENOSPC over EINVAL for out-of-range writes. */
-    public static NbdError of(Throwable failure, boolean write) {
-        Throwable t = Exceptions.unwrap(failure);
-        if (t instanceof ReadOnlyVolumeException) {
-            return NbdError.EPERM;
-        }
-        if (t instanceof VolumeClosedException) {
-            return NbdError.ESHUTDOWN;
-        }
-        if (t instanceof OutOfRangeException) {
-            return write ? NbdError.ENOSPC : NbdError.EINVAL;
-        }
-        return NbdError.EIO;
+    /** The error for a failure of kind {@code kind} of command {@code commandType}. */
+    public static NbdError of(DeviceFailure kind, int commandType) {
+        return switch (kind) {
+            case READ_ONLY -> NbdError.EPERM;
+            case CLOSED -> NbdError.ESHUTDOWN;
+            case OUT_OF_RANGE -> commandType == NbdConstants.CMD_WRITE || commandType == NbdConstants.CMD_WRITE_ZEROES
+                    ? NbdError.ENOSPC : NbdError.EINVAL;
+            case NOT_FAST -> NbdError.ENOTSUP;
+            case FENCED, CORRUPT, STORAGE, UNEXPECTED -> NbdError.EIO;
+        };
     }
 }

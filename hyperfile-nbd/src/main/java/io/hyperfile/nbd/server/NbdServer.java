@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Lifecycle: {@link #start()} binds and returns; {@link #shutdown()} stops gracefully: it stops accepting,
  * closes connections still haggling, answers new requests with ESHUTDOWN, waits (up to
  * {@link ServerConfig#shutdownTimeout()}) for outstanding requests to finish and their connections to close, then
- * stops the event loops. It does not close volumes: the caller does that after the server stopped (a volume's close
- * flushes it). {@link #close()} is {@link #shutdown()} waited for.
+ * stops the event loops. It does not close what is behind the exports: the caller closes its volumes after the
+ * server stopped (a volume's close flushes it). {@link #close()} is {@link #shutdown()} waited for.
  *
  * <p>Thread-safe. Must not be closed from one of its own event-loop threads.
  */

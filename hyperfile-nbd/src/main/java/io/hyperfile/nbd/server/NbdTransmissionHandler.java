@@ -2,8 +2,11 @@ package io.hyperfile.nbd.server;
 
 import static io.hyperfile.nbd.protocol.NbdConstants.*;
 
-import io.hyperfile.core.volume.BlockStatusRun;
-import io.hyperfile.core.volume.Volume;
+import io.hyperfile.core.block.AllocationRun;
+import io.hyperfile.core.block.Durability;
+import io.hyperfile.core.block.ZeroOption;
+import io.hyperfile.core.volume.BlockDevice;
+import io.hyperfile.core.volume.DeviceFailure;
 import io.hyperfile.nbd.protocol.NbdConstants;
 import io.hyperfile.nbd.protocol.NbdError;
 import io.hyperfile.nbd.protocol.NbdReply;
@@ -17,6 +20,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import java.io.IOException;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -25,29 +29,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transmission phase of one connection: validates each request, hands it to the export's volume, and writes
- * the reply when the volume's future completes (so replies go out in completion order, cookies echoed).
+ * The transmission phase of one connection: validates each request, translates it into one call on the export's
+ * {@link BlockDevice}, and writes the reply when the device's future completes (so replies go out in completion
+ * order, cookies echoed). Flags become device options (FUA → {@link Durability#DURABLE}, NO_HOLE →
+ * {@link ZeroOption#ALLOCATE}, FAST_ZERO → {@link ZeroOption#FAST_ONLY}); what a request means for the disk is the
+ * device's business.
  *
  * <p>Requests are checked by a {@link RequestValidator} (the style guide's error order); while draining they get
- * ESHUTDOWN. Volume failures go through {@link NbdErrors}. A rejected WRITE's payload was already consumed by the
+ * ESHUTDOWN. Device failures go through {@link NbdErrors}. A rejected WRITE's payload was already consumed by the
  * decoder, so the stream stays in sync.
  *
- * <p>Threading: runs on the channel's event loop and never blocks. Volume futures complete on volume or store
- * threads; every completion hops back to the event loop before touching this handler's state or the channel, and if
- * the loop is gone the buffers are released there and then.
+ * <p>Threading: runs on the channel's event loop and never blocks. Device futures complete on any thread; every
+ * completion hops back to the event loop before touching this handler's state or the channel, and if the loop is
+ * gone the buffers are released there and then.
  *
  * <p>Backpressure: an {@link InFlightLimiter} counts requests and the bytes they hold; above its high watermark,
  * or while the channel is not writable, auto-read is off (a {@code FlowControlHandler} in front holds back requests
  * already decoded). DISC stops reading, lets outstanding requests finish, then closes.
  *
- * <p>Buffers: a READ's data buffer is allocated here, filled by the volume and handed to the encoder; a WRITE's
- * payload is released once the volume's future completes.
+ * <p>Buffers: a READ's data buffer is allocated here, filled by the device and handed to the encoder; a WRITE's
+ * payload is released once the device's future completes.
  */
 public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(NbdTransmissionHandler.class);
 
     private final NbdSession session;
-    private final Volume volume;
+    private final BlockDevice device;
     private final boolean readOnly;
     private final ServerConfig config;
     private final ServerState server;
@@ -61,7 +68,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
 
     NbdTransmissionHandler(NbdSession session, ServerConfig config, ServerState server) {
         this.session = session;
-        this.volume = session.export().volume();
+        this.device = session.export().device();
         this.readOnly = session.export().readOnly();
         this.config = config;
         this.server = server;
@@ -130,14 +137,12 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
         long offset = req.offset();
         long length = req.length();
-        boolean fua = req.hasFlag(CMD_FLAG_FUA);
+        Durability durability = req.hasFlag(CMD_FLAG_FUA) ? Durability.DURABLE : Durability.BUFFERED;
         switch (req.type()) {
             case CMD_READ -> read(cookie, offset, (int) length, req.hasFlag(CMD_FLAG_DF), held, req);
             case CMD_WRITE -> {
                 ByteBuf payload = req.content();
-                CompletableFuture<Void> f = fua ? volume.writeDurable(offset, payload.nioBuffer())
-                        : volume.write(offset, payload.nioBuffer());
-                onLoop(f, (v, e) -> {
+                onLoop(device.write(offset, payload.nioBuffer(), durability), (v, e) -> {
                     req.release();
                     replyStatus(cookie, CMD_WRITE, e, held);
                 }, req::release);
@@ -145,30 +150,35 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             case CMD_FLUSH -> {
                 req.release();
                 if (readOnly) {
-                    replyStatus(cookie, CMD_FLUSH, null, held);
+                    replyStatus(cookie, CMD_FLUSH, null, held); // nothing was written through this export
                 } else {
-                    onLoop(volume.flush(), (v, e) -> replyStatus(cookie, CMD_FLUSH, e, held), null);
+                    onLoop(device.flush(), (v, e) -> replyStatus(cookie, CMD_FLUSH, e, held), null);
                 }
             }
             case CMD_TRIM -> {
                 req.release();
-                CompletableFuture<Void> f = volume.trim(offset, length);
-                onLoop(fua ? f.thenCompose(v -> volume.flush()) : f, (v, e) -> replyStatus(cookie, CMD_TRIM, e, held), null);
+                onLoop(device.trim(offset, length, durability), (v, e) -> replyStatus(cookie, CMD_TRIM, e, held), null);
             }
             case CMD_WRITE_ZEROES -> {
+                EnumSet<ZeroOption> options = EnumSet.noneOf(ZeroOption.class);
+                if (req.hasFlag(CMD_FLAG_NO_HOLE)) {
+                    options.add(ZeroOption.ALLOCATE);
+                }
+                if (req.hasFlag(CMD_FLAG_FAST_ZERO)) {
+                    options.add(ZeroOption.FAST_ONLY);
+                }
                 req.release();
-                onLoop(writeZeroes(offset, length, fua, !req.hasFlag(CMD_FLAG_NO_HOLE)),
+                onLoop(device.writeZeroes(offset, length, options, durability),
                         (v, e) -> replyStatus(cookie, CMD_WRITE_ZEROES, e, held), null);
             }
             case CMD_CACHE -> {
-                // No data cache in the volume yet: prefetch what we can, the index nodes covering the range.
                 req.release();
-                onLoop(volume.blockStatus(offset, length), (v, e) -> replyStatus(cookie, CMD_CACHE, e, held), null);
+                onLoop(device.cache(offset, length), (v, e) -> replyStatus(cookie, CMD_CACHE, e, held), null);
             }
             case CMD_BLOCK_STATUS -> {
                 req.release();
                 boolean reqOne = req.hasFlag(CMD_FLAG_REQ_ONE);
-                onLoop(volume.blockStatus(offset, length), (runs, e) -> {
+                onLoop(device.blockStatus(offset, length), (runs, e) -> {
                     if (e != null) {
                         fail(cookie, CMD_BLOCK_STATUS, e, held);
                     } else {
@@ -181,27 +191,10 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * WRITE_ZEROES. With NO_HOLE the range becomes a ZERO extent (allocated zeros, metadata only). Without it the
-     * spec lets us punch holes, so whole blocks are trimmed (HOLE: a sparse copy stays sparse) and only the partial
-     * blocks at the ends are zeroed. The volume applies the parts in call order; the reply waits for all of them.
+     * READ. Structured replies of at least {@code holeReadThreshold} bytes without DF ask the device which parts
+     * read as zeros ({@link BlockDevice#readSparse}) and send those as hole chunks; every other READ is one data
+     * reply or chunk.
      */
-    private CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua, boolean punch) {
-        long bs = volume.blockSizeBytes();
-        long end = offset + length;
-        long wholeStart = (offset + bs - 1) / bs * bs;
-        long wholeEnd = end / bs * bs;
-        if (!punch || wholeEnd <= wholeStart) {
-            return fua ? volume.writeZeroesDurable(offset, length) : volume.writeZeroes(offset, length);
-        }
-        CompletableFuture<Void> head = wholeStart > offset ? volume.writeZeroes(offset, wholeStart - offset)
-                : CompletableFuture.completedFuture(null);
-        CompletableFuture<Void> middle = volume.trim(wholeStart, wholeEnd - wholeStart);
-        CompletableFuture<Void> tail = end > wholeEnd ? volume.writeZeroes(wholeEnd, end - wholeEnd)
-                : CompletableFuture.completedFuture(null);
-        CompletableFuture<Void> all = CompletableFuture.allOf(head, middle, tail);
-        return fua ? all.thenCompose(v -> volume.flush()) : all;
-    }
-
     private void read(long cookie, long offset, int length, boolean df, long held, NbdRequest req) {
         req.release();
         if (length == 0) {
@@ -210,31 +203,24 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
         ByteBuf data = ctx.alloc().directBuffer(length, length);
         data.writerIndex(length);
-        CompletableFuture<Void> filled;
+        boolean sparse = session.structuredReplies() && !df && length >= config.holeReadThreshold();
+        CompletableFuture<List<AllocationRun>> filled;
         try {
-            filled = volume.read(offset, data.nioBuffer(0, length));
+            filled = sparse ? device.readSparse(offset, data.nioBuffer(0, length))
+                    : device.read(offset, data.nioBuffer(0, length)).thenApply(v -> List.of());
         } catch (RuntimeException e) {
             data.release();
             fail(cookie, CMD_READ, e, held);
             return;
         }
-        CompletableFuture<List<BlockStatusRun>> holes = null;
-        if (session.structuredReplies() && !df && length >= config.holeReadThreshold()) {
-            try {
-                holes = volume.blockStatus(offset, length).exceptionally(t -> null);
-            } catch (RuntimeException e) {
-                holes = null;
-            }
-        }
-        CompletableFuture<List<BlockStatusRun>> runs = holes == null ? filled.thenApply(v -> null) : filled.thenCombine(holes, (v, h) -> h);
-        onLoop(runs, (h, e) -> {
+        onLoop(filled, (runs, e) -> {
             if (e != null) {
                 data.release();
                 fail(cookie, CMD_READ, e, held);
             } else if (!session.structuredReplies()) {
                 writeReply(NbdReply.readData(cookie, data), held, true);
             } else {
-                List<NbdReply> chunks = ReplyBuilder.readChunks(ctx.alloc(), cookie, offset, data, h);
+                List<NbdReply> chunks = ReplyBuilder.readChunks(ctx.alloc(), cookie, offset, data, runs);
                 for (int i = 0; i < chunks.size() - 1; i++) {
                     writeReply(chunks.get(i), 0, false, false);
                 }
@@ -273,11 +259,13 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void fail(long cookie, int type, Throwable e, long held) {
-        NbdError error = NbdErrors.of(e, type == CMD_WRITE || type == CMD_WRITE_ZEROES);
+    private void fail(long cookie, int type, Throwable failure, long held) {
+        Throwable e = DeviceFailure.unwrap(failure);
+        DeviceFailure kind = DeviceFailure.of(e);
+        NbdError error = NbdErrors.of(kind, type);
         if (error == NbdError.EIO) {
-            LOG.error("{}: {} cookie 0x{} failed with EIO: {}", ctx.channel(), NbdConstants.commandName(type),
-                    Long.toHexString(cookie), e.toString());
+            LOG.error("{}: {} cookie 0x{} failed with EIO ({}): {}", ctx.channel(), NbdConstants.commandName(type),
+                    Long.toHexString(cookie), kind, e.toString());
         } else {
             LOG.debug("{}: {} cookie 0x{} failed with {}: {}", ctx.channel(), NbdConstants.commandName(type),
                     Long.toHexString(cookie), error, e.toString());

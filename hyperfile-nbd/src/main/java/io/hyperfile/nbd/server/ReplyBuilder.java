@@ -1,7 +1,7 @@
 package io.hyperfile.nbd.server;
 
-import io.hyperfile.core.segment.ExtentKind;
-import io.hyperfile.core.volume.BlockStatusRun;
+import io.hyperfile.core.block.Allocation;
+import io.hyperfile.core.block.AllocationRun;
 import io.hyperfile.nbd.protocol.NbdConstants;
 import io.hyperfile.nbd.protocol.NbdReply;
 import io.netty.buffer.ByteBuf;
@@ -10,8 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns volume results into reply messages: the chunks of a structured READ (data, and zero runs of at least one
- * block as OFFSET_HOLE) and the one chunk of a BLOCK_STATUS. Stateless.
+ * Turns device results into reply messages: the chunks of a structured READ (data, and runs that read as zeros of
+ * at least {@link #MIN_HOLE_BYTES} as OFFSET_HOLE) and the one chunk of a BLOCK_STATUS. Only encoding choices are
+ * made here; what reads as zeros is the device's answer. Stateless.
  */
 final class ReplyBuilder {
     /** Most descriptors one BLOCK_STATUS reply carries (the spec's SHOULD limit); the client asks again for the rest. */
@@ -24,12 +25,12 @@ final class ReplyBuilder {
 
     /**
      * The chunks answering a structured READ of {@code data.readableBytes()} bytes at {@code offset}. Takes
-     * ownership of {@code data}. With {@code runs} null (or not covering the read exactly) the whole read is one
-     * OFFSET_DATA chunk; otherwise runs that read as zeros become OFFSET_HOLE chunks. The last chunk has DONE.
+     * ownership of {@code data}. With {@code runs} null or empty (or not covering the read exactly) the whole read is
+     * one OFFSET_DATA chunk; otherwise runs that read as zeros become OFFSET_HOLE chunks. The last chunk has DONE.
      */
-    static List<NbdReply> readChunks(ByteBufAllocator alloc, long cookie, long offset, ByteBuf data, List<BlockStatusRun> runs) {
+    static List<NbdReply> readChunks(ByteBufAllocator alloc, long cookie, long offset, ByteBuf data, List<AllocationRun> runs) {
         int length = data.readableBytes();
-        List<long[]> segments = runs == null ? null : segments(offset, length, runs);
+        List<long[]> segments = runs == null || runs.isEmpty() ? null : segments(offset, length, runs);
         List<NbdReply> out = new ArrayList<>();
         if (segments == null || (segments.size() == 1 && segments.get(0)[2] == 0)) {
             out.add(NbdReply.offsetData(cookie, offset, data, true));
@@ -51,28 +52,28 @@ final class ReplyBuilder {
     }
 
     /** {@code [start, end, zero?1:0]} segments covering the read, or null if the runs do not cover it exactly. */
-    private static List<long[]> segments(long offset, int length, List<BlockStatusRun> runs) {
+    private static List<long[]> segments(long offset, int length, List<AllocationRun> runs) {
         List<long[]> segs = new ArrayList<>();
         long cursor = offset;
-        for (BlockStatusRun r : runs) {
-            if (r.offset() != cursor || r.length() <= 0) {
+        for (AllocationRun r : runs) {
+            if (r.offset() != cursor) {
                 return null;
             }
-            long zero = r.kind() != ExtentKind.DATA && r.length() >= MIN_HOLE_BYTES ? 1 : 0;
+            long zero = r.allocation().readsAsZeros() && r.lengthBytes() >= MIN_HOLE_BYTES ? 1 : 0;
             long[] last = segs.isEmpty() ? null : segs.get(segs.size() - 1);
             if (last != null && last[2] == zero) {
-                last[1] = r.offset() + r.length();
+                last[1] = r.end();
             } else {
-                segs.add(new long[] {r.offset(), r.offset() + r.length(), zero});
+                segs.add(new long[] {r.offset(), r.end(), zero});
             }
-            cursor = r.offset() + r.length();
+            cursor = r.end();
         }
         return cursor == offset + length ? segs : null;
     }
 
     /** The {@code base:allocation} flags for a run: DATA 0, ZERO (allocated zeros) ZERO, HOLE HOLE|ZERO. */
-    static int stateFlags(ExtentKind kind) {
-        return switch (kind) {
+    static int stateFlags(Allocation allocation) {
+        return switch (allocation) {
             case DATA -> 0;
             case ZERO -> NbdConstants.STATE_ZERO;
             case HOLE -> NbdConstants.STATE_HOLE | NbdConstants.STATE_ZERO;
@@ -83,20 +84,20 @@ final class ReplyBuilder {
      * The BLOCK_STATUS chunk (with DONE) for {@code runs}: adjacent runs with equal flags merged, at most one
      * descriptor with {@code reqOne}, at most {@link #MAX_EXTENTS} otherwise.
      */
-    static NbdReply blockStatus(ByteBufAllocator alloc, long cookie, int contextId, List<BlockStatusRun> runs, boolean reqOne) {
+    static NbdReply blockStatus(ByteBufAllocator alloc, long cookie, int contextId, List<AllocationRun> runs, boolean reqOne) {
         int limit = reqOne ? 1 : MAX_EXTENTS;
         long[] extents = new long[2 * Math.min(limit, Math.max(1, runs.size()))];
         int count = 0;
-        for (BlockStatusRun r : runs) {
-            int flags = stateFlags(r.kind());
-            if (count > 0 && extents[2 * count - 1] == flags && extents[2 * count - 2] + r.length() <= 0xFFFF_FFFFL) {
-                extents[2 * count - 2] += r.length();
+        for (AllocationRun r : runs) {
+            int flags = stateFlags(r.allocation());
+            if (count > 0 && extents[2 * count - 1] == flags && extents[2 * count - 2] + r.lengthBytes() <= 0xFFFF_FFFFL) {
+                extents[2 * count - 2] += r.lengthBytes();
                 continue;
             }
             if (count == limit) {
                 break;
             }
-            extents[2 * count] = r.length();
+            extents[2 * count] = r.lengthBytes();
             extents[2 * count + 1] = flags;
             count++;
         }

@@ -11,8 +11,8 @@ import io.hyperfile.nbd.protocol.NbdSession;
  * Decides whether a transmission request may run, in the style guide's order (§4): unknown command or a flag
  * unknown or not valid for the command → EINVAL; range beyond the export (unsigned) → ENOSPC for WRITE and
  * WRITE_ZEROES, EINVAL otherwise; READ above the maximum payload → EINVAL; a write to a read-only export → EPERM;
- * BLOCK_STATUS without a selected context (or of zero bytes) → EINVAL; FAST_ZERO over less than one whole block
- * (a read-modify-write, no faster than WRITE) → ENOTSUP. Immutable; one per connection.
+ * BLOCK_STATUS without a selected context (or of zero bytes) → EINVAL. Protocol checks only: whether a request can
+ * be done (a FAST_ZERO that would not be fast, say) is the block device's answer. Immutable; one per connection.
  */
 final class RequestValidator {
     /** Why a request is refused. */
@@ -23,14 +23,12 @@ final class RequestValidator {
     private final long size;
     private final boolean readOnly;
     private final long maxPayload;
-    private final long blockSize;
 
     RequestValidator(NbdSession session, long maxPayload) {
         this.session = session;
         this.size = session.export().sizeBytes();
         this.readOnly = session.export().readOnly();
         this.maxPayload = maxPayload;
-        this.blockSize = session.export().volume().blockSizeBytes();
     }
 
     /** Null if the request may run. */
@@ -75,14 +73,6 @@ final class RequestValidator {
         if (type == CMD_BLOCK_STATUS && length == 0) {
             return new Rejection(NbdError.EINVAL, "BLOCK_STATUS of zero bytes");
         }
-        if (type == CMD_WRITE_ZEROES && req.hasFlag(CMD_FLAG_FAST_ZERO) && length > 0 && !coversWholeBlock(offset, length)) {
-            return new Rejection(NbdError.ENOTSUP, "a fast zero of less than one whole block would be a read-modify-write");
-        }
         return null;
-    }
-
-    private boolean coversWholeBlock(long offset, long length) {
-        long firstWhole = (offset + blockSize - 1) / blockSize * blockSize;
-        return firstWhole + blockSize <= offset + length;
     }
 }

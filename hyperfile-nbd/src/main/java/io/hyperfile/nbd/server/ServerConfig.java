@@ -19,7 +19,7 @@ import java.util.Objects;
  *   outstanding requests (auto-read off)</td></tr>
  * <tr><td>{@code resumeInFlightRequests}</td><td>256</td><td>per connection: read again at or below this</td></tr>
  * <tr><td>{@code maxInFlightBytes}</td><td>64 MiB</td><td>per connection: stop reading above this many payload
- *   and reply bytes held (READ length counts until the reply is written, WRITE length until the volume took
+ *   and reply bytes held (READ length counts until the reply is written, WRITE length until the device took
  *   it)</td></tr>
  * <tr><td>{@code resumeInFlightBytes}</td><td>32 MiB</td><td>per connection: read again at or below this</td></tr>
  * <tr><td>{@code maxPayloadBytes}</td><td>32 MiB</td><td>largest READ served and largest WRITE accepted (a longer

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hyperfile.core.store.memory.InMemoryObjectStore;
 import io.hyperfile.core.volume.Volume;
+import io.hyperfile.core.volume.VolumeBlockDevice;
 import io.hyperfile.nbd.export.Export;
 import io.hyperfile.nbd.export.ExportRegistry;
 import io.hyperfile.nbd.server.NbdServer;
@@ -93,7 +94,7 @@ class NbdFuseIT {
 
         Served(Volume volume, Path fuseDir) throws Exception {
             this.fuseDir = fuseDir;
-            server = new NbdServer(ServerConfig.builder().port(0).build(), new ExportRegistry().add(Export.of("fs", volume))).start();
+            server = new NbdServer(ServerConfig.builder().port(0).build(), new ExportRegistry().add(Export.of("fs", new VolumeBlockDevice(volume)))).start();
             fuse = new ProcessBuilder("nbdfuse", fuseDir.resolve("nbd").toString(), "nbd://127.0.0.1:" + server.port() + "/fs")
                     .redirectErrorStream(true).redirectOutput(fuseDir.getParent().resolve("nbdfuse.log").toFile()).start();
             long deadline = System.nanoTime() + 30_000_000_000L;

@@ -20,7 +20,7 @@ class NbdInfoIT {
         Tools.require("nbdinfo");
         fixture = new ServerFixture();
         fixture.addVolume("disk", 1L << 30);
-        fixture.addExport(new Export("snap", fixture.exports.find("disk").orElseThrow().volume(), true, "read-only view"));
+        fixture.addExport(new Export("snap", fixture.exports.find("disk").orElseThrow().device(), true, "read-only view"));
         fixture.start();
     }
 

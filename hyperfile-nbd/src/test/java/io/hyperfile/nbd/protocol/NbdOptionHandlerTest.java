@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hyperfile.core.volume.Volume;
+import io.hyperfile.core.volume.VolumeBlockDevice;
 import io.hyperfile.nbd.export.Export;
 import io.hyperfile.nbd.export.ExportRegistry;
 import io.hyperfile.nbd.testing.TestVolumes;
@@ -43,7 +44,8 @@ class NbdOptionHandlerTest {
     @BeforeAll
     static void createVolume() {
         volume = TestVolumes.inMemory("opt", SIZE);
-        exports = new ExportRegistry().add(new Export("disk", volume, false, "a test disk")).add(new Export("ro", volume, true, ""));
+        exports = new ExportRegistry().add(new Export("disk", new VolumeBlockDevice(volume), false, "a test disk"))
+                .add(new Export("ro", new VolumeBlockDevice(volume), true, ""));
     }
 
     @AfterAll

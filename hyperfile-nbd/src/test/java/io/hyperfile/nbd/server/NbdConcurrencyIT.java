@@ -169,7 +169,7 @@ class NbdConcurrencyIT {
         try (ServerFixture f = new ServerFixture()) {
             f.addVolume("a", 1 << 20);
             f.addVolume("b", 2 << 20);
-            f.addExport(new Export("b-ro", f.exports.find("b").orElseThrow().volume(), true, ""));
+            f.addExport(new Export("b-ro", f.exports.find("b").orElseThrow().device(), true, ""));
             f.start();
             try (NbdTestClient a = NbdTestClient.connect(f.port(), "a"); NbdTestClient b = NbdTestClient.connect(f.port(), "b")) {
                 assertEquals(1 << 20, a.size());

@@ -32,7 +32,7 @@ class NbdServerIT {
     static void start() throws Exception {
         fixture = new ServerFixture();
         fixture.addVolume("disk", SIZE);
-        fixture.addExport(new Export("disk-ro", fixture.exports.find("disk").orElseThrow().volume(), true, "read-only view"));
+        fixture.addExport(new Export("disk-ro", fixture.exports.find("disk").orElseThrow().device(), true, "read-only view"));
         fixture.start();
     }
 

@@ -3,8 +3,8 @@ package io.hyperfile.nbd.server;
 import static io.hyperfile.nbd.protocol.NbdConstants.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.hyperfile.core.segment.ExtentKind;
-import io.hyperfile.core.volume.BlockStatusRun;
+import io.hyperfile.core.block.Allocation;
+import io.hyperfile.core.block.AllocationRun;
 import io.hyperfile.nbd.protocol.NbdReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -35,39 +35,40 @@ class ReplyBuilderTest {
     @Test
     void readWithoutRunsIsOneDataChunk() {
         assertEquals("D100+50!", describe(ReplyBuilder.readChunks(alloc, 1, 100, Unpooled.buffer(50).writeZero(50), null)));
+        assertEquals("D100+50!", describe(ReplyBuilder.readChunks(alloc, 1, 100, Unpooled.buffer(50).writeZero(50), List.of())));
     }
 
     @Test
     void zeroRunsOfABlockOrMoreBecomeHolesSmallerOnesStayData() {
-        List<BlockStatusRun> runs = List.of(
-                new BlockStatusRun(1000, 3096, ExtentKind.DATA),
-                new BlockStatusRun(4096, 8192, ExtentKind.HOLE),
-                new BlockStatusRun(12288, 4096, ExtentKind.ZERO),
-                new BlockStatusRun(16384, 4096, ExtentKind.DATA),
-                new BlockStatusRun(20480, 100, ExtentKind.ZERO));
+        List<AllocationRun> runs = List.of(
+                new AllocationRun(1000, 3096, Allocation.DATA),
+                new AllocationRun(4096, 8192, Allocation.HOLE),
+                new AllocationRun(12288, 4096, Allocation.ZERO),
+                new AllocationRun(16384, 4096, Allocation.DATA),
+                new AllocationRun(20480, 100, Allocation.ZERO));
         ByteBuf data = Unpooled.buffer(19580).writeZero(19580);
         assertEquals("D1000+3096 H4096+12288 D16384+4196!", describe(ReplyBuilder.readChunks(alloc, 1, 1000, data, runs)));
     }
 
     @Test
     void runsThatDoNotCoverTheReadFallBackToData() {
-        List<BlockStatusRun> runs = List.of(new BlockStatusRun(0, 4096, ExtentKind.HOLE));
+        List<AllocationRun> runs = List.of(new AllocationRun(0, 4096, Allocation.HOLE));
         assertEquals("D0+8192!", describe(ReplyBuilder.readChunks(alloc, 1, 0, Unpooled.buffer(8192).writeZero(8192), runs)));
     }
 
     @Test
     void allHoleReadIsOneHoleChunk() {
-        List<BlockStatusRun> runs = List.of(new BlockStatusRun(0, 65536, ExtentKind.HOLE));
+        List<AllocationRun> runs = List.of(new AllocationRun(0, 65536, Allocation.HOLE));
         assertEquals("H0+65536!", describe(ReplyBuilder.readChunks(alloc, 1, 0, Unpooled.buffer(65536).writeZero(65536), runs)));
     }
 
     @Test
     void blockStatusMergesEqualFlagsAndHonoursReqOne() {
-        List<BlockStatusRun> runs = List.of(
-                new BlockStatusRun(0, 4096, ExtentKind.DATA),
-                new BlockStatusRun(4096, 4096, ExtentKind.DATA),
-                new BlockStatusRun(8192, 4096, ExtentKind.ZERO),
-                new BlockStatusRun(12288, 4096, ExtentKind.HOLE));
+        List<AllocationRun> runs = List.of(
+                new AllocationRun(0, 4096, Allocation.DATA),
+                new AllocationRun(4096, 4096, Allocation.DATA),
+                new AllocationRun(8192, 4096, Allocation.ZERO),
+                new AllocationRun(12288, 4096, Allocation.HOLE));
         NbdReply r = ReplyBuilder.blockStatus(alloc, 5, 1, runs, false);
         assertEquals("00000001" + "00002000" + "00000000" + "00001000" + "00000002" + "00001000" + "00000003",
                 ByteBufUtil.hexDump(r.content()));

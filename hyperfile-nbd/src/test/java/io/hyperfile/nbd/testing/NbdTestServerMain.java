@@ -4,6 +4,7 @@ import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.local.LocalDirectoryObjectStore;
 import io.hyperfile.core.store.memory.InMemoryObjectStore;
 import io.hyperfile.core.volume.Volume;
+import io.hyperfile.core.volume.VolumeBlockDevice;
 import io.hyperfile.nbd.export.Export;
 import io.hyperfile.nbd.export.ExportRegistry;
 import io.hyperfile.nbd.server.NbdServer;
@@ -51,7 +52,7 @@ public final class NbdTestServerMain {
         }
         Volume volume = Files.exists(dir == null ? Path.of("/nonexistent") : dir.resolve(name))
                 ? TestVolumes.open(store, name, name) : TestVolumes.create(store, name, name, size);
-        ExportRegistry exports = new ExportRegistry().add(Export.of(name, volume));
+        ExportRegistry exports = new ExportRegistry().add(Export.of(name, new VolumeBlockDevice(volume)));
         NbdServer server = new NbdServer(ServerConfig.builder().bindAddress(bind).port(port).build(), exports).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

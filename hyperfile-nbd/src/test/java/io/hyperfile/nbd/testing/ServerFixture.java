@@ -3,6 +3,7 @@ package io.hyperfile.nbd.testing;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.memory.InMemoryObjectStore;
 import io.hyperfile.core.volume.Volume;
+import io.hyperfile.core.volume.VolumeBlockDevice;
 import io.hyperfile.nbd.export.Export;
 import io.hyperfile.nbd.export.ExportRegistry;
 import io.hyperfile.nbd.server.NbdServer;
@@ -33,15 +34,12 @@ public final class ServerFixture implements AutoCloseable {
     public Volume addVolume(String name, long size) {
         Volume v = TestVolumes.create(store, name, name, size);
         volumes.add(v);
-        exports.add(Export.of(name, v));
+        exports.add(Export.of(name, new VolumeBlockDevice(v)));
         return v;
     }
 
-    /** Registers an export for a volume opened elsewhere (which the fixture then closes too). */
+    /** Registers another export, e.g. a read-only one of a device already added (the caller closes what else it opened). */
     public void addExport(Export e) {
-        if (!volumes.contains(e.volume())) {
-            volumes.add(e.volume());
-        }
         exports.add(e);
     }
 
