@@ -42,7 +42,7 @@ final class ExportCommand implements Callable<Integer> {
         try (ObjectStore s = store.open()) {
             VolumeCatalog catalog = new VolumeCatalog(s);
             store.requireVolume(catalog, volume);
-            Volume v = catalog.open(volume, VolumeConfig.DEFAULT).join();
+            Volume v = catalog.openNewestReadOnly(volume, VolumeConfig.DEFAULT).join();
             try (FileChannel out = FileChannel.open(image, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 long size = v.sizeBytes();

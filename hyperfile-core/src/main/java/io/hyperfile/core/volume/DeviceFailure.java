@@ -24,7 +24,10 @@ public enum DeviceFailure {
     FENCED,
     /** {@link CorruptionException}: stored bytes are not what was written. */
     CORRUPT,
-    /** The object store failed, after the retries the store layer makes. */
+    /**
+     * The object store failed after the retries the store layer makes, or a flush could not be made durable by its
+     * deadline ({@link VolumeUnavailableException}); the volume keeps its data and goes on retrying.
+     */
     STORAGE,
     /** Anything else: a bug, or a failure nobody anticipated. */
     UNEXPECTED;
@@ -50,7 +53,7 @@ public enum DeviceFailure {
         if (t instanceof CorruptionException) {
             return CORRUPT;
         }
-        if (t instanceof StorageException) {
+        if (t instanceof StorageException || t instanceof VolumeUnavailableException) {
             return STORAGE;
         }
         return UNEXPECTED;

@@ -54,6 +54,15 @@ public final class VolumeCatalog {
         return Volume.open(store, checkName(name) + "/", name, config);
     }
 
+    /**
+     * A read-only view of the volume's newest checkpoint. It never writes (no claim, no hint), so reading a volume
+     * that a server is writing does not disturb the server.
+     */
+    public CompletableFuture<Volume> openNewestReadOnly(String name, VolumeConfig config) {
+        String p = checkName(name) + "/";
+        return CheckpointLocator.newestSegment(store, p).thenCompose(seq -> Volume.openReadOnlyAt(store, p, name, config, seq));
+    }
+
     /** Whether volume {@code name} exists. */
     public CompletableFuture<Boolean> exists(String name) {
         return store.head(SegmentKeys.descriptor(checkName(name) + "/")).thenApply(info -> info != null);

@@ -23,6 +23,7 @@ class DeviceFailureTest {
         assertEquals(DeviceFailure.CORRUPT, DeviceFailure.of(new CorruptionException("seg/1", 0, "crc")));
         assertEquals(DeviceFailure.STORAGE, DeviceFailure.of(new StorageException("k", FailureCategory.TRANSIENT, "down")));
         assertEquals(DeviceFailure.STORAGE, DeviceFailure.of(new ObjectNotFoundException("k", "no such key")));
+        assertEquals(DeviceFailure.STORAGE, DeviceFailure.of(new VolumeUnavailableException("flush not durable within 30000 ms", null)));
         assertEquals(DeviceFailure.UNEXPECTED, DeviceFailure.of(new IllegalStateException("bug")));
         assertEquals(DeviceFailure.UNEXPECTED, DeviceFailure.of(new HyperfileException("other")));
     }
