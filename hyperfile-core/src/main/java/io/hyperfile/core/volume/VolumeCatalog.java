@@ -64,6 +64,16 @@ public final class VolumeCatalog {
         return store.head(SegmentKeys.descriptor(checkName(name) + "/")).thenApply(info -> info != null);
     }
 
+    /**
+     * Whether {@code name} is a half-deleted volume: no descriptor, but Hyperfile objects (segments, snapshots, a
+     * hint) under its prefix. {@link #delete} finishes it.
+     */
+    public CompletableFuture<Boolean> isIncomplete(String name) {
+        return exists(name).thenCompose(exists -> exists ? CompletableFuture.completedFuture(false)
+                : store.list(name + "/", null, 1).thenApply(page -> !page.objects().isEmpty()
+                        && looksLikeVolume(name, page.objects().get(0).key())));
+    }
+
     /** The names of every volume in the store, in order. One listing request per volume. */
     public CompletableFuture<List<String>> list() {
         return scan().thenApply(Scan::volumes);

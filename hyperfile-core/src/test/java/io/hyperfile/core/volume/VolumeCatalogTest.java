@@ -83,6 +83,13 @@ class VolumeCatalogTest {
         assertEquals(List.of("whole"), scan.volumes());
         assertEquals(List.of("half"), scan.incomplete());
         assertEquals(List.of("whole"), await(catalog.list()));
+        assertTrue(await(catalog.isIncomplete("half")));
+        assertFalse(await(catalog.isIncomplete("whole")));
+        assertFalse(await(catalog.isIncomplete("other")));
+        assertFalse(await(catalog.isIncomplete("nothing")));
+
+        await(catalog.delete("half", n -> { }));
+        assertEquals(new VolumeCatalog.Scan(List.of("whole"), List.of()), await(catalog.scan()));
         store.close();
     }
 
