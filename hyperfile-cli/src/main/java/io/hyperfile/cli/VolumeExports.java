@@ -260,9 +260,10 @@ final class VolumeExports {
             if (failures == 1) {
                 err.println("hyperfile: cannot serve " + what + " yet: " + reason + "; retrying in the background");
                 err.flush();
+            } else {
+                LOG.info("{}: attempt {} failed ({}); next attempt in {} ms", what, failures, reason,
+                        TimeUnit.NANOSECONDS.toMillis(delayNanos));
             }
-            LOG.info("{}: attempt {} failed ({}); next attempt in {} ms", what, failures, reason,
-                    TimeUnit.NANOSECONDS.toMillis(delayNanos));
             LOG.debug("{}: attempt {} failed", what, failures, failure);
         }
 
