@@ -77,6 +77,7 @@ final class VolumeExports {
         for (String name : names) {
             synchronized (this) {
                 status.put(name, Status.OPENING);
+                exports.markUnavailable(name, "export '" + name + "' is not available yet: the server is still opening it");
             }
             first.add(retry(() -> catalog.open(name, config), new OpenListener<Volume>("volume " + name, name, v -> v) {
                 @Override
@@ -161,6 +162,7 @@ final class VolumeExports {
     private CompletableFuture<Void> openSnapshot(String volume, String snapshot) {
         String prefix = volume + "/";
         String exportName = volume + "@" + snapshot;
+        exports.markUnavailable(exportName, "export '" + exportName + "' is not available yet: the server is still opening it");
         Supplier<CompletableFuture<SnapshotView>> attempt = () -> Snapshots.resolve(store, prefix, snapshot)
                 .thenCompose(seq -> Volume.openReadOnlyAt(store, prefix, exportName, config, seq).thenApply(v -> new SnapshotView(v, seq)));
         return retry(attempt, new OpenListener<SnapshotView>("snapshot " + exportName, exportName, SnapshotView::volume) {

@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -134,6 +135,39 @@ class ServeRecoveryIT {
             assertTrue(out.toString().contains("hyperfile: now serving volume flaky (it opened after 2 failed attempts)\n"), out.toString());
             assertEquals(0, scheduler.pending(), "no more attempts");
             assertEquals(2, err.toString().lines().count(), "the second failure went to the log, not to stderr: " + err);
+        } finally {
+            running.stop();
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void serveStartsWithoutWaitingForAVolumeWhoseOpenHangsAndServesItOnceItOpens() throws Exception {
+        InMemoryObjectStore backing = new InMemoryObjectStore();
+        VolumeCatalog catalog = new VolumeCatalog(backing);
+        catalog.create("good", VolumeOptions.ofSize(SIZE), Clock.systemUTC()).join();
+        catalog.create("slow", VolumeOptions.ofSize(SIZE), Clock.systemUTC()).join();
+        byte[] slowData = pattern(4);
+        write(catalog, "slow", slowData);
+        FlakyObjectStore store = new FlakyObjectStore(backing);
+        CompletableFuture<Void> storeAnswers = new CompletableFuture<>();
+        store.add(FaultRule.on(FlakyObjectStore.Op.GET, "slow/volume", FaultRule.first(1), FaultAction.holdUntil(storeAnswers)));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        ServeCommand.Running running = ServeCommand.start(store, List.of("good", "slow"), List.of(), VolumeConfig.DEFAULT,
+                ServerConfig.builder().port(0).build(), OpenRetryPolicy.DEFAULT, new ManualScheduler(), Duration.ZERO,
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        try {
+            int port = running.port();
+            assertTrue(out.toString().startsWith("hyperfile: serving good (not yet: slow) on 127.0.0.1:" + port + "\n"), out.toString());
+            assertEquals("hyperfile: volume slow is still opening; it will be served once it opens\n", err.toString());
+            assertArrayEquals(new byte[DATA], readOverNbd(port, "good"));
+            assertTrue(assertThrows(IOException.class, () -> readOverNbd(port, "slow")).getMessage()
+                    .endsWith("export 'slow' is not available yet: the server is still opening it"));
+
+            storeAnswers.complete(null);
+            awaitTrue(() -> running.volumes().statuses().get("slow") == VolumeExports.Status.SERVED, "slow is served");
+            assertArrayEquals(slowData, readOverNbd(port, "slow"));
         } finally {
             running.stop();
         }
