@@ -75,7 +75,7 @@ final class ServeCommand implements Callable<Integer> {
                 : VolumeConfig.builder().readAheadBytes(READ_AHEAD_BYTES).build();
         Running running;
         try {
-            List<String> names = new ArrayList<>(volumes);
+            List<String> names = new ArrayList<>(volumes.stream().distinct().toList());
             List<String> incomplete = new ArrayList<>();
             if (names.isEmpty()) {
                 VolumeCatalog catalog = new VolumeCatalog(s);

@@ -109,7 +109,7 @@ final class VolumeExports {
     synchronized void reportIncomplete(String name) {
         status.put(name, Status.FAILED);
         exports.markUnavailable(name, "export '" + name + "' cannot be served: it is a half-deleted volume");
-        err.println("hyperfile: cannot serve volume " + name + ": it has segments but no volume descriptor " + name
+        err.println("hyperfile: cannot serve volume " + name + ": it has data but no volume descriptor " + name
                 + "/volume (a half-deleted volume); finish deleting it with: hyperfile volume delete " + name);
     }
 

@@ -74,7 +74,7 @@ class ServePartialIT {
             List<String> reported = Files.readAllLines(server.log(), StandardCharsets.UTF_8).stream()
                     .filter(l -> l.startsWith("hyperfile: ")).toList();
             assertEquals(2, reported.size(), "one line per broken volume; log:\n" + server.logTail());
-            assertTrue(reported.contains("hyperfile: cannot serve volume half: it has segments but no volume descriptor half/volume"
+            assertTrue(reported.contains("hyperfile: cannot serve volume half: it has data but no volume descriptor half/volume"
                     + " (a half-deleted volume); finish deleting it with: hyperfile volume delete half"), reported.toString());
             String badLine = reported.stream().filter(l -> l.startsWith("hyperfile: cannot serve volume bad: ")).findFirst()
                     .orElseThrow(() -> new AssertionError("no line for volume bad: " + reported));
