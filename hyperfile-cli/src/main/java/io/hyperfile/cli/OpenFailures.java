@@ -19,7 +19,8 @@ final class OpenFailures {
 
     /** Whether {@code failure} may pass by itself, so that opening again later may succeed. */
     static boolean isTransient(Throwable failure) {
-        for (Throwable t = Exceptions.unwrap(failure); t != null; t = t.getCause()) {
+        Throwable t = Exceptions.unwrap(failure);
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) { // the first cause that says decides
             if (t instanceof CorruptionException) {
                 return false;
             }
@@ -28,9 +29,6 @@ final class OpenFailures {
             }
             if (t instanceof TimeoutException) {
                 return true;
-            }
-            if (t.getCause() == t) {
-                break;
             }
         }
         return false;
