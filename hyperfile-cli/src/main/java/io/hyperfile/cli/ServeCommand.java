@@ -1,26 +1,26 @@
 package io.hyperfile.cli;
 
 import io.hyperfile.core.cache.CacheConfig;
-import io.hyperfile.core.checkpoint.Snapshots;
 import io.hyperfile.core.store.ObjectStore;
-import io.hyperfile.core.volume.Volume;
-import io.hyperfile.core.volume.VolumeBlockDevice;
+import io.hyperfile.core.store.RetryScheduler;
 import io.hyperfile.core.volume.VolumeCatalog;
 import io.hyperfile.core.volume.VolumeConfig;
 import io.hyperfile.core.volume.VolumeOptions;
-import io.hyperfile.nbd.export.Export;
 import io.hyperfile.nbd.export.ExportRegistry;
 import io.hyperfile.nbd.server.NbdServer;
 import io.hyperfile.nbd.server.ServerConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -34,6 +34,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code hyperfile serve}: serves volumes over NBD until SIGTERM or SIGINT, then stops accepting, finishes the
  * requests in flight, flushes every volume and exits 0. With no store and no volume given, it serves the embedded
  * default: a local directory {@code ./hyperfile-data} holding volume {@code disk0} (10 GiB, created if absent).
+ *
+ * <p>Volumes are opened in parallel (see {@link VolumeExports}): one that cannot be opened is reported with one line
+ * and the others are served; one whose failure was transient is retried in the background and served once it
+ * opens. The server starts unless every volume failed permanently, in which case serve exits 1.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve volumes over NBD.")
 final class ServeCommand implements Callable<Integer> {
@@ -42,6 +46,8 @@ final class ServeCommand implements Callable<Integer> {
     static final long DEFAULT_VOLUME_BYTES = 10L << 30;
     /** How far sequential reads fetch ahead into the local cache (when there is one). */
     static final long READ_AHEAD_BYTES = 8L << 20;
+    /** Longest serve waits for the first attempts to open the volumes before it starts listening anyway. */
+    static final Duration STARTUP_WAIT = Duration.ofSeconds(30);
 
     @Spec
     CommandSpec spec;
@@ -62,63 +68,129 @@ final class ServeCommand implements Callable<Integer> {
         InetSocketAddress address = parseListen(listen);
         volumes.forEach(VolumeCatalog::checkName);
         CacheConfig cacheConfig = cache.config(store);
+        ServerConfig serverConfig = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort()).build();
         ObjectStore s = CacheOptions.wrap(store.open(), cacheConfig);
-        VolumeCatalog catalog = new VolumeCatalog(s);
         // Read-ahead fills the local cache; without one it would only repeat GETs.
         VolumeConfig volumeConfig = cacheConfig == null ? VolumeConfig.DEFAULT
                 : VolumeConfig.builder().readAheadBytes(READ_AHEAD_BYTES).build();
-        List<String> names = new ArrayList<>(volumes);
-        if (names.isEmpty()) {
-            names.addAll(catalog.list().join());
-            if (names.isEmpty() && store.isDefaultEmbedded()) {
-                catalog.create(DEFAULT_VOLUME, VolumeOptions.ofSize(DEFAULT_VOLUME_BYTES), Clock.systemUTC()).join();
-                LOG.info("created volume {} ({}) in {}", DEFAULT_VOLUME, Sizes.format(DEFAULT_VOLUME_BYTES), store.store);
-                names.add(DEFAULT_VOLUME);
+        Running running;
+        try {
+            List<String> names = new ArrayList<>(volumes.stream().distinct().toList());
+            List<String> incomplete = new ArrayList<>();
+            if (names.isEmpty()) {
+                VolumeCatalog catalog = new VolumeCatalog(s);
+                VolumeCatalog.Scan scan = catalog.scan().join();
+                names.addAll(scan.volumes());
+                incomplete.addAll(scan.incomplete());
+                if (names.isEmpty() && incomplete.isEmpty() && store.isDefaultEmbedded()) {
+                    catalog.create(DEFAULT_VOLUME, VolumeOptions.ofSize(DEFAULT_VOLUME_BYTES), Clock.systemUTC()).join();
+                    LOG.info("created volume {} ({}) in {}", DEFAULT_VOLUME, Sizes.format(DEFAULT_VOLUME_BYTES), store.store);
+                    names.add(DEFAULT_VOLUME);
+                }
             }
-        }
-        if (names.isEmpty()) {
-            throw new IllegalStateException("no volumes in " + store.store + "; create one with: hyperfile volume create NAME --size 10G --store " + store.store);
-        }
-        ExportRegistry exports = new ExportRegistry();
-        List<Volume> opened = new ArrayList<>();
-        for (String name : names) {
-            Volume v = catalog.open(name, volumeConfig).join();
-            opened.add(v);
-            exports.add(Export.of(name, new VolumeBlockDevice(v)));
-            for (Map.Entry<String, Long> snap : Snapshots.list(s, name + "/").join().entrySet()) {
-                String exportName = name + "@" + snap.getKey();
-                Volume view = Volume.openReadOnlyAt(s, name + "/", exportName, volumeConfig, snap.getValue()).join();
-                opened.add(view);
-                exports.add(new Export(exportName, new VolumeBlockDevice(view), true, "snapshot " + snap.getKey() + " of " + name
-                        + " (checkpoint " + snap.getValue() + ", read-only)"));
+            if (names.isEmpty() && incomplete.isEmpty()) {
+                throw new IllegalStateException("no volumes in " + store.store + "; create one with: hyperfile volume create NAME --size 10G --store " + store.store);
             }
+            running = start(s, names, incomplete, volumeConfig, serverConfig, OpenRetryPolicy.DEFAULT, RetryScheduler.system(),
+                    STARTUP_WAIT, spec.commandLine().getOut(), spec.commandLine().getErr());
+        } catch (Exception e) {
+            s.close();
+            throw e;
         }
-        NbdServer server = new NbdServer(ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort()).build(), exports);
-        server.start();
-        printHowToAttach(spec.commandLine().getOut(), server.localAddress(), names);
-
         CountDownLatch stopped = new CountDownLatch(1);
-        Runnable stop = () -> {
+        Signals.onTermination(() -> {
+            running.stop();
+            stopped.countDown();
+        });
+        stopped.await();
+        return 0;
+    }
+
+    /**
+     * Opens {@code names} (reporting {@code incomplete}, half-deleted volumes, as not served), waits up to
+     * {@code startupWait} for the first attempts, and starts the server unless nothing can ever be served, which is
+     * an {@link IllegalStateException} with one line. Prints how to attach on {@code out} once listening. The store
+     * is the caller's until this returns; then {@link Running#stop()} closes it.
+     */
+    static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
+            ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, Duration startupWait,
+            PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
+        ExportRegistry exports = new ExportRegistry();
+        VolumeExports volumeExports = new VolumeExports(s, volumeConfig, exports, policy, scheduler, out, err);
+        incomplete.forEach(volumeExports::reportIncomplete);
+        try {
+            volumeExports.open(names).get(startupWait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.info("not every volume opened within {} s; serving those that did", startupWait.toSeconds());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("opening the volumes failed: " + Hyperfile.describe(e.getCause()), e.getCause());
+        }
+        if (volumeExports.nothingToServe()) {
+            closeAll(volumeExports);
+            int n = volumeExports.statuses().size();
+            throw new IllegalStateException(n == 1 ? "the volume cannot be served (see above)"
+                    : "none of the " + n + " volumes can be served (see above)");
+        }
+        NbdServer server = new NbdServer(serverConfig, exports);
+        try {
+            server.start();
+        } catch (IOException e) {
+            closeAll(volumeExports);
+            throw e;
+        }
+        for (String name : volumeExports.volumes(VolumeExports.Status.OPENING)) {
+            err.println("hyperfile: volume " + name + " is still opening; it will be served once it opens");
+        }
+        List<String> pending = new ArrayList<>(volumeExports.volumes(VolumeExports.Status.OPENING));
+        pending.addAll(volumeExports.volumes(VolumeExports.Status.RETRYING));
+        printHowToAttach(out, server.localAddress(), volumeExports.volumes(VolumeExports.Status.SERVED), pending);
+        return new Running(server, volumeExports, s);
+    }
+
+    private static void closeAll(VolumeExports volumeExports) throws InterruptedException {
+        try {
+            volumeExports.close().get(120, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.error("volumes not closed: {}", e.toString());
+        }
+    }
+
+    /** A started server: its exports and how to stop it. Thread-safe. */
+    static final class Running {
+        private final NbdServer server;
+        private final VolumeExports volumes;
+        private final ObjectStore store;
+
+        private Running(NbdServer server, VolumeExports volumes, ObjectStore store) {
+            this.server = server;
+            this.volumes = volumes;
+            this.store = store;
+        }
+
+        int port() {
+            return server.port();
+        }
+
+        VolumeExports volumes() {
+            return volumes;
+        }
+
+        /** Stops accepting, finishes the requests in flight, stops retrying, closes (flushes) every volume and the store. */
+        void stop() {
             LOG.info("shutting down: finishing requests in flight and flushing volumes");
             try {
                 server.shutdown().get(60, TimeUnit.SECONDS);
             } catch (Exception e) {
                 LOG.warn("server shutdown: {}", e.toString());
             }
-            for (Volume v : opened) {
-                try {
-                    v.close().get(120, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    LOG.error("volume {} could not be flushed on shutdown: {}", v.name(), e.toString());
-                }
+            try {
+                closeAll(volumes);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            s.close();
+            store.close();
             LOG.info("stopped");
-            stopped.countDown();
-        };
-        Signals.onTermination(stop);
-        stopped.await();
-        return 0;
+        }
     }
 
     static InetSocketAddress parseListen(String listen) {
@@ -142,15 +214,19 @@ final class ServeCommand implements Callable<Integer> {
         return InetSocketAddress.createUnresolved(host, port);
     }
 
-    private static void printHowToAttach(PrintWriter out, InetSocketAddress at, List<String> names) {
+    private static void printHowToAttach(PrintWriter out, InetSocketAddress at, List<String> served, List<String> pending) {
         String host = at.getAddress() != null && at.getAddress().isAnyLocalAddress() ? "HOST" : at.getHostString();
         if (host.contains(":")) {
             host = "[" + host + "]"; // an IPv6 literal in a URI
         }
         int port = at.getPort();
-        out.println("hyperfile: serving " + String.join(", ", names) + " on " + host + ":" + port
+        String what = served.isEmpty() ? "no volume yet" : String.join(", ", served);
+        if (!pending.isEmpty()) {
+            what += " (not yet: " + String.join(", ", pending) + ")";
+        }
+        out.println("hyperfile: serving " + what + " on " + host + ":" + port
                 + (host.equals("HOST") ? " (all interfaces; HOST = this machine's name or address)" : ""));
-        String first = names.get(0);
+        String first = served.isEmpty() ? pending.get(0) : served.get(0);
         out.println("attach it with one of:");
         out.println("  nbd-client -N " + first + " " + host + " " + port + " /dev/nbd0");
         out.println("  qemu-system-x86_64 ... -drive file=nbd://" + host + ":" + port + "/" + first + ",format=raw");

@@ -43,8 +43,12 @@ final class VolumeCommand {
             if (bytes % blockSize != 0) {
                 throw new IllegalArgumentException("size " + size + " is not a multiple of the block size " + blockSize);
             }
+            if (Integer.bitCount(blockSize) == 1 && bytes > VolumeOptions.maxSizeBytes(blockSize)) {
+                throw new IllegalArgumentException("size " + size + " is too large for blocks of " + blockSize + " bytes: at most "
+                        + Sizes.format(VolumeOptions.maxSizeBytes(blockSize)) + " (the index addresses 2^48 blocks); use a larger --block-size");
+            }
             VolumeOptions options = VolumeOptions.ofSize(bytes).withBlockSizeBytes(blockSize)
-                    .withSegmentTargetBytes(Math.toIntExact(Sizes.parse(segmentSize)));
+                    .withSegmentTargetBytes(Math.toIntExact(Sizes.parse(segmentSize))).validate();
             try (ObjectStore s = store.open()) {
                 new VolumeCatalog(s).create(name, options, Clock.systemUTC()).join();
             }
@@ -87,10 +91,17 @@ final class VolumeCommand {
         public final Integer call() {
             try (ObjectStore s = store.open()) {
                 VolumeCatalog catalog = new VolumeCatalog(s);
-                store.requireVolume(catalog, name);
+                if (!acceptsIncomplete() || !catalog.isIncomplete(VolumeCatalog.checkName(name)).join()) {
+                    store.requireVolume(catalog, name);
+                }
                 run(catalog, spec.commandLine().getOut());
             }
             return 0;
+        }
+
+        /** Whether the command also runs on a half-deleted volume (objects under its prefix but no descriptor). */
+        boolean acceptsIncomplete() {
+            return false;
         }
 
         abstract void run(VolumeCatalog catalog, PrintWriter out);
@@ -114,8 +125,14 @@ final class VolumeCommand {
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a volume and all its data.")
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete a volume and all its data (or finish deleting a half-deleted one).")
     static final class Delete extends OnExistingVolume {
+        @Override
+        boolean acceptsIncomplete() {
+            return true;
+        }
+
         @Override
         void run(VolumeCatalog catalog, PrintWriter out) {
             Progress progress = new Progress(spec.commandLine().getErr(), "deleting " + name, "objects");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -161,5 +162,68 @@ class HyperfileCliTest {
         assertEquals(1, r.code);
         assertTrue(r.err.startsWith("hyperfile: cannot create store directory /proc/hyperfile-cannot-exist/x"), r.err);
         assertEquals(1, r.err.strip().lines().count(), r.err);
+    }
+
+    @Test
+    void aVolumeLargerThanTheIndexAddressesIsOneLinePlusUsageAndNothingIsCreated() {
+        Result r = run("volume", "create", "huge", "--size", "2048P", store());
+        assertEquals(2, r.code, r.err);
+        assertTrue(r.err.startsWith("hyperfile: size 2048P is too large for blocks of 4096 bytes: at most 1024 PiB (the index"
+                + " addresses 2^48 blocks); use a larger --block-size" + System.lineSeparator() + "Usage: hyperfile volume create"), r.err);
+        assertEquals("", run("volume", "list", store()).out);
+        Result larger = run("volume", "create", "huge", "--size", "2048P", "--block-size", "65536", store());
+        assertEquals(0, larger.code, larger.err);
+    }
+
+    @Test
+    void aHalfDeletedVolumeCanBeDeleted() throws Exception {
+        Path in = dir.resolve("in.img");
+        java.nio.file.Files.write(in, randomBytes(1 << 20));
+        assertEquals(0, run("import", in.toString(), "half", store()).code);
+        java.nio.file.Files.delete(dir.resolve("data/half/volume")); // a delete interrupted after its first step
+        assertEquals(1, run("volume", "info", "half", store()).code);
+
+        Result deleted = run("volume", "delete", "half", store());
+        assertEquals(0, deleted.code, deleted.err);
+        assertTrue(deleted.out.contains("deleted volume half"), deleted.out);
+        try (var left = java.nio.file.Files.walk(dir.resolve("data"))) {
+            assertEquals(0, left.filter(java.nio.file.Files::isRegularFile).count(), "every object of the volume is gone");
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void serveExitsOneWithOneLineWhenNoNamedVolumeCanEverBeServed() throws Exception {
+        Path in = dir.resolve("in.img");
+        java.nio.file.Files.write(in, randomBytes(1 << 20));
+        assertEquals(0, run("import", in.toString(), "bad", store()).code);
+        garbleNewestSegmentFooter(dir.resolve("data"), "bad");
+
+        Result r = run("serve", "--listen", "127.0.0.1:0", "bad", "nope", store());
+        assertEquals(1, r.code, r.out + r.err);
+        List<String> lines = r.err.lines().filter(l -> l.startsWith("hyperfile: ")).toList();
+        assertEquals(3, lines.size(), r.err);
+        assertTrue(lines.contains("hyperfile: cannot serve volume nope: it has no volume descriptor nope/volume (no such volume,"
+                + " or a half-deleted one)"), r.err);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("hyperfile: cannot serve volume bad: corrupt data in bad/seg/")), r.err);
+        assertEquals("hyperfile: none of the 2 volumes can be served (see above)", lines.get(2));
+        assertEquals("", r.out, "no 'serving' line");
+    }
+
+    static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new java.util.Random(n).nextBytes(b);
+        return b;
+    }
+
+    /** Flips the last byte of the volume's newest segment (in its footer), so that opening the volume fails. */
+    static void garbleNewestSegmentFooter(Path data, String volume) throws java.io.IOException {
+        Path seg;
+        try (var files = java.nio.file.Files.walk(data.resolve(volume).resolve("seg"))) {
+            seg = files.filter(java.nio.file.Files::isRegularFile).max(Path::compareTo).orElseThrow();
+        }
+        byte[] bytes = java.nio.file.Files.readAllBytes(seg);
+        bytes[bytes.length - 1] ^= 0x5a;
+        java.nio.file.Files.write(seg, bytes);
     }
 }

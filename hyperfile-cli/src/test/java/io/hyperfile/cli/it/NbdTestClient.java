@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A small NBD client for end-to-end tests: fixed newstyle handshake with {@code NBD_OPT_GO}, then WRITE, FLUSH
+ * A small NBD client for end-to-end tests (public for the in-process serve tests of {@code io.hyperfile.cli}):
+ * fixed newstyle handshake with {@code NBD_OPT_GO}, then WRITE, FLUSH
  * and READ with simple replies (structured replies are not negotiated). Requests are pipelined: each gets its own
  * cookie, and one reader thread ({@code hf-test-nbd-reader}) completes the matching future, so any number may be
  * in flight. Completions run on the reader thread and must not block. Sends are serialised on the socket.
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>When the connection breaks (the server was killed), every pending future and every later request fails
  * with an {@link IOException}.
  */
-final class NbdTestClient implements AutoCloseable {
+public final class NbdTestClient implements AutoCloseable {
     private static final long NBDMAGIC = 0x4e42444d41474943L;
     private static final long IHAVEOPT = 0x49484156454F5054L;
     private static final long OPTION_REPLY_MAGIC = 0x3e889045565a9L;
@@ -67,7 +68,7 @@ final class NbdTestClient implements AutoCloseable {
     }
 
     /** Connects, negotiates {@code exportName} with NBD_OPT_GO and starts the reply reader. */
-    static NbdTestClient connect(String host, int port, String exportName) throws IOException {
+    public static NbdTestClient connect(String host, int port, String exportName) throws IOException {
         Socket socket = new Socket();
         try {
             socket.setTcpNoDelay(true);
@@ -121,7 +122,7 @@ final class NbdTestClient implements AutoCloseable {
         }
     }
 
-    long sizeBytes() {
+    public long sizeBytes() {
         return sizeBytes;
     }
 
@@ -129,15 +130,15 @@ final class NbdTestClient implements AutoCloseable {
         return transmissionFlags;
     }
 
-    CompletableFuture<Void> write(long offset, byte[] data, int commandFlags) {
+    public CompletableFuture<Void> write(long offset, byte[] data, int commandFlags) {
         return send(CMD_WRITE, commandFlags, offset, data.length, data, 0).thenApply(x -> null);
     }
 
-    CompletableFuture<Void> flush() {
+    public CompletableFuture<Void> flush() {
         return send(CMD_FLUSH, 0, 0, 0, null, 0).thenApply(x -> null);
     }
 
-    CompletableFuture<byte[]> read(long offset, int length) {
+    public CompletableFuture<byte[]> read(long offset, int length) {
         return send(CMD_READ, 0, offset, length, null, length);
     }
 

@@ -1,5 +1,6 @@
 package io.hyperfile.core.checkpoint;
 
+import io.hyperfile.core.CorruptionException;
 import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.store.ByteRange;
 import io.hyperfile.core.store.ObjectInfo;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * Finds a volume's newest segment without listing its whole history: the {@code head} hint names a sequence
  * number known to be durable, and only segments from there on are listed. The hint is only a starting point:
  * the segments themselves decide (a hint that is missing, unreadable or ahead of the segments is ignored and the
- * full listing used).
+ * full listing used). One case is not ignored: a hint naming a durable segment while the volume has no segment at
+ * all means the segments were deleted, and opening the volume empty would silently lose its data; that is reported
+ * as corruption naming the hint. Stateless and thread-safe.
  */
 public final class CheckpointLocator {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointLocator.class);
@@ -34,7 +37,14 @@ public final class CheckpointLocator {
                 if (newest == 0 && hint > 0) {
                     LOG.warn("hint {} names segment {} but no segment from there on exists; listing all segments",
                             SegmentKeys.hint(prefix), hint);
-                    return store.listAll(SegmentKeys.segmentPrefix(prefix), null).thenApply(all -> newest(prefix, all));
+                    return store.listAll(SegmentKeys.segmentPrefix(prefix), null).thenApply(all -> {
+                        long any = newest(prefix, all);
+                        if (any == 0) {
+                            throw new CorruptionException(SegmentKeys.hint(prefix), 0, "the hint says segment " + hint
+                                    + " is durable but the volume has no segments: they were deleted (a half-deleted volume?)");
+                        }
+                        return any;
+                    });
                 }
                 return CompletableFuture.completedFuture(newest);
             });

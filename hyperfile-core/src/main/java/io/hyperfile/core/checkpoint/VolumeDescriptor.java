@@ -21,7 +21,7 @@ import java.util.UUID;
  *   8     2   format version (1)
  *  10     2   flags (0)
  *  12     4   block size in bytes (power of two, 512..65536)
- *  16     8   size in bytes at creation (a multiple of the block size)
+ *  16     8   size in bytes at creation (a multiple of the block size, at most 2^48 blocks)
  *  24     4   segment target size in bytes
  *  28     4   maximum index node size in bytes
  *  32    16   volume id (UUID, most significant long first)
@@ -34,6 +34,12 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
         int maxNodeBytes, UUID volumeId, long createdMillis) {
 
     public static final int BYTES = 128;
+    /**
+     * Most blocks a volume may have: the index addresses blocks in 48 bits ({@code startBlock + blockCount <= 2^48},
+     * the index package's {@code NodeLimits.MAX_BLOCKS}), so a larger volume would accept writes its index cannot
+     * record. 1 EiB at the default block size of 4096 bytes.
+     */
+    public static final long MAX_BLOCKS = 1L << 48;
     private static final byte[] MAGIC = "HFVOLUME".getBytes(StandardCharsets.US_ASCII);
 
     public VolumeDescriptor {
@@ -43,9 +49,20 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
         if (sizeBytes <= 0 || sizeBytes % blockSizeBytes != 0) {
             throw new IllegalArgumentException("size must be a positive multiple of the block size. sizeBytes=" + sizeBytes);
         }
+        if (sizeBytes / blockSizeBytes > MAX_BLOCKS) {
+            throw new IllegalArgumentException(("size must be at most 2^48 blocks (the index's limit: %d bytes at this block"
+                    + " size). sizeBytes=%d, blockSizeBytes=%d, blocks=%d").formatted(maxSizeBytes(blockSizeBytes), sizeBytes,
+                    blockSizeBytes, sizeBytes / blockSizeBytes));
+        }
         if (segmentTargetBytes < 2 * blockSizeBytes) {
             throw new IllegalArgumentException("segment target must hold at least 2 blocks. segmentTargetBytes=" + segmentTargetBytes);
         }
+    }
+
+    /** The largest volume size with blocks of {@code blockSizeBytes}: {@link #MAX_BLOCKS} blocks, or less if that overflows. */
+    public static long maxSizeBytes(int blockSizeBytes) {
+        long max = Long.MAX_VALUE / blockSizeBytes;
+        return Math.min(max, MAX_BLOCKS) * blockSizeBytes;
     }
 
     public long blockCount() {

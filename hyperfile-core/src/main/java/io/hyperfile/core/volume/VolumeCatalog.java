@@ -44,9 +44,14 @@ public final class VolumeCatalog {
         return name;
     }
 
-    /** Creates volume {@code name}; fails with {@code ObjectExistsException} if it exists. */
+    /**
+     * Creates volume {@code name}; fails with {@code ObjectExistsException} if it exists. Invalid options (see
+     * {@link VolumeOptions#validate()}) throw {@link IllegalArgumentException} before anything is written.
+     */
     public CompletableFuture<VolumeDescriptor> create(String name, VolumeOptions options, Clock clock) {
-        return Volume.create(store, checkName(name) + "/", options, clock);
+        checkName(name);
+        options.validate();
+        return Volume.create(store, name + "/", options, clock);
     }
 
     /** Opens volume {@code name} for reading and writing. */
@@ -68,13 +73,37 @@ public final class VolumeCatalog {
         return store.head(SegmentKeys.descriptor(checkName(name) + "/")).thenApply(info -> info != null);
     }
 
-    /** The names of every volume in the store, in order. One listing request per volume. */
-    public CompletableFuture<List<String>> list() {
-        List<String> names = new ArrayList<>();
-        return listFrom(null, names).thenApply(v -> names);
+    /**
+     * Whether {@code name} is a half-deleted volume: no descriptor, but Hyperfile objects (segments, snapshots, a
+     * hint) under its prefix. {@link #delete} finishes it.
+     */
+    public CompletableFuture<Boolean> isIncomplete(String name) {
+        return exists(name).thenCompose(exists -> exists ? CompletableFuture.completedFuture(false)
+                : store.list(name + "/", null, 1).thenApply(page -> !page.objects().isEmpty()
+                        && looksLikeVolume(name, page.objects().get(0).key())));
     }
 
-    private CompletableFuture<Void> listFrom(String startAfter, List<String> names) {
+    /** The names of every volume in the store, in order. One listing request per volume. */
+    public CompletableFuture<List<String>> list() {
+        return scan().thenApply(Scan::volumes);
+    }
+
+    /**
+     * What a listing of the store found: the volumes, and the names whose prefix holds Hyperfile objects (segments,
+     * snapshots, a hint) but no descriptor: half-deleted volumes, which cannot be opened; {@link #delete} finishes
+     * them.
+     */
+    public record Scan(List<String> volumes, List<String> incomplete) {
+    }
+
+    /** Lists the store: its volumes and its incomplete (half-deleted) volumes, each in order. */
+    public CompletableFuture<Scan> scan() {
+        List<String> names = new ArrayList<>();
+        List<String> incomplete = new ArrayList<>();
+        return listFrom(null, names, incomplete).thenApply(v -> new Scan(List.copyOf(names), List.copyOf(incomplete)));
+    }
+
+    private CompletableFuture<Void> listFrom(String startAfter, List<String> names, List<String> incomplete) {
         return store.list("", startAfter, 1).thenCompose((ListPage page) -> {
             if (page.objects().isEmpty()) {
                 return CompletableFuture.completedFuture(null);
@@ -82,7 +111,7 @@ public final class VolumeCatalog {
             String key = page.objects().get(0).key();
             int slash = key.indexOf('/');
             if (slash < 0) {
-                return listFrom(key, names);
+                return listFrom(key, names, incomplete);
             }
             String name = key.substring(0, slash);
             String next = name + "/" + AFTER_ALL;
@@ -90,16 +119,29 @@ public final class VolumeCatalog {
                 next = key; // a key beyond our marker: step over it
             }
             String resume = next;
-            if (!NAME.matcher(name).matches() || (!names.isEmpty() && names.get(names.size() - 1).equals(name))) {
-                return listFrom(resume, names);
+            if (!NAME.matcher(name).matches() || isLast(names, name) || isLast(incomplete, name)) {
+                return listFrom(resume, names, incomplete);
             }
             return store.head(SegmentKeys.descriptor(name + "/")).thenCompose(info -> {
                 if (info != null) {
                     names.add(name);
+                } else if (looksLikeVolume(name, key)) {
+                    incomplete.add(name);
                 }
-                return listFrom(resume, names);
+                return listFrom(resume, names, incomplete);
             });
         });
+    }
+
+    private static boolean isLast(List<String> names, String name) {
+        return !names.isEmpty() && names.get(names.size() - 1).equals(name);
+    }
+
+    /** Whether {@code firstKey}, the first key under {@code name/}, is one Hyperfile writes beside the descriptor. */
+    private static boolean looksLikeVolume(String name, String firstKey) {
+        String prefix = name + "/";
+        return firstKey.equals(SegmentKeys.hint(prefix)) || firstKey.startsWith(SegmentKeys.segmentPrefix(prefix))
+                || firstKey.startsWith(prefix + "snap/");
     }
 
     /** What a volume is and holds, as of its newest checkpoint. */

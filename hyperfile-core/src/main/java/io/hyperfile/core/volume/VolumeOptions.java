@@ -1,9 +1,15 @@
 package io.hyperfile.core.volume;
 
+import io.hyperfile.core.checkpoint.VolumeDescriptor;
+import io.hyperfile.core.index.NodeLimits;
+
 /**
- * What a new volume is created with; fixed for its life (written into its descriptor).
+ * What a new volume is created with; fixed for its life (written into its descriptor). The record holds any values
+ * (so that the {@code with…} steps can pass through intermediate combinations); {@link #validate()} checks them,
+ * and {@link VolumeCatalog#create} calls it before writing anything. Immutable.
  *
- * @param sizeBytes size of the disk; a positive multiple of the block size
+ * @param sizeBytes size of the disk; a positive multiple of the block size, at most
+ *     {@link VolumeDescriptor#MAX_BLOCKS} (2^48) blocks: the index addresses blocks in 48 bits
  * @param blockSizeBytes the unit of the index and of checksums: a power of two in 512..65536 (default 4096)
  * @param segmentTargetBytes how large a flush may grow one segment object (default 8 MiB; S3 favours 8–16 MiB)
  * @param maxNodeBytes the largest encoded index node (default 4096)
@@ -27,5 +33,34 @@ public record VolumeOptions(long sizeBytes, int blockSizeBytes, int segmentTarge
 
     public VolumeOptions withMaxNodeBytes(int v) {
         return new VolumeOptions(sizeBytes, blockSizeBytes, segmentTargetBytes, v);
+    }
+
+    /** The largest volume with blocks of {@code blockSizeBytes}: 2^48 blocks (1 EiB at 4096-byte blocks). */
+    public static long maxSizeBytes(int blockSizeBytes) {
+        return VolumeDescriptor.maxSizeBytes(blockSizeBytes);
+    }
+
+    /**
+     * Checks that a volume can be created with these options; returns them. {@link IllegalArgumentException} with a
+     * one-line message naming the value otherwise.
+     */
+    public VolumeOptions validate() {
+        if (Integer.bitCount(blockSizeBytes) != 1 || blockSizeBytes < 512 || blockSizeBytes > 65536) {
+            throw new IllegalArgumentException("block size must be a power of two in 512..65536. blockSizeBytes=" + blockSizeBytes);
+        }
+        if (sizeBytes <= 0 || sizeBytes % blockSizeBytes != 0) {
+            throw new IllegalArgumentException("size must be a positive multiple of the block size " + blockSizeBytes
+                    + ". sizeBytes=" + sizeBytes);
+        }
+        if (sizeBytes / blockSizeBytes > VolumeDescriptor.MAX_BLOCKS) {
+            throw new IllegalArgumentException(("size %d is too large: the index addresses at most 2^48 blocks, %d bytes"
+                    + " with blocks of %d bytes (use larger blocks for a larger volume)")
+                    .formatted(sizeBytes, maxSizeBytes(blockSizeBytes), blockSizeBytes));
+        }
+        if (segmentTargetBytes < 2 * blockSizeBytes) {
+            throw new IllegalArgumentException("segment target must hold at least 2 blocks. segmentTargetBytes=" + segmentTargetBytes);
+        }
+        NodeLimits.ofNodeBytes(maxNodeBytes);
+        return this;
     }
 }

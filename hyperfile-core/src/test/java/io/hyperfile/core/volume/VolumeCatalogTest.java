@@ -65,4 +65,46 @@ class VolumeCatalogTest {
         assertFalse(await(catalog.exists("disk0")));
         store.close();
     }
+
+    @ParameterizedTest
+    @MethodSource("stores")
+    void scanReportsHalfDeletedVolumesApart(ObjectStore store) {
+        VolumeCatalog catalog = new VolumeCatalog(store);
+        await(catalog.create("whole", VolumeOptions.ofSize(1 << 20), Clock.systemUTC()));
+        await(catalog.create("half", VolumeOptions.ofSize(1 << 20), Clock.systemUTC()));
+        Volume v = await(catalog.open("half", VolumeConfig.DEFAULT));
+        await(v.write(0, ByteBuffer.allocate(4096)));
+        await(v.flush());
+        await(v.close());
+        await(store.delete("half/volume")); // a delete that stopped after its first step
+        await(store.put("other/notes.txt", ByteBuffer.allocate(1))); // not Hyperfile's: not reported
+
+        VolumeCatalog.Scan scan = await(catalog.scan());
+        assertEquals(List.of("whole"), scan.volumes());
+        assertEquals(List.of("half"), scan.incomplete());
+        assertEquals(List.of("whole"), await(catalog.list()));
+        assertTrue(await(catalog.isIncomplete("half")));
+        assertFalse(await(catalog.isIncomplete("whole")));
+        assertFalse(await(catalog.isIncomplete("other")));
+        assertFalse(await(catalog.isIncomplete("nothing")));
+
+        await(catalog.delete("half", n -> { }));
+        assertEquals(new VolumeCatalog.Scan(List.of("whole"), List.of()), await(catalog.scan()));
+        store.close();
+    }
+
+    @ParameterizedTest
+    @MethodSource("stores")
+    void aVolumeLargerThanTheIndexAddressesIsRefusedBeforeAnythingIsWritten(ObjectStore store) {
+        VolumeCatalog catalog = new VolumeCatalog(store);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> catalog.create("big", VolumeOptions.ofSize(1L << 61), Clock.systemUTC()));
+        assertEquals("size 2305843009213693952 is too large: the index addresses at most 2^48 blocks, 1152921504606846976"
+                + " bytes with blocks of 4096 bytes (use larger blocks for a larger volume)", e.getMessage());
+        assertFalse(await(catalog.exists("big")));
+        // The same size fits with blocks of 64 KiB; the limit is on blocks, not bytes.
+        await(catalog.create("big", VolumeOptions.ofSize(1L << 61).withBlockSizeBytes(65536), Clock.systemUTC()));
+        assertEquals(1L << 45, await(catalog.info("big")).descriptor().blockCount());
+        store.close();
+    }
 }

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Options: EXPORT_NAME, ABORT, LIST, STARTTLS (ERR_POLICY: no TLS configured), INFO, GO (INFO_EXPORT, NAME,
- * DESCRIPTION, BLOCK_SIZE), STRUCTURED_REPLY, LIST/SET_META_CONTEXT (base:allocation). Any other option has its
+ * DESCRIPTION, BLOCK_SIZE), STRUCTURED_REPLY, LIST/SET_META_CONTEXT (base:allocation). An unknown export gets
+ * ERR_UNKNOWN with the registry's text for it (which says so when the name is one the server is still opening). Any other option has its
  * data consumed and gets ERR_UNSUP. Option data longer than the configured cap is skipped without being buffered
  * and gets ERR_TOO_BIG. While the server drains, options get ERR_SHUTDOWN. A bad option magic, unknown client flags
  * or an unknown export in EXPORT_NAME (which has no error reply) close the connection, as does a handshake that
@@ -196,7 +197,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
         String name = data.toString(StandardCharsets.UTF_8);
         Optional<Export> export = exports.find(name);
         if (export.isEmpty()) {
-            closeOnViolation(ctx, data, "EXPORT_NAME for unknown export '" + name + "'");
+            closeOnViolation(ctx, data, "EXPORT_NAME for an unknown export: " + exports.unknownExportMessage(name));
             return;
         }
         int flags = NbdSession.transmissionFlags(export.get().readOnly(), structuredReplies);
@@ -244,7 +245,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
         }
         Optional<Export> found = exports.find(name);
         if (found.isEmpty()) {
-            replyError(ctx, REP_ERR_UNKNOWN, "no export named '" + name + "'");
+            replyError(ctx, REP_ERR_UNKNOWN, exports.unknownExportMessage(name));
             return;
         }
         Export export = found.get();
@@ -297,7 +298,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
             return;
         }
         if (exports.find(name).isEmpty()) {
-            replyError(ctx, REP_ERR_UNKNOWN, "no export named '" + name + "'");
+            replyError(ctx, REP_ERR_UNKNOWN, exports.unknownExportMessage(name));
             return;
         }
         if (allocation) {

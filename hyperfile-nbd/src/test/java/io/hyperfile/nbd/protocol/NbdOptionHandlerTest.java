@@ -206,6 +206,31 @@ class NbdOptionHandlerTest {
     }
 
     @Test
+    void anExportNotAvailableYetSaysSoAndOneAddedAtRunTimeIsServed() {
+        exports.markUnavailable("later", "export 'later' is not available yet: the server retries opening it");
+        try {
+            exchange(concat(clientFlags(3), option(OPT_GO, nameAndInfos("later"))),
+                    reply(OPT_GO, REP_ERR_UNKNOWN, hex("export 'later' is not available yet: the server retries opening it")));
+            assertNull(session);
+            exchange(concat(clientFlags(3), option(OPT_LIST, new byte[0])),
+                    reply(OPT_LIST, REP_SERVER, "00000004" + hex("disk") + hex("a test disk"))
+                            + reply(OPT_LIST, REP_SERVER, "00000002" + hex("ro")) + reply(OPT_LIST, REP_ACK, ""));
+
+            exports.add(new Export("later", new VolumeBlockDevice(volume), true, ""));
+            assertTrue(exports.unavailableMessage("later").isEmpty(), "adding the export clears the mark");
+            int flags = NbdSession.transmissionFlags(true, false);
+            exchange(concat(clientFlags(3), option(OPT_GO, nameAndInfos("later"))),
+                    reply(OPT_GO, REP_INFO, String.format("0000%016x%04x", SIZE, flags))
+                            + reply(OPT_GO, REP_INFO, "0003" + "00000001" + "00001000" + "02000000")
+                            + reply(OPT_GO, REP_ACK, ""));
+            assertEquals("later", session.export().name());
+        } finally {
+            exports.remove("later");
+            exports.clearUnavailable("later");
+        }
+    }
+
+    @Test
     void malformedInfoIsInvalid() {
         byte[] bad = ByteBuffer.allocate(8).putInt(100).putInt(0).array(); // name length overruns
         exchange(concat(clientFlags(3), option(OPT_INFO, bad)), reply(OPT_INFO, REP_ERR_INVALID, hex("malformed INFO request")));

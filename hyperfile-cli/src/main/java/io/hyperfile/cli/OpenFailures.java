@@ -1,0 +1,48 @@
+package io.hyperfile.cli;
+
+import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.store.Exceptions;
+import io.hyperfile.core.store.ObjectNotFoundException;
+import io.hyperfile.core.store.StorageException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Why opening a volume (or a snapshot) failed, for {@code serve}: whether it is worth trying again, and one line
+ * saying what happened. Transient: a store failure of category TRANSIENT or THROTTLED (after the store's own
+ * retries) and a timeout. Everything else is permanent: corruption, a missing descriptor or segment, access denied,
+ * a format this build does not read. Stateless.
+ */
+final class OpenFailures {
+    private OpenFailures() {
+    }
+
+    /** Whether {@code failure} may pass by itself, so that opening again later may succeed. */
+    static boolean isTransient(Throwable failure) {
+        Throwable t = Exceptions.unwrap(failure);
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) { // the first cause that says decides
+            if (t instanceof CorruptionException) {
+                return false;
+            }
+            if (t instanceof StorageException s) {
+                return s.isRetryable();
+            }
+            if (t instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One line saying why volume {@code name} (null: not a volume) could not be opened, without "hyperfile:". */
+    static String describe(String name, Throwable failure) {
+        Throwable t = Exceptions.unwrap(failure);
+        if (name != null && t instanceof ObjectNotFoundException nf && SegmentKeys.descriptor(name + "/").equals(nf.key())) {
+            return "it has no volume descriptor " + nf.key() + " (no such volume, or a half-deleted one)";
+        }
+        if (t instanceof TimeoutException) {
+            return "opening it did not finish in time (" + Hyperfile.describe(t) + ")";
+        }
+        return Hyperfile.describe(t);
+    }
+}

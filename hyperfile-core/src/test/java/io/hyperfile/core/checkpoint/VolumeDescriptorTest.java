@@ -1,0 +1,55 @@
+package io.hyperfile.core.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.format.Crc32c;
+import io.hyperfile.core.format.FormatVersion;
+import io.hyperfile.core.index.NodeLimits;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class VolumeDescriptorTest {
+    private static final UUID ID = new UUID(1, 2);
+
+    private static VolumeDescriptor descriptor(int blockSizeBytes, long sizeBytes) {
+        return new VolumeDescriptor(FormatVersion.V1, blockSizeBytes, sizeBytes, 8 << 20, 4096, ID, 1000);
+    }
+
+    @Test
+    void theBlockLimitIsTheIndexLimit() {
+        assertEquals(NodeLimits.MAX_BLOCKS, VolumeDescriptor.MAX_BLOCKS);
+        assertEquals(1L << 60, VolumeDescriptor.maxSizeBytes(4096));
+        assertEquals(1L << 57, VolumeDescriptor.maxSizeBytes(512));
+        assertEquals(Long.MAX_VALUE / 65536 * 65536, VolumeDescriptor.maxSizeBytes(65536), "2^48 blocks of 64 KiB overflow a long");
+    }
+
+    @Test
+    void aVolumeOfExactly2To48BlocksRoundTrips() {
+        VolumeDescriptor d = descriptor(512, 1L << 57);
+        assertEquals(1L << 48, d.blockCount());
+        assertEquals(d, VolumeDescriptor.decode("v/volume", d.encode()));
+        assertEquals(1L << 48, descriptor(4096, 1L << 60).blockCount());
+    }
+
+    @Test
+    void moreBlocksThanTheIndexAddressesAreRejectedAtCreate() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> descriptor(512, (1L << 57) + 512));
+        assertEquals("size must be at most 2^48 blocks (the index's limit: 144115188075855872 bytes at this block size)."
+                + " sizeBytes=144115188075856384, blockSizeBytes=512, blocks=281474976710657", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> descriptor(4096, 1L << 61));
+    }
+
+    @Test
+    void aStoredDescriptorWithTooManyBlocksIsCorruption() {
+        ByteBuffer b = descriptor(4096, 1L << 30).encode().order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(16, 1L << 61);
+        b.putInt(124, Crc32c.of(b.array(), 0, 124));
+        CorruptionException e = assertThrows(CorruptionException.class, () -> VolumeDescriptor.decode("v/volume", b));
+        assertEquals(true, e.getMessage().startsWith("corrupt data in v/volume at offset 0: volume descriptor holds impossible"
+                + " values: size must be at most 2^48 blocks"), e.getMessage());
+    }
+}
