@@ -1,5 +1,6 @@
 package io.hyperfile.cli;
 
+import io.hyperfile.core.volume.VolumeUnavailableException;
 import io.hyperfile.core.CorruptionException;
 import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.store.Exceptions;
@@ -10,7 +11,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * Why opening a volume (or a snapshot) failed, for {@code serve}: whether it is worth trying again, and one line
  * saying what happened. Transient: a store failure of category TRANSIENT or THROTTLED (after the store's own
- * retries) and a timeout. Everything else is permanent: corruption, a missing descriptor or segment, access denied,
+ * retries), a timeout, and a claim at open that could not be stored in time ({@link VolumeUnavailableException}). Everything else is permanent: corruption, a missing descriptor or segment, access denied,
  * a format this build does not read. Stateless.
  */
 final class OpenFailures {
@@ -27,7 +28,7 @@ final class OpenFailures {
             if (t instanceof StorageException s) {
                 return s.isRetryable();
             }
-            if (t instanceof TimeoutException) {
+            if (t instanceof TimeoutException || t instanceof VolumeUnavailableException) {
                 return true;
             }
         }

@@ -23,6 +23,7 @@ class OpenFailuresTest {
         assertTrue(OpenFailures.isTransient(storage(FailureCategory.TRANSIENT)));
         assertTrue(OpenFailures.isTransient(storage(FailureCategory.THROTTLED)));
         assertTrue(OpenFailures.isTransient(new CompletionException(storage(FailureCategory.TRANSIENT))));
+        assertTrue(OpenFailures.isTransient(new io.hyperfile.core.volume.VolumeUnavailableException("claim not durable within 30000 ms", null)));
         assertTrue(OpenFailures.isTransient(new TimeoutException("no answer")));
         assertTrue(OpenFailures.isTransient(new IllegalStateException("wrapped", storage(FailureCategory.THROTTLED))));
 
