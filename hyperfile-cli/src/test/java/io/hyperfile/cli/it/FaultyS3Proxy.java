@@ -12,10 +12,12 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,8 +49,8 @@ final class FaultyS3Proxy implements AutoCloseable {
     enum Fault { SLOW_DOWN, INTERNAL_ERROR, RESET, APPLIED_THEN_500, STALL }
 
     /**
-     * Fault probabilities per request (each in [0, 1], summing to at most 1), and a cap on the number of stalls,
-     * which cost wall-clock time.
+     * Fault probabilities per request (each in [0, 1], summing to at most 1), and a cap on the number of stalls per
+     * HTTP method (so that both uploads and reads get some), which cost wall-clock time.
      */
     record Rates(double slowDown, double internalError, double reset, double appliedThen500, double stall, int maxStalls) {
         static final Rates NONE = new Rates(0, 0, 0, 0, 0, 0);
@@ -77,6 +79,8 @@ final class FaultyS3Proxy implements AutoCloseable {
     private final Random random;
     private final Map<Fault, AtomicLong> injected = new EnumMap<>(Fault.class);
     private final AtomicLong requests = new AtomicLong();
+    private final Map<String, AtomicLong> stallsByMethod = new ConcurrentHashMap<>();
+    private final List<String> stalls = new CopyOnWriteArrayList<>();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile Rates rates = Rates.NONE;
@@ -126,6 +130,11 @@ final class FaultyS3Proxy implements AutoCloseable {
         return m;
     }
 
+    /** The stalled requests so far: path, answer status, method and how long the answer was held. */
+    List<String> stalls() {
+        return List.copyOf(stalls);
+    }
+
     long requests() {
         return requests.get();
     }
@@ -147,7 +156,7 @@ final class FaultyS3Proxy implements AutoCloseable {
         }
     }
 
-    private Fault draw() {
+    private Fault draw(String method) {
         Rates r = rates;
         if (r.isNone()) {
             return null;
@@ -169,10 +178,11 @@ final class FaultyS3Proxy implements AutoCloseable {
             return Fault.APPLIED_THEN_500;
         }
         if ((x -= r.stall()) < 0) {
-            AtomicLong stalls = injected.get(Fault.STALL);
+            AtomicLong stalls = stallsByMethod.computeIfAbsent(method, m -> new AtomicLong());
             long n = stalls.get();
             if (n < r.maxStalls() && stalls.compareAndSet(n, n + 1)) {
-                return Fault.STALL; // counted here, against the cap
+                injected.get(Fault.STALL).incrementAndGet();
+                return Fault.STALL;
             }
         }
         return null;
@@ -191,7 +201,7 @@ final class FaultyS3Proxy implements AutoCloseable {
                     return;
                 }
                 requests.incrementAndGet();
-                Fault fault = draw();
+                Fault fault = draw(request.method());
                 if (fault != null && fault != Fault.STALL) {
                     injected.get(fault).incrementAndGet();
                 }
@@ -227,7 +237,11 @@ final class FaultyS3Proxy implements AutoCloseable {
                             "We encountered an internal error. Please try again.");
                 } else {
                     if (fault == Fault.STALL) {
-                        stallRelease.await(stallMillis, TimeUnit.MILLISECONDS);
+                        long held = System.nanoTime();
+                        boolean released = stallRelease.await(stallMillis, TimeUnit.MILLISECONDS);
+                        String path = request.startLine().split(" ")[1].replaceFirst("\\?.*", "");
+                        stalls.add(String.format("%s %s -> %d, held %d ms%s", request.method(), path, response.status(),
+                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - held), released ? " (released early)" : ""));
                         if (closed) {
                             return;
                         }

@@ -34,6 +34,7 @@ final class SoakFigures {
     volatile long selfFences;
     volatile long lostOrWrongBlocks;
     volatile Map<Fault, Long> faults = Map.of();
+    volatile List<String> stalls = List.of();
     volatile long proxiedRequests;
     volatile long faultSeconds;
 
@@ -87,6 +88,7 @@ final class SoakFigures {
         StringBuilder sb = new StringBuilder(title).append('\n');
         line(sb, "fault phase", faultSeconds + " s wall clock, " + proxiedRequests + " S3 requests through the proxy");
         line(sb, "faults injected", faults.toString());
+        line(sb, "stalled answers", stalls.isEmpty() ? "none" : String.join("\n    ", stalls));
         line(sb, "kill -9", plannedKills + " planned; " + restarts + " restarts in all (after kills, hangs, fences,"
                 + " lost connections); " + serverStartFailures + " failed starts; " + connectionsLost
                 + " connections lost without a kill");
@@ -96,7 +98,7 @@ final class SoakFigures {
         line(sb, "NBD errors", new TreeMap<>(toLongs(errors)).toString());
         line(sb, "writes verified", writesVerified + " (acknowledged before an acknowledged FLUSH, checked in "
                 + verifications + " verifications)");
-        line(sb, "self-fences", selfFences + " (server logs saying 'taken over by another writer')");
+        line(sb, "self-fences", selfFences + " (servers whose log says '" + FaultSoak.FENCE_LINE + "')");
         line(sb, "hangs", hangs() + " " + new TreeMap<>(toLongs(hangs)) + (hangDetails.isEmpty() ? "" : " " + hangDetails));
         line(sb, "lost or wrong blocks", String.valueOf(lostOrWrongBlocks));
         line(sb, "problems", problems.isEmpty() ? "none" : String.join("\n    ", problems));
