@@ -124,23 +124,14 @@ final class CrashModel {
                 return "block " + blockNo + " holds content that no write produced (torn or corrupt): "
                         + describe(data, i * BLOCK_BYTES) + "; history " + describe(versions);
             }
-            int durable = 0;
+            int durable = durableIndex(versions);
             int newestAck = 0;
             for (int v = 0; v < versions.size(); v++) {
-                Version version = versions.get(v);
-                if (version.durable || (version.ackNo > 0 && version.ackNo <= durableAckNo)) {
-                    durable = v;
-                }
-                if (version.ackNo > 0) {
+                if (versions.get(v).ackNo > 0) {
                     newestAck = v;
                 }
             }
-            int found = -1;
-            for (int v = durable; v < versions.size(); v++) {
-                if (versions.get(v).seq == seq) {
-                    found = v;
-                }
-            }
+            int found = foundIndex(versions, durable, seq);
             if (found < 0) {
                 return "block " + blockNo + " reads back write " + seq + " but must hold write "
                         + versions.get(durable).seq + " (acknowledged before an acknowledged FLUSH) or a later one; history "
@@ -159,6 +150,45 @@ final class CrashModel {
         durableAckNo = acks;
         stats[0] = new Verification(withDurable, keptUnacked, lost, newestAcked);
         return null;
+    }
+
+    /**
+     * How many blocks of the region in {@code data} {@link #verify} would reject (not read back as a version it
+     * allows); changes nothing. For failure reports: verify stops at the first bad block.
+     */
+    synchronized int badBlocks(byte[] data) {
+        int bad = 0;
+        for (int i = 0; i < history.size(); i++) {
+            List<Version> versions = history.get(i);
+            long seq = decode(data, i * BLOCK_BYTES, firstBlock + i);
+            if (seq < 0 || foundIndex(versions, durableIndex(versions), seq) < 0) {
+                bad++;
+            }
+        }
+        return bad;
+    }
+
+    /** The index of the newest version of a block that had to survive. */
+    private int durableIndex(List<Version> versions) {
+        int durable = 0;
+        for (int v = 0; v < versions.size(); v++) {
+            Version version = versions.get(v);
+            if (version.durable || (version.ackNo > 0 && version.ackNo <= durableAckNo)) {
+                durable = v;
+            }
+        }
+        return durable;
+    }
+
+    /** The index of the newest version from {@code durable} on that wrote {@code seq}, or -1. */
+    private static int foundIndex(List<Version> versions, int durable, long seq) {
+        int found = -1;
+        for (int v = durable; v < versions.size(); v++) {
+            if (versions.get(v).seq == seq) {
+                found = v;
+            }
+        }
+        return found;
     }
 
     private static String describe(List<Version> versions) {
