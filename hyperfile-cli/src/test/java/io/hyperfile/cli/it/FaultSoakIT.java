@@ -39,12 +39,12 @@ class FaultSoakIT {
     private static final long FAULT_SECONDS = Long.getLong("hyperfile.soak.seconds", 75);
     private static final int KILLS = Integer.getInteger("hyperfile.soak.kills", 2);
     /**
-     * How long a request may stay unanswered before it counts as a hang. The server has no flush deadline option
-     * yet (and its S3 client no request timeout); when it has one, this becomes that deadline plus a margin for
-     * the EIO to travel back. Stalled S3 answers are held longer than this, so that only a server that bounds its
-     * own waits passes.
+     * How long a request may stay unanswered before it counts as a hang: the volume's flush deadline
+     * ({@code flush.deadline-millis}, 30 s: a FLUSH, or a write waiting for buffer memory, answers EIO by then) plus
+     * a margin for the EIO to travel back on a loaded machine. Stalled S3 answers are held longer than this, so
+     * that only a server that bounds its own waits (per-attempt store timeouts, flush deadlines) passes.
      */
-    private static final long HANG_SECONDS = Long.getLong("hyperfile.soak.hang-seconds", 30);
+    private static final long HANG_SECONDS = Long.getLong("hyperfile.soak.hang-seconds", 40);
     private static final long STALL_MILLIS = TimeUnit.SECONDS.toMillis(HANG_SECONDS + 15);
     private static final int MAX_STALLS = Integer.getInteger("hyperfile.soak.max-stalls", 3);
     /** 5% SlowDown, 1% InternalError, 1% resets, 1% applied-then-500 and a few stalls (at most MAX_STALLS). */
