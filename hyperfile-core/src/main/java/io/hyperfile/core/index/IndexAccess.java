@@ -93,8 +93,8 @@ public final class IndexAccess {
     /**
      * As {@link #run(Function)} for an operation on {@code prefetch}'s snapshot and ranges: the first time the
      * operation misses a node, every node {@code prefetch} names that is not in memory is loaded, one level per
-     * round, and kept for the run (even with a cache too small to hold them); then the operation runs again. With
-     * a hot cache this costs nothing more than {@link #run(Function)}.
+     * round, and every node it names is kept for the run (even with a cache too small to hold them); then the
+     * operation runs again. With a hot cache this costs nothing more than {@link #run(Function)}.
      */
     public <T> CompletableFuture<T> run(Prefetch prefetch, Function<NodeResolver, T> op) {
         Objects.requireNonNull(prefetch, "prefetch");
@@ -222,6 +222,16 @@ public final class IndexAccess {
             return node;
         }
 
+        /** {@link #resolve}, keeping what the cache had for the run, so that later loads cannot evict it. */
+        private IndexNode resolveAndPin(NodePointer pointer) {
+            IndexNode node = resolve(pointer);
+            if (pinned == null) {
+                pinned = new HashMap<>();
+            }
+            pinned.putIfAbsent(pointer, node);
+            return node;
+        }
+
         void execute() {
             while (true) {
                 if (prefetching && !prefetch()) {
@@ -253,7 +263,7 @@ public final class IndexAccess {
             while (!walk.isDone()) {
                 List<NodePointer> missing;
                 try {
-                    missing = walk.step(this);
+                    missing = walk.step(this::resolveAndPin);
                 } catch (Throwable t) {
                     result.completeExceptionally(t);
                     return false;

@@ -29,8 +29,9 @@ import java.util.stream.IntStream;
  *   <li>{@link #forRead}: every node whose key range meets a range, which is what {@link BlockIndex#lookup} visits.
  * </ul>
  *
- * <p>A prefetch is a hint, never needed for correctness: nodes it does not foresee (the sibling an underfull node
- * is merged with, the child of a root that collapses) are still loaded by the operation's own re-runs.
+ * <p>A prefetch is a hint, never needed for correctness: nodes it does not foresee (two internal nodes merging at
+ * their seam, a one-block range emptying a leaf at its minimum, the child of a root that collapses) are still
+ * loaded by the operation's own re-runs.
  *
  * <p>Immutable (the ranges are copied, sorted and merged at construction); {@link Walk} is not thread-safe.
  */
@@ -243,9 +244,14 @@ public final class Prefetch {
                 InternalNode in = f.node();
                 boolean[] needed = neededChildren(f);
                 for (int k = 0; k < needed.length; k++) {
-                    if (needed[k] && sibling(in, k) >= 0 && !needed[sibling(in, k)]
-                            && mayUnderflow((LeafNode) in.child(k, resolver), childLo(f, k), childHi(f, k))) {
-                        resolve(in, sibling(in, k), resolver, missing);
+                    int sibling = sibling(in, k);
+                    if (!needed[k] || sibling < 0 || needed[sibling]) {
+                        continue;
+                    }
+                    // Resolved by the last step; if the caller's resolver has lost it since, it is loaded again.
+                    if (resolve(in, k, resolver, missing) instanceof LeafNode leaf
+                            && mayUnderflow(leaf, childLo(f, k), childHi(f, k))) {
+                        resolve(in, sibling, resolver, missing);
                     }
                 }
             }

@@ -361,7 +361,7 @@ class PrefetchTest {
             return f;
         }
 
-        /** Releases held fetches a round at a time (every fetch held when the round starts) until {@code f} completes. */
+        /** Releases held fetches a round at a time (every fetch held when it starts) until {@code f} completes. */
         <T> Drained<T> drain(CompletableFuture<T> f) {
             int rounds = 0;
             while (!f.isDone()) {
