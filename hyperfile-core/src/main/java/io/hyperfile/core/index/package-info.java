@@ -10,7 +10,8 @@
  *       {@code docs/FORMAT.md}).
  *   <li>{@link io.hyperfile.core.index.IndexAccess} + {@link io.hyperfile.core.index.NodeCache}: run synchronous
  *       tree operations against nodes fetched asynchronously, retrying on {@link
- *       io.hyperfile.core.index.NodeNotLoadedException}.
+ *       io.hyperfile.core.index.NodeNotLoadedException}; a {@link io.hyperfile.core.index.Prefetch} names the
+ *       block ranges an operation will touch so that a cold one loads its nodes one level per round.
  * </ul>
  *
  * <p>This package does not know the object store or segments: it reads nodes through {@link

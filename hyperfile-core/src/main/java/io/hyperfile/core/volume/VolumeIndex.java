@@ -11,6 +11,7 @@ import io.hyperfile.core.index.NodeCodec;
 import io.hyperfile.core.index.NodeCorruptionException;
 import io.hyperfile.core.index.NodeLimits;
 import io.hyperfile.core.index.NodePointer;
+import io.hyperfile.core.index.Prefetch;
 import io.hyperfile.core.index.Run;
 import io.hyperfile.core.index.SaveResult;
 import io.hyperfile.core.segment.ExtentKind;
@@ -57,7 +58,8 @@ final class VolumeIndex {
 
     /** {@code base} with a flush window's changes applied (not yet saved). */
     CompletableFuture<MutableBlockIndex> apply(BlockIndex base, long seq, List<ExtentRecord> records) {
-        return named(access.run(r -> {
+        Prefetch paths = Prefetch.forUpdate(base, records, ExtentRecord::startBlock, ExtentRecord::blockCount);
+        return named(access.run(paths, r -> {
             MutableBlockIndex m = base.toMutable();
             List<Extent> data = new ArrayList<>();
             for (ExtentRecord rec : records) {
@@ -94,7 +96,7 @@ final class VolumeIndex {
 
     /** Runs of each of the block ranges {@code [starts[i], ends[i])}, in order. */
     CompletableFuture<List<List<Run>>> lookup(BlockIndex index, long[] starts, long[] ends) {
-        return named(access.run(r -> {
+        return named(access.run(Prefetch.forRead(index, starts, ends), r -> {
             List<List<Run>> out = new ArrayList<>(starts.length);
             for (int i = 0; i < starts.length; i++) {
                 out.add(index.lookup(r, starts[i], ends[i] - starts[i]));

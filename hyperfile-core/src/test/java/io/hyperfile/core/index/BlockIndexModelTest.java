@@ -50,6 +50,8 @@ class BlockIndexModelTest {
     private static final class Harness {
         private final long seed;
         private final Random rnd;
+        /** Whether an operation runs with a {@link Prefetch}: its own stream, so the operations stay as they were. */
+        private final Random prefetchRnd;
         private final NodeLimits limits;
         private final NodeCodec codec;
         private final long cacheBytes;
@@ -74,6 +76,7 @@ class BlockIndexModelTest {
         Harness(long seed) {
             this.seed = seed;
             this.rnd = new Random(seed);
+            this.prefetchRnd = new Random(~seed);
             this.limits = NodeLimits.ofFanout(4 + rnd.nextInt(2));
             this.codec = new NodeCodec(limits);
             this.cacheBytes = rnd.nextBoolean() ? 3_000 : 1L << 30;
@@ -106,7 +109,13 @@ class BlockIndexModelTest {
 
         /** Runs {@code fn} through IndexAccess, completing deferred fetches on this thread until it is done. */
         private <T> T call(Function<NodeResolver, T> fn) {
-            CompletableFuture<T> f = access.run(fn);
+            return call(null, fn);
+        }
+
+        /** As {@link #call(Function)}, with {@code prefetch} half of the time if there is one. */
+        private <T> T call(Prefetch prefetch, Function<NodeResolver, T> fn) {
+            CompletableFuture<T> f = prefetch != null && prefetchRnd.nextBoolean() ? access.run(prefetch, fn)
+                    : access.run(fn);
             while (!f.isDone()) {
                 Runnable next = pendingFetches.poll();
                 assertNotNull(next, "operation stalled with no fetch pending");
@@ -192,7 +201,7 @@ class BlockIndexModelTest {
             }
             long n = c;
             op = "put(" + start + ", " + n + ", " + loc + ")";
-            call(r -> {
+            call(updating(start, n), r -> {
                 mutable.put(r, start, n, loc);
                 return null;
             });
@@ -218,7 +227,7 @@ class BlockIndexModelTest {
                 at += count + rnd.nextInt(rnd.nextBoolean() ? 3 : 120);
             }
             op = "putAll(" + batch + ")";
-            call(r -> {
+            call(Prefetch.forUpdate(mutable.snapshot(), batch, Extent::startBlock, Extent::blockCount), r -> {
                 mutable.putAll(r, batch);
                 return null;
             });
@@ -231,11 +240,15 @@ class BlockIndexModelTest {
         private void remove(long start, long count) {
             long n = Math.min(count, NodeLimits.MAX_BLOCKS - start);
             op = "remove(" + start + ", " + n + ")";
-            call(r -> {
+            call(updating(start, n), r -> {
                 mutable.remove(r, start, n);
                 return null;
             });
             model.set(start, start + n, Model.HOLE);
+        }
+
+        private Prefetch updating(long start, long count) {
+            return Prefetch.forUpdate(mutable.snapshot(), List.of(new long[] {start, count}), r -> r[0], r -> r[1]);
         }
 
         private void save() {
@@ -310,7 +323,8 @@ class BlockIndexModelTest {
                     count = 1 + rnd.nextLong(2 * MIB_BLOCKS);
                 }
             }
-            List<Run> runs = call(r -> snap.lookup(r, start, count));
+            List<Run> runs = call(Prefetch.forRead(snap, new long[] {start}, new long[] {start + count}),
+                    r -> snap.lookup(r, start, count));
             assertEquals(expected.lookup(start, start + count), runs, "lookup(" + start + ", " + count + ")");
             Extent found = call(r -> snap.find(r, start));
             Extent want = expected.extentAt(start);
