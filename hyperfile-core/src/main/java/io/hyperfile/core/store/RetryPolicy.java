@@ -87,7 +87,7 @@ public record RetryPolicy(Duration initialBackoff, Duration maxBackoff, Duration
         if (requestBytes < 0) {
             throw new IllegalArgumentException("requestBytes must be non-negative. requestBytes=" + requestBytes);
         }
-        long base = attemptTimeout.toNanos();
+        long base = attemptTimeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : attemptTimeout.toNanos();
         // whole seconds plus the remainder, so that large sizes neither overflow nor lose precision
         long seconds = requestBytes / minThroughputBytesPerSecond;
         long rest = requestBytes % minThroughputBytesPerSecond;
