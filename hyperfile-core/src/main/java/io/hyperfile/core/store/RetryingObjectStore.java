@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Conditional create.</b> A create whose earlier attempt failed in a way that may have applied it (a timeout,
  * a reset, a 5xx after the body was sent) can meet "already exists" on retry because of its own earlier attempt. It
  * then reads the object back: the same bytes mean the create succeeded; other bytes mean another writer won, and
- * the caller gets {@link ObjectExistsException}. Callers that fence on create must therefore make concurrent
+ * the caller gets {@link ObjectExistsException}. The same happens when the store itself says the conflict may be
+ * its own resent write ({@link ObjectExistsException#mayBeOwnWrite()}, the S3 store, whose client retries inside
+ * one attempt). Callers that fence on create must therefore make concurrent
  * writers' objects differ (Hyperfile puts a writer id in every segment header). This only covers the attempts of
  * one call: a create that finally failed may still have created the object, and a later, separate create of the
  * same key then meets "already exists" without reading back.
@@ -102,7 +104,9 @@ public final class RetryingObjectStore implements ObjectStore {
 
             @Override
             boolean onFinalFailure(Throwable cause) {
-                if (!(cause instanceof PreconditionFailedException) || !mayHaveApplied.get()) {
+                boolean ownWritePossible = mayHaveApplied.get()
+                        || cause instanceof ObjectExistsException exists && exists.mayBeOwnWrite();
+                if (!(cause instanceof PreconditionFailedException) || !ownWritePossible) {
                     return false;
                 }
                 // An earlier attempt may have created the object: if it holds our bytes, it did.

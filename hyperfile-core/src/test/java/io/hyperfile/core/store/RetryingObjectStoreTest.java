@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -264,5 +265,25 @@ class RetryingObjectStoreTest {
         assertEquals("data must not be null",
                 assertThrows(IllegalArgumentException.class, () -> store.create("k", null)).getMessage());
         assertEquals(0, clock.pending());
+    }
+
+    @Test
+    void anExistsThatMayBeTheStoresOwnResentWriteIsReadBack() {
+        // Like the S3 client's own retry: the first try lands, the resent one meets 412, and the store says so.
+        flaky.add(FaultRule.on(Op.CREATE, ".*", first(2), new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(Op op, String key, Supplier<CompletableFuture<T>> proceed) {
+                return proceed.get().handle((v, e) -> {
+                    throw new CompletionException(ObjectExistsException.mayBeOwnWrite(key, e));
+                });
+            }
+        }));
+        await(store.create("seg/1", ByteBuffer.wrap(new byte[] {4, 5})));
+        assertEquals(1, flaky.calls(Op.GET), "read back");
+        // A second create of the same key with other bytes: the store again says "maybe ours", and it is not.
+        ObjectExistsException e = failure(ObjectExistsException.class, store.create("seg/1", ByteBuffer.wrap(new byte[] {6})));
+        assertEquals("object already exists: seg/1", e.getMessage());
+        assertFalse(e.mayBeOwnWrite(), "settled: another writer's object");
+        assertArrayEquals(new byte[] {4, 5}, await(memory.get("seg/1", ByteRange.all())).toByteArray());
     }
 }
