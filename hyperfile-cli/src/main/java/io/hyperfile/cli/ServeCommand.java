@@ -61,7 +61,7 @@ final class ServeCommand implements Callable<Integer> {
         InetSocketAddress address = parseListen(listen);
         volumes.forEach(VolumeCatalog::checkName);
         CacheConfig cacheConfig = cache.config(store);
-        ObjectStore s = CacheOptions.wrap(store.open(), cacheConfig);
+        ObjectStore s = store.stack().cache(cacheConfig).open();
         VolumeCatalog catalog = new VolumeCatalog(s);
         // Read-ahead fills the local cache; without one it would only repeat GETs.
         VolumeConfig volumeConfig = cacheConfig == null ? VolumeConfig.DEFAULT
