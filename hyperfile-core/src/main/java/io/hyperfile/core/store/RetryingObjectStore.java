@@ -4,8 +4,10 @@ import io.hyperfile.core.store.RetryScheduler.Cancellable;
 import java.nio.ByteBuffer;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -32,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * the caller gets {@link ObjectExistsException}. The same happens when the store itself says the conflict may be
  * its own resent write ({@link ObjectExistsException#mayBeOwnWrite()}, the S3 store, whose client retries inside
  * one attempt). Callers that fence on create must therefore make concurrent
- * writers' objects differ (Hyperfile puts a writer id in every segment header). This only covers the attempts of
- * one call: a create that finally failed may still have created the object, and a later, separate create of the
- * same key then meets "already exists" without reading back.
+ * writers' objects differ (Hyperfile puts a writer id in every segment header). A create that finally failed
+ * after such an attempt may still have created the object; its key is remembered (up to
+ * {@value #MAX_UNCERTAIN_CREATES} keys), and a later create of the same key through this store reads back too, so
+ * re-sending a failed upload finds its own object instead of a conflict.
  *
  * <p>Thread-safe. Timeouts and retries run on the injected {@link RetryScheduler}; results complete on the
  * wrapped store's threads or the scheduler's. Argument errors of the first attempt
@@ -50,10 +53,14 @@ public final class RetryingObjectStore implements ObjectStore {
     public static final long UNSIZED_READ_BYTES = 32L << 20;
     /** The payload a batch delete's timeout assumes per key (the key and its XML in the request). */
     static final long DELETE_BYTES_PER_KEY = 1024;
+    /** The most keys of creates with unknown outcome remembered (a volume has a few segments in flight). */
+    static final int MAX_UNCERTAIN_CREATES = 4096;
 
     private final ObjectStore delegate;
     private final RetryPolicy policy;
     private final RetryScheduler scheduler;
+    /** Keys whose create failed after an attempt that may have applied: a later create of one reads back. */
+    private final Set<String> uncertainCreates = ConcurrentHashMap.newKeySet();
 
     public RetryingObjectStore(ObjectStore delegate, RetryPolicy policy, RetryScheduler scheduler) {
         if (delegate == null || policy == null || scheduler == null) {
@@ -93,7 +100,8 @@ public final class RetryingObjectStore implements ObjectStore {
     public CompletableFuture<Void> create(String key, ByteBuffer data) {
         checkData(data);
         ByteBuffer body = data.duplicate();
-        AtomicBoolean mayHaveApplied = new AtomicBoolean();
+        // An earlier call's create of this key that failed may have applied too (the volume re-sends a failed upload).
+        AtomicBoolean mayHaveApplied = new AtomicBoolean(uncertainCreates.contains(key));
         CompletableFuture<Void> result = new CompletableFuture<>();
         Attempts<Void> attempts = new Attempts<>("CREATE", key, body.remaining(), () -> delegate.create(key, body), result) {
             @Override
@@ -124,6 +132,13 @@ public final class RetryingObjectStore implements ObjectStore {
             }
         };
         attempts.start();
+        result.whenComplete((v, failure) -> {
+            if (failure == null || Exceptions.unwrap(failure) instanceof ObjectExistsException) {
+                uncertainCreates.remove(key); // settled: ours, or someone else's
+            } else if (mayHaveApplied.get()) {
+                rememberUncertain(key);
+            }
+        });
         return result;
     }
 
@@ -168,6 +183,14 @@ public final class RetryingObjectStore implements ObjectStore {
     @Override
     public String toString() {
         return "Retrying[" + delegate + "]";
+    }
+
+    private void rememberUncertain(String key) {
+        if (uncertainCreates.size() < MAX_UNCERTAIN_CREATES) {
+            uncertainCreates.add(key);
+        } else {
+            LOG.warn("too many creates of unknown outcome; a later create of {} that finds it taken will not read it back", key);
+        }
     }
 
     private static long readBytes(ByteRange range) {

@@ -286,4 +286,32 @@ class RetryingObjectStoreTest {
         assertFalse(e.mayBeOwnWrite(), "settled: another writer's object");
         assertArrayEquals(new byte[] {4, 5}, await(memory.get("seg/1", ByteRange.all())).toByteArray());
     }
+
+    @Test
+    void reSendingACreateThatFailedAfterApplyingFindsItsOwnObject() {
+        // Every attempt lands and then reports 503, until the deadline: the create fails, but the object is there.
+        FaultRule outage = flaky.add(FaultRule.on(Op.CREATE, ".*", always(),
+                FaultAction.failAfterApplying(() -> FaultAction.serviceUnavailable("seg/1"))));
+        StorageException failed = failure(StorageException.class, settle(store.create("seg/1", ByteBuffer.wrap(new byte[] {4, 5}))));
+        assertEquals(FailureCategory.TRANSIENT, failed.category());
+        flaky.remove(outage);
+        // The caller re-sends the same upload later (a volume keeps a failed segment and tries again).
+        await(settle(store.create("seg/1", ByteBuffer.wrap(new byte[] {4, 5}))));
+        // Settled: another create now meets a plain conflict.
+        long gets = flaky.calls(Op.GET);
+        failure(ObjectExistsException.class, store.create("seg/1", ByteBuffer.wrap(new byte[] {4, 5})));
+        assertEquals(gets, flaky.calls(Op.GET), "no read-back once the outcome is known");
+    }
+
+    @Test
+    void reSendingAfterAnotherWriterTookTheKeyIsAConflict() {
+        // With a zero deadline, a stalled first attempt ends the call after one timeout, outcome unknown.
+        RetryingObjectStore once = new RetryingObjectStore(flaky, POLICY.withDeadline(Duration.ZERO), clock);
+        flaky.add(FaultRule.on(Op.CREATE, ".*", first(1), FaultAction.hold()));
+        failure(StorageException.class, settle(once.create("seg/1", ByteBuffer.wrap(new byte[] {4}))));
+        await(memory.create("seg/1", ByteBuffer.wrap(new byte[] {7})));
+        ObjectExistsException e = failure(ObjectExistsException.class, settle(once.create("seg/1", ByteBuffer.wrap(new byte[] {4}))));
+        assertEquals("seg/1", e.key());
+        assertEquals(1, flaky.calls(Op.GET), "read back, found another writer's bytes");
+    }
 }

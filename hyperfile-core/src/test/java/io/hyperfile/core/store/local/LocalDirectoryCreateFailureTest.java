@@ -79,6 +79,24 @@ class LocalDirectoryCreateFailureTest {
     }
 
     @Test
+    void aCreateThatFailedUntilItsDeadlineIsFoundByItsReSend() {
+        // The directory fsync fails for longer than the retry deadline: the create fails, though the object exists.
+        local.testHook = (step, path) -> {
+            if (step == Step.FSYNC_DIRECTORY) {
+                throw new IOException("injected: directory fsync keeps failing");
+            }
+        };
+        try (ObjectStore shortDeadline = StoreStack.of(flaky).retryPolicy(POLICY.withDeadline(Duration.ofMillis(50))).open()) {
+            StorageException e = failure(StorageException.class, shortDeadline.create("vol/seg/1", ByteBuffer.wrap(OURS)));
+            assertEquals(FailureCategory.TRANSIENT, e.category());
+            // The disk recovers; the volume re-sends the same segment, which must not look like another writer's.
+            local.testHook = (step, path) -> { };
+            await(shortDeadline.create("vol/seg/1", ByteBuffer.wrap(OURS)));
+            assertArrayEquals(OURS, await(local.get("vol/seg/1", ByteRange.all())).toByteArray());
+        }
+    }
+
+    @Test
     void theFailureAfterTheLinkIsTransientAndSaysTheObjectExists() {
         failOnce(Step.FSYNC_DIRECTORY);
         StorageException e = failure(StorageException.class, local.create("vol/seg/1", ByteBuffer.wrap(OURS)));
