@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
  * aborts the request), its late result, if any, is ignored, and the operation is retried like after any transient
  * failure. A cancelled attempt may still have applied, or may still apply: for a conditional create that is
  * handled below; an unconditional put that applies late can replace a newer put of the same key, so callers that
- * put one key repeatedly must not rely on the order of puts that failed or timed out.
+ * put one key repeatedly must not rely on the order of puts that failed or timed out. For the same reason a
+ * cancelled attempt may still read the caller's buffer for a moment after the returned future completed: a caller
+ * that reuses the buffer then must be safe against those bytes being sent (for a conditional create they cannot
+ * land once the key exists, so reusing a segment's buffer after its create succeeded is safe).
  *
  * <p><b>Conditional create.</b> A create whose earlier attempt failed in a way that may have applied it (a timeout,
  * a reset, a 5xx after the body was sent) can meet "already exists" on retry because of its own earlier attempt. It
