@@ -1,8 +1,6 @@
 package io.hyperfile.cli;
 
 import io.hyperfile.core.cache.CacheConfig;
-import io.hyperfile.core.cache.CachingObjectStore;
-import io.hyperfile.core.store.ObjectStore;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -10,7 +8,8 @@ import picocli.CommandLine.Option;
  * The local read cache of commands that serve volumes: {@code --cache-dir DIR|none} and {@code --cache-size SIZE}.
  * By default it is on for {@code s3://} stores, in {@code $XDG_CACHE_HOME/hyperfile} (else
  * {@code ~/.cache/hyperfile}) with {@value #DEFAULT_SIZE}, and off for {@code file:} stores, whose reads are local
- * already (a cache would only copy them). Giving {@code --cache-dir} turns it on for any store.
+ * already (a cache would only copy them). Giving {@code --cache-dir} turns it on for any store. The cache is the
+ * outermost layer of the {@link io.hyperfile.core.stack.StoreStack}: {@code store.stack().cache(config(store)).open()}.
  */
 final class CacheOptions {
     static final String DEFAULT_SIZE = "4G";
@@ -50,11 +49,6 @@ final class CacheOptions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid --cache-size '" + size + "': " + e.getMessage(), e);
         }
-    }
-
-    /** {@code store} behind the cache {@code config} describes (which opens in the background), or as it is. */
-    static ObjectStore wrap(ObjectStore store, CacheConfig config) {
-        return config == null ? store : new CachingObjectStore(store, config);
     }
 
     static Path defaultDirectory() {

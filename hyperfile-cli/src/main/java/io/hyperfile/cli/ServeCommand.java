@@ -69,7 +69,7 @@ final class ServeCommand implements Callable<Integer> {
         volumes.forEach(VolumeCatalog::checkName);
         CacheConfig cacheConfig = cache.config(store);
         ServerConfig serverConfig = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort()).build();
-        ObjectStore s = CacheOptions.wrap(store.open(), cacheConfig);
+        ObjectStore s = store.stack().cache(cacheConfig).open();
         // Read-ahead fills the local cache; without one it would only repeat GETs.
         VolumeConfig volumeConfig = cacheConfig == null ? VolumeConfig.DEFAULT
                 : VolumeConfig.builder().readAheadBytes(READ_AHEAD_BYTES).build();

@@ -1,10 +1,7 @@
 package io.hyperfile.cli;
 
+import io.hyperfile.core.stack.StoreStack;
 import io.hyperfile.core.store.ObjectStore;
-import io.hyperfile.core.store.RetryPolicy;
-import io.hyperfile.core.store.RetryingObjectStore;
-import io.hyperfile.core.store.local.LocalDirectoryObjectStore;
-import io.hyperfile.core.store.s3.S3ObjectStore;
 import io.hyperfile.core.store.s3.S3StoreConfig;
 import io.hyperfile.core.volume.VolumeCatalog;
 import java.net.URI;
@@ -13,7 +10,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Where volumes live, shared by every command: {@code --store file:/path} (a local directory, the default being
- * {@code ./hyperfile-data}) or {@code --store s3://bucket/prefix} with the usual AWS credential chain.
+ * {@code ./hyperfile-data}) or {@code --store s3://bucket/prefix} with the usual AWS credential chain. Either is
+ * opened through {@link StoreStack}, so both get the same retries and per-attempt timeouts.
  */
 final class StoreOptions {
     static final String DEFAULT_STORE = "file:hyperfile-data";
@@ -42,8 +40,16 @@ final class StoreOptions {
         }
     }
 
-    /** Opens the store; {@link IllegalArgumentException} for a URI it cannot understand. */
+    /** Opens the store (retries and timeouts included, no cache); {@link IllegalArgumentException} for a bad URI. */
     ObjectStore open() {
+        return stack().open();
+    }
+
+    /**
+     * The store stack for {@code --store}, to open as it is or with more layers (the cache);
+     * {@link IllegalArgumentException} for a URI it cannot understand.
+     */
+    StoreStack.Builder stack() {
         if (store.startsWith("file:")) {
             String path = store.substring("file:".length());
             if (path.startsWith("//")) {
@@ -52,7 +58,7 @@ final class StoreOptions {
             if (path.isEmpty()) {
                 throw new IllegalArgumentException("invalid store '" + store + "': file: needs a path, e.g. file:/var/lib/hyperfile");
             }
-            return new LocalDirectoryObjectStore(Path.of(path));
+            return StoreStack.localDirectory(Path.of(path));
         }
         if (store.startsWith("s3://")) {
             String rest = store.substring("s3://".length());
@@ -72,7 +78,7 @@ final class StoreOptions {
             if (region != null) {
                 b.region(region);
             }
-            return new RetryingObjectStore(new S3ObjectStore(b.build()), RetryPolicy.DEFAULT);
+            return StoreStack.s3(b.build());
         }
         throw new IllegalArgumentException("invalid store '" + store + "': use file:PATH or s3://BUCKET[/PREFIX]");
     }

@@ -21,8 +21,9 @@ import java.util.concurrent.CompletableFuture;
  *       concurrent creates of one key, exactly one succeeds.
  *   <li>Listings are in ascending UTF-8 byte order of the keys and page with {@code startAfter}.
  *   <li>Failures are {@link StorageException}s carrying a {@link FailureCategory}; a missing object is
- *       {@link ObjectNotFoundException}. Implementations do not retry: {@link RetryingObjectStore} does, in one
- *       place, for every store.
+ *       {@link ObjectNotFoundException}. Implementations do not retry (beyond the one resend the S3 client cannot
+ *       be stopped from making): {@link RetryingObjectStore} does, in one place, for every store, and bounds every
+ *       attempt with a timeout.
  * </ul>
  *
  * <p>Buffers passed to {@code put}/{@code create} are read from position to limit without moving the caller's

@@ -7,7 +7,9 @@ import static io.hyperfile.core.store.fault.FaultRule.first;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hyperfile.core.store.fault.FaultAction;
@@ -17,9 +19,12 @@ import io.hyperfile.core.store.fault.FlakyObjectStore.Op;
 import io.hyperfile.core.store.memory.InMemoryObjectStore;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class RetryingObjectStoreTest {
@@ -129,5 +134,184 @@ class RetryingObjectStoreTest {
         await(memory.create("seg/1", ByteBuffer.wrap(new byte[] {4})));
         failure(ObjectExistsException.class, store.create("seg/1", ByteBuffer.wrap(new byte[] {4})));
         assertEquals(0, flaky.calls(Op.GET));
+    }
+
+    // --- attempt timeouts -------------------------------------------------------------------------------------
+
+    /** The timeout of an attempt moving {@code bytes}, under {@link #POLICY}. */
+    private static long timeoutNanos(long bytes) {
+        return POLICY.attemptTimeoutNanos(bytes);
+    }
+
+    @Test
+    void aStalledAttemptTimesOutAndTheRetrySucceeds() {
+        await(memory.put("k", ByteBuffer.wrap(new byte[] {1, 2, 3})));
+        FaultRule stall = flaky.add(FaultRule.on(Op.GET, ".*", first(1), FaultAction.hold()));
+        long start = clock.nanoTime();
+        CompletableFuture<ObjectData> get = store.get("k", ByteRange.of(0, 3));
+        assertFalse(get.isDone());
+        assertEquals(1, clock.pending(), "only the attempt's timeout is waiting");
+        assertArrayEquals(new byte[] {1, 2, 3}, await(settle(get)).toByteArray());
+        assertEquals(1, stall.acted());
+        assertEquals(2, flaky.calls(Op.GET));
+        long elapsed = clock.nanoTime() - start;
+        assertTrue(elapsed >= timeoutNanos(3) && elapsed <= timeoutNanos(3) + POLICY.backoffNanos(1),
+                "retried right after the timeout, elapsed=" + elapsed);
+        assertEquals(0, clock.pending(), "the successful attempt's timeout was cancelled");
+    }
+
+    @Test
+    void aTimedOutAttemptIsCancelledAndItsLateResultIgnored() {
+        await(memory.put("k", ByteBuffer.wrap(new byte[] {1})));
+        List<CompletableFuture<?>> stalled = new ArrayList<>();
+        flaky.add(FaultRule.on(Op.GET, ".*", first(1), new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(Op op, String key, Supplier<CompletableFuture<T>> proceed) {
+                Uncancellable<T> f = new Uncancellable<>();
+                stalled.add(f);
+                return f;
+            }
+        }));
+        CompletableFuture<ObjectData> get = store.get("k", ByteRange.all());
+        await(settle(get));
+        Uncancellable<?> first = (Uncancellable<?>) stalled.get(0);
+        assertTrue(first.cancelRequested, "the timed-out attempt was cancelled");
+        // The stalled attempt answers late, with other bytes: the operation's result stands.
+        @SuppressWarnings("unchecked")
+        Uncancellable<ObjectData> late = (Uncancellable<ObjectData>) first;
+        late.complete(new ObjectData(ByteBuffer.wrap(new byte[] {9, 9}), 0, 2));
+        assertArrayEquals(new byte[] {1}, await(get).toByteArray());
+        assertEquals(2, flaky.calls(Op.GET));
+    }
+
+    /** A future that ignores cancel, like a store that cannot abort a request. */
+    private static final class Uncancellable<T> extends CompletableFuture<T> {
+        volatile boolean cancelRequested;
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            cancelRequested = true;
+            return false;
+        }
+    }
+
+    @Test
+    void theAttemptTimeoutGrowsWithThePayload() {
+        flaky.add(FaultRule.on(EnumSet.of(Op.PUT, Op.GET), ".*", first(1), FaultAction.hold()));
+        int mib = 1 << 20;
+        await(settle(store.put("big", ByteBuffer.allocate(mib))));
+        assertEquals(Duration.ofSeconds(11).toNanos(), clock.delays().get(0), "10 s base plus 1 MiB at 1 MiB/s");
+        assertEquals(timeoutNanos(mib), clock.delays().get(0));
+
+        flaky.clearRules();
+        flaky.add(FaultRule.on(Op.GET, ".*", first(1), FaultAction.hold()));
+        int before = clock.delays().size();
+        await(settle(store.get("big", ByteRange.all())));
+        assertEquals(timeoutNanos(RetryingObjectStore.UNSIZED_READ_BYTES), clock.delays().get(before),
+                "a whole-object read is timed as a read of the assumed size");
+    }
+
+    @Test
+    void aStalledCreateThatAppliedSucceedsByReadingBack() {
+        // The first attempt lands, then its connection stalls: no reply ever comes.
+        flaky.add(FaultRule.on(Op.CREATE, ".*", first(1), FaultAction.applyThenHold()));
+        await(settle(store.create("seg/1", ByteBuffer.wrap(new byte[] {4, 5}))));
+        assertEquals(2, flaky.calls(Op.CREATE), "retried after the timeout, met its own object");
+        assertEquals(1, flaky.calls(Op.GET), "read back once to tell our own write from another writer's");
+        assertArrayEquals(new byte[] {4, 5}, await(memory.get("seg/1", ByteRange.all())).toByteArray());
+    }
+
+    @Test
+    void aStalledCreateThatAnotherWriterBeatIsFenced() {
+        // Our first attempt stalls without applying; meanwhile another writer creates the key.
+        flaky.add(FaultRule.on(Op.CREATE, ".*", first(1), new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(Op op, String key, Supplier<CompletableFuture<T>> proceed) {
+                await(memory.create(key, ByteBuffer.wrap(new byte[] {6})));
+                return new CompletableFuture<>();
+            }
+        }));
+        ObjectExistsException e = failure(ObjectExistsException.class, settle(store.create("seg/1", ByteBuffer.wrap(new byte[] {4}))));
+        assertEquals("seg/1", e.key());
+        assertEquals(1, flaky.calls(Op.GET));
+        assertArrayEquals(new byte[] {6}, await(memory.get("seg/1", ByteRange.all())).toByteArray());
+    }
+
+    @Test
+    void aStoreThatStallsForeverFailsTransientAfterTheDeadline() {
+        flaky.add(FaultRule.on(Op.PUT, ".*", always(), FaultAction.hold()));
+        long start = clock.nanoTime();
+        CompletableFuture<Void> put = settle(store.put("k", ByteBuffer.wrap(new byte[] {1})));
+        StorageException e = failure(StorageException.class, put);
+        long elapsed = clock.nanoTime() - start;
+        long attempts = flaky.calls(Op.PUT);
+        assertEquals(FailureCategory.TRANSIENT, e.category());
+        assertEquals("k", e.key());
+        assertTrue(e.getMessage().startsWith("PUT k failed after " + attempts + " attempts in "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("(retry deadline 60000 ms): PUT k: attempt " + attempts
+                + " got no answer within " + timeoutNanos(1) / 1_000_000 + " ms"), e.getMessage());
+        assertTrue(attempts >= 5, "kept retrying until the deadline: attempts=" + attempts);
+        assertTrue(elapsed > POLICY.deadline().toNanos(), "gave up after the deadline");
+        assertTrue(elapsed <= POLICY.deadline().toNanos() + timeoutNanos(1), "and within one attempt timeout of it");
+        assertEquals(0, clock.pending());
+        assertNull(await(memory.head("k")));
+    }
+
+    @Test
+    void argumentErrorsAreThrownNotRetried() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> store.put("/bad", ByteBuffer.allocate(1)));
+        assertTrue(e.getMessage().startsWith("key "), e.getMessage());
+        assertEquals("data must not be null",
+                assertThrows(IllegalArgumentException.class, () -> store.create("k", null)).getMessage());
+        assertEquals(0, clock.pending());
+    }
+
+    @Test
+    void anExistsThatMayBeTheStoresOwnResentWriteIsReadBack() {
+        // Like the S3 client's own retry: the first try lands, the resent one meets 412, and the store says so.
+        flaky.add(FaultRule.on(Op.CREATE, ".*", first(2), new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(Op op, String key, Supplier<CompletableFuture<T>> proceed) {
+                return proceed.get().handle((v, e) -> {
+                    throw new CompletionException(ObjectExistsException.mayBeOwnWrite(key, e));
+                });
+            }
+        }));
+        await(store.create("seg/1", ByteBuffer.wrap(new byte[] {4, 5})));
+        assertEquals(1, flaky.calls(Op.GET), "read back");
+        // A second create of the same key with other bytes: the store again says "maybe ours", and it is not.
+        ObjectExistsException e = failure(ObjectExistsException.class, store.create("seg/1", ByteBuffer.wrap(new byte[] {6})));
+        assertEquals("object already exists: seg/1", e.getMessage());
+        assertFalse(e.mayBeOwnWrite(), "settled: another writer's object");
+        assertArrayEquals(new byte[] {4, 5}, await(memory.get("seg/1", ByteRange.all())).toByteArray());
+    }
+
+    @Test
+    void reSendingACreateThatFailedAfterApplyingFindsItsOwnObject() {
+        // Every attempt lands and then reports 503, until the deadline: the create fails, but the object is there.
+        FaultRule outage = flaky.add(FaultRule.on(Op.CREATE, ".*", always(),
+                FaultAction.failAfterApplying(() -> FaultAction.serviceUnavailable("seg/1"))));
+        StorageException failed = failure(StorageException.class, settle(store.create("seg/1", ByteBuffer.wrap(new byte[] {4, 5}))));
+        assertEquals(FailureCategory.TRANSIENT, failed.category());
+        flaky.remove(outage);
+        // The caller re-sends the same upload later (a volume keeps a failed segment and tries again).
+        await(settle(store.create("seg/1", ByteBuffer.wrap(new byte[] {4, 5}))));
+        // Settled: another create now meets a plain conflict.
+        long gets = flaky.calls(Op.GET);
+        failure(ObjectExistsException.class, store.create("seg/1", ByteBuffer.wrap(new byte[] {4, 5})));
+        assertEquals(gets, flaky.calls(Op.GET), "no read-back once the outcome is known");
+    }
+
+    @Test
+    void reSendingAfterAnotherWriterTookTheKeyIsAConflict() {
+        // With a zero deadline, a stalled first attempt ends the call after one timeout, outcome unknown.
+        RetryingObjectStore once = new RetryingObjectStore(flaky, POLICY.withDeadline(Duration.ZERO), clock);
+        flaky.add(FaultRule.on(Op.CREATE, ".*", first(1), FaultAction.hold()));
+        failure(StorageException.class, settle(once.create("seg/1", ByteBuffer.wrap(new byte[] {4}))));
+        await(memory.create("seg/1", ByteBuffer.wrap(new byte[] {7})));
+        ObjectExistsException e = failure(ObjectExistsException.class, settle(once.create("seg/1", ByteBuffer.wrap(new byte[] {4}))));
+        assertEquals("seg/1", e.key());
+        assertEquals(1, flaky.calls(Op.GET), "read back, found another writer's bytes");
     }
 }

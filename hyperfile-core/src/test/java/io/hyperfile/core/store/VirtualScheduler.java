@@ -7,44 +7,82 @@ import java.util.PriorityQueue;
 /**
  * A {@link RetryScheduler} on a virtual clock: scheduled tasks run only from {@link #runUntilIdle()}, in time
  * order, each advancing the clock to its due time. Lets retry tests cover minutes of backoff in microseconds,
- * deterministically. Not thread-safe: use it with stores that complete on the calling thread.
+ * deterministically. Cancelled tasks leave the queue at once. Scheduling and cancelling are thread-safe (a store
+ * may complete, and so cancel a timeout, on its own thread); tasks run on the thread that calls
+ * {@link #runUntilIdle()}.
  */
 public final class VirtualScheduler implements RetryScheduler {
-    private record Task(long due, long seq, Runnable run) {
+    private static final class Task {
+        final long due;
+        final long delay;
+        final long seq;
+        final Runnable run;
+        boolean cancelled;
+
+        Task(long due, long delay, long seq, Runnable run) {
+            this.due = due;
+            this.delay = delay;
+            this.seq = seq;
+            this.run = run;
+        }
     }
 
     private final PriorityQueue<Task> queue = new PriorityQueue<>((a, b) -> a.due != b.due
             ? Long.compare(a.due, b.due) : Long.compare(a.seq, b.seq));
-    private final List<Long> delays = new ArrayList<>();
+    private final List<Task> scheduled = new ArrayList<>();
     private long now = 1_000_000_000L;
     private long seq;
 
     @Override
-    public long nanoTime() {
+    public synchronized long nanoTime() {
         return now;
     }
 
     @Override
     public void schedule(Runnable task, long delayNanos) {
-        delays.add(delayNanos);
-        queue.add(new Task(now + delayNanos, seq++, task));
+        add(task, delayNanos);
+    }
+
+    @Override
+    public Cancellable scheduleCancellable(Runnable task, long delayNanos) {
+        Task t = add(task, delayNanos);
+        return () -> {
+            synchronized (this) {
+                t.cancelled = true;
+                queue.remove(t);
+            }
+        };
+    }
+
+    private synchronized Task add(Runnable task, long delayNanos) {
+        Task t = new Task(now + delayNanos, delayNanos, seq++, task);
+        scheduled.add(t);
+        queue.add(t);
+        return t;
     }
 
     /** Runs due tasks, advancing the clock, until none is left. */
     public void runUntilIdle() {
         Task t;
-        while ((t = queue.poll()) != null) {
-            now = Math.max(now, t.due);
+        while ((t = next()) != null) {
             t.run.run();
         }
     }
 
-    public int pending() {
+    private synchronized Task next() {
+        Task t = queue.poll();
+        if (t != null) {
+            now = Math.max(now, t.due);
+        }
+        return t;
+    }
+
+    public synchronized int pending() {
         return queue.size();
     }
 
-    /** Every delay asked for so far, in order. */
-    public List<Long> delays() {
-        return delays;
+    /** The delays of every task scheduled so far and not cancelled, in order. */
+    public synchronized List<Long> delays() {
+        return scheduled.stream().filter(t -> !t.cancelled).map(t -> t.delay).toList();
     }
 }

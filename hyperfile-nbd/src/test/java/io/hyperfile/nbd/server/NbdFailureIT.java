@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hyperfile.core.store.FailureCategory;
-import io.hyperfile.core.store.ObjectExistsException;
 import io.hyperfile.core.store.StorageException;
 import io.hyperfile.core.store.fault.FaultAction;
 import io.hyperfile.core.store.fault.FaultRule;
@@ -18,7 +17,10 @@ import io.hyperfile.nbd.testing.NbdTestClient;
 import io.hyperfile.nbd.testing.NbdTestClient.Options;
 import io.hyperfile.nbd.testing.ServerFixture;
 import io.hyperfile.nbd.testing.TestVolumes;
+import java.nio.ByteBuffer;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** Volume and store failures reach the client as the style guide's error codes; the connection stays usable. */
@@ -67,13 +69,22 @@ class NbdFailureIT {
 
     @Test
     void aFencedVolumeAnswersEio() throws Exception {
-        FlakyObjectStore store = new FlakyObjectStore(new InMemoryObjectStore());
+        InMemoryObjectStore backend = new InMemoryObjectStore();
+        FlakyObjectStore store = new FlakyObjectStore(backend);
         try (ServerFixture f = new ServerFixture(store)) {
             f.addVolume("disk", SIZE);
             f.start();
             try (NbdTestClient c = NbdTestClient.connect(f.port(), "disk", Options.LIBNBD)) {
-                store.add(FaultRule.on(FlakyObjectStore.Op.CREATE, ".*seg/.*", FaultRule.always(),
-                        FaultAction.fail(() -> new ObjectExistsException("disk/seg/1"))));
+                // Another writer gets each segment key first, with its own bytes: a real takeover (a fake
+                // "exists" would be read back, found missing, and retried as the transient failure it is).
+                store.add(FaultRule.on(FlakyObjectStore.Op.CREATE, ".*seg/.*", FaultRule.always(), new FaultAction() {
+                    @Override
+                    public <T> CompletableFuture<T> apply(FlakyObjectStore.Op op, String key,
+                            Supplier<CompletableFuture<T>> proceed) {
+                        backend.put(key, ByteBuffer.wrap(new byte[] {1, 2, 3})).join();
+                        return proceed.get();
+                    }
+                }));
                 assertTrue(c.write(0, data(4096)).ok());
                 assertEquals(NbdError.EIO.code(), c.flush().error(), "another writer took over");
                 assertEquals(NbdError.EIO.code(), c.write(0, data(4096)).error());

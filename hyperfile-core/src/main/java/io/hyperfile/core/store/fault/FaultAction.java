@@ -46,6 +46,27 @@ public interface FaultAction {
         };
     }
 
+    /** Never performs the call and never answers: a request lost in a stalled connection. */
+    static FaultAction hold() {
+        return new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(Op op, String key, Supplier<CompletableFuture<T>> proceed) {
+                return new CompletableFuture<>();
+            }
+        };
+    }
+
+    /** Performs the call but never answers: the write landed, then the connection stalled before the reply. */
+    static FaultAction applyThenHold() {
+        return new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(Op op, String key, Supplier<CompletableFuture<T>> proceed) {
+                proceed.get();
+                return new CompletableFuture<>();
+            }
+        };
+    }
+
     /** Performs the call after {@code delay} on {@code scheduler}'s clock. */
     static FaultAction delay(Duration delay, RetryScheduler scheduler) {
         return new FaultAction() {

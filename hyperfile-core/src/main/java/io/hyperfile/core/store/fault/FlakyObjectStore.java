@@ -19,8 +19,9 @@ import java.util.function.Supplier;
 /**
  * Wraps a store and injects faults by rule, for tests: each {@link FaultRule} names the operations and a key
  * pattern it watches, which of its matching calls it acts on, and what it does (fail before or after applying,
- * delay, hold until released, run a hook). The first rule that acts on a call decides it; calls no rule acts on
- * pass through. Also counts calls and bytes per operation. Thread-safe.
+ * delay, hold until released or forever, run a hook). The first rule that acts on a call decides it; calls no rule
+ * acts on pass through. Also counts calls and bytes per operation. Cancelling a returned future cancels the wrapped
+ * store's. Thread-safe.
  */
 public final class FlakyObjectStore implements ObjectStore {
 
@@ -85,11 +86,19 @@ public final class FlakyObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<ObjectData> get(String key, ByteRange range) {
-        return intercept(Op.GET, key, () -> delegate.get(key, range)).whenComplete((d, e) -> {
+        CompletableFuture<ObjectData> call = intercept(Op.GET, key, () -> delegate.get(key, range));
+        CompletableFuture<ObjectData> counted = call.whenComplete((d, e) -> {
             if (d != null) {
                 bytesRead.addAndGet(d.length());
             }
         });
+        // Cancelling the returned future cancels the call, as if there were no wrapper.
+        counted.whenComplete((d, e) -> {
+            if (counted.isCancelled()) {
+                call.cancel(false);
+            }
+        });
+        return counted;
     }
 
     @Override

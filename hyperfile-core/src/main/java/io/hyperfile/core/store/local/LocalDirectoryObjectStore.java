@@ -35,6 +35,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Objects as files under a root directory: Hyperfile's embedded default store.
@@ -50,13 +52,17 @@ import java.util.function.Supplier;
  * a put then renames it over the target, a create hard-links it to the target name (which fails if the name
  * exists, so of any number of racing creates, in one process or many, exactly one wins); then the directory is
  * fsynced, as is the parent of every directory created on the way. A crash leaves the old object or the new one,
- * and at worst an orphan {@code .tmp-*} file, which listings skip and which may be deleted at any time. Deletes
+ * and at worst an orphan {@code .tmp-*} file, which listings skip and which may be deleted at any time (a temporary
+ * file that cannot be deleted is therefore only logged). When the directory fsync after a create's link fails, the
+ * object exists but may not survive a crash: the create fails TRANSIENT, and its retry finds the name taken,
+ * fsyncs the directory before saying so, and (behind {@code RetryingObjectStore}) reads the object back. Deletes
  * are not fsynced: a delete lost in a crash only brings back an object that garbage collection deletes again.
  * The file system must support hard links.
  *
  * <p>File I/O blocks, so operations run on this store's own pool of {@code hf-local-io-N} threads.
  */
 public final class LocalDirectoryObjectStore extends AbstractObjectStore {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalDirectoryObjectStore.class);
     private static final String TEMP_PREFIX = ".tmp-";
 
     private final Path root;
@@ -157,19 +163,56 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
         return async(key, () -> {
             if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
                 // Cheap early answer; the link below is what decides.
-                throw Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS) ? nestedConflict(key) : new ObjectExistsException(key);
+                throw exists(key, file);
             }
             Path temp = writeTemp(key, file, data);
             try {
                 Files.createLink(file, temp);
             } catch (FileAlreadyExistsException e) {
-                throw Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS) ? nestedConflict(key) : new ObjectExistsException(key);
+                throw exists(key, file);
             } finally {
-                Files.deleteIfExists(temp);
+                deleteTemp(temp);
             }
-            fsyncDirectory(file.getParent());
+            // The object exists from here on. A failure now cannot undo that, so it is TRANSIENT: a retry finds the
+            // object, and RetryingObjectStore reads it back and reports success if it holds our bytes.
+            try {
+                testHook.run(Step.FSYNC_DIRECTORY, file.getParent());
+                fsyncDirectory(file.getParent());
+            } catch (IOException e) {
+                throw new StorageException(key, FailureCategory.TRANSIENT, "created " + key + " but could not fsync its"
+                        + " directory " + file.getParent() + ", so it may not survive a crash: " + e, e);
+            }
             return null;
         });
+    }
+
+    /**
+     * The failure for a create that found {@code file} taken. A file is fsynced into its directory first: when the
+     * caller finds it holds its own bytes (a retry after a create that failed late), it must be as durable as a
+     * create that succeeded.
+     */
+    private StorageException exists(String key, Path file) throws IOException {
+        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            return nestedConflict(key);
+        }
+        try {
+            testHook.run(Step.FSYNC_DIRECTORY, file.getParent());
+            fsyncDirectory(file.getParent());
+        } catch (IOException e) {
+            return new StorageException(key, FailureCategory.TRANSIENT, key + " exists but its directory "
+                    + file.getParent() + " could not be fsynced: " + e, e);
+        }
+        return new ObjectExistsException(key);
+    }
+
+    /** Deletes a create's temporary file; one left behind is harmless (listings skip it), so failures are logged. */
+    private void deleteTemp(Path temp) {
+        try {
+            testHook.run(Step.DELETE_TEMP, temp);
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            LOG.warn("could not delete temporary file {} (harmless, may be deleted any time): {}", temp, e.toString());
+        }
     }
 
     @Override
@@ -323,4 +366,16 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
     private interface IoSupplier<T> {
         T get() throws IOException;
     }
+
+    /** Points in a create where a test can inject a failure. */
+    enum Step { DELETE_TEMP, FSYNC_DIRECTORY }
+
+    /** Runs at a {@link Step} of a create, on the I/O thread; may throw to fail that step. */
+    @FunctionalInterface
+    interface TestHook {
+        void run(Step step, Path path) throws IOException;
+    }
+
+    /** Test hook, package-private: called before each {@link Step} of a create. */
+    volatile TestHook testHook = (step, path) -> { };
 }

@@ -59,8 +59,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * {@code Content-Range}); {@code put} is PutObject; {@code create} is PutObject with {@code If-None-Match: *}, whose
  * 412 becomes {@link ObjectExistsException}; {@code head} is HeadObject (404 gives null); {@code list} is
  * ListObjectsV2 with {@code StartAfter}; {@code delete} is DeleteObject; batches are quiet DeleteObjects of at most
- * 1000 keys. The store never retries: the CRT client runs with {@code numRetries(0)} so that retry policy lives
- * only in {@code RetryingObjectStore}. Failures are translated by {@link S3Errors}.
+ * 1000 keys. The store does not retry; retry policy lives in {@code RetryingObjectStore}. The CRT client, though,
+ * cannot be told not to retry (it reads 0 retries as its default of 3), so it runs with one retry: a request it
+ * reports may have been sent twice. For {@code create} that matters: the retry of a conditional PUT whose first try
+ * landed meets 412, so this store reports that 412 as {@link ObjectExistsException#mayBeOwnWrite() possibly our
+ * own write}, which {@code RetryingObjectStore} settles by reading the object back. Failures are translated by
+ * {@link S3Errors}.
  *
  * <p>Zero-byte objects: the CRT client with {@link S3StoreConfig.ChecksumMode#WHEN_REQUIRED} reads with
  * {@code Range: bytes=0-<part size>} even for a whole-object read, and emulators answer 416 without the
@@ -150,7 +154,8 @@ public final class S3ObjectStore extends AbstractObjectStore {
     private static S3AsyncClient newClient(S3StoreConfig config, ExecutorService completionExecutor) {
         S3CrtAsyncClientBuilder b = S3AsyncClient.crtBuilder()
                 .futureCompletionExecutor(completionExecutor)
-                .retryConfiguration(r -> r.numRetries(0))
+                // The CRT client reads numRetries(0) as "its default" (measured: 3 retries); 1 is the fewest it allows.
+                .retryConfiguration(r -> r.numRetries(1))
                 .forcePathStyle(config.forcePathStyle());
         if (config.endpoint() != null) {
             b.endpointOverride(config.endpoint());
@@ -173,6 +178,15 @@ public final class S3ObjectStore extends AbstractObjectStore {
         if (config.minimumPartSizeBytes() != null) {
             b.minimumPartSizeInBytes(config.minimumPartSizeBytes());
         }
+        // Without health monitoring the CRT client waits forever on a connection that stalls (no bytes, no reset).
+        b.httpConfiguration(http -> {
+            http.connectionTimeout(config.connectTimeout());
+            if (config.minThroughputBytesPerSecond() > 0) {
+                http.connectionHealthConfiguration(health -> health
+                        .minimumThroughputInBps(config.minThroughputBytesPerSecond())
+                        .minimumThroughputTimeout(config.minThroughputTimeout()));
+            }
+        });
         // Segments go up in one PUT by default (they are 8-24 MiB): a conditional create is then one request, which
         // every S3-compatible server with If-None-Match supports, and no multipart upload is ever left behind.
         b.thresholdInBytes(config.multipartThresholdBytes() != null ? config.multipartThresholdBytes()
@@ -257,7 +271,7 @@ public final class S3ObjectStore extends AbstractObjectStore {
                         AsyncRequestBody.fromRemainingByteBufferUnsafe(data)),
                 response -> null,
                 failure -> failure instanceof PreconditionFailedException
-                        ? CompletableFuture.failedFuture(new ObjectExistsException(key, failure)) : null);
+                        ? CompletableFuture.failedFuture(ObjectExistsException.mayBeOwnWrite(key, failure)) : null);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.hyperfile.core.store.s3;
 import io.hyperfile.core.store.ObjectKeys;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -40,6 +41,13 @@ import java.util.Set;
  *       {@code when-required}, see {@link ChecksumMode}</td></tr>
  *   <tr><td>{@code s3.directory-bucket}</td><td>{@code auto}</td><td>{@code auto} (a name ending in
  *       {@code --x-s3} is an S3 Express directory bucket), {@code true} or {@code false}</td></tr>
+ *   <tr><td>{@code s3.connect-timeout-millis}</td><td>10000</td><td>how long opening a connection may take</td></tr>
+ *   <tr><td>{@code s3.min-throughput-bytes-per-second}</td><td>1024</td><td>the CRT client's stall detection:
+ *       a connection with work to do that moves fewer bytes per second than this for
+ *       {@code s3.min-throughput-timeout-seconds} is closed and its request fails (TRANSIENT); 0 turns the
+ *       detection off</td></tr>
+ *   <tr><td>{@code s3.min-throughput-timeout-seconds}</td><td>15</td><td>how long a connection may stay below the
+ *       minimum throughput, in whole seconds, at least 2 (the CRT's limit)</td></tr>
  * </table>
  *
  * @param bucket the bucket name
@@ -55,6 +63,9 @@ import java.util.Set;
  * @param checksumMode when the SDK computes request checksums and validates response checksums
  * @param directoryBucket the bucket is an S3 Express directory bucket (listing is emulated, see
  *     {@link S3ObjectStore})
+ * @param connectTimeout how long the CRT client may take to open a connection
+ * @param minThroughputBytesPerSecond the CRT client's stall detection threshold, 0 for none
+ * @param minThroughputTimeout how long a connection may stay below the threshold (whole seconds)
  */
 public record S3StoreConfig(
         String bucket,
@@ -68,7 +79,10 @@ public record S3StoreConfig(
         Long minimumPartSizeBytes,
         Long multipartThresholdBytes,
         ChecksumMode checksumMode,
-        boolean directoryBucket) {
+        boolean directoryBucket,
+        Duration connectTimeout,
+        long minThroughputBytesPerSecond,
+        Duration minThroughputTimeout) {
 
     public static final String BUCKET = "s3.bucket";
     public static final String KEY_PREFIX = "s3.key-prefix";
@@ -86,10 +100,17 @@ public record S3StoreConfig(
     public static final long DEFAULT_MULTIPART_THRESHOLD_BYTES = 256L << 20;
     public static final String CHECKSUM_MODE = "s3.checksum-mode";
     public static final String DIRECTORY_BUCKET = "s3.directory-bucket";
+    public static final String CONNECT_TIMEOUT_MILLIS = "s3.connect-timeout-millis";
+    public static final String MIN_THROUGHPUT_BYTES_PER_SECOND = "s3.min-throughput-bytes-per-second";
+    public static final String MIN_THROUGHPUT_TIMEOUT_SECONDS = "s3.min-throughput-timeout-seconds";
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    public static final long DEFAULT_MIN_THROUGHPUT_BYTES_PER_SECOND = 1024;
+    public static final Duration DEFAULT_MIN_THROUGHPUT_TIMEOUT = Duration.ofSeconds(15);
 
     private static final Set<String> KEYS = Set.of(BUCKET, KEY_PREFIX, ENDPOINT, REGION, FORCE_PATH_STYLE,
             ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, MAX_CONCURRENCY, TARGET_THROUGHPUT_GBPS,
-            MINIMUM_PART_SIZE_BYTES, MULTIPART_THRESHOLD_BYTES, CHECKSUM_MODE, DIRECTORY_BUCKET);
+            MINIMUM_PART_SIZE_BYTES, MULTIPART_THRESHOLD_BYTES, CHECKSUM_MODE, DIRECTORY_BUCKET, CONNECT_TIMEOUT_MILLIS,
+            MIN_THROUGHPUT_BYTES_PER_SECOND, MIN_THROUGHPUT_TIMEOUT_SECONDS);
 
     /** The suffix that marks an S3 Express One Zone directory bucket name. */
     public static final String DIRECTORY_BUCKET_SUFFIX = "--x-s3";
@@ -174,6 +195,18 @@ public record S3StoreConfig(
                 "multipartThresholdBytes must be at least " + MIN_PART_SIZE_BYTES + ". multipartThresholdBytes="
                         + multipartThresholdBytes);
         checksumMode = checksumMode == null ? ChecksumMode.UPLOADS : checksumMode;
+        connectTimeout = connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout;
+        checkArgument(!connectTimeout.isNegative() && !connectTimeout.isZero()
+                        && connectTimeout.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) <= 0,
+                "connectTimeout must be positive and at most " + Integer.MAX_VALUE + " ms. connectTimeout=" + connectTimeout);
+        checkArgument(minThroughputBytesPerSecond >= 0,
+                "minThroughputBytesPerSecond must be non-negative (0: no stall detection). minThroughputBytesPerSecond="
+                        + minThroughputBytesPerSecond);
+        minThroughputTimeout = minThroughputTimeout == null ? DEFAULT_MIN_THROUGHPUT_TIMEOUT : minThroughputTimeout;
+        checkArgument(minThroughputTimeout.getNano() == 0 && minThroughputTimeout.getSeconds() >= 2
+                        && minThroughputTimeout.getSeconds() <= Integer.MAX_VALUE,
+                "minThroughputTimeout must be a whole number of seconds, at least 2. minThroughputTimeout="
+                        + minThroughputTimeout);
     }
 
     public static Builder builder(String bucket) {
@@ -188,7 +221,9 @@ public record S3StoreConfig(
                 .forcePathStyle(forcePathStyle)
                 .credentials(credentials)
                 .checksumMode(checksumMode)
-                .bucketType(directoryBucket ? BucketType.DIRECTORY : BucketType.GENERAL_PURPOSE);
+                .bucketType(directoryBucket ? BucketType.DIRECTORY : BucketType.GENERAL_PURPOSE)
+                .connectTimeout(connectTimeout)
+                .minThroughput(minThroughputBytesPerSecond, minThroughputTimeout);
         b.maxConcurrency = maxConcurrency;
         b.targetThroughputGbps = targetThroughputGbps;
         b.minimumPartSizeBytes = minimumPartSizeBytes;
@@ -237,6 +272,18 @@ public record S3StoreConfig(
             b.bucketType(t.equals("auto") ? BucketType.AUTO
                     : parseBoolean(DIRECTORY_BUCKET, t) ? BucketType.DIRECTORY : BucketType.GENERAL_PURPOSE);
         }
+        if ((v = settings.get(CONNECT_TIMEOUT_MILLIS)) != null) {
+            b.connectTimeout(Duration.ofMillis(parseLong(CONNECT_TIMEOUT_MILLIS, v)));
+        }
+        long minThroughput = DEFAULT_MIN_THROUGHPUT_BYTES_PER_SECOND;
+        Duration minThroughputTimeout = DEFAULT_MIN_THROUGHPUT_TIMEOUT;
+        if ((v = settings.get(MIN_THROUGHPUT_BYTES_PER_SECOND)) != null) {
+            minThroughput = parseLong(MIN_THROUGHPUT_BYTES_PER_SECOND, v);
+        }
+        if ((v = settings.get(MIN_THROUGHPUT_TIMEOUT_SECONDS)) != null) {
+            minThroughputTimeout = Duration.ofSeconds(parseLong(MIN_THROUGHPUT_TIMEOUT_SECONDS, v));
+        }
+        b.minThroughput(minThroughput, minThroughputTimeout);
         return b.build();
     }
 
@@ -252,7 +299,9 @@ public record S3StoreConfig(
                 + (credentials == null ? "default chain" : credentials) + ", maxConcurrency=" + maxConcurrency
                 + ", targetThroughputGbps=" + targetThroughputGbps + ", minimumPartSizeBytes=" + minimumPartSizeBytes
                 + ", multipartThresholdBytes=" + multipartThresholdBytes + ", checksumMode=" + checksumMode
-                + ", directoryBucket=" + directoryBucket + "]";
+                + ", directoryBucket=" + directoryBucket + ", connectTimeout=" + connectTimeout
+                + ", minThroughputBytesPerSecond=" + minThroughputBytesPerSecond + ", minThroughputTimeout="
+                + minThroughputTimeout + "]";
     }
 
     private static int keyPrefixBytes(String prefix) {
@@ -263,6 +312,14 @@ public record S3StoreConfig(
         String v = value.trim().toLowerCase(Locale.ROOT);
         checkArgument(v.equals("true") || v.equals("false"), key + " must be true or false. value=" + value);
         return v.equals("true");
+    }
+
+    private static long parseLong(String key, String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number. value=" + value, e);
+        }
     }
 
     private static void checkArgument(boolean condition, String message) {
@@ -285,6 +342,9 @@ public record S3StoreConfig(
         private Long multipartThresholdBytes;
         private ChecksumMode checksumMode = ChecksumMode.UPLOADS;
         private BucketType bucketType = BucketType.AUTO;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private long minThroughputBytesPerSecond = DEFAULT_MIN_THROUGHPUT_BYTES_PER_SECOND;
+        private Duration minThroughputTimeout = DEFAULT_MIN_THROUGHPUT_TIMEOUT;
 
         private Builder(String bucket) {
             this.bucket = bucket;
@@ -358,6 +418,22 @@ public record S3StoreConfig(
             return this;
         }
 
+        /** How long opening a connection may take (default {@link S3StoreConfig#DEFAULT_CONNECT_TIMEOUT}). */
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * The CRT client's stall detection: a connection that moves fewer than {@code bytesPerSecond} for
+         * {@code timeout} (whole seconds) is closed and its request fails. {@code bytesPerSecond} 0 turns it off.
+         */
+        public Builder minThroughput(long bytesPerSecond, Duration timeout) {
+            this.minThroughputBytesPerSecond = bytesPerSecond;
+            this.minThroughputTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
         public S3StoreConfig build() {
             boolean directory = switch (bucketType) {
                 case AUTO -> bucket != null && bucket.endsWith(DIRECTORY_BUCKET_SUFFIX);
@@ -366,7 +442,7 @@ public record S3StoreConfig(
             };
             return new S3StoreConfig(bucket, keyPrefix, endpoint, region, forcePathStyle, credentials,
                     maxConcurrency, targetThroughputGbps, minimumPartSizeBytes, multipartThresholdBytes, checksumMode,
-                    directory);
+                    directory, connectTimeout, minThroughputBytesPerSecond, minThroughputTimeout);
         }
     }
 }

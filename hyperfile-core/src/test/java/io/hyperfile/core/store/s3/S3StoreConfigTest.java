@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +29,10 @@ class S3StoreConfigTest {
         assertEquals(S3StoreConfig.ChecksumMode.UPLOADS, c.checksumMode());
         assertFalse(c.directoryBucket());
         assertEquals(0, c.keyPrefixBytes());
+        assertEquals(Duration.ofSeconds(10), c.connectTimeout());
+        assertEquals(1024, c.minThroughputBytesPerSecond());
+        assertEquals(Duration.ofSeconds(15), c.minThroughputTimeout());
+        assertEquals(c, S3StoreConfig.fromMap(Map.of("s3.bucket", "my-bucket")), "fromMap has the same defaults");
     }
 
     @Test
@@ -56,6 +61,9 @@ class S3StoreConfigTest {
                 Map.entry("s3.multipart-threshold-bytes", "1073741824"),
                 Map.entry("s3.checksum-mode", "when-required"),
                 Map.entry("s3.directory-bucket", "true"),
+                Map.entry("s3.connect-timeout-millis", "2500"),
+                Map.entry("s3.min-throughput-bytes-per-second", "4096"),
+                Map.entry("s3.min-throughput-timeout-seconds", "7"),
                 Map.entry("cache.data.size-bytes", "1")));
         assertEquals("team/a/", c.keyPrefix());
         assertEquals(7, c.keyPrefixBytes());
@@ -69,7 +77,12 @@ class S3StoreConfigTest {
         assertEquals(1L << 30, c.multipartThresholdBytes());
         assertEquals(S3StoreConfig.ChecksumMode.WHEN_REQUIRED, c.checksumMode());
         assertTrue(c.directoryBucket());
+        assertEquals(Duration.ofMillis(2500), c.connectTimeout());
+        assertEquals(4096, c.minThroughputBytesPerSecond());
+        assertEquals(Duration.ofSeconds(7), c.minThroughputTimeout());
         assertEquals(c, c.toBuilder().build());
+        assertEquals(0, S3StoreConfig.fromMap(Map.of("s3.bucket", "b", "s3.min-throughput-bytes-per-second", "0"))
+                .minThroughputBytesPerSecond(), "0 turns stall detection off");
     }
 
     @Test
@@ -99,6 +112,20 @@ class S3StoreConfigTest {
                 () -> S3StoreConfig.builder("b").endpoint(URI.create("relative/path")).build());
         assertEquals("unknown configuration key: s3.max-concurency", assertThrows(IllegalArgumentException.class,
                 () -> S3StoreConfig.fromMap(Map.of("s3.bucket", "b", "s3.max-concurency", "3"))).getMessage());
+        assertEquals("connectTimeout must be positive and at most 2147483647 ms. connectTimeout=PT0S",
+                assertThrows(IllegalArgumentException.class,
+                        () -> S3StoreConfig.builder("b").connectTimeout(Duration.ZERO).build()).getMessage());
+        assertEquals("minThroughputBytesPerSecond must be non-negative (0: no stall detection). minThroughputBytesPerSecond=-1",
+                assertThrows(IllegalArgumentException.class, () -> S3StoreConfig.builder("b")
+                        .minThroughput(-1, Duration.ofSeconds(5)).build()).getMessage());
+        assertEquals("minThroughputTimeout must be a whole number of seconds, at least 2. minThroughputTimeout=PT0.5S",
+                assertThrows(IllegalArgumentException.class, () -> S3StoreConfig.builder("b")
+                        .minThroughput(1, Duration.ofMillis(500)).build()).getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> S3StoreConfig.builder("b").minThroughput(1, Duration.ofSeconds(1)).build());
+        assertEquals("s3.connect-timeout-millis must be a whole number. value=10s", assertThrows(
+                IllegalArgumentException.class,
+                () -> S3StoreConfig.fromMap(Map.of("s3.bucket", "b", "s3.connect-timeout-millis", "10s"))).getMessage());
         assertEquals("s3.force-path-style must be true or false. value=yes", assertThrows(
                 IllegalArgumentException.class,
                 () -> S3StoreConfig.fromMap(Map.of("s3.bucket", "b", "s3.force-path-style", "yes"))).getMessage());
