@@ -1,5 +1,6 @@
 package io.hyperfile.cli;
 
+import io.hyperfile.core.store.ManualScheduler;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

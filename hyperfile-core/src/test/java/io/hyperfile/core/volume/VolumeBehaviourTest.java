@@ -1,5 +1,6 @@
 package io.hyperfile.core.volume;
 
+import io.hyperfile.core.store.ManualScheduler;
 import static io.hyperfile.core.store.StoreTesting.await;
 import static io.hyperfile.core.store.StoreTesting.failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

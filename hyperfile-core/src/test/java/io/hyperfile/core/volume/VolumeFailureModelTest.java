@@ -1,5 +1,6 @@
 package io.hyperfile.core.volume;
 
+import io.hyperfile.core.store.ManualScheduler;
 import static io.hyperfile.core.store.StoreTesting.await;
 import static io.hyperfile.core.store.StoreTesting.failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -355,11 +356,7 @@ class VolumeFailureModelTest {
     /** A newest segment that is still incomplete is read again until it is whole. */
     @Test
     void aNewestSegmentStillBeingWrittenIsReadAgainUntilItIsWhole() {
-        Volume v = create(config().build());
-        await(v.write(0, block(5)));
-        await(v.flush());
-        v.abort();
-        long seq = await(CheckpointLocator.newestSegment(backend, "v/"));
+        long seq = volumeWithOneFlush();
         byte[] whole = await(backend.get(segmentKey(seq), ByteRange.all())).toByteArray();
         await(backend.put(segmentKey(seq), ByteBuffer.wrap(Arrays.copyOf(whole, whole.length / 2))));
         CompletableFuture<Volume> opening = Volume.open(store, "v", "t", config().openRetry(Duration.ofSeconds(10)).build());
@@ -375,11 +372,7 @@ class VolumeFailureModelTest {
     /** If it stays incomplete, the open fails naming the object and what is wrong with it. */
     @Test
     void aNewestSegmentThatStaysIncompleteFailsTheOpenWithAClearMessage() {
-        Volume v = create(config().build());
-        await(v.write(0, block(5)));
-        await(v.flush());
-        v.abort();
-        long seq = await(CheckpointLocator.newestSegment(backend, "v/"));
+        long seq = volumeWithOneFlush();
         byte[] whole = await(backend.get(segmentKey(seq), ByteRange.all())).toByteArray();
         await(backend.put(segmentKey(seq), ByteBuffer.wrap(Arrays.copyOf(whole, 40))));
         CompletableFuture<Volume> opening = Volume.open(store, "v", "t", config().openRetry(Duration.ofSeconds(2)).build());
@@ -391,6 +384,15 @@ class VolumeFailureModelTest {
         assertTrue(e.getMessage().contains(segmentKey(seq)), e.getMessage());
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
         assertTrue(e.getMessage().contains("stayed so through"), e.getMessage());
+    }
+
+    /** A volume holding block 5 at offset 0, closed as by a crash; returns its newest segment's seq. */
+    private long volumeWithOneFlush() {
+        Volume v = create(config().build());
+        await(v.write(0, block(5)));
+        await(v.flush());
+        v.abort();
+        return await(CheckpointLocator.newestSegment(backend, "v/"));
     }
 
     /** The open schedules its next read on the manual clock; wait (bounded) until it has. */
