@@ -15,10 +15,7 @@ import io.hyperfile.core.store.RetryScheduler;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -37,8 +34,9 @@ import org.slf4j.LoggerFactory;
  *   points into the segment, which {@link UnsettledSegments} serves from memory until it is stored;
  * <li>upload: one conditional create at a time, in seq order, so a segment never becomes visible before one it
  *   points into;
- * <li>waiters: each FLUSH waits for the seq it needs; it completes once that seq is durable, and fails with EIO
- *   ({@link VolumeUnavailableException}) if that has not happened within {@code flush.deadline}.
+ * <li>waiters ({@link FlushWaiters}): each FLUSH waits for the seq it needs; it completes once that seq is
+ *   durable, and fails with EIO ({@link VolumeUnavailableException}) if that has not happened within
+ *   {@code flush.deadline}.
  * </ol>
  *
  * Group commit: while an earlier segment is on its way, a FLUSH does not seal the open builder at once but as soon as
@@ -54,18 +52,6 @@ import org.slf4j.LoggerFactory;
  */
 final class SegmentPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentPipeline.class);
-
-    /** A FLUSH waiting for a seq to be durable; {@code done} once completed or failed (the future completes later). */
-    private static final class Waiter {
-        final CompletableFuture<Void> future;
-        final long deadlineNanos;
-        boolean done;
-
-        Waiter(CompletableFuture<Void> future, long deadlineNanos) {
-            this.future = future;
-            this.deadlineNanos = deadlineNanos;
-        }
-    }
 
     private final String name;
     private final String prefix;
@@ -92,10 +78,7 @@ final class SegmentPipeline {
     /** After a failure no new store work starts before this time (a FLUSH clears it). */
     private long backoffUntilNanos = Long.MIN_VALUE;
     private boolean retryTimerArmed;
-    private Throwable lastFailure;
-    private final TreeMap<Long, List<Waiter>> waitersBySeq = new TreeMap<>();
-    private final ArrayDeque<Waiter> waitersByDeadline = new ArrayDeque<>();
-    private boolean deadlineTimerArmed;
+    private final FlushWaiters waiters;
     private boolean ageTimerArmed;
     private int segmentsSinceHint;
     /** Set by abort from any thread: no store request may be sent after it. */
@@ -124,6 +107,7 @@ final class SegmentPipeline {
         this.timer = config.scheduler();
         this.index = index;
         this.durableSeq = durableSeq;
+        this.waiters = new FlushWaiters(name, monitor, timer::nanoTime, this::schedule, config.flushDeadline());
     }
 
     void attach(WriteBuffer buffer, Runnable onProgress) {
@@ -179,7 +163,7 @@ final class SegmentPipeline {
             return;
         }
         backoffUntilNanos = Long.MIN_VALUE; // a flush retries failed work at once
-        addWaiter(target, result);
+        waiters.add(target, result);
         advance();
     }
 
@@ -193,7 +177,7 @@ final class SegmentPipeline {
                 return;
             }
             pending.add(new PendingSegment(b, b.seal()));
-            addWaiter(b.seq(), result);
+            waiters.add(b.seq(), result);
             advance();
         });
         return result;
@@ -384,8 +368,7 @@ final class SegmentPipeline {
         segmentBytesWritten.addAndGet(ps.bytes.remaining());
         buffer.release(ps.builder.memory());
         health.onSuccess();
-        lastFailure = null;
-        completeWaiters();
+        waiters.completeUpTo(durableSeq);
         maybeWriteHint();
         advance();
         onProgress.run();
@@ -397,9 +380,8 @@ final class SegmentPipeline {
         if (health.onFailure(what, cause) == VolumeHealth.Verdict.STOP) {
             return; // the health listener failed the waiters
         }
-        lastFailure = cause;
-        failWaiters(new VolumeUnavailableException("volume " + name + ": " + what + " failed; the data stays buffered"
-                + " and is retried: " + cause, cause));
+        waiters.failAll(new VolumeUnavailableException("volume " + name + ": " + what + " failed; the data stays buffered"
+                + " and is retried: " + cause, cause), cause);
         backoffUntilNanos = timer.nanoTime() + config.uploadRetry().toNanos();
         armRetryTimer();
     }
@@ -415,69 +397,9 @@ final class SegmentPipeline {
         });
     }
 
-    // ---------------------------------------------------------------- waiters and deadlines
-
-    private void addWaiter(long seq, CompletableFuture<Void> future) {
-        Waiter w = new Waiter(future, timer.nanoTime() + config.flushDeadline().toNanos());
-        waitersBySeq.computeIfAbsent(seq, k -> new ArrayList<>()).add(w);
-        waitersByDeadline.add(w);
-        armDeadlineTimer();
-    }
-
-    private void armDeadlineTimer() {
-        while (!waitersByDeadline.isEmpty() && waitersByDeadline.peekFirst().done) {
-            waitersByDeadline.pollFirst();
-        }
-        if (deadlineTimerArmed || waitersByDeadline.isEmpty()) {
-            return;
-        }
-        deadlineTimerArmed = true;
-        schedule(waitersByDeadline.peekFirst().deadlineNanos, () -> {
-            deadlineTimerArmed = false;
-            expireWaiters();
-            armDeadlineTimer();
-        });
-    }
-
-    /** Fails the flushes whose deadline has passed; their data stays buffered and keeps being retried. */
-    private void expireWaiters() {
-        long now = timer.nanoTime();
-        for (Iterator<Map.Entry<Long, List<Waiter>>> it = waitersBySeq.entrySet().iterator(); it.hasNext(); ) {
-            List<Waiter> list = it.next().getValue();
-            list.removeIf(w -> {
-                if (w.deadlineNanos > now) {
-                    return false;
-                }
-                w.done = true;
-                monitor.fail(w.future, new VolumeUnavailableException("volume " + name + ": flush not durable within "
-                        + config.flushDeadline().toMillis() + " ms (" + (lastFailure == null ? "the store is slow"
-                        : "last failure: " + lastFailure) + "); the data stays buffered and its upload goes on", lastFailure));
-                return true;
-            });
-            if (list.isEmpty()) {
-                it.remove();
-            }
-        }
-    }
-
-    private void completeWaiters() {
-        while (!waitersBySeq.isEmpty() && waitersBySeq.firstKey() <= durableSeq) {
-            for (Waiter w : waitersBySeq.pollFirstEntry().getValue()) {
-                w.done = true;
-                monitor.complete(w.future, null);
-            }
-        }
-    }
-
-    void failWaiters(Throwable cause) {
-        for (List<Waiter> list : waitersBySeq.values()) {
-            for (Waiter w : list) {
-                w.done = true;
-                monitor.fail(w.future, cause);
-            }
-        }
-        waitersBySeq.clear();
-        waitersByDeadline.clear();
+    /** The volume stopped (read-only, fenced, closed): every waiting flush fails with {@code reason}. */
+    void failWaiters(Throwable reason) {
+        waiters.failAll(reason, null);
     }
 
     // ---------------------------------------------------------------- hints, timers, abort
