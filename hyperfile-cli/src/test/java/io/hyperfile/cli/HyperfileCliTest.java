@@ -127,10 +127,12 @@ class HyperfileCliTest {
         assertEquals(0, fsck.code, fsck.out + fsck.err);
         assertTrue(fsck.out.trim().endsWith(": clean"), fsck.out);
 
-        // Damage one byte of a segment: fsck says where and exits 3.
+        // Damage one byte of the data segment (the largest; the first is the empty claim written at open): fsck
+        // says where and exits 3.
         Path seg;
         try (var files = java.nio.file.Files.walk(dir.resolve("data/img/seg"))) {
-            seg = files.filter(java.nio.file.Files::isRegularFile).findFirst().orElseThrow();
+            seg = files.filter(java.nio.file.Files::isRegularFile)
+                    .max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
         }
         byte[] bytes = java.nio.file.Files.readAllBytes(seg);
         bytes[100] ^= 1;

@@ -24,7 +24,7 @@ import java.time.Duration;
  * <tr><td>{@code flush.deadline-millis}</td><td>30000</td><td>a FLUSH (or FUA write) that is not durable by then
  *   fails with EIO ({@link VolumeUnavailableException}); the data stays buffered and its upload is retried. A write
  *   that waits this long for buffer memory fails the same way</td></tr>
- * <tr><td>{@code open.retry-millis}</td><td>30000</td><td>how long opening retries a newest segment that is
+ * <tr><td>{@code open.retry-millis}</td><td>10000</td><td>how long opening retries a newest segment that is
  *   missing or incomplete (a store may still be writing it) before giving up</td></tr>
  * </table>
  *
@@ -76,7 +76,7 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
         private Clock clock = Clock.systemUTC();
         private long readAheadBytes;
         private Duration flushDeadline = Duration.ofSeconds(30);
-        private Duration openRetry = Duration.ofSeconds(30);
+        private Duration openRetry = Duration.ofSeconds(10);
         private RetryScheduler scheduler = RetryScheduler.system();
 
         public Builder flushDeadline(Duration v) {
