@@ -157,6 +157,8 @@ class HyperfileCliTest {
             stored = files.filter(java.nio.file.Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
         assertTrue(du.out.contains("logical size:    1 MiB (1048576 bytes)"), du.out);
+        Result info = run("volume", "info", "du", store());
+        assertTrue(info.out.contains("stored:          " + Sizes.format(stored) + " (" + stored + " bytes) in "), info.out);
         assertTrue(du.out.contains("mapped:          1 MiB (1048576 bytes)"), du.out);
         assertTrue(du.out.contains("(" + stored + " bytes) in "), "stored is every object of the volume: " + du.out);
         long live = figure(du.out, "live:");
