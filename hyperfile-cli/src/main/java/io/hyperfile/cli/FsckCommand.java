@@ -12,7 +12,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code hyperfile fsck VOLUME}: exit 0 when clean, 3 when problems were found (each printed with its place). */
+/**
+ * {@code hyperfile fsck VOLUME}: exit 0 when clean, 3 when problems were found (each printed with its place). Garbage
+ * (objects no retained checkpoint references) is reported with its size, and is not a problem; an object that the
+ * newest checkpoint or a snapshot references and that is missing or unreadable is.
+ */
 @Command(name = "fsck", mixinStandardHelpOptions = true,
         description = "Verify every segment, index node and checksum of a volume. Exit 0: clean; 3: problems found.")
 final class FsckCommand implements Callable<Integer> {
@@ -35,6 +39,12 @@ final class FsckCommand implements Callable<Integer> {
             progress.done(r.segmentsChecked());
             var out = spec.commandLine().getOut();
             r.problems().forEach(p -> out.println("problem: " + p));
+            if (r.space() != null) {
+                out.printf("garbage (not a problem): %s in %d unreferenced segments, %s inside live segments; stored %s, live %s%n",
+                        VolumeDuCommand.bytes(r.space().unreferencedBytes()), r.space().unreferencedSegments().size(),
+                        VolumeDuCommand.bytes(r.space().garbageBytes() - r.space().unreferencedBytes()),
+                        VolumeDuCommand.bytes(r.space().storedBytes()), VolumeDuCommand.bytes(r.space().liveBytes()));
+            }
             out.printf("%s: %d segments (%s), %d extents checked up to checkpoint %d: %s%n", volume, r.segmentsChecked(),
                     Sizes.format(r.bytesChecked()), r.extentsChecked(), r.newestSeq(),
                     r.isClean() ? "clean" : r.problems().size() + " problems");

@@ -1,5 +1,6 @@
 package io.hyperfile.cli;
 
+import io.hyperfile.core.store.ObjectInfo;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.volume.VolumeCatalog;
 import io.hyperfile.core.volume.VolumeOptions;
@@ -15,10 +16,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code hyperfile volume create|list|info|delete}. */
+/** {@code hyperfile volume create|list|info|du|delete}. */
 @Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, describe and delete volumes.",
         subcommands = {VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Info.class,
-                VolumeCommand.Delete.class})
+                VolumeDuCommand.class, VolumeCommand.Delete.class})
 final class VolumeCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a volume (sparse: it costs nothing until written).")
@@ -86,10 +87,13 @@ final class VolumeCommand {
         StoreOptions store;
         @Parameters(paramLabel = "NAME")
         String name;
+        /** The store while {@link #run} runs. */
+        ObjectStore opened;
 
         @Override
         public final Integer call() {
             try (ObjectStore s = store.open()) {
+                opened = s;
                 VolumeCatalog catalog = new VolumeCatalog(s);
                 if (!acceptsIncomplete() || !catalog.isIncomplete(VolumeCatalog.checkName(name)).join()) {
                     store.requireVolume(catalog, name);
@@ -122,6 +126,10 @@ final class VolumeCommand {
             out.println("newest segment:  " + i.newestSeq());
             out.println("extents:         " + i.extentCount());
             out.println("allocated:       " + Sizes.format(i.mappedBytes()));
+            List<ObjectInfo> objects = opened.listAll(VolumeCatalog.checkName(name) + "/", null).join();
+            long stored = objects.stream().mapToLong(ObjectInfo::size).sum();
+            out.println("stored:          " + VolumeDuCommand.bytes(stored) + " in " + objects.size()
+                    + " objects (live and garbage: hyperfile volume du " + name + ")");
         }
     }
 

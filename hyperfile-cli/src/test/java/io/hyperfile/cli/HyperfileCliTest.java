@@ -139,15 +139,64 @@ class HyperfileCliTest {
         java.nio.file.Files.write(seg, bytes);
         Result bad = run("fsck", "img", store());
         assertEquals(3, bad.code, bad.out + bad.err);
-        assertTrue(bad.out.contains("problem: img/seg/"), bad.out);
+        assertTrue(bad.out.lines().anyMatch(l -> l.startsWith("problem: ") && l.contains(" img/seg/")), bad.out);
 
         assertEquals(0, run("snapshot", "delete", "img", "first", store()).code);
         assertEquals(1, run("snapshot", "delete", "img", "first", store()).code);
     }
 
     @Test
+    void volumeDuAndFsckReportGarbageWithoutFailing() throws Exception {
+        Path in = dir.resolve("in.img");
+        java.nio.file.Files.write(in, randomBytes(1 << 20));
+        assertEquals(0, run("import", in.toString(), "du", store()).code);
+        assertEquals(0, run("import", in.toString(), "du", store()).code); // overwrites every block
+
+        Result du = run("volume", "du", "du", store());
+        assertEquals(0, du.code, du.out + du.err);
+        long stored;
+        try (var files = java.nio.file.Files.walk(dir.resolve("data/du"))) {
+            stored = files.filter(java.nio.file.Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+        assertTrue(du.out.contains("logical size:    1 MiB (1048576 bytes)"), du.out);
+        Result info = run("volume", "info", "du", store());
+        assertTrue(info.out.contains("stored:          " + Sizes.format(stored) + " (" + stored + " bytes) in "), info.out);
+        assertTrue(du.out.contains("mapped:          1 MiB (1048576 bytes)"), du.out);
+        assertTrue(du.out.contains("(" + stored + " bytes) in "), "stored is every object of the volume: " + du.out);
+        long live = figure(du.out, "live:");
+        long garbage = figure(du.out, "garbage:");
+        assertEquals(stored, live + garbage, du.out);
+        long slots = 256L * (4096 + 4);
+        assertTrue(live >= slots && live < slots + 64 * 1024, "live is the second import's blocks and index: " + du.out);
+        assertTrue(garbage >= slots, "the first import's blocks are garbage: " + du.out);
+
+        Result json = run("volume", "du", "du", "--json", store());
+        assertEquals(0, json.code, json.err);
+        assertTrue(json.out.startsWith("{\"volume\":\"du\",\"logicalSizeBytes\":1048576,\"mappedBytes\":1048576,\"liveBytes\":"
+                + live + ",\"storedBytes\":" + stored + ","), json.out);
+        assertTrue(json.out.contains("\"garbageBytes\":" + garbage + ","), json.out);
+        assertTrue(json.out.trim().endsWith("\"problems\":0}"), json.out);
+
+        Result fsck = run("fsck", "du", store());
+        assertEquals(0, fsck.code, fsck.out + fsck.err);
+        assertTrue(fsck.out.contains("garbage (not a problem): "), fsck.out);
+        assertTrue(fsck.out.contains("live " + Sizes.format(live) + " (" + live + " bytes)"), fsck.out);
+        assertTrue(fsck.out.trim().endsWith(": clean"), fsck.out);
+
+        assertEquals(1, run("volume", "du", "nope", store()).code);
+    }
+
+    /** The exact byte count on the line starting with {@code label}: "label  1.5 MiB (1572864 bytes)...". */
+    private static long figure(String out, String label) {
+        String line = out.lines().filter(l -> l.startsWith(label)).findFirst().orElseThrow(() -> new AssertionError(label + " in " + out));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\((\\d+) bytes\\)").matcher(line);
+        assertTrue(m.find(), line);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
     void everyCommandHasHelpAndACompletionScriptIsGenerated() {
-        for (String[] cmd : new String[][] {{"--help"}, {"serve", "--help"}, {"volume", "--help"}, {"volume", "create", "--help"},
+        for (String[] cmd : new String[][] {{"--help"}, {"serve", "--help"}, {"volume", "--help"}, {"volume", "create", "--help"}, {"volume", "du", "--help"},
                 {"snapshot", "--help"}, {"fsck", "--help"}, {"import", "--help"}, {"export", "--help"}}) {
             Result r = run(cmd);
             assertEquals(0, r.code, String.join(" ", cmd) + ": " + r.err);

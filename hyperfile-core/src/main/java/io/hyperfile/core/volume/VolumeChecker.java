@@ -3,6 +3,8 @@ package io.hyperfile.core.volume;
 import io.hyperfile.core.CorruptionException;
 import io.hyperfile.core.checkpoint.CheckpointLocator;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
+import io.hyperfile.core.gc.SpaceAccounting;
+import io.hyperfile.core.gc.SpaceReport;
 import io.hyperfile.core.index.BlockIndex;
 import io.hyperfile.core.index.Extent;
 import io.hyperfile.core.index.Location;
@@ -25,15 +27,23 @@ import java.util.function.LongConsumer;
 /**
  * fsck: checks every segment of a volume byte by byte (header, footer, each block's checksum, node section, extent
  * table), then walks the index of the newest checkpoint (every node's checksum and the tree's invariants) and
- * checks that every data extent points at blocks that exist. Reports each problem with the object and offset.
+ * checks that every data extent points at blocks that exist. Then measures the volume's space
+ * ({@link SpaceAccounting}): unreferenced objects are garbage, reported in {@link Report#space()} and not as
+ * problems, while every object a snapshot's checkpoint needs and cannot be read is a problem. Reports each problem
+ * with the object and offset.
  * Reads only; the volume should not be written meanwhile.
  */
 public final class VolumeChecker {
     private VolumeChecker() {
     }
 
-    /** The outcome: problems found (empty = clean) and what was checked. */
-    public record Report(List<String> problems, long segmentsChecked, long bytesChecked, long extentsChecked, long newestSeq) {
+    /**
+     * The outcome: problems found (empty = clean), what was checked, and the volume's space accounting (null if it
+     * could not be made; its garbage is not a problem). Objects that a snapshot references and that are missing or
+     * unreadable are problems too.
+     */
+    public record Report(List<String> problems, long segmentsChecked, long bytesChecked, long extentsChecked, long newestSeq,
+            SpaceReport space) {
         public boolean isClean() {
             return problems.isEmpty();
         }
@@ -71,7 +81,17 @@ public final class VolumeChecker {
                     }
                     long newest = seqs.isEmpty() ? 0 : seqs.get(seqs.size() - 1);
                     return chain.thenCompose(v -> checkIndex(store, p, desc, newest, footers, executor, problems))
-                            .thenApply(extents -> new Report(List.copyOf(problems), seqs.size(), bytes[0], extents, newest));
+                            .thenCompose(extents -> SpaceAccounting.measure(store, p).handle((space, e) -> {
+                                if (e != null) {
+                                    problems.add("space accounting failed: " + Exceptions.unwrap(e).getMessage());
+                                    return new Report(List.copyOf(problems), seqs.size(), bytes[0], extents, newest, null);
+                                }
+                                // The newest checkpoint's own problems were found above, by the byte-by-byte checks.
+                                space.problems().stream().filter(q -> q.checkpointSeq() == 0
+                                        || q.checkpointSeq() > 0 && q.checkpointSeq() != newest)
+                                        .forEach(q -> problems.add(q.message()));
+                                return new Report(List.copyOf(problems), seqs.size(), bytes[0], extents, newest, space);
+                            }));
                 }));
     }
 

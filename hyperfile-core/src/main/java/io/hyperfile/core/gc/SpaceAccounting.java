@@ -1,0 +1,304 @@
+package io.hyperfile.core.gc;
+
+import io.hyperfile.core.checkpoint.SnapshotRecord;
+import io.hyperfile.core.checkpoint.VolumeDescriptor;
+import io.hyperfile.core.index.IndexNode;
+import io.hyperfile.core.index.InternalNode;
+import io.hyperfile.core.index.LeafNode;
+import io.hyperfile.core.index.Location;
+import io.hyperfile.core.index.NodeCodec;
+import io.hyperfile.core.index.NodeLimits;
+import io.hyperfile.core.index.NodePointer;
+import io.hyperfile.core.segment.SegmentFooter;
+import io.hyperfile.core.segment.SegmentHeader;
+import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.segment.SegmentReader;
+import io.hyperfile.core.store.ByteRange;
+import io.hyperfile.core.store.Exceptions;
+import io.hyperfile.core.store.ObjectInfo;
+import io.hyperfile.core.store.ObjectStore;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * Read-only space accounting of one volume (docs/GC.md, "Space accounting"): lists the volume's objects once, then
+ * walks the index of every retained checkpoint (the newest segment and every snapshot's), each node once however
+ * many checkpoints share it, and marks the data slots and node bytes they reach. Reads the footers of the live
+ * segments for their overhead. Reports the figures in a {@link SpaceReport}; referenced objects that are missing or
+ * unreadable are reported as problems, never thrown, so the figures stay usable (they then undercount live bytes).
+ *
+ * <p>Cost: one listing, one GET per reachable node and one footer GET per live segment, at most
+ * {@value #MAX_PARALLEL_READS} at a time; memory is proportional to the reachable nodes. This is the full walk that
+ * the incremental live-bytes table of docs/GC.md replaces for GC passes; it stays as the check of that table.
+ *
+ * <p>Stateless and thread-safe; one measurement's state is confined to its chain of futures (each step runs after
+ * the previous one completed).
+ */
+public final class SpaceAccounting {
+    static final int MAX_PARALLEL_READS = 32;
+    /** Header (64 bytes) and footer (160 bytes): the fixed overhead of every segment. */
+    static final long FIXED_OVERHEAD_BYTES = SegmentHeader.BYTES + SegmentFooter.BYTES;
+
+    private SpaceAccounting() {
+    }
+
+    /** Measures the volume under {@code prefix} (as {@code "name"} or {@code "name/"}). */
+    public static CompletableFuture<SpaceReport> measure(ObjectStore store, String prefix) {
+        String p = SegmentKeys.normalizePrefix(prefix);
+        String descriptorKey = SegmentKeys.descriptor(p);
+        return store.get(descriptorKey, ByteRange.all()).thenApply(d -> VolumeDescriptor.decode(descriptorKey, d.data()))
+                .thenCompose(desc -> store.listAll(p, null).thenCompose(all -> new Measurement(store, p, desc, all).run()));
+    }
+
+    /** One measurement; see the class comment for its confinement. */
+    private static final class Measurement {
+        private final ObjectStore store;
+        private final String prefix;
+        private final VolumeDescriptor desc;
+        private final NodeCodec codec;
+        private final long slotBytes;
+        private final TreeMap<Long, Long> segmentSizes = new TreeMap<>();
+        private final List<String> snapshotKeys = new ArrayList<>();
+        private final List<String> other = new ArrayList<>();
+        private final Map<Long, List<String>> pinnedBy = new TreeMap<>();
+        private final Set<NodePointer> visited = new HashSet<>();
+        private final Map<Long, BitSet> liveSlots = new HashMap<>();
+        private final Map<Long, Long> liveNodeBytes = new HashMap<>();
+        private final Map<Long, SegmentFooter> footers = new HashMap<>();
+        private final Set<Long> reportedMissing = new HashSet<>();
+        private final List<SpaceReport.Problem> problems = new ArrayList<>();
+        private long storedBytes;
+        private long metadataBytes;
+        private final long objectCount;
+
+        Measurement(ObjectStore store, String prefix, VolumeDescriptor desc, List<ObjectInfo> all) {
+            this.store = store;
+            this.prefix = prefix;
+            this.desc = desc;
+            this.codec = new NodeCodec(NodeLimits.ofNodeBytes(desc.maxNodeBytes()));
+            this.slotBytes = desc.blockSizeBytes() + 4L;
+            this.objectCount = all.size();
+            for (ObjectInfo o : all) {
+                storedBytes += o.size();
+                long seq = SegmentKeys.parseSegment(prefix, o.key());
+                if (seq > 0) {
+                    segmentSizes.put(seq, o.size());
+                } else if (o.key().equals(SegmentKeys.descriptor(prefix)) || o.key().equals(SegmentKeys.hint(prefix))) {
+                    metadataBytes += o.size();
+                } else if (o.key().startsWith(prefix + "snap/")) {
+                    snapshotKeys.add(o.key());
+                    metadataBytes += o.size();
+                } else {
+                    other.add(o.key());
+                }
+            }
+            if (!segmentSizes.isEmpty()) {
+                pinnedBy.computeIfAbsent(segmentSizes.lastKey(), s -> new ArrayList<>()).add("newest");
+            }
+        }
+
+        CompletableFuture<SpaceReport> run() {
+            return bounded(snapshotKeys, k -> store.get(k, ByteRange.all()).thenApply(d -> SnapshotRecord.decode(k, d.data()).seq()),
+                    (k, seq) -> pinnedBy.computeIfAbsent(seq, s -> new ArrayList<>()).add("snapshot " + k.substring(prefix.length() + 5)),
+                    (k, e) -> problem(0, k + ": cannot read snapshot record: " + e.getMessage()))
+                    .thenCompose(v -> walkCheckpoints())
+                    .thenCompose(v -> readLiveFooters())
+                    .thenApply(v -> report());
+        }
+
+        /** The newest checkpoint first, then the snapshots from newest to oldest. */
+        private CompletableFuture<Void> walkCheckpoints() {
+            CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+            for (long seq : new TreeSet<>(pinnedBy.keySet()).descendingSet()) {
+                if (seq == 0) {
+                    continue;
+                }
+                chain = chain.thenCompose(v -> {
+                    if (!segmentSizes.containsKey(seq)) {
+                        problem(seq, "checkpoint " + seq + " (" + String.join(", ", pinnedBy.get(seq)) + ") is missing: "
+                                + SegmentKeys.segment(prefix, seq) + " does not exist");
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    return new SegmentReader(store, prefix, desc.blockSizeBytes()).footer(seq).handle((f, e) -> {
+                        if (e != null) {
+                            problem(seq, SegmentKeys.segment(prefix, seq) + ": cannot read the footer of checkpoint " + seq
+                                    + ": " + Exceptions.unwrap(e).getMessage());
+                            return CompletableFuture.<Void>completedFuture(null);
+                        }
+                        footers.put(seq, f);
+                        if (f.rootSeq() == 0) {
+                            return CompletableFuture.<Void>completedFuture(null);
+                        }
+                        NodePointer root = new NodePointer(f.rootSeq(), f.rootOffset(), f.rootLength());
+                        visited.add(root);
+                        return walkLevel(seq, List.of(root), f.height() - 1);
+                    }).thenCompose(x -> x);
+                });
+            }
+            return chain;
+        }
+
+        /** Reads the nodes of one level (all not visited before), marks what they reach, then walks their children. */
+        private CompletableFuture<Void> walkLevel(long checkpoint, List<NodePointer> level, int expectedLevel) {
+            List<NodePointer> next = new ArrayList<>();
+            return bounded(level, ptr -> readNode(checkpoint, ptr), (ptr, node) -> {
+                if (node == null) {
+                    return;
+                }
+                if (node.level() != expectedLevel) {
+                    problem(checkpoint, SegmentKeys.segment(prefix, ptr.segmentSeq()) + ": " + ptr + " has level " + node.level()
+                            + " where checkpoint " + checkpoint + " expects " + expectedLevel);
+                    return;
+                }
+                liveNodeBytes.merge(ptr.segmentSeq(), (long) ptr.length(), Long::sum);
+                if (node instanceof InternalNode in) {
+                    for (int i = 0; i < in.entryCount(); i++) {
+                        if (visited.add(in.pointer(i))) {
+                            next.add(in.pointer(i));
+                        }
+                    }
+                } else {
+                    markLeaf(checkpoint, (LeafNode) node);
+                }
+            }, (ptr, e) -> problem(checkpoint, SegmentKeys.segment(prefix, ptr.segmentSeq()) + ": cannot read index node " + ptr
+                    + " of checkpoint " + checkpoint + ": " + e.getMessage()))
+                    .thenCompose(v -> next.isEmpty() ? CompletableFuture.completedFuture(null)
+                            : walkLevel(checkpoint, next, expectedLevel - 1));
+        }
+
+        /** The node, or null (reported) when its segment is not in the listing. */
+        private CompletableFuture<IndexNode> readNode(long checkpoint, NodePointer ptr) {
+            if (!segmentSizes.containsKey(ptr.segmentSeq())) {
+                missing(checkpoint, ptr.segmentSeq(), "index node " + ptr);
+                return CompletableFuture.completedFuture(null);
+            }
+            return store.get(SegmentKeys.segment(prefix, ptr.segmentSeq()), ByteRange.of(ptr.offset(), ptr.length()))
+                    .thenApply(d -> codec.decode(ptr, d.data()));
+        }
+
+        private void markLeaf(long checkpoint, LeafNode leaf) {
+            for (int i = 0; i < leaf.entryCount(); i++) {
+                if (!(leaf.location(i) instanceof Location.Data d)) {
+                    continue;
+                }
+                Long size = segmentSizes.get(d.segmentSeq());
+                if (size == null) {
+                    missing(checkpoint, d.segmentSeq(), "extent " + leaf.extent(i));
+                    continue;
+                }
+                long end = d.blockOffset() + leaf.blockCount(i);
+                if (end > (size - FIXED_OVERHEAD_BYTES) / slotBytes) {
+                    problem(checkpoint, "extent " + leaf.extent(i) + " of checkpoint " + checkpoint + " points past the data of "
+                            + SegmentKeys.segment(prefix, d.segmentSeq()) + " (" + size + " bytes)");
+                    continue;
+                }
+                liveSlots.computeIfAbsent(d.segmentSeq(), s -> new BitSet()).set((int) d.blockOffset(), (int) end);
+            }
+        }
+
+        private CompletableFuture<Void> readLiveFooters() {
+            List<Long> live = new ArrayList<>();
+            for (long seq : segmentSizes.keySet()) {
+                if (!footers.containsKey(seq) && (liveSlots.containsKey(seq) || liveNodeBytes.containsKey(seq))) {
+                    live.add(seq);
+                }
+            }
+            SegmentReader reader = new SegmentReader(store, prefix, desc.blockSizeBytes());
+            return bounded(live, reader::footer, footers::put, (seq, e) -> problem(-1, SegmentKeys.segment(prefix, seq)
+                    + ": cannot read the footer of a live segment: " + e.getMessage()));
+        }
+
+        private SpaceReport report() {
+            List<SpaceReport.SegmentSpace> segments = new ArrayList<>();
+            List<Long> unreferenced = new ArrayList<>();
+            long live = metadataBytes;
+            for (Map.Entry<Long, Long> e : segmentSizes.entrySet()) {
+                long seq = e.getKey();
+                BitSet slots = liveSlots.get(seq);
+                long slotCount = slots == null ? 0 : slots.cardinality();
+                SegmentFooter f = footers.get(seq);
+                if (f != null && slots != null && slots.length() > f.dataBlockCount()) {
+                    problem(seq, "checkpoints map slot " + (slots.length() - 1) + " of " + SegmentKeys.segment(prefix, seq)
+                            + ", which has " + f.dataBlockCount() + " slots");
+                }
+                boolean checkpoint = pinnedBy.containsKey(seq);
+                long nodeBytes = liveNodeBytes.getOrDefault(seq, 0L);
+                boolean isLive = checkpoint || slotCount > 0 || nodeBytes > 0;
+                long overhead = !isLive ? 0 : FIXED_OVERHEAD_BYTES + (f == null ? 0 : f.extentTableLength());
+                SpaceReport.SegmentSpace s = new SpaceReport.SegmentSpace(seq, e.getValue(), slotCount, slotCount * slotBytes,
+                        nodeBytes, overhead, checkpoint);
+                segments.add(s);
+                live += s.liveBytes();
+                if (!isLive) {
+                    unreferenced.add(seq);
+                }
+            }
+            SegmentFooter newest = segmentSizes.isEmpty() ? null : footers.get(segmentSizes.lastKey());
+            long logical = newest == null ? desc.sizeBytes() : newest.volumeSizeBytes();
+            long mapped = newest == null ? 0 : newest.mappedBlocks() * desc.blockSizeBytes();
+            return new SpaceReport(logical, mapped, live, storedBytes, objectCount, segmentSizes.size(), List.copyOf(new TreeSet<>(pinnedBy.keySet())),
+                    segments, unreferenced, other, problems);
+        }
+
+        private void missing(long checkpoint, long segmentSeq, String what) {
+            if (reportedMissing.add(segmentSeq)) {
+                problem(checkpoint, what + " of checkpoint " + checkpoint + " points into " + SegmentKeys.segment(prefix, segmentSeq)
+                        + ", which is missing");
+            }
+        }
+
+        private void problem(long checkpoint, String message) {
+            problems.add(new SpaceReport.Problem(checkpoint, message));
+        }
+    }
+
+    /**
+     * Runs {@code read} for every item, at most {@value #MAX_PARALLEL_READS} at a time, then hands each result in
+     * order to {@code onValue} or its failure to {@code onFailure}; the handlers of one batch run one after another,
+     * after the previous batch's.
+     */
+    private static <T, R> CompletableFuture<Void> bounded(List<T> items, Function<T, CompletableFuture<R>> read,
+            BiConsumer<T, R> onValue, BiConsumer<T, Throwable> onFailure) {
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (int from = 0; from < items.size(); from += MAX_PARALLEL_READS) {
+            List<T> batch = items.subList(from, Math.min(items.size(), from + MAX_PARALLEL_READS));
+            chain = chain.thenCompose(v -> {
+                List<CompletableFuture<R>> reads = new ArrayList<>(batch.size());
+                for (T item : batch) {
+                    CompletableFuture<R> f;
+                    try {
+                        f = read.apply(item);
+                    } catch (RuntimeException e) {
+                        f = CompletableFuture.failedFuture(e);
+                    }
+                    reads.add(f);
+                }
+                return CompletableFuture.allOf(reads.stream().map(f -> f.handle((x, e) -> null)).toArray(CompletableFuture[]::new))
+                        .thenRun(() -> {
+                            for (int i = 0; i < batch.size(); i++) {
+                                CompletableFuture<R> f = reads.get(i);
+                                R value;
+                                try {
+                                    value = f.join();
+                                } catch (RuntimeException e) {
+                                    onFailure.accept(batch.get(i), Exceptions.unwrap(e));
+                                    continue;
+                                }
+                                onValue.accept(batch.get(i), value);
+                            }
+                        });
+            });
+        }
+        return chain;
+    }
+}
