@@ -62,6 +62,7 @@ public final class RetryingObjectStore implements ObjectStore {
     private final ObjectStore delegate;
     private final RetryPolicy policy;
     private final RetryScheduler scheduler;
+    private final AttemptWatchdog watchdog;
     /** Keys whose create failed after an attempt that may have applied: a later create of one reads back. */
     private final Set<String> uncertainCreates = ConcurrentHashMap.newKeySet();
 
@@ -72,6 +73,7 @@ public final class RetryingObjectStore implements ObjectStore {
         this.delegate = delegate;
         this.policy = policy;
         this.scheduler = scheduler;
+        this.watchdog = new AttemptWatchdog(scheduler);
     }
 
     public RetryingObjectStore(ObjectStore delegate, RetryPolicy policy) {
@@ -262,13 +264,13 @@ public final class RetryingObjectStore implements ObjectStore {
             }
             AtomicBoolean settled = new AtomicBoolean();
             CompletableFuture<T> attemptFuture = f;
-            Cancellable timer = f.isDone() ? null : scheduler.scheduleCancellable(() -> {
+            Cancellable timer = f.isDone() ? null : watchdog.watch(timeoutNanos, () -> {
                 if (settled.compareAndSet(false, true)) {
                     attemptFuture.cancel(false);
                     onFailure(new StorageException(key, FailureCategory.TRANSIENT, String.format(
                             "%s %s: attempt %d got no answer within %d ms", op, key, n, timeoutNanos / 1_000_000)));
                 }
-            }, timeoutNanos);
+            });
             f.whenComplete((value, failure) -> {
                 if (!settled.compareAndSet(false, true)) {
                     if (!(failure instanceof CancellationException)) {

@@ -8,9 +8,9 @@ import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.StoreCapabilities;
 import java.nio.ByteBuffer;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The volume's view of its store, in which the segments it has finished but not yet stored already exist. Once a
@@ -20,28 +20,33 @@ import java.util.concurrent.CompletableFuture;
  * 404 a cache below might also share with later readers). Every other request goes to the store.
  *
  * <p>A segment is added before any index that points into it is published, and removed once it is durable, before
- * its memory is reused. Reads copy the bytes out under this object's monitor, so a removal never races a copy.
- * Thread-safe.
+ * its memory is reused. A read copies the bytes out holding the entry's monitor, which a removal takes too, so a
+ * removal never races a copy; a read of any other object costs one concurrent-map lookup. Thread-safe.
  */
 final class UnsettledSegments implements ObjectStore {
     private final ObjectStore store;
-    private final Map<String, ByteBuffer> unsettled = new HashMap<>();
+    private final Map<String, ByteBuffer> unsettled = new ConcurrentHashMap<>();
 
     UnsettledSegments(ObjectStore store) {
         this.store = store;
     }
 
     /** Makes {@code bytes} (not copied; must not change until {@link #remove}) readable as object {@code key}. */
-    synchronized void add(String key, ByteBuffer bytes) {
+    void add(String key, ByteBuffer bytes) {
         unsettled.put(key, bytes.duplicate());
     }
 
     /** The object is durable (or abandoned): from now on reads go to the store. */
-    synchronized void remove(String key) {
-        unsettled.remove(key);
+    void remove(String key) {
+        ByteBuffer bytes = unsettled.get(key);
+        if (bytes != null) {
+            synchronized (bytes) {
+                unsettled.remove(key);
+            }
+        }
     }
 
-    synchronized int size() {
+    int size() {
         return unsettled.size();
     }
 
@@ -51,11 +56,17 @@ final class UnsettledSegments implements ObjectStore {
         return local != null ? CompletableFuture.completedFuture(local) : store.get(key, range);
     }
 
-    private synchronized ObjectData copy(String key, ByteRange range) {
+    private ObjectData copy(String key, ByteRange range) {
         ByteBuffer bytes = unsettled.get(key);
         if (bytes == null) {
             return null;
         }
+        synchronized (bytes) {
+            return unsettled.get(key) == bytes ? copy(bytes, range) : null;
+        }
+    }
+
+    private static ObjectData copy(ByteBuffer bytes, ByteRange range) {
         long size = bytes.remaining();
         long from;
         long to;
