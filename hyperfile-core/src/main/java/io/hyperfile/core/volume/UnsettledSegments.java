@@ -1,13 +1,10 @@
 package io.hyperfile.core.volume;
 
 import io.hyperfile.core.store.ByteRange;
-import io.hyperfile.core.store.ListPage;
+import io.hyperfile.core.store.ForwardingObjectStore;
 import io.hyperfile.core.store.ObjectData;
-import io.hyperfile.core.store.ObjectInfo;
 import io.hyperfile.core.store.ObjectStore;
-import io.hyperfile.core.store.StoreCapabilities;
 import java.nio.ByteBuffer;
-import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,12 +20,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * its memory is reused. A read copies the bytes out holding the entry's monitor, which a removal takes too, so a
  * removal never races a copy; a read of any other object costs one concurrent-map lookup. Thread-safe.
  */
-final class UnsettledSegments implements ObjectStore {
-    private final ObjectStore store;
+final class UnsettledSegments extends ForwardingObjectStore {
     private final Map<String, ByteBuffer> unsettled = new ConcurrentHashMap<>();
 
     UnsettledSegments(ObjectStore store) {
-        this.store = store;
+        super(store);
     }
 
     /** Makes {@code bytes} (not copied; must not change until {@link #remove}) readable as object {@code key}. */
@@ -53,7 +49,7 @@ final class UnsettledSegments implements ObjectStore {
     @Override
     public CompletableFuture<ObjectData> get(String key, ByteRange range) {
         ObjectData local = copy(key, range);
-        return local != null ? CompletableFuture.completedFuture(local) : store.get(key, range);
+        return local != null ? CompletableFuture.completedFuture(local) : delegate.get(key, range);
     }
 
     private ObjectData copy(String key, ByteRange range) {
@@ -86,45 +82,5 @@ final class UnsettledSegments implements ObjectStore {
         ByteBuffer out = ByteBuffer.allocate((int) (to - from));
         out.put(0, bytes, bytes.position() + (int) from, (int) (to - from));
         return new ObjectData(out, from, size);
-    }
-
-    @Override
-    public StoreCapabilities capabilities() {
-        return store.capabilities();
-    }
-
-    @Override
-    public CompletableFuture<Void> put(String key, ByteBuffer data) {
-        return store.put(key, data);
-    }
-
-    @Override
-    public CompletableFuture<Void> create(String key, ByteBuffer data) {
-        return store.create(key, data);
-    }
-
-    @Override
-    public CompletableFuture<ObjectInfo> head(String key) {
-        return store.head(key);
-    }
-
-    @Override
-    public CompletableFuture<ListPage> list(String prefix, String startAfter, int maxKeys) {
-        return store.list(prefix, startAfter, maxKeys);
-    }
-
-    @Override
-    public CompletableFuture<Void> delete(String key) {
-        return store.delete(key);
-    }
-
-    @Override
-    public CompletableFuture<Void> deleteAll(Collection<String> keys) {
-        return store.deleteAll(keys);
-    }
-
-    /** The store belongs to whoever opened the volume: closing the view closes nothing. */
-    @Override
-    public void close() {
     }
 }

@@ -1,58 +1,8 @@
 package io.hyperfile.core.store;
 
-import java.nio.ByteBuffer;
-import java.util.Collection;
-import java.util.concurrent.CompletableFuture;
-
 /** Passes everything to a store but {@link #close}, so one store can outlive the wrappers tests and benchmarks put around it. */
-public final class UnclosableObjectStore implements ObjectStore {
-    private final ObjectStore delegate;
-
+public final class UnclosableObjectStore extends ForwardingObjectStore {
     public UnclosableObjectStore(ObjectStore delegate) {
-        this.delegate = delegate;
-    }
-
-    @Override
-    public StoreCapabilities capabilities() {
-        return delegate.capabilities();
-    }
-
-    @Override
-    public CompletableFuture<ObjectData> get(String key, ByteRange range) {
-        return delegate.get(key, range);
-    }
-
-    @Override
-    public CompletableFuture<Void> put(String key, ByteBuffer data) {
-        return delegate.put(key, data);
-    }
-
-    @Override
-    public CompletableFuture<Void> create(String key, ByteBuffer data) {
-        return delegate.create(key, data);
-    }
-
-    @Override
-    public CompletableFuture<ObjectInfo> head(String key) {
-        return delegate.head(key);
-    }
-
-    @Override
-    public CompletableFuture<ListPage> list(String prefix, String startAfter, int maxKeys) {
-        return delegate.list(prefix, startAfter, maxKeys);
-    }
-
-    @Override
-    public CompletableFuture<Void> delete(String key) {
-        return delegate.delete(key);
-    }
-
-    @Override
-    public CompletableFuture<Void> deleteAll(Collection<String> keys) {
-        return delegate.deleteAll(keys);
-    }
-
-    @Override
-    public void close() {
+        super(delegate);
     }
 }
