@@ -19,6 +19,7 @@ import io.hyperfile.core.store.ObjectInfo;
 import io.hyperfile.core.store.ObjectStore;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,10 +55,30 @@ public final class SpaceAccounting {
 
     /** Measures the volume under {@code prefix} (as {@code "name"} or {@code "name/"}). */
     public static CompletableFuture<SpaceReport> measure(ObjectStore store, String prefix) {
+        return walk(store, prefix, null).thenApply(Liveness::report);
+    }
+
+    /**
+     * The walk a garbage collection pass plans with: the report, plus where the live slots and nodes are. With
+     * {@code graceBefore}, the newest segment stored at or before that instant (the grace checkpoint, docs/GC.md
+     * "Deletion") is walked last: what it reaches that the retained checkpoints do not is held, not live.
+     */
+    static CompletableFuture<Liveness> walk(ObjectStore store, String prefix, Instant graceBefore) {
         String p = SegmentKeys.normalizePrefix(prefix);
         String descriptorKey = SegmentKeys.descriptor(p);
         return store.get(descriptorKey, ByteRange.all()).thenApply(d -> VolumeDescriptor.decode(descriptorKey, d.data()))
-                .thenCompose(desc -> store.listAll(p, null).thenCompose(all -> new Measurement(store, p, desc, all).run()));
+                .thenCompose(desc -> store.listAll(p, null).thenCompose(all -> new Measurement(store, p, desc, all, graceBefore).run()));
+    }
+
+    /**
+     * A walk's result. {@code liveSlots}: the reachable data slots per segment; {@code nodeKeys}: per segment, a
+     * block number routed to each node stored there that the newest checkpoint reaches (first by its walk);
+     * {@code held}: segments that a snapshot or the grace checkpoint reaches, which compaction leaves alone;
+     * {@code graceSeq}: the grace checkpoint (0: none, nothing is old enough to delete).
+     */
+    record Liveness(SpaceReport report, VolumeDescriptor descriptor, long newestSeq, long graceSeq,
+            Map<Long, BitSet> liveSlots, Map<Long, List<Long>> nodeKeys, Set<Long> held, Map<Long, SegmentFooter> footers,
+            Map<Long, Instant> stored) {
     }
 
     /** One measurement; see the class comment for its confinement. */
@@ -68,6 +89,12 @@ public final class SpaceAccounting {
         private final NodeCodec codec;
         private final long slotBytes;
         private final TreeMap<Long, Long> segmentSizes = new TreeMap<>();
+        private final Map<Long, Instant> segmentTimes = new HashMap<>();
+        private final Map<Long, List<Long>> nodeKeys = new HashMap<>();
+        private final Map<NodePointer, Long> routeKeys = new HashMap<>();
+        private final Set<Long> held = new HashSet<>();
+        private long newestSeq;
+        private long graceSeq;
         private final List<String> snapshotKeys = new ArrayList<>();
         private final List<String> other = new ArrayList<>();
         private final Map<Long, List<String>> pinnedBy = new TreeMap<>();
@@ -81,7 +108,7 @@ public final class SpaceAccounting {
         private long metadataBytes;
         private final long objectCount;
 
-        Measurement(ObjectStore store, String prefix, VolumeDescriptor desc, List<ObjectInfo> all) {
+        Measurement(ObjectStore store, String prefix, VolumeDescriptor desc, List<ObjectInfo> all, Instant graceBefore) {
             this.store = store;
             this.prefix = prefix;
             this.desc = desc;
@@ -93,6 +120,10 @@ public final class SpaceAccounting {
                 long seq = SegmentKeys.parseSegment(prefix, o.key());
                 if (seq > 0) {
                     segmentSizes.put(seq, o.size());
+                    segmentTimes.put(seq, o.lastModified());
+                    if (graceBefore != null && o.lastModified() != null && !o.lastModified().isAfter(graceBefore)) {
+                        graceSeq = Math.max(graceSeq, seq);
+                    }
                 } else if (o.key().equals(SegmentKeys.descriptor(prefix)) || o.key().equals(SegmentKeys.hint(prefix))) {
                     metadataBytes += o.size();
                 } else if (o.key().startsWith(prefix + "snap/")) {
@@ -103,29 +134,35 @@ public final class SpaceAccounting {
                 }
             }
             if (!segmentSizes.isEmpty()) {
-                pinnedBy.computeIfAbsent(segmentSizes.lastKey(), s -> new ArrayList<>()).add("newest");
+                newestSeq = segmentSizes.lastKey();
+                pinnedBy.computeIfAbsent(newestSeq, s -> new ArrayList<>()).add("newest");
             }
         }
 
-        CompletableFuture<SpaceReport> run() {
+        CompletableFuture<Liveness> run() {
             return bounded(snapshotKeys, k -> store.get(k, ByteRange.all()).thenApply(d -> SnapshotRecord.decode(k, d.data()).seq()),
                     (k, seq) -> pinnedBy.computeIfAbsent(seq, s -> new ArrayList<>()).add("snapshot " + k.substring(prefix.length() + 5)),
                     (k, e) -> problem(0, k + ": cannot read snapshot record: " + e.getMessage()))
                     .thenCompose(v -> walkCheckpoints())
                     .thenCompose(v -> readLiveFooters())
-                    .thenApply(v -> report());
+                    .thenApply(v -> new Liveness(report(), desc, newestSeq, graceSeq, liveSlots, nodeKeys, held, footers,
+                            segmentTimes));
         }
 
         /** The newest checkpoint first, then the snapshots from newest to oldest. */
         private CompletableFuture<Void> walkCheckpoints() {
             CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-            for (long seq : new TreeSet<>(pinnedBy.keySet()).descendingSet()) {
+            List<Long> order = new ArrayList<>(new TreeSet<>(pinnedBy.keySet()).descendingSet());
+            if (graceSeq > 0 && !pinnedBy.containsKey(graceSeq)) {
+                order.add(graceSeq); // last: it only holds what no retained checkpoint reaches
+            }
+            for (long seq : order) {
                 if (seq == 0) {
                     continue;
                 }
                 chain = chain.thenCompose(v -> {
                     if (!segmentSizes.containsKey(seq)) {
-                        problem(seq, "checkpoint " + seq + " (" + String.join(", ", pinnedBy.get(seq)) + ") is missing: "
+                        problem(seq, "checkpoint " + seq + " (" + String.join(", ", pinnedBy.getOrDefault(seq, List.of("grace"))) + ") is missing: "
                                 + SegmentKeys.segment(prefix, seq) + " does not exist");
                         return CompletableFuture.completedFuture(null);
                     }
@@ -140,7 +177,10 @@ public final class SpaceAccounting {
                             return CompletableFuture.<Void>completedFuture(null);
                         }
                         NodePointer root = new NodePointer(f.rootSeq(), f.rootOffset(), f.rootLength());
-                        visited.add(root);
+                        if (!visited.add(root)) {
+                            return CompletableFuture.<Void>completedFuture(null); // a claim segment: its root was walked
+                        }
+                        routeKeys.put(root, 0L);
                         return walkLevel(seq, List.of(root), f.height() - 1);
                     }).thenCompose(x -> x);
                 });
@@ -160,11 +200,22 @@ public final class SpaceAccounting {
                             + " where checkpoint " + checkpoint + " expects " + expectedLevel);
                     return;
                 }
-                liveNodeBytes.merge(ptr.segmentSeq(), (long) ptr.length(), Long::sum);
+                long bound = routeKeys.remove(ptr);
+                if (checkpoint == graceSeq && checkpoint != newestSeq && !pinnedBy.containsKey(checkpoint)) {
+                    held.add(ptr.segmentSeq());
+                } else {
+                    liveNodeBytes.merge(ptr.segmentSeq(), (long) ptr.length(), Long::sum);
+                    if (checkpoint == newestSeq) {
+                        nodeKeys.computeIfAbsent(ptr.segmentSeq(), s -> new ArrayList<>()).add(bound);
+                    } else {
+                        held.add(ptr.segmentSeq());
+                    }
+                }
                 if (node instanceof InternalNode in) {
                     for (int i = 0; i < in.entryCount(); i++) {
                         if (visited.add(in.pointer(i))) {
                             next.add(in.pointer(i));
+                            routeKeys.put(in.pointer(i), Math.max(bound, in.key(i)));
                         }
                     }
                 } else {
@@ -202,7 +253,12 @@ public final class SpaceAccounting {
                             + SegmentKeys.segment(prefix, d.segmentSeq()) + " (" + size + " bytes)");
                     continue;
                 }
-                liveSlots.computeIfAbsent(d.segmentSeq(), s -> new BitSet()).set((int) d.blockOffset(), (int) end);
+                if (checkpoint == newestSeq || pinnedBy.containsKey(checkpoint)) {
+                    liveSlots.computeIfAbsent(d.segmentSeq(), s -> new BitSet()).set((int) d.blockOffset(), (int) end);
+                }
+                if (checkpoint != newestSeq) {
+                    held.add(d.segmentSeq());
+                }
             }
         }
 

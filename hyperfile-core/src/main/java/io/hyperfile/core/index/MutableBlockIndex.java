@@ -139,6 +139,31 @@ public final class MutableBlockIndex {
         apply(resolver, startBlock, startBlock + blockCount, null);
     }
 
+    /**
+     * Copies the leaf that block {@code blockNo} is routed to and every node above it, unchanged, so that
+     * {@link #save} writes them anew (garbage collection moves index nodes out of a segment this way). Nothing
+     * happens on an empty tree.
+     */
+    public void rewritePath(NodeResolver resolver, long blockNo) {
+        Extent.checkRange(blockNo, 1);
+        if (root == null) {
+            return;
+        }
+        IndexNode node = root;
+        while (node instanceof InternalNode in) {
+            node = in.child(Math.max(0, in.lastKeyAtOrBefore(blockNo)), resolver);
+        }
+        LeafNode leaf = (LeafNode) node;
+        if (leaf.entryCount() == 0) {
+            return;
+        }
+        Extent first = leaf.extent(0);
+        TreeUpdate update = new TreeUpdate(limits, resolver);
+        List<IndexNode> pieces = update.replace(root, first.startBlock(), first.endBlock(), first);
+        root = update.grow(pieces);
+        rootPointer = null;
+    }
+
     /** True when there are changes that {@link #save} would write. */
     public boolean isDirty() {
         return root != null && rootPointer == null;

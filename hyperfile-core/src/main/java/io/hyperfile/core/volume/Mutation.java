@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
  * which keeps every overlapping pair of requests in order without per-block locks.
  */
 final class Mutation {
-    enum Kind { WRITE, ZERO, TRIM }
+    enum Kind { WRITE, ZERO, TRIM, RELOCATE }
 
     final Kind kind;
     final long offset;
@@ -19,6 +19,8 @@ final class Mutation {
     /** The payload of a WRITE (read from its position, not moved); null otherwise. */
     final ByteBuffer source;
     final boolean durable;
+    /** The moves of a RELOCATE; null otherwise. */
+    final RelocationBatch relocation;
     final CompletableFuture<Void> future = new CompletableFuture<>();
     /** When it was queued (scheduler time): a mutation that waits for memory longer than the flush deadline fails. */
     long enqueuedNanos;
@@ -40,5 +42,16 @@ final class Mutation {
         this.length = length;
         this.source = source;
         this.durable = durable;
+        this.relocation = null;
+    }
+
+    /** A compaction window: applied in arrival order like the writes around it. */
+    Mutation(RelocationBatch relocation) {
+        this.kind = Kind.RELOCATE;
+        this.offset = 0;
+        this.length = 0;
+        this.source = null;
+        this.durable = false;
+        this.relocation = relocation;
     }
 }

@@ -2,6 +2,7 @@ package io.hyperfile.core.volume;
 
 import io.hyperfile.core.CorruptionException;
 import io.hyperfile.core.segment.ExtentKind;
+import io.hyperfile.core.segment.SegmentBuilder;
 import io.hyperfile.core.store.Exceptions;
 import io.hyperfile.core.store.RetryScheduler;
 import java.nio.ByteBuffer;
@@ -125,6 +126,30 @@ final class MutationQueue {
         }
     }
 
+    /**
+     * A compaction window gets a segment of its own, sealed at once: the client writes before it are sealed first
+     * (their window is indexed before it), and those after it go to the next builder (indexed after it, so they win).
+     */
+    private CompletableFuture<?> relocate(RelocationBatch batch) {
+        if (buffer.hasUnsealedWrites()) {
+            pipeline.seal(buffer.takeOpen());
+        }
+        CompletableFuture<?> wait = buffer.ensureBuilder(-1);
+        if (wait != null) {
+            return wait;
+        }
+        SegmentBuilder b = buffer.takeOpenEvenIfEmpty();
+        long now = timer.nanoTime();
+        for (Relocation r : batch.runs()) {
+            int base = r.blocks().position();
+            for (int i = 0; i < r.blockCount(); i++) {
+                b.writeBlock(r.startBlock() + i, r.blocks().duplicate().position(base + i * blockSize), now);
+            }
+        }
+        pipeline.sealRelocation(b, batch);
+        return null;
+    }
+
     /** Fails every queued mutation (the volume stops). */
     void failAll(Throwable reason) {
         Mutation m;
@@ -163,6 +188,9 @@ final class MutationQueue {
 
     /** Applies as much of {@code m} as it can; returns null when done, or what it waits for. */
     private CompletableFuture<?> apply(Mutation m) {
+        if (m.kind == Mutation.Kind.RELOCATE) {
+            return relocate(m.relocation);
+        }
         long firstBlock = m.offset / blockSize;
         long endByte = m.offset + m.length;
         long lastBlock = (endByte - 1) / blockSize;

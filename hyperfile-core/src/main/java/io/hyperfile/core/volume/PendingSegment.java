@@ -8,18 +8,22 @@ import java.util.List;
 /**
  * A sealed flush window on its way to the store: first its changes are applied to the index (in seq order), which
  * appends the changed nodes to the segment; then the finished segment is uploaded (in seq order, one at a time, so
- * a segment never becomes visible before one it points into). Until it is durable its builder also serves reads.
+ * a segment never becomes visible before one it points into). Until it is durable its builder also serves reads,
+ * unless it is a compaction window: its bytes reach readers only through the index, once a move is applied.
  * Touched only on the volume's thread.
  */
 final class PendingSegment {
     final SegmentBuilder builder;
     final List<ExtentRecord> records;
+    /** For a compaction window: what its records move and from where; null for client writes. */
+    final RelocationBatch relocation;
     /** The finished segment once the index step is done; null before. */
     ByteBuffer bytes;
 
-    PendingSegment(SegmentBuilder builder, List<ExtentRecord> records) {
+    PendingSegment(SegmentBuilder builder, List<ExtentRecord> records, RelocationBatch relocation) {
         this.builder = builder;
         this.records = records;
+        this.relocation = relocation;
     }
 
     long seq() {

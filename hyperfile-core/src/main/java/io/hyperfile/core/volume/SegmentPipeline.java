@@ -129,7 +129,11 @@ final class SegmentPipeline {
             return List.of();
         }
         List<SegmentBuilder> out = new ArrayList<>(pending.size());
-        pending.descendingIterator().forEachRemaining(ps -> out.add(ps.builder));
+        pending.descendingIterator().forEachRemaining(ps -> {
+            if (ps.relocation == null) {
+                out.add(ps.builder); // a move may have lost to a newer write: its bytes are read through the index
+            }
+        });
         return out;
     }
 
@@ -176,7 +180,7 @@ final class SegmentPipeline {
                 monitor.fail(result, new IllegalStateException("no write buffer for the claim of volume " + name));
                 return;
             }
-            pending.add(new PendingSegment(b, b.seal()));
+            pending.add(new PendingSegment(b, b.seal(), null));
             waiters.add(b.seq(), result);
             advance();
         });
@@ -188,7 +192,16 @@ final class SegmentPipeline {
         if (b == null) {
             return;
         }
-        pending.add(new PendingSegment(b, b.seal()));
+        pending.add(new PendingSegment(b, b.seal(), null));
+        advance();
+    }
+
+    /**
+     * Takes a compaction window into the pipeline: {@code b} holds only the moved blocks of {@code relocation}
+     * (possibly none, when it only rewrites index paths), and every earlier window is already sealed.
+     */
+    void sealRelocation(SegmentBuilder b, RelocationBatch relocation) {
+        pending.add(new PendingSegment(b, b.seal(), relocation));
         advance();
     }
 
@@ -256,7 +269,8 @@ final class SegmentPipeline {
         CompletableFuture<Finished> finished;
         try {
             finished = CompletableFuture.supplyAsync(() -> null, executor)
-                    .thenCompose(x -> volumeIndex.apply(base, ps.seq(), ps.records))
+                    .thenCompose(x -> ps.relocation == null ? volumeIndex.apply(base, ps.seq(), ps.records)
+                            : volumeIndex.applyRelocation(base, ps.seq(), ps.records, ps.relocation))
                     .thenApply(mutable -> finish(ps, mutable));
         } catch (RejectedExecutionException e) {
             indexing = false;

@@ -73,6 +73,7 @@ public final class Volume {
     private final MutationQueue mutations;
     private final VolumeReads reads;
     private final ReadAhead readAhead;
+    private final int maxBlocksPerSegment;
 
     Volume(String name, String prefix, ObjectStore store, UnsettledSegments view, VolumeDescriptor descriptor,
             VolumeConfig config, ScheduledThreadPoolExecutor executor, VolumeIndex volumeIndex, BlockIndex index,
@@ -91,7 +92,7 @@ public final class Volume {
             health.startReadOnly("volume " + name + " is a read-only view of checkpoint " + durableSeq);
         }
         int stride = blockSize + 4;
-        int maxBlocksPerSegment = Math.max(2, (descriptor.segmentTargetBytes() - SegmentHeader.BYTES - SegmentFooter.BYTES) / stride);
+        this.maxBlocksPerSegment = Math.max(2, (descriptor.segmentTargetBytes() - SegmentHeader.BYTES - SegmentFooter.BYTES) / stride);
         int bufferBytes = SegmentBuilder.minimumCapacity(blockSize, maxBlocksPerSegment) + (64 << 10) + maxBlocksPerSegment * 16;
         BufferPool pool = new BufferPool(bufferBytes, (int) Math.max(2, config.dirtyLimitBytes() / bufferBytes));
         this.pipeline = new SegmentPipeline(name, prefix, sizeBytes, config, monitor, health, store, view, volumeIndex,
@@ -237,6 +238,34 @@ public final class Volume {
      */
     public CompletableFuture<Void> trim(long offset, long length) {
         return enqueue(new Mutation(Mutation.Kind.TRIM, offset, length, null, false));
+    }
+
+    /**
+     * Queues a compaction window (garbage collection only; docs/GC.md): in order with the writes around it, in a
+     * segment of its own. Completes when the window is sealed, not when it is durable: {@link #flush} after it.
+     * Each moved block changes the index only if it still maps to where the block was read from.
+     */
+    public CompletableFuture<Void> relocate(RelocationBatch batch) {
+        if (batch.blockCount() > maxBlocksPerSegment) {
+            throw new IllegalArgumentException("a relocation batch holds at most " + maxBlocksPerSegment + " blocks, not "
+                    + batch.blockCount());
+        }
+        Mutation m = new Mutation(batch);
+        run(m.future, () -> mutations.add(m));
+        return m.future;
+    }
+
+    /** The most blocks one {@link RelocationBatch} may hold: one segment's worth. */
+    public int maxRelocationBlocks() {
+        return maxBlocksPerSegment;
+    }
+
+    /**
+     * The lowest seq this writer has not assigned yet: a segment at or above it that exists in the store was written
+     * by another writer (a takeover), which is what garbage collection checks before it deletes anything.
+     */
+    public CompletableFuture<Long> nextSeq() {
+        return onVolume(buffer::nextSeq);
     }
 
     /** Completes once every write completed before this call is durable. */

@@ -85,6 +85,67 @@ final class VolumeIndex {
         }));
     }
 
+    /**
+     * {@code base} with a compaction window applied: each of the window's block runs is mapped to its new place only
+     * where the index still maps it to where the move read it from (a client write indexed since wins; the slot it
+     * would have used stays dead). Then the index paths named by the batch are copied, so that {@link #save} writes
+     * them into this segment.
+     */
+    CompletableFuture<MutableBlockIndex> applyRelocation(BlockIndex base, long seq, List<ExtentRecord> records,
+            RelocationBatch batch) {
+        java.util.Map<Long, Location> from = new java.util.HashMap<>(batch.blockCount() * 2);
+        for (Relocation r : batch.runs()) {
+            for (int i = 0; i < r.blockCount(); i++) {
+                from.put(r.startBlock() + i, r.from().advance(i));
+            }
+        }
+        List<long[]> ranges = new ArrayList<>(records.size() + batch.rewriteKeys().length);
+        for (ExtentRecord rec : records) {
+            ranges.add(new long[] {rec.startBlock(), rec.blockCount()});
+        }
+        for (long key : batch.rewriteKeys()) {
+            ranges.add(new long[] {key, 1});
+        }
+        Prefetch paths = Prefetch.forUpdate(base, ranges, r -> r[0], r -> r[1]);
+        return named(access.run(paths, r -> {
+            MutableBlockIndex m = base.toMutable();
+            List<Extent> moved = new ArrayList<>();
+            List<Extent> zeros = new ArrayList<>();
+            for (ExtentRecord rec : records) {
+                long runStart = -1;
+                for (Run run : base.lookup(r, rec.startBlock(), rec.blockCount())) {
+                    for (long b = run.startBlock(); b < run.endBlock(); b++) {
+                        boolean stillThere = !run.isHole() && run.location().advance(b - run.startBlock()).equals(from.get(b));
+                        if (stillThere && runStart < 0) {
+                            runStart = b;
+                        } else if (!stillThere && runStart >= 0) {
+                            (rec.kind() == ExtentKind.DATA ? moved : zeros).add(movedExtent(seq, rec, runStart, b));
+                            runStart = -1;
+                        }
+                    }
+                }
+                if (runStart >= 0) {
+                    (rec.kind() == ExtentKind.DATA ? moved : zeros).add(movedExtent(seq, rec, runStart, rec.endBlock()));
+                }
+            }
+            // Every window before this one is indexed in base, and nothing else is in this window: base decides.
+            m.putAll(r, moved);
+            for (Extent z : zeros) {
+                m.put(r, z.startBlock(), z.blockCount(), Location.ZERO);
+            }
+            for (long key : batch.rewriteKeys()) {
+                m.rewritePath(r, key);
+            }
+            return m;
+        }));
+    }
+
+    private static Extent movedExtent(long seq, ExtentRecord rec, long start, long end) {
+        Location to = rec.kind() == ExtentKind.DATA ? Location.data(seq, rec.dataBlockOffset() + (start - rec.startBlock()))
+                : Location.ZERO;
+        return new Extent(start, end - start, to);
+    }
+
     record Saved(BlockIndex index, int nodesWritten) {
     }
 

@@ -70,6 +70,18 @@ final class WriteBuffer {
         return b;
     }
 
+    /** Takes the open builder away even if it holds nothing (a compaction window may only rewrite index paths). */
+    SegmentBuilder takeOpenEvenIfEmpty() {
+        SegmentBuilder b = open;
+        open = null;
+        return b;
+    }
+
+    /** The seq the next new builder gets: every seq below it is this writer's (or was before it opened). */
+    long nextSeq() {
+        return nextSeq;
+    }
+
     /**
      * Makes sure the open builder can take block {@code blockNo} (-1: any range record); a full builder is handed to
      * the pipeline first. Returns null when it can, or the buffer it waits for.

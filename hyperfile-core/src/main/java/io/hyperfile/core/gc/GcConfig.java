@@ -1,0 +1,73 @@
+package io.hyperfile.core.gc;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Garbage collection settings (docs/GC.md, "Scheduling and limits").
+ *
+ * <table>
+ * <caption>Settings</caption>
+ * <tr><th>setting</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>{@code gc.grace}</td><td>1 h</td><td>a segment is deleted only if a checkpoint stored at least this long
+ *   ago no longer reaches it, so readers that opened an older checkpoint (an {@code export}, a read-only open)
+ *   keep their objects this long</td></tr>
+ * <tr><td>{@code gc.compact-below}</td><td>0.5</td><td>segments whose live bytes are below this fraction of their
+ *   size are compacted (0: never compact, only delete)</td></tr>
+ * <tr><td>{@code gc.min-garbage-ratio}</td><td>0.2</td><td>a pass compacts only while garbage is at least this
+ *   fraction of the stored bytes (deleting unreferenced segments needs no threshold)</td></tr>
+ * <tr><td>{@code gc.max-relocate-bytes}</td><td>256 MiB</td><td>live bytes one pass moves at most</td></tr>
+ * <tr><td>{@code gc.rate-bytes-per-second}</td><td>32 MiB</td><td>how fast a pass reads what it moves (0: no
+ *   limit)</td></tr>
+ * <tr><td>{@code gc.interval}</td><td>5 min</td><td>time between passes in {@code serve}</td></tr>
+ * </table>
+ */
+public record GcConfig(Duration grace, double compactBelow, double minGarbageRatio, long maxRelocateBytes,
+        long rateBytesPerSecond, Duration interval) {
+    public static final GcConfig DEFAULT = new GcConfig(Duration.ofHours(1), 0.5, 0.2, 256L << 20, 32L << 20,
+            Duration.ofMinutes(5));
+
+    public GcConfig {
+        Objects.requireNonNull(grace, "grace");
+        Objects.requireNonNull(interval, "interval");
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("gc grace must not be negative: " + grace);
+        }
+        if (!(compactBelow >= 0 && compactBelow <= 1)) {
+            throw new IllegalArgumentException("gc compact-below must be between 0 and 1: " + compactBelow);
+        }
+        if (!(minGarbageRatio >= 0 && minGarbageRatio <= 1)) {
+            throw new IllegalArgumentException("gc min-garbage-ratio must be between 0 and 1: " + minGarbageRatio);
+        }
+        if (maxRelocateBytes < 0 || rateBytesPerSecond < 0) {
+            throw new IllegalArgumentException("gc limits must not be negative");
+        }
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("gc interval must be positive: " + interval);
+        }
+    }
+
+    public GcConfig withGrace(Duration v) {
+        return new GcConfig(v, compactBelow, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond, interval);
+    }
+
+    public GcConfig withCompactBelow(double v) {
+        return new GcConfig(grace, v, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond, interval);
+    }
+
+    public GcConfig withMinGarbageRatio(double v) {
+        return new GcConfig(grace, compactBelow, v, maxRelocateBytes, rateBytesPerSecond, interval);
+    }
+
+    public GcConfig withMaxRelocateBytes(long v) {
+        return new GcConfig(grace, compactBelow, minGarbageRatio, v, rateBytesPerSecond, interval);
+    }
+
+    public GcConfig withRateBytesPerSecond(long v) {
+        return new GcConfig(grace, compactBelow, minGarbageRatio, maxRelocateBytes, v, interval);
+    }
+
+    public GcConfig withInterval(Duration v) {
+        return new GcConfig(grace, compactBelow, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond, v);
+    }
+}
