@@ -1,0 +1,287 @@
+package io.hyperfile.core.gc;
+
+import static io.hyperfile.core.gc.GcFixture.BLOCKS;
+import static io.hyperfile.core.gc.GcFixture.BS;
+import static io.hyperfile.core.gc.GcFixture.EAGER;
+import static io.hyperfile.core.gc.GcFixture.PREFIX;
+import static io.hyperfile.core.gc.GcFixture.SIZE;
+import static io.hyperfile.core.store.StoreTesting.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hyperfile.core.checkpoint.Snapshots;
+import io.hyperfile.core.store.ByteRange;
+import io.hyperfile.core.store.ForwardingObjectStore;
+import io.hyperfile.core.store.fault.FaultAction;
+import io.hyperfile.core.store.fault.FaultRule;
+import io.hyperfile.core.store.fault.FlakyObjectStore;
+import java.util.function.Supplier;
+import io.hyperfile.core.store.ObjectData;
+import io.hyperfile.core.store.memory.InMemoryObjectStore;
+import io.hyperfile.core.volume.Volume;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class GarbageCollectorTest {
+    private final InMemoryObjectStore store = new InMemoryObjectStore();
+    private final Random rnd = new Random(42);
+    private final byte[] model = new byte[SIZE];
+
+    @Test
+    void deletesSegmentsThatNoCheckpointReachesAndKeepsTheContent() {
+        GcFixture.create(store);
+        Volume v = GcFixture.open(store);
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        TreeSet<Long> first = GcFixture.segments(store);
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        long storedBefore = GcFixture.measure(store).storedBytes();
+
+        GcPassReport r = GcFixture.pass(store, v, EAGER.withCompactBelow(0));
+
+        assertFalse(r.deletedSegments().isEmpty(), r.summary());
+        assertTrue(first.containsAll(r.deletedSegments()), "only segments of the overwritten data go: " + r.summary());
+        TreeSet<Long> left = GcFixture.segments(store);
+        r.deletedSegments().forEach(s -> assertFalse(left.contains(s), "segment " + s + " was deleted"));
+        SpaceReport after = GcFixture.measure(store);
+        assertTrue(after.isComplete(), after.problems().toString());
+        assertEquals(storedBefore - r.deletedBytes(), after.storedBytes());
+        assertArrayEquals(model, GcFixture.readAll(v));
+        v.abort();
+        Volume reopened = GcFixture.open(store);
+        assertArrayEquals(model, GcFixture.readAll(reopened));
+        reopened.abort();
+    }
+
+    @Test
+    void compactionMovesLiveBlocksAndNodesOutAndTheNextPassDeletesTheVictims() {
+        GcFixture.create(store);
+        Volume v = GcFixture.open(store);
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        GcFixture.overwriteAllBut(v, model, rnd, 8); // every old segment keeps one or two live blocks of ~15
+        SpaceReport before = GcFixture.measure(store);
+
+        GcPassReport compacted = GcFixture.pass(store, v, EAGER);
+        assertFalse(compacted.victims().isEmpty(), compacted.summary());
+        assertTrue(compacted.movedBlocks() >= BLOCKS / 8, compacted.summary());
+        assertArrayEquals(model, GcFixture.readAll(v));
+
+        GcPassReport deleted = GcFixture.pass(store, v, EAGER);
+        assertTrue(deleted.deletedSegments().containsAll(compacted.victims()), "victims " + compacted.victims()
+                + " deleted by the next pass: " + deleted.summary());
+        SpaceReport after = GcFixture.measure(store);
+        assertTrue(after.isComplete(), after.problems().toString());
+        assertTrue(after.storedBytes() < before.storedBytes(), before.storedBytes() + " -> " + after.storedBytes());
+        assertTrue(after.spaceAmplification() < 1.5, "stored/live after two passes: " + after.spaceAmplification());
+        assertArrayEquals(model, GcFixture.readAll(v));
+        v.abort();
+        Volume reopened = GcFixture.open(store);
+        assertArrayEquals(model, GcFixture.readAll(reopened));
+        reopened.abort();
+    }
+
+    @Test
+    void aClientWriteThatLandsWhileCompactionReadsTheOldCopyWins() {
+        GcFixture.create(store);
+        Volume v = GcFixture.open(store);
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        GcFixture.overwriteAllBut(v, model, rnd, 8);
+        // The collector reads through a store that holds the first data read after its walk.
+        AtomicBoolean walked = new AtomicBoolean();
+        CompletableFuture<Void> reached = new CompletableFuture<>();
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        ForwardingObjectStore holding = new ForwardingObjectStore(store) {
+            @Override
+            public CompletableFuture<ObjectData> get(String key, ByteRange range) {
+                int stride = BS + 4;
+                if (walked.get() && range instanceof ByteRange.Span s && (s.offset() - 64) % stride == 0
+                        && s.length() % stride == 0 && reached.complete(null)) {
+                    return gate.thenCompose(x -> super.get(key, range));
+                }
+                return super.get(key, range);
+            }
+        };
+        CompletableFuture<GcPassReport> pass = GcFixture.collector(holding, v, EAGER, java.time.Clock.systemUTC())
+                .runPass(false, line -> walked.compareAndSet(false, line.startsWith("walked")));
+        await(reached);
+        for (int b = 0; b < BLOCKS; b += 8) { // the blocks the pass is moving
+            GcFixture.write(v, model, rnd, b, 1);
+        }
+        await(v.flush());
+        gate.complete(null);
+        GcPassReport r = await(pass);
+        assertTrue(r.movedBlocks() > 0, r.summary());
+        assertArrayEquals(model, GcFixture.readAll(v), "the client's writes win over the moved copies");
+        GcFixture.pass(store, v, EAGER);
+        assertArrayEquals(model, GcFixture.readAll(v));
+        v.abort();
+        Volume reopened = GcFixture.open(store);
+        assertArrayEquals(model, GcFixture.readAll(reopened));
+        assertTrue(GcFixture.measure(store).isComplete());
+        reopened.abort();
+    }
+
+    @Test
+    void aMovedCopyOnItsWayToTheStoreIsNeverReadInsteadOfANewerWrite() {
+        FlakyObjectStore flaky = new FlakyObjectStore(store);
+        GcFixture.create(store);
+        Volume v = GcFixture.open(flaky);
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        GcFixture.overwriteAllBut(v, model, rnd, 8);
+        AtomicBoolean walked = new AtomicBoolean();
+        CompletableFuture<Void> reached = new CompletableFuture<>();
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        ForwardingObjectStore holding = new ForwardingObjectStore(store) {
+            @Override
+            public CompletableFuture<ObjectData> get(String key, ByteRange range) {
+                int stride = BS + 4;
+                if (walked.get() && range instanceof ByteRange.Span s && (s.offset() - 64) % stride == 0
+                        && s.length() % stride == 0 && reached.complete(null)) {
+                    return gate.thenCompose(x -> super.get(key, range));
+                }
+                return super.get(key, range);
+            }
+        };
+        CompletableFuture<GcPassReport> pass = GcFixture.collector(holding, v, EAGER, java.time.Clock.systemUTC())
+                .runPass(false, line -> walked.compareAndSet(false, line.startsWith("walked")));
+        await(reached);
+        for (int b = 0; b < BLOCKS; b += 8) {
+            GcFixture.write(v, model, rnd, b, 1);
+        }
+        await(v.flush()); // durable: the newer data is no longer in the write buffer
+        CompletableFuture<Void> uploading = new CompletableFuture<>();
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        flaky.add(FaultRule.on(FlakyObjectStore.Op.CREATE, ".*", FaultRule.first(1), new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(FlakyObjectStore.Op op, String key, Supplier<CompletableFuture<T>> proceed) {
+                uploading.complete(null);
+                return release.thenCompose(x -> proceed.get());
+            }
+        }));
+        gate.complete(null);
+        await(uploading); // the compaction window is sealed and indexed, its upload held
+        assertArrayEquals(model, GcFixture.readAll(v), "reads while the moved copies are on their way");
+        release.complete(null);
+        await(pass);
+        assertArrayEquals(model, GcFixture.readAll(v));
+        v.abort();
+    }
+
+    @Test
+    void segmentsStayWhileACheckpointOfTheGracePeriodStillReachesThem() {
+        GcFixture.MovableClock clock = new GcFixture.MovableClock();
+        InMemoryObjectStore timed = new InMemoryObjectStore(clock, Runnable::run);
+        GcFixture.create(timed);
+        Volume v = GcFixture.open(timed);
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        GcConfig hour = EAGER.withGrace(Duration.ofHours(1)).withCompactBelow(0);
+
+        GcPassReport young = await(GcFixture.collector(timed, v, hour, clock).runPass(false, l -> { }));
+        assertTrue(young.deletedSegments().isEmpty(), young.summary());
+        assertTrue(young.waitingSegments() > 0, young.summary());
+
+        clock.advance(Duration.ofHours(2));
+        TreeSet<Long> secondGeneration = GcFixture.segments(timed);
+        GcFixture.write(v, model, rnd, 0, BLOCKS); // the second generation becomes garbage, but only just
+        await(v.flush());
+        GcPassReport old = await(GcFixture.collector(timed, v, hour, clock).runPass(false, l -> { }));
+        assertFalse(old.deletedSegments().isEmpty(), old.summary());
+        assertTrue(old.deletedSegments().stream().allMatch(s -> s < young.newestSeq()),
+                "only the first generation is deleted: " + old.deletedSegments());
+        assertTrue(GcFixture.segments(timed).containsAll(secondGeneration.headSet(young.newestSeq(), true).tailSet(
+                young.newestSeq() - 2)), "the grace checkpoint's data stays");
+        assertArrayEquals(model, GcFixture.readAll(v));
+        assertTrue(GcFixture.measure(timed).isComplete());
+        v.abort();
+    }
+
+    @Test
+    void aSnapshotKeepsItsDataUntilItIsDeleted() {
+        GcFixture.create(store);
+        Volume v = GcFixture.open(store);
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        byte[] atSnapshot = model.clone();
+        long seq = await(v.durableSeq());
+        await(Snapshots.create(store, PREFIX, "s", seq));
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+
+        GcFixture.pass(store, v, EAGER);
+        GcFixture.pass(store, v, EAGER);
+        Volume snap = await(Volume.openReadOnlyAt(store, PREFIX, "v@s", GcFixture.config(), seq));
+        assertArrayEquals(atSnapshot, GcFixture.readAll(snap));
+        snap.abort();
+        long heldStored = GcFixture.measure(store).storedBytes();
+
+        await(Snapshots.delete(store, PREFIX, "s"));
+        GcPassReport r = GcFixture.pass(store, v, EAGER);
+        assertFalse(r.deletedSegments().isEmpty(), r.summary());
+        assertTrue(GcFixture.measure(store).storedBytes() < heldStored);
+        assertArrayEquals(model, GcFixture.readAll(v));
+        v.abort();
+    }
+
+    @Test
+    void aWriterThatWasTakenOverDeletesNothing() {
+        GcFixture.create(store);
+        Volume old = GcFixture.open(store);
+        GcFixture.write(old, model, rnd, 0, BLOCKS);
+        await(old.flush());
+        GcFixture.write(old, model, rnd, 0, BLOCKS);
+        await(old.flush());
+        Volume owner = GcFixture.open(store); // claims the log
+        List<String> before = GcFixture.keys(store);
+
+        GcPassReport r = GcFixture.pass(store, old, EAGER.withCompactBelow(0));
+
+        assertTrue(r.deletedSegments().isEmpty(), r.summary());
+        assertTrue(r.skipped() != null && r.skipped().contains("taken over"), r.summary());
+        assertEquals(before, GcFixture.keys(store));
+        assertArrayEquals(model, GcFixture.readAll(owner));
+        old.abort();
+        owner.abort();
+    }
+
+    @Test
+    void aDryRunChangesNothing() {
+        GcFixture.create(store);
+        Volume v = GcFixture.open(store);
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        GcFixture.overwriteAllBut(v, model, rnd, 8);
+        List<String> before = GcFixture.keys(store);
+        GcPassReport r = await(GcFixture.collector(store, v, EAGER, java.time.Clock.systemUTC()).runPass(true, l -> { }));
+        assertTrue(r.dryRun());
+        assertFalse(r.victims().isEmpty(), r.summary());
+        assertEquals(before, GcFixture.keys(store));
+        v.abort();
+    }
+
+    @Test
+    void aWriteToEveryBlockBetweenPassesLeavesNothingToMove() {
+        GcFixture.create(store);
+        Volume v = GcFixture.open(store);
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        GcPassReport r = GcFixture.pass(store, v, EAGER);
+        assertEquals(0, r.movedBlocks(), "fully overwritten segments have nothing live: " + r.summary());
+        assertArrayEquals(model, GcFixture.readAll(v));
+        v.abort();
+    }
+}
