@@ -5,13 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hyperfile.core.gc.GarbageCollector;
+import io.hyperfile.core.gc.GcConfig;
+import io.hyperfile.core.gc.GcPassReport;
 import io.hyperfile.core.segment.ExtentKind;
+import io.hyperfile.core.store.RetryScheduler;
 import io.hyperfile.core.store.ObjectStore;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs a seeded random sequence of write / write-zeroes / trim / flush / read / block status / crash-and-reopen /
@@ -25,14 +30,29 @@ final class VolumeModelRunner {
     final int nodeBytes;
     /** Largest single request, in bytes. */
     final int maxIo;
+    /** Garbage collection passes run in the background while the operations go on (docs/GC.md). */
+    final boolean gc;
 
     VolumeModelRunner(int size, int block, int segmentTarget, int nodeBytes, int maxIo) {
+        this(size, block, segmentTarget, nodeBytes, maxIo, false);
+    }
+
+    private VolumeModelRunner(int size, int block, int segmentTarget, int nodeBytes, int maxIo, boolean gc) {
         this.size = size;
         this.block = block;
         this.segmentTarget = segmentTarget;
         this.nodeBytes = nodeBytes;
         this.maxIo = maxIo;
+        this.gc = gc;
     }
+
+    /** The same runner with garbage collection passes started now and then, concurrent with the operations. */
+    VolumeModelRunner withGc() {
+        return new VolumeModelRunner(size, block, segmentTarget, nodeBytes, maxIo, true);
+    }
+
+    private static final GcConfig GC = GcConfig.DEFAULT.withGrace(Duration.ZERO).withCompactBelow(0.8)
+            .withMinGarbageRatio(0).withRateBytesPerSecond(0);
 
     VolumeConfig config() {
         return VolumeConfig.builder().flushAge(Duration.ofHours(1)).dirtyLimitBytes(8L * segmentTarget)
@@ -47,10 +67,26 @@ final class VolumeModelRunner {
         VolumeModel model = new VolumeModel(size, block);
         int step = 0;
         String op = "";
+        CompletableFuture<GcPassReport> pass = null;
+        int passes = 0;
+        long deleted = 0;
+        long moved = 0;
         try {
             for (step = 0; step < steps; step++) {
                 if (Boolean.getBoolean("hyperfile.model.trace") && !op.isEmpty()) {
                     System.err.println("step " + (step - 1) + ": " + op);
+                }
+                if (pass != null && pass.isDone()) {
+                    GcPassReport r = await(pass); // a pass of a live volume must not fail
+                    assertTrue(r.skipped() == null || !r.skipped().contains("problems"), r.summary());
+                    pass = null;
+                    passes++;
+                    deleted += r.deletedSegments().size();
+                    moved += r.movedBlocks();
+                }
+                if (gc && pass == null && rnd.nextInt(25) == 0) {
+                    pass = new GarbageCollector(store, prefix, volume, GC, Clock.systemUTC(), RetryScheduler.system())
+                            .runPass(false, line -> { });
                 }
                 int dice = rnd.nextInt(100);
                 if (dice < 40) {
@@ -92,10 +128,16 @@ final class VolumeModelRunner {
                 } else if (dice < 97 && !Boolean.getBoolean("hyperfile.model.no-crash")) {
                     op = "crash and reopen (" + model.tailSize() + " mutations since the last flush)";
                     volume.abort();
+                    pass = settle(pass); // the process died with its pass
                     volume = await(Volume.open(store, prefix, "model", config()));
                     model.reconcileAfterCrash(readAll(volume), "seed " + seed + " step " + step);
                 } else {
                     op = "close and reopen";
+                    if (pass != null) {
+                        await(pass);
+                        pass = null;
+                        passes++;
+                    }
                     await(volume.close());
                     model.flushed();
                     volume = await(Volume.open(store, prefix, "model", config()));
@@ -103,16 +145,36 @@ final class VolumeModelRunner {
                 }
             }
             op = "final flush, crash and reopen";
+            if (pass != null) {
+                await(pass);
+                passes++;
+            }
             await(volume.flush());
             model.flushed();
             volume.abort();
             volume = await(Volume.open(store, prefix, "model", config()));
             assertArrayEquals(model.current(), readAll(volume), "after the final flush");
+            if (gc) {
+                assertTrue(passes > 0 && deleted > 0 && moved > 0, "garbage collection passes finished: " + passes
+                        + ", segments deleted: " + deleted + ", blocks moved: " + moved);
+                GcPassReport last = await(new GarbageCollector(store, prefix, volume, GC, Clock.systemUTC(),
+                        RetryScheduler.system()).runPass(false, line -> { }));
+                assertTrue(last.before().isComplete(), "every object the checkpoints reach exists: " + last.before().problems());
+                assertArrayEquals(model.current(), readAll(volume), "after a last pass");
+            }
         } catch (Throwable t) {
             throw new AssertionError("seed " + seed + " failed at step " + step + " (" + op + "): " + t, t);
         } finally {
             volume.abort();
         }
+    }
+
+    /** Waits for a pass whose volume crashed; its outcome does not matter, only that it stops. */
+    private static CompletableFuture<GcPassReport> settle(CompletableFuture<GcPassReport> pass) {
+        if (pass != null) {
+            await(pass.handle((r, e) -> r));
+        }
+        return null;
     }
 
     /** A random byte range: often block-aligned, sizes 1 B to {@link #maxIo}, mostly small. */

@@ -69,4 +69,11 @@ class VolumeModelTest {
         RUNNER.run(new InMemoryObjectStore(Clock.systemUTC(), storeThreads), "v", seed,
                 Integer.getInteger("hyperfile.model.steps", 1500));
     }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void randomOperationsMatchTheModelWhileGarbageCollectionRuns(long seed) {
+        RUNNER.withGc().run(new InMemoryObjectStore(Clock.systemUTC(), storeThreads), "v", seed,
+                Integer.getInteger("hyperfile.model.steps", 1500));
+    }
 }
