@@ -1,0 +1,192 @@
+package io.hyperfile.core.gc.bench;
+
+import io.hyperfile.core.gc.GarbageCollector;
+import io.hyperfile.core.gc.GcConfig;
+import io.hyperfile.core.gc.GcPassReport;
+import io.hyperfile.core.gc.SpaceAccounting;
+import io.hyperfile.core.gc.SpaceReport;
+import io.hyperfile.core.store.RetryScheduler;
+import io.hyperfile.core.store.fault.FlakyObjectStore;
+import io.hyperfile.core.store.fault.FlakyObjectStore.Op;
+import io.hyperfile.core.store.local.LocalDirectoryObjectStore;
+import io.hyperfile.core.volume.Volume;
+import io.hyperfile.core.volume.VolumeConfig;
+import io.hyperfile.core.volume.VolumeOptions;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The garbage collection figures of docs/PERFORMANCE.md, in process on a local directory store (tmpfs), printed as
+ * Markdown. Not a test; run with {@code hyperfile-core/src/test/bench/run-gc-figures.sh [working-set-MiB] [dir]}.
+ *
+ * <ol>
+ *   <li>Random 4 KiB overwrites of a working set, 10× its size, a FLUSH after every 32 writes (issued together),
+ *       a pass started in the background after every quarter of the working set written: stored / live at the
+ *       end, bytes uploaded (client data, compaction, index) / client bytes, LIST requests per pass, and client
+ *       write throughput while passes run / without passes (same run, alternating).
+ *   <li>Sequential overwrite of the whole working set, then one pass: stored / live.
+ *   <li>Trim of the whole working set (as {@code fstrim} of deleted files does), then one pass: share of the
+ *       trimmed bytes gone from the store.
+ * </ol>
+ */
+public final class GcFigures {
+    private static final int BS = 4096;
+    private static final GcConfig GC = GcConfig.DEFAULT.withGrace(Duration.ZERO).withRateBytesPerSecond(0);
+
+    private GcFigures() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long ws = (args.length > 0 ? Long.parseLong(args[0]) : 1024) << 20;
+        Path dir = args.length > 1 ? Path.of(args[1]) : Files.createTempDirectory("hf-gc");
+        System.out.println("| workload (working set " + (ws >> 20) + " MiB) | figure | value |");
+        System.out.println("|---|---|---:|");
+        randomOverwrites(dir.resolve("random"), ws);
+        sequentialOverwrite(dir.resolve("sequential"), ws);
+        trim(dir.resolve("trim"), ws);
+    }
+
+    private static void randomOverwrites(Path dir, long ws) throws Exception {
+        try (LocalDirectoryObjectStore local = new LocalDirectoryObjectStore(dir)) {
+            FlakyObjectStore store = new FlakyObjectStore(local);
+            Volume v = create(store, ws);
+            fill(v, ws);
+            long uploaded0 = store.bytesWritten();
+            long lists0 = store.calls(Op.LIST);
+            GarbageCollector gc = new GarbageCollector(store, "v/", v, GC, Clock.systemUTC(), RetryScheduler.system());
+            Random rnd = new Random(11);
+            long blocks = ws / BS;
+            long total = 10 * ws / BS;
+            long quarter = blocks / 4;
+            CompletableFuture<GcPassReport> pass = null;
+            int passes = 0;
+            long withGcNanos = 0;
+            long withGcWrites = 0;
+            long withoutGcNanos = 0;
+            long withoutGcWrites = 0;
+            byte[] data = new byte[BS];
+            for (long done = 0; done < total; ) {
+                // Alternate quarters with a pass running and quarters without one, to compare client throughput.
+                boolean gcQuarter = (done / quarter) % 2 == 0;
+                if (gcQuarter && pass == null) {
+                    pass = gc.runPass(false, line -> { });
+                }
+                long t0 = System.nanoTime();
+                long n = 0;
+                while (n < quarter && done < total) {
+                    List<CompletableFuture<Void>> batch = new ArrayList<>(32);
+                    for (int i = 0; i < 32; i++) {
+                        rnd.nextBytes(data);
+                        long b = (rnd.nextLong() & Long.MAX_VALUE) % blocks;
+                        batch.add(v.write(b * BS, ByteBuffer.wrap(data.clone())));
+                    }
+                    CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).join();
+                    v.flush().join();
+                    n += 32;
+                    done += 32;
+                }
+                long dt = System.nanoTime() - t0;
+                boolean ran = pass != null && !pass.isDone();
+                if (pass != null && pass.isDone()) {
+                    pass.join();
+                    pass = null;
+                    passes++;
+                }
+                if (gcQuarter && ran) {
+                    withGcNanos += dt;
+                    withGcWrites += n;
+                } else if (!gcQuarter && pass == null) {
+                    withoutGcNanos += dt;
+                    withoutGcWrites += n;
+                }
+            }
+            if (pass != null) {
+                pass.join();
+                passes++;
+            }
+            long clientBytes = total * BS;
+            // Two closing passes: compact what the last one left, then delete the victims.
+            gc.runPass(false, line -> { }).join();
+            gc.runPass(false, line -> { }).join();
+            passes += 2;
+            long uploaded = store.bytesWritten() - uploaded0;
+            SpaceReport r = SpaceAccounting.measure(store, "v/").join();
+            row("random 4 KiB overwrites, 10× the working set, FLUSH every 32", "stored / live at the end",
+                    String.format("%.2f", (double) r.storedBytes() / r.liveBytes()));
+            row("", "bytes uploaded / client bytes", String.format("%.2f", (double) uploaded / clientBytes));
+            row("", "passes; LIST requests per pass; segments at the end", passes + "; "
+                    + String.format("%.1f", (double) (store.calls(Op.LIST) - lists0) / passes) + "; " + r.segmentCount());
+            if (withGcWrites > 0 && withoutGcWrites > 0) {
+                double with = withGcWrites / (withGcNanos / 1e9);
+                double without = withoutGcWrites / (withoutGcNanos / 1e9);
+                row("", "client writes/s with a pass running / without", String.format("%.0f / %.0f = %.2f", with, without,
+                        with / without));
+            }
+            v.abort();
+        }
+    }
+
+    private static void sequentialOverwrite(Path dir, long ws) throws Exception {
+        try (LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(dir)) {
+            Volume v = create(store, ws);
+            fill(v, ws);
+            fill(v, ws);
+            GarbageCollector gc = new GarbageCollector(store, "v/", v, GC, Clock.systemUTC(), RetryScheduler.system());
+            SpaceReport before = SpaceAccounting.measure(store, "v/").join();
+            gc.runPass(false, line -> { }).join();
+            SpaceReport after = SpaceAccounting.measure(store, "v/").join();
+            row("sequential overwrite of the whole working set", "stored / live before → after one pass",
+                    String.format("%.2f → %.2f", (double) before.storedBytes() / before.liveBytes(),
+                            (double) after.storedBytes() / after.liveBytes()));
+            v.abort();
+        }
+    }
+
+    private static void trim(Path dir, long ws) throws Exception {
+        try (LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(dir)) {
+            Volume v = create(store, 2 * ws);
+            fill(v, 2 * ws);
+            SpaceReport before = SpaceAccounting.measure(store, "v/").join();
+            v.trim(ws, ws).join();
+            v.flush().join();
+            GarbageCollector gc = new GarbageCollector(store, "v/", v, GC, Clock.systemUTC(), RetryScheduler.system());
+            gc.runPass(false, line -> { }).join();
+            SpaceReport after = SpaceAccounting.measure(store, "v/").join();
+            row("trim of " + (ws >> 20) + " MiB of " + (2 * ws >> 20) + " MiB written", "share of the trimmed bytes gone after one pass",
+                    String.format("%.1f %%", 100.0 * (before.storedBytes() - after.storedBytes()) / ws));
+            v.abort();
+        }
+    }
+
+    private static Volume create(LocalDirectoryObjectStore store, long size) {
+        return create((io.hyperfile.core.store.ObjectStore) store, size);
+    }
+
+    private static Volume create(io.hyperfile.core.store.ObjectStore store, long size) {
+        Volume.create(store, "v", new VolumeOptions(size, BS, VolumeOptions.DEFAULT_SEGMENT_TARGET_BYTES,
+                VolumeOptions.DEFAULT_MAX_NODE_BYTES), Clock.systemUTC()).join();
+        return Volume.open(store, "v", "v", VolumeConfig.DEFAULT).join();
+    }
+
+    /** Writes {@code bytes} from offset 0 in 1 MiB writes, then flushes. */
+    private static void fill(Volume v, long bytes) {
+        Random rnd = new Random(bytes);
+        byte[] chunk = new byte[1 << 20];
+        for (long off = 0; off < bytes; off += chunk.length) {
+            rnd.nextBytes(chunk);
+            v.write(off, ByteBuffer.wrap(chunk.clone())).join();
+        }
+        v.flush().join();
+    }
+
+    private static void row(String workload, String figure, String value) {
+        System.out.println("| " + workload + " | " + figure + " | " + value + " |");
+    }
+}
