@@ -46,6 +46,13 @@ public abstract class AbstractVolumeStoreTest {
     }
 
     @Test
+    void modelRunWithGarbageCollectionPasses() {
+        VolumeModelRunner.GcTotals gc = RUNNER.withGc().run(store, prefix, 20261204L,
+                Integer.getInteger("hyperfile.store-model.steps", 250));
+        assertTrue(gc.passes() > 1 && gc.deletedSegments() > 0, "the passes deleted segments on this store: " + gc);
+    }
+
+    @Test
     void aSecondWriterIsFenced() {
         await(Volume.create(store, prefix, VolumeOptions.ofSize(1 << 20), Clock.systemUTC()));
         Volume a = await(Volume.open(store, prefix, "a", VolumeConfig.DEFAULT));

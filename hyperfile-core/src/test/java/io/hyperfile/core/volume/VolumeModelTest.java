@@ -1,5 +1,7 @@
 package io.hyperfile.core.volume;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.hyperfile.core.store.memory.InMemoryObjectStore;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -73,7 +75,8 @@ class VolumeModelTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void randomOperationsMatchTheModelWhileGarbageCollectionRuns(long seed) {
-        RUNNER.withGc().run(new InMemoryObjectStore(Clock.systemUTC(), storeThreads), "v", seed,
-                Integer.getInteger("hyperfile.model.steps", 1500));
+        VolumeModelRunner.GcTotals gc = RUNNER.withGc().run(new InMemoryObjectStore(Clock.systemUTC(), storeThreads), "v",
+                seed, Integer.getInteger("hyperfile.model.steps", 1500));
+        assertTrue(gc.passes() > 1 && gc.deletedSegments() > 0 && gc.movedBlocks() > 0, "the passes deleted and moved: " + gc);
     }
 }
