@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 /** The {@code hyperfile} command. Errors print one line (a stack trace only with {@code --verbose}). */
 @Command(name = "hyperfile", mixinStandardHelpOptions = true, versionProvider = Hyperfile.Version.class,
         description = "A crash-safe virtual disk on object storage, served over NBD.",
-        subcommands = {ServeCommand.class, VolumeCommand.class, SnapshotCommand.class, FsckCommand.class,
+        subcommands = {ServeCommand.class, VolumeCommand.class, SnapshotCommand.class, FsckCommand.class, GcCommand.class,
                 ImportCommand.class, ExportCommand.class, picocli.AutoComplete.GenerateCompletion.class,
                 CommandLine.HelpCommand.class})
 public final class Hyperfile {

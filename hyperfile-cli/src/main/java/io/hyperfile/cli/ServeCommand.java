@@ -1,6 +1,7 @@
 package io.hyperfile.cli;
 
 import io.hyperfile.core.cache.CacheConfig;
+import io.hyperfile.core.gc.GcConfig;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryScheduler;
 import io.hyperfile.core.volume.VolumeCatalog;
@@ -38,6 +39,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * <p>Volumes are opened in parallel (see {@link VolumeExports}): one that cannot be opened is reported with one line
  * and the others are served; one whose failure was transient is retried in the background and served once it
  * opens. The server starts unless every volume failed permanently, in which case serve exits 1.
+ *
+ * <p>Each writable volume served gets background garbage collection ({@link GcService}, {@link GcOptions}) unless
+ * {@code --gc off}; it stops before the volumes close on shutdown.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve volumes over NBD.")
 final class ServeCommand implements Callable<Integer> {
@@ -55,6 +59,8 @@ final class ServeCommand implements Callable<Integer> {
     StoreOptions store;
     @Mixin
     CacheOptions cache;
+    @Mixin
+    GcOptions gcOptions;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10809",
             description = "Address to listen on (default ${DEFAULT-VALUE}).")
@@ -68,12 +74,14 @@ final class ServeCommand implements Callable<Integer> {
         InetSocketAddress address = parseListen(listen);
         volumes.forEach(VolumeCatalog::checkName);
         CacheConfig cacheConfig = cache.config(store);
+        GcConfig gcConfig = gcOptions.config();
         ServerConfig serverConfig = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort()).build();
         ObjectStore s = store.stack().cache(cacheConfig).open();
         // Read-ahead fills the local cache; without one it would only repeat GETs.
         VolumeConfig volumeConfig = cacheConfig == null ? VolumeConfig.DEFAULT
                 : VolumeConfig.builder().readAheadBytes(READ_AHEAD_BYTES).build();
         Running running;
+        GcService gc = GcService.onOwnThread(gcConfig);
         try {
             List<String> names = new ArrayList<>(volumes.stream().distinct().toList());
             List<String> incomplete = new ArrayList<>();
@@ -91,9 +99,16 @@ final class ServeCommand implements Callable<Integer> {
             if (names.isEmpty() && incomplete.isEmpty()) {
                 throw new IllegalStateException("no volumes in " + store.store + "; create one with: hyperfile volume create NAME --size 10G --store " + store.store);
             }
+            if (gcConfig != null) {
+                LOG.info("garbage collection: a pass every {} per volume, grace {}, rate {}/s, compact below {}",
+                        Durations.format(gcConfig.interval()), Durations.format(gcConfig.grace()),
+                        gcConfig.rateBytesPerSecond() == 0 ? "unlimited" : Sizes.format(gcConfig.rateBytesPerSecond()),
+                        gcConfig.compactBelow());
+            }
             running = start(s, names, incomplete, volumeConfig, serverConfig, OpenRetryPolicy.DEFAULT, RetryScheduler.system(),
-                    STARTUP_WAIT, spec.commandLine().getOut(), spec.commandLine().getErr());
+                    gc, STARTUP_WAIT, spec.commandLine().getOut(), spec.commandLine().getErr());
         } catch (Exception e) {
+            gc.stop();
             s.close();
             throw e;
         }
@@ -107,16 +122,17 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * Opens {@code names} (reporting {@code incomplete}, half-deleted volumes, as not served), waits up to
+     * Opens {@code names} (reporting {@code incomplete}, half-deleted volumes, as not served), hands each volume that
+     * opens to {@code gc} (owned by the result from then on: {@link Running#stop()} stops it), waits up to
      * {@code startupWait} for the first attempts, and starts the server unless nothing can ever be served, which is
      * an {@link IllegalStateException} with one line. Prints how to attach on {@code out} once listening. The store
      * is the caller's until this returns; then {@link Running#stop()} closes it.
      */
     static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
-            ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, Duration startupWait,
+            ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc, Duration startupWait,
             PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
         ExportRegistry exports = new ExportRegistry();
-        VolumeExports volumeExports = new VolumeExports(s, volumeConfig, exports, policy, scheduler, out, err);
+        VolumeExports volumeExports = new VolumeExports(s, volumeConfig, exports, policy, scheduler, gc, out, err);
         incomplete.forEach(volumeExports::reportIncomplete);
         try {
             volumeExports.open(names).get(startupWait.toMillis(), TimeUnit.MILLISECONDS);
@@ -175,7 +191,10 @@ final class ServeCommand implements Callable<Integer> {
             return volumes;
         }
 
-        /** Stops accepting, finishes the requests in flight, stops retrying, closes (flushes) every volume and the store. */
+        /**
+         * Stops accepting, finishes the requests in flight, stops retrying and garbage collection, closes (flushes) every
+         * volume and the store.
+         */
         void stop() {
             LOG.info("shutting down: finishing requests in flight and flushing volumes");
             try {

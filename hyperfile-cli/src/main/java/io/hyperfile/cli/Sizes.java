@@ -44,6 +44,36 @@ final class Sizes {
         return value << shift;
     }
 
+    /** {@link #parse} with an error that names {@code option}. */
+    static long parse(String option, String text) {
+        try {
+            return parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid " + option + " '" + text
+                    + "': use bytes or a number with K, M, G, T (e.g. 256M)");
+        }
+    }
+
+    /**
+     * A rate in bytes per second: {@code 0} (no limit) or a size, optionally followed by {@code /s} ({@code 32M},
+     * {@code 32M/s}); an error names {@code option}.
+     */
+    static long parseRate(String option, String text) {
+        String s = text.trim();
+        if (s.toLowerCase(Locale.ROOT).endsWith("/s")) {
+            s = s.substring(0, s.length() - 2);
+        }
+        if (s.equals("0")) {
+            return 0;
+        }
+        try {
+            return parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid " + option + " '" + text
+                    + "': use 0 (no limit) or bytes per second, e.g. 32M or 32M/s");
+        }
+    }
+
     static String format(long bytes) {
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
         double v = bytes;

@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
  * in the background with backoff ({@link BackgroundRetry}) until it opens or {@link #close()} is called; meanwhile
  * its name is marked unavailable in the registry, so that an NBD client asking for it is told it is not available
  * yet. Permanent failures are not retried. A snapshot that fails does not affect its volume, nor the reverse.
+ * Each volume served (not the snapshots, which are read-only) is handed to the {@link GcService}, which
+ * {@link #close()} stops before it closes the volumes.
  *
  * <p>Thread-safe: opens complete on store and volume threads, retries start on the scheduler's thread. The volumes
  * opened are owned here and closed by {@link #close()}.
@@ -48,6 +50,7 @@ final class VolumeExports {
     private final ExportRegistry exports;
     private final OpenRetryPolicy policy;
     private final RetryScheduler scheduler;
+    private final GcService gc;
     private final PrintWriter out;
     private final PrintWriter err;
 
@@ -58,13 +61,14 @@ final class VolumeExports {
     private boolean closed;
 
     VolumeExports(ObjectStore store, VolumeConfig config, ExportRegistry exports, OpenRetryPolicy policy,
-            RetryScheduler scheduler, PrintWriter out, PrintWriter err) {
+            RetryScheduler scheduler, GcService gc, PrintWriter out, PrintWriter err) {
         this.store = store;
         this.catalog = new VolumeCatalog(store);
         this.config = config;
         this.exports = exports;
         this.policy = policy;
         this.scheduler = scheduler;
+        this.gc = gc;
         this.out = out;
         this.err = err;
     }
@@ -85,6 +89,7 @@ final class VolumeExports {
                 void serve(Volume v) {
                     exports.add(Export.of(name, new VolumeBlockDevice(v)));
                     status.put(name, Status.SERVED);
+                    gc.add(store, name + "/", v);
                 }
 
                 @Override
@@ -130,8 +135,9 @@ final class VolumeExports {
     }
 
     /**
-     * Stops retrying and closes (flushing) every volume opened; a volume whose open completes later is closed then.
-     * The future completes when all are closed (a volume whose flush fails is logged and counted as closed).
+     * Stops retrying, stops garbage collection (waiting for a pass that is running, see {@link GcService#stop}), then
+     * closes (flushing) every volume opened; a volume whose open completes later is closed then. The future
+     * completes when all are closed (a volume whose flush fails is logged and counted as closed).
      */
     CompletableFuture<Void> close() {
         List<Volume> toClose;
@@ -141,10 +147,10 @@ final class VolumeExports {
             toClose = new ArrayList<>(opened);
             opened.clear();
         }
-        return CompletableFuture.allOf(toClose.stream().map(v -> v.close().exceptionally(e -> {
+        return gc.stop().thenCompose(x -> CompletableFuture.allOf(toClose.stream().map(v -> v.close().exceptionally(e -> {
             LOG.error("volume {} could not be flushed on shutdown: {}", v.name(), e.toString());
             return null;
-        })).toArray(CompletableFuture[]::new));
+        })).toArray(CompletableFuture[]::new)));
     }
 
     private CompletableFuture<Void> openSnapshots(String volume) {

@@ -102,7 +102,7 @@ class ServeRecoveryIT {
         StringWriter err = new StringWriter();
         ServeCommand.Running running = ServeCommand.start(store, List.of("good", "flaky"), List.of(), VolumeConfig.DEFAULT,
                 ServerConfig.builder().port(0).build(), new OpenRetryPolicy(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ZERO),
-                scheduler, Duration.ofSeconds(60), new PrintWriter(out, true), new PrintWriter(err, true));
+                scheduler, GcService.disabled(), Duration.ofSeconds(60), new PrintWriter(out, true), new PrintWriter(err, true));
         try {
             int port = running.port();
             assertTrue(out.toString().startsWith("hyperfile: serving good (not yet: flaky) on 127.0.0.1:" + port + "\n"), out.toString());
@@ -156,7 +156,7 @@ class ServeRecoveryIT {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         ServeCommand.Running running = ServeCommand.start(store, List.of("good", "slow"), List.of(), VolumeConfig.DEFAULT,
-                ServerConfig.builder().port(0).build(), OpenRetryPolicy.DEFAULT, new ManualScheduler(), Duration.ZERO,
+                ServerConfig.builder().port(0).build(), OpenRetryPolicy.DEFAULT, new ManualScheduler(), GcService.disabled(), Duration.ZERO,
                 new PrintWriter(out, true), new PrintWriter(err, true));
         try {
             int port = running.port();

@@ -37,7 +37,7 @@ class VolumeExportsTest {
     private final ManualScheduler scheduler = new ManualScheduler();
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
-    private final VolumeExports exports = new VolumeExports(store, VolumeConfig.DEFAULT, registry, POLICY, scheduler,
+    private final VolumeExports exports = new VolumeExports(store, VolumeConfig.DEFAULT, registry, POLICY, scheduler, GcService.disabled(),
             new PrintWriter(out, true), new PrintWriter(err, true));
 
     @AfterEach
