@@ -126,6 +126,10 @@ public final class GarbageCollector {
         CompletableFuture<GcPassReport> run() {
             progress.accept("walked " + report.segmentCount() + " segments: " + report.storedBytes() + " bytes stored, "
                     + report.liveBytes() + " live");
+            if (live.storeError() != null) {
+                // The store failed, not the volume: fail the pass (nothing changed), the next one tries again.
+                return CompletableFuture.failedFuture(live.storeError());
+            }
             if (!report.isComplete()) {
                 skipped.add("nothing deleted or moved: the walk found " + report.problems().size()
                         + " problems (run hyperfile fsck): " + report.problems().get(0));

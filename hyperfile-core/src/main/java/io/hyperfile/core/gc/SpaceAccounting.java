@@ -16,7 +16,9 @@ import io.hyperfile.core.segment.SegmentReader;
 import io.hyperfile.core.store.ByteRange;
 import io.hyperfile.core.store.Exceptions;
 import io.hyperfile.core.store.ObjectInfo;
+import io.hyperfile.core.store.ObjectNotFoundException;
 import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.store.StorageException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.time.Instant;
@@ -74,11 +76,12 @@ public final class SpaceAccounting {
      * A walk's result. {@code liveSlots}: the reachable data slots per segment; {@code nodeKeys}: per segment, a
      * block number routed to each node stored there that the newest checkpoint reaches (first by its walk);
      * {@code held}: segments that a snapshot or the grace checkpoint reaches, which compaction leaves alone;
-     * {@code graceSeq}: the grace checkpoint (0: none, nothing is old enough to delete).
+     * {@code graceSeq}: the grace checkpoint (0: none, nothing is old enough to delete); {@code storeError}: the first
+     * store error (other than a missing object) behind a reported problem, or null.
      */
     record Liveness(SpaceReport report, VolumeDescriptor descriptor, long newestSeq, long graceSeq,
             Map<Long, BitSet> liveSlots, Map<Long, List<Long>> nodeKeys, Set<Long> held, Map<Long, SegmentFooter> footers,
-            Map<Long, Instant> stored) {
+            Map<Long, Instant> stored, StorageException storeError) {
     }
 
     /** One measurement; see the class comment for its confinement. */
@@ -95,6 +98,7 @@ public final class SpaceAccounting {
         private final Set<Long> held = new HashSet<>();
         private long newestSeq;
         private long graceSeq;
+        private StorageException storeError;
         private final List<String> snapshotKeys = new ArrayList<>();
         private final List<String> other = new ArrayList<>();
         private final Map<Long, List<String>> pinnedBy = new TreeMap<>();
@@ -142,11 +146,11 @@ public final class SpaceAccounting {
         CompletableFuture<Liveness> run() {
             return bounded(snapshotKeys, k -> store.get(k, ByteRange.all()).thenApply(d -> SnapshotRecord.decode(k, d.data()).seq()),
                     (k, seq) -> pinnedBy.computeIfAbsent(seq, s -> new ArrayList<>()).add("snapshot " + k.substring(prefix.length() + 5)),
-                    (k, e) -> problem(0, k + ": cannot read snapshot record: " + e.getMessage()))
+                    (k, e) -> problemAfter(e, 0, k + ": cannot read snapshot record: " + e.getMessage()))
                     .thenCompose(v -> walkCheckpoints())
                     .thenCompose(v -> readLiveFooters())
                     .thenApply(v -> new Liveness(report(), desc, newestSeq, graceSeq, liveSlots, nodeKeys, held, footers,
-                            segmentTimes));
+                            segmentTimes, storeError));
         }
 
         /** The newest checkpoint first, then the snapshots from newest to oldest. */
@@ -168,7 +172,7 @@ public final class SpaceAccounting {
                     }
                     return new SegmentReader(store, prefix, desc.blockSizeBytes()).footer(seq).handle((f, e) -> {
                         if (e != null) {
-                            problem(seq, SegmentKeys.segment(prefix, seq) + ": cannot read the footer of checkpoint " + seq
+                            problemAfter(e, seq, SegmentKeys.segment(prefix, seq) + ": cannot read the footer of checkpoint " + seq
                                     + ": " + Exceptions.unwrap(e).getMessage());
                             return CompletableFuture.<Void>completedFuture(null);
                         }
@@ -221,7 +225,7 @@ public final class SpaceAccounting {
                 } else {
                     markLeaf(checkpoint, (LeafNode) node);
                 }
-            }, (ptr, e) -> problem(checkpoint, SegmentKeys.segment(prefix, ptr.segmentSeq()) + ": cannot read index node " + ptr
+            }, (ptr, e) -> problemAfter(e, checkpoint, SegmentKeys.segment(prefix, ptr.segmentSeq()) + ": cannot read index node " + ptr
                     + " of checkpoint " + checkpoint + ": " + e.getMessage()))
                     .thenCompose(v -> next.isEmpty() ? CompletableFuture.completedFuture(null)
                             : walkLevel(checkpoint, next, expectedLevel - 1));
@@ -270,7 +274,7 @@ public final class SpaceAccounting {
                 }
             }
             SegmentReader reader = new SegmentReader(store, prefix, desc.blockSizeBytes());
-            return bounded(live, reader::footer, footers::put, (seq, e) -> problem(-1, SegmentKeys.segment(prefix, seq)
+            return bounded(live, reader::footer, footers::put, (seq, e) -> problemAfter(e, -1, SegmentKeys.segment(prefix, seq)
                     + ": cannot read the footer of a live segment: " + e.getMessage()));
         }
 
@@ -311,6 +315,15 @@ public final class SpaceAccounting {
                 problem(checkpoint, what + " of checkpoint " + checkpoint + " points into " + SegmentKeys.segment(prefix, segmentSeq)
                         + ", which is missing");
             }
+        }
+
+        /** A problem caused by a failed read: a store error (not a missing object) is remembered as such. */
+        private void problemAfter(Throwable e, long checkpoint, String message) {
+            Throwable cause = Exceptions.unwrap(e);
+            if (storeError == null && cause instanceof StorageException se && !(cause instanceof ObjectNotFoundException)) {
+                storeError = se;
+            }
+            problem(checkpoint, message);
         }
 
         private void problem(long checkpoint, String message) {
