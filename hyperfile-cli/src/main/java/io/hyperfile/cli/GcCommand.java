@@ -55,7 +55,7 @@ final class GcCommand implements Callable<Integer> {
     @Option(names = "--min-garbage", paramLabel = "FRACTION", defaultValue = "0.2",
             description = "Compact only while garbage is at least this fraction of the stored bytes (default ${DEFAULT-VALUE}).")
     double minGarbage;
-    @Option(names = "--max-move", paramLabel = "SIZE", defaultValue = "256M",
+    @Option(names = "--max-move", paramLabel = "SIZE", defaultValue = "1G",
             description = "Live bytes one pass moves at most (default ${DEFAULT-VALUE}).")
     String maxMove;
     @Option(names = "--rate", paramLabel = "SIZE", defaultValue = "0",

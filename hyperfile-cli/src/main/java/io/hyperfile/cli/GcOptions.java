@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 /**
  * Background garbage collection in {@code serve} ({@link GcService}): {@code --gc on|off}, {@code --gc-interval},
  * {@code --gc-grace}, {@code --gc-rate} and {@code --gc-compact-below}. The other settings keep the defaults of
- * {@link GcConfig#DEFAULT} (compaction only while garbage is at least 20% of the stored bytes, at most 256 MiB moved
+ * {@link GcConfig#DEFAULT} (compaction only while garbage is at least 20% of the stored bytes, at most 1 GiB moved
  * per pass).
  */
 final class GcOptions {

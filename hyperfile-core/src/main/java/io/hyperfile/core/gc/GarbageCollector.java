@@ -226,13 +226,15 @@ public final class GarbageCollector {
             }
             candidates.sort(Comparator.comparingDouble((SpaceReport.SegmentSpace s) -> -benefit(s, now)));
             long budget = config.maxRelocateBytes();
+            long garbageLeft = report.garbageBytes();
             List<Long> chosen = new ArrayList<>();
             for (SpaceReport.SegmentSpace s : candidates) {
-                if (!chosen.isEmpty() && s.liveDataBytes() > budget) {
-                    break;
+                if (!chosen.isEmpty() && (s.liveDataBytes() > budget || garbageLeft < config.minGarbageRatio() / 2 * stored)) {
+                    break; // over budget, or enough garbage will be gone: moving more costs more than it frees
                 }
                 chosen.add(s.seq());
                 budget -= s.liveDataBytes();
+                garbageLeft -= s.storedBytes() - s.liveBytes();
             }
             if (chosen.isEmpty()) {
                 return CompletableFuture.completedFuture(null);

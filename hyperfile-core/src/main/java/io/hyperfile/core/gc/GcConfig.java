@@ -16,7 +16,8 @@ import java.util.Objects;
  *   size are compacted (0: never compact, only delete)</td></tr>
  * <tr><td>{@code gc.min-garbage-ratio}</td><td>0.2</td><td>a pass compacts only while garbage is at least this
  *   fraction of the stored bytes (deleting unreferenced segments needs no threshold)</td></tr>
- * <tr><td>{@code gc.max-relocate-bytes}</td><td>256 MiB</td><td>live bytes one pass moves at most</td></tr>
+ * <tr><td>{@code gc.max-relocate-bytes}</td><td>1 GiB</td><td>live bytes one pass moves at most (a pass also stops
+ *   choosing victims once it expects garbage to fall below half of {@code gc.min-garbage-ratio})</td></tr>
  * <tr><td>{@code gc.rate-bytes-per-second}</td><td>32 MiB</td><td>how fast a pass reads what it moves (0: no
  *   limit)</td></tr>
  * <tr><td>{@code gc.interval}</td><td>5 min</td><td>time between passes in {@code serve}</td></tr>
@@ -24,7 +25,7 @@ import java.util.Objects;
  */
 public record GcConfig(Duration grace, double compactBelow, double minGarbageRatio, long maxRelocateBytes,
         long rateBytesPerSecond, Duration interval) {
-    public static final GcConfig DEFAULT = new GcConfig(Duration.ofHours(1), 0.5, 0.2, 256L << 20, 32L << 20,
+    public static final GcConfig DEFAULT = new GcConfig(Duration.ofHours(1), 0.5, 0.2, 1L << 30, 32L << 20,
             Duration.ofMinutes(5));
 
     public GcConfig {

@@ -38,6 +38,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class GcFigures {
     private static final int BS = 4096;
+    /** The defaults of {@code hyperfile gc}, with no grace period (nothing else reads these volumes). */
     private static final GcConfig GC = GcConfig.DEFAULT.withGrace(Duration.ZERO).withRateBytesPerSecond(0);
 
     private GcFigures() {
@@ -67,6 +68,7 @@ public final class GcFigures {
             long quarter = blocks / 4;
             CompletableFuture<GcPassReport> pass = null;
             int passes = 0;
+            double thousandsListed = 0;
             long withGcNanos = 0;
             long withGcWrites = 0;
             long withoutGcNanos = 0;
@@ -95,7 +97,7 @@ public final class GcFigures {
                 long dt = System.nanoTime() - t0;
                 boolean ran = pass != null && !pass.isDone();
                 if (pass != null && pass.isDone()) {
-                    pass.join();
+                    thousandsListed += pass.join().before().objectCount() / 1000.0;
                     pass = null;
                     passes++;
                 }
@@ -108,21 +110,24 @@ public final class GcFigures {
                 }
             }
             if (pass != null) {
-                pass.join();
+                thousandsListed += pass.join().before().objectCount() / 1000.0;
                 passes++;
             }
             long clientBytes = total * BS;
             // Two closing passes: compact what the last one left, then delete the victims.
-            gc.runPass(false, line -> { }).join();
-            gc.runPass(false, line -> { }).join();
-            passes += 2;
+            for (int i = 0; i < 2; i++) {
+                thousandsListed += gc.runPass(false, line -> { }).join().before().objectCount() / 1000.0;
+                passes++;
+            }
             long uploaded = store.bytesWritten() - uploaded0;
             SpaceReport r = SpaceAccounting.measure(store, "v/").join();
+            breakdown(r);
             row("random 4 KiB overwrites, 10× the working set, FLUSH every 32", "stored / live at the end",
                     String.format("%.2f", (double) r.storedBytes() / r.liveBytes()));
             row("", "bytes uploaded / client bytes", String.format("%.2f", (double) uploaded / clientBytes));
-            row("", "passes; LIST requests per pass; segments at the end", passes + "; "
-                    + String.format("%.1f", (double) (store.calls(Op.LIST) - lists0) / passes) + "; " + r.segmentCount());
+            long lists = store.calls(Op.LIST) - lists0;
+            row("", "passes; LIST requests per pass; per 1,000 objects listed; segments at the end", passes + "; "
+                    + String.format("%.1f; %.2f", (double) lists / passes, lists / thousandsListed) + "; " + r.segmentCount());
             if (withGcWrites > 0 && withoutGcWrites > 0) {
                 double with = withGcWrites / (withGcNanos / 1e9);
                 double without = withoutGcWrites / (withoutGcNanos / 1e9);
@@ -184,6 +189,25 @@ public final class GcFigures {
             v.write(off, ByteBuffer.wrap(chunk.clone())).join();
         }
         v.flush().join();
+    }
+
+    /** Where the stored bytes are, on stderr: live data, live nodes, overhead, and segments by utilisation. */
+    private static void breakdown(SpaceReport r) {
+        long data = 0;
+        long nodes = 0;
+        long overhead = 0;
+        long[] byTenth = new long[11];
+        for (SpaceReport.SegmentSpace s : r.segments()) {
+            data += s.liveDataBytes();
+            nodes += s.liveNodeBytes();
+            overhead += s.overheadBytes();
+            byTenth[(int) (10 * s.liveBytes() / Math.max(1, s.storedBytes()))] += s.storedBytes();
+        }
+        System.err.printf("stored %d MiB: live data %d MiB, live nodes %d MiB, overhead %d MiB%n", r.storedBytes() >> 20,
+                data >> 20, nodes >> 20, overhead >> 20);
+        for (int i = 0; i <= 10; i++) {
+            System.err.printf("  utilisation %d0%%: %d MiB stored%n", i, byTenth[i] >> 20);
+        }
     }
 
     private static void row(String workload, String figure, String value) {
