@@ -26,6 +26,7 @@ public final class MutableBlockIndex {
     private final NodeCodec codec;
     private IndexNode root;
     private NodePointer rootPointer;
+    private LivenessSink sink = LivenessSink.NONE;
 
     MutableBlockIndex(NodeLimits limits, IndexNode root, NodePointer rootPointer) {
         this.limits = limits;
@@ -158,10 +159,20 @@ public final class MutableBlockIndex {
             return;
         }
         Extent first = leaf.extent(0);
-        TreeUpdate update = new TreeUpdate(limits, resolver);
+        PendingEvents events = new PendingEvents(sink);
+        TreeUpdate update = new TreeUpdate(limits, resolver, events.target());
         List<IndexNode> pieces = update.replace(root, first.startBlock(), first.endBlock(), first);
+        if (rootPointer != null) {
+            events.target().nodeDropped(rootPointer);
+        }
         root = update.grow(pieces);
         rootPointer = null;
+        events.deliver();
+    }
+
+    /** Reports what the following changes make reachable and unreachable to {@code sink} (docs/GC.md). */
+    public void trackLiveness(LivenessSink sink) {
+        this.sink = Objects.requireNonNull(sink, "sink");
     }
 
     /** True when there are changes that {@link #save} would write. */
@@ -200,6 +211,9 @@ public final class MutableBlockIndex {
             if (extent != null) {
                 root = LeafNode.of(extent);
                 rootPointer = null;
+                if (extent.location() instanceof Location.Data d) {
+                    sink.data(d.segmentSeq(), extent.blockCount());
+                }
             }
             return;
         }
@@ -208,10 +222,14 @@ public final class MutableBlockIndex {
 
     /** Replaces {@code [a, b)} of a non-empty tree with {@code extents} (sorted, disjoint, inside it). */
     private void applyAll(NodeResolver resolver, long a, long b, List<Extent> extents) {
-        TreeUpdate update = new TreeUpdate(limits, resolver);
+        PendingEvents events = new PendingEvents(sink);
+        TreeUpdate update = new TreeUpdate(limits, resolver, events.target());
         List<IndexNode> pieces = update.replace(root, a, b, extents);
         if (pieces.size() == 1 && pieces.get(0) == root) {
             return;
+        }
+        if (rootPointer != null) {
+            events.target().nodeDropped(rootPointer);
         }
         IndexNode newRoot = update.grow(pieces);
         NodePointer newPointer = null;
@@ -224,6 +242,44 @@ public final class MutableBlockIndex {
         }
         root = newRoot;
         rootPointer = newRoot == null ? null : newPointer;
+        events.deliver();
+    }
+
+    /**
+     * What one mutation tells the sink, held until the mutation has succeeded: a mutation that meets an unloaded
+     * node leaves the tree unchanged, so it must leave the counts unchanged too.
+     */
+    private static final class PendingEvents implements LivenessSink {
+        private final LivenessSink sink;
+        private final List<Runnable> events = new ArrayList<>();
+
+        PendingEvents(LivenessSink sink) {
+            this.sink = sink;
+        }
+
+        LivenessSink target() {
+            return sink == LivenessSink.NONE ? LivenessSink.NONE : this;
+        }
+
+        void deliver() {
+            events.forEach(Runnable::run);
+            events.clear();
+        }
+
+        @Override
+        public void data(long segmentSeq, long blocks) {
+            events.add(() -> sink.data(segmentSeq, blocks));
+        }
+
+        @Override
+        public void nodeDropped(NodePointer pointer) {
+            events.add(() -> sink.nodeDropped(pointer));
+        }
+
+        @Override
+        public void subtreeDropped(NodePointer pointer) {
+            events.add(() -> sink.subtreeDropped(pointer));
+        }
     }
 
     /** Whether block {@code blockNo} of extent {@code x} is where an extent at {@code start} with {@code loc} puts it. */

@@ -31,10 +31,16 @@ import java.util.List;
 final class TreeUpdate {
     private final NodeLimits limits;
     private final NodeResolver resolver;
+    private final LivenessSink sink;
 
     TreeUpdate(NodeLimits limits, NodeResolver resolver) {
+        this(limits, resolver, LivenessSink.NONE);
+    }
+
+    TreeUpdate(NodeLimits limits, NodeResolver resolver, LivenessSink sink) {
         this.limits = limits;
         this.resolver = resolver;
+        this.sink = sink;
     }
 
     /**
@@ -79,6 +85,18 @@ final class TreeUpdate {
         if (lo >= hi && extents.isEmpty()) {
             return List.of(leaf);
         }
+        if (sink != LivenessSink.NONE) {
+            for (int k = lo; k < hi; k++) {
+                if (leaf.seq(k) != LeafNode.ZERO_SEQ) {
+                    sink.data(leaf.seq(k), -(Math.min(b, leaf.endBlock(k)) - Math.max(a, leaf.startBlock(k))));
+                }
+            }
+            for (Extent extent : extents) {
+                if (extent.location() instanceof Location.Data d) {
+                    sink.data(d.segmentSeq(), extent.blockCount());
+                }
+            }
+        }
         boolean leftPart = lo < hi && leaf.startBlock(lo) < a;
         boolean rightPart = lo < hi && leaf.endBlock(hi - 1) > b;
         // Exact size, so that a leaf that needs no split takes the builder's arrays as they are.
@@ -118,6 +136,9 @@ final class TreeUpdate {
             refs.add(node.ref(k));
         }
         addReplacement(refs, node, i, newI);
+        for (int k = i + 1; k < j; k++) {
+            dropped(node.ref(k)); // wholly inside [a, b): gone without being loaded
+        }
         if (j > i) {
             addReplacement(refs, node, j, replaceChild(node, j, a, b, List.of(), hi));
         }
@@ -136,11 +157,39 @@ final class TreeUpdate {
     private List<IndexNode> replaceChild(InternalNode node, int k, long a, long b, List<Extent> extents, long hi) {
         long childHi = k + 1 < node.entryCount() ? node.key(k + 1) : hi;
         if (extents.isEmpty() && a <= node.key(k) && childHi <= b) {
+            dropped(node.ref(k));
             return List.of();
         }
         IndexNode child = node.child(k, resolver);
         List<IndexNode> pieces = replace(child, a, b, extents, childHi);
-        return pieces.size() == 1 && pieces.get(0) == child ? null : pieces;
+        if (pieces.size() == 1 && pieces.get(0) == child) {
+            return null;
+        }
+        if (node.pointer(k) != null) {
+            sink.nodeDropped(node.pointer(k)); // replaced by its copy (or by nothing)
+        }
+        return pieces;
+    }
+
+    /** A child that is dropped whole: a saved one is reported as a subtree; an unsaved one is taken apart here. */
+    private void dropped(ChildRef ref) {
+        if (sink == LivenessSink.NONE) {
+            return;
+        }
+        if (!ref.isUnsaved()) {
+            sink.subtreeDropped(ref.pointer());
+        } else if (ref.node() instanceof LeafNode leaf) {
+            for (int k = 0; k < leaf.entryCount(); k++) {
+                if (leaf.seq(k) != LeafNode.ZERO_SEQ) {
+                    sink.data(leaf.seq(k), -leaf.blockCount(k));
+                }
+            }
+        } else {
+            InternalNode in = (InternalNode) ref.node();
+            for (int k = 0; k < in.entryCount(); k++) {
+                dropped(in.ref(k));
+            }
+        }
     }
 
     private static void addReplacement(List<ChildRef> refs, InternalNode node, int k, List<IndexNode> pieces) {
@@ -182,6 +231,11 @@ final class TreeUpdate {
                 left = p - 1;
             } else {
                 left = refs.get(p + 1).isUnsaved() || !refs.get(p - 1).isUnsaved() ? p : p - 1;
+            }
+            for (ChildRef r : List.of(refs.get(left), refs.get(left + 1))) {
+                if (!r.isUnsaved()) {
+                    sink.nodeDropped(r.pointer()); // absorbed into the merged node(s)
+                }
             }
             List<IndexNode> merged = merge(resolve(refs.get(left), childLevel), resolve(refs.get(left + 1), childLevel));
             refs.remove(left + 1);

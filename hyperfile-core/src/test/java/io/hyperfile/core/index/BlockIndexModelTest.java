@@ -61,6 +61,7 @@ class BlockIndexModelTest {
         private final ArrayDeque<Runnable> pendingFetches = new ArrayDeque<>();
         private final NodeResolver direct = this::decodeDirect;
         private final Model model = new Model();
+        private final Liveness live = new Liveness();
         private IndexAccess access;
         private MutableBlockIndex mutable;
         private BlockIndex previous;
@@ -83,6 +84,7 @@ class BlockIndexModelTest {
             this.deferredFetches = rnd.nextBoolean();
             this.access = newAccess();
             this.mutable = BlockIndex.empty(limits).toMutable();
+            mutable.trackLiveness(live);
         }
 
         /** Decodes straight from the stored bytes, bypassing IndexAccess: the reference reader for checks. */
@@ -263,6 +265,9 @@ class BlockIndexModelTest {
                 return offset;
             });
             assertEquals(unsaved, result.nodesWritten(), "save must write exactly the unsaved nodes");
+            for (SaveResult.SavedNode n : result.writtenNodes()) {
+                live.nodes.merge(n.pointer().segmentSeq(), (long) n.pointer().length(), Long::sum);
+            }
             assertTrue(result.index().isSaved());
             assertEquals(0, countUnsaved(mutable));
             if (previous != null) {
@@ -285,6 +290,7 @@ class BlockIndexModelTest {
             access = newAccess();
             BlockIndex reopened = call(r -> BlockIndex.open(r, limits, root, height));
             mutable = reopened.toMutable();
+            mutable.trackLiveness(live);
             previous = reopened;
             assertEquals(model.extents(), readAllPaged(reopened, 1 + rnd.nextInt(50)));
         }
@@ -293,6 +299,76 @@ class BlockIndexModelTest {
             BlockIndex snap = mutable.snapshot();
             checkAll(snap, model);
             checkLookup(snap, model);
+            checkLiveness(snap);
+        }
+
+        /**
+         * The sink's running counts, once the dropped subtrees are walked, equal a count over the whole tree: per
+         * segment, the data blocks its extents reference and the bytes of its saved nodes the tree reaches.
+         */
+        private void checkLiveness(BlockIndex snap) {
+            for (NodePointer p : live.pending) {
+                subtractSubtree(p);
+            }
+            live.pending.clear();
+            Map<Long, Long> data = new HashMap<>();
+            Map<Long, Long> nodes = new HashMap<>();
+            if (snap.root() != null) {
+                if (snap.rootPointer() != null) {
+                    nodes.merge(snap.rootPointer().segmentSeq(), (long) snap.rootPointer().length(), Long::sum);
+                }
+                countTree(snap.root(), data, nodes);
+            }
+            assertEquals(data, nonZero(live.data), "data blocks per segment");
+            assertEquals(nodes, nonZero(live.nodes), "node bytes per segment");
+        }
+
+        private void countTree(IndexNode node, Map<Long, Long> data, Map<Long, Long> nodes) {
+            if (node instanceof LeafNode leaf) {
+                for (int i = 0; i < leaf.entryCount(); i++) {
+                    if (leaf.seq(i) != LeafNode.ZERO_SEQ) {
+                        data.merge(leaf.seq(i), leaf.blockCount(i), Long::sum);
+                    }
+                }
+                return;
+            }
+            InternalNode in = (InternalNode) node;
+            for (int i = 0; i < in.entryCount(); i++) {
+                NodePointer p = in.pointer(i);
+                if (p != null) {
+                    nodes.merge(p.segmentSeq(), (long) p.length(), Long::sum);
+                    countTree(direct.resolve(p), data, nodes);
+                } else {
+                    countTree(in.unsavedChild(i), data, nodes);
+                }
+            }
+        }
+
+        private void subtractSubtree(NodePointer p) {
+            live.nodes.merge(p.segmentSeq(), (long) -p.length(), Long::sum);
+            IndexNode node = direct.resolve(p);
+            if (node instanceof LeafNode leaf) {
+                for (int i = 0; i < leaf.entryCount(); i++) {
+                    if (leaf.seq(i) != LeafNode.ZERO_SEQ) {
+                        live.data.merge(leaf.seq(i), -leaf.blockCount(i), Long::sum);
+                    }
+                }
+            } else {
+                InternalNode in = (InternalNode) node;
+                for (int i = 0; i < in.entryCount(); i++) {
+                    subtractSubtree(in.pointer(i));
+                }
+            }
+        }
+
+        private static Map<Long, Long> nonZero(Map<Long, Long> counts) {
+            Map<Long, Long> out = new HashMap<>();
+            counts.forEach((k, v) -> {
+                if (v != 0) {
+                    out.put(k, v);
+                }
+            });
+            return out;
         }
 
         private void checkAll(BlockIndex snap, Model expected) {
@@ -539,6 +615,28 @@ class BlockIndexModelTest {
             Model m = new Model();
             m.map.putAll(map);
             return m;
+        }
+    }
+
+    /** Running counts from a {@link LivenessSink} (which hears each mutation once it has succeeded). */
+    private static final class Liveness implements LivenessSink {
+        final Map<Long, Long> data = new HashMap<>();
+        final Map<Long, Long> nodes = new HashMap<>();
+        final List<NodePointer> pending = new ArrayList<>();
+
+        @Override
+        public void data(long segmentSeq, long blocks) {
+            data.merge(segmentSeq, blocks, Long::sum);
+        }
+
+        @Override
+        public void nodeDropped(NodePointer pointer) {
+            nodes.merge(pointer.segmentSeq(), (long) -pointer.length(), Long::sum);
+        }
+
+        @Override
+        public void subtreeDropped(NodePointer pointer) {
+            pending.add(pointer);
         }
     }
 }
