@@ -1,6 +1,8 @@
 package io.hyperfile.core.gc;
 
 import io.hyperfile.core.index.Location;
+import io.hyperfile.core.index.NodeCodec;
+import io.hyperfile.core.index.NodeLimits;
 import io.hyperfile.core.segment.ExtentKind;
 import io.hyperfile.core.segment.ExtentRecord;
 import io.hyperfile.core.segment.SegmentFooter;
@@ -10,9 +12,11 @@ import io.hyperfile.core.store.ObjectInfo;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryScheduler;
 import io.hyperfile.core.volume.HealthState;
+import io.hyperfile.core.volume.LivenessLog;
 import io.hyperfile.core.volume.Relocation;
 import io.hyperfile.core.volume.RelocationBatch;
 import io.hyperfile.core.volume.Volume;
+import io.hyperfile.core.volume.WindowLiveness;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,6 +32,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Garbage collection of one writable volume (docs/GC.md): a pass walks the retained checkpoints, deletes the
@@ -45,6 +51,7 @@ import java.util.function.Function;
  * <p>Thread-safety: one pass at a time ({@link #runPass} refuses a second); a pass is a chain of futures.
  */
 public final class GarbageCollector {
+    private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
     /** Keys per delete request (S3 DeleteObjects takes at most 1,000). */
     static final int DELETE_BATCH = 1000;
     /** Blocks per GET when reading what a pass moves. */
@@ -57,7 +64,10 @@ public final class GarbageCollector {
     private final Clock clock;
     private final RetryScheduler scheduler;
     private final AtomicBoolean running = new AtomicBoolean();
+    private final LivenessLog liveness;
     private long nextFreeNanos = Long.MIN_VALUE;
+    /** The live table checked at the next pass; null until a complete walk started one. Used by one pass at a time. */
+    private LiveTable table;
 
     public GarbageCollector(ObjectStore store, String prefix, Volume volume, GcConfig config, Clock clock,
             RetryScheduler scheduler) {
@@ -67,6 +77,7 @@ public final class GarbageCollector {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.liveness = volume.liveness();
     }
 
     public GcConfig config() {
@@ -87,11 +98,44 @@ public final class GarbageCollector {
             Instant graceBefore = clock.instant().minus(config.grace());
             pass = (dryRun ? CompletableFuture.<Void>completedFuture(null) : volume.flush())
                     .thenCompose(v -> SpaceAccounting.walk(store, prefix, graceBefore))
-                    .thenCompose(l -> new Pass(l, dryRun, progress).run());
+                    .thenCompose(l -> checkTable(l).thenCompose(diffs -> new Pass(l, dryRun, progress, diffs).run()));
         } catch (RuntimeException e) {
             pass = CompletableFuture.failedFuture(e);
         }
         return pass.whenComplete((r, e) -> running.set(false));
+    }
+
+    /**
+     * Brings the live table up to the walk's checkpoint (the windows since the last walk, then the subtrees they
+     * dropped) and compares it with the walk; then starts the next table from the walk. Null when there was nothing
+     * to compare (the first pass, an incomplete walk, or windows missing from the log).
+     */
+    private CompletableFuture<List<String>> checkTable(SpaceAccounting.Liveness walk) {
+        LiveTable previous = table;
+        boolean usable = walk.storeError() == null && walk.report().isComplete();
+        table = usable ? LiveTable.of(walk) : null;
+        List<WindowLiveness> windows = liveness.after(previous == null ? Long.MAX_VALUE : previous.seq());
+        liveness.discardThrough(walk.newestSeq());
+        if (previous == null || !usable) {
+            return CompletableFuture.completedFuture(null);
+        }
+        for (WindowLiveness w : windows) {
+            if (w.seq() <= walk.newestSeq()) {
+                previous.fold(w);
+            }
+        }
+        if (previous.seq() != walk.newestSeq()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        NodeCodec codec = new NodeCodec(NodeLimits.ofNodeBytes(walk.descriptor().maxNodeBytes()));
+        return previous.settle(store, prefix, codec).thenApply(v -> {
+            List<String> diffs = previous.differences(walk);
+            if (!diffs.isEmpty()) {
+                LOG.warn("volume {}: the live table disagrees with the walk of checkpoint {} in {} segments, first: {}",
+                        volume.name(), walk.newestSeq(), diffs.size(), diffs.get(0));
+            }
+            return diffs;
+        });
     }
 
     /** One pass's state: confined to its chain of futures. */
@@ -113,8 +157,10 @@ public final class GarbageCollector {
         private final List<Relocation> batch = new ArrayList<>();
         private final Set<Long> batchKeys = new LinkedHashSet<>();
         private int batchBlocks;
+        private final List<String> tableDifferences;
 
-        Pass(SpaceAccounting.Liveness live, boolean dryRun, Consumer<String> progress) {
+        Pass(SpaceAccounting.Liveness live, boolean dryRun, Consumer<String> progress, List<String> tableDifferences) {
+            this.tableDifferences = tableDifferences;
             this.live = live;
             this.report = live.report();
             this.dryRun = dryRun;
@@ -141,7 +187,8 @@ public final class GarbageCollector {
         private GcPassReport result() {
             return new GcPassReport(report, live.newestSeq(), live.graceSeq(), dryRun, deleted, deletedBytes, waiting,
                     waitingBytes, victims, movedBlocks, movedBlocks * blockSize, rewrittenNodes,
-                    skipped.isEmpty() ? null : String.join("; ", skipped));
+                    skipped.isEmpty() ? null : String.join("; ", skipped), tableDifferences != null,
+                    tableDifferences == null ? List.of() : tableDifferences);
         }
 
         // ------------------------------------------------------------ deletion

@@ -8,14 +8,17 @@ import java.util.List;
  * {@code waitingSegments}/{@code waitingBytes}: unreferenced segments not deleted yet because the grace checkpoint
  * still reaches them or they are newer than it; {@code victims}: segments compacted; {@code movedBlocks}/{@code movedBytes}:
  * live data read and relocated; {@code rewrittenNodes}: index paths copied out of victims. {@code skipped} says why
- * deletion or compaction did not run (null when both ran as planned).
+ * deletion or compaction did not run (null when both ran as planned). {@code tableChecked}: the incremental live
+ * table (built from the previous pass's walk and the windows since) was compared with this pass's walk;
+ * {@code tableDifferences}: the segments where they disagreed (empty when they agree).
  */
 public record GcPassReport(SpaceReport before, long newestSeq, long graceSeq, boolean dryRun, List<Long> deletedSegments,
         long deletedBytes, int waitingSegments, long waitingBytes, List<Long> victims, long movedBlocks, long movedBytes,
-        int rewrittenNodes, String skipped) {
+        int rewrittenNodes, String skipped, boolean tableChecked, List<String> tableDifferences) {
     public GcPassReport {
         deletedSegments = List.copyOf(deletedSegments);
         victims = List.copyOf(victims);
+        tableDifferences = List.copyOf(tableDifferences);
     }
 
     /** One line for logs and the CLI. */

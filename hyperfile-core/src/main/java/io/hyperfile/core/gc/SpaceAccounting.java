@@ -77,11 +77,13 @@ public final class SpaceAccounting {
      * block number routed to each node stored there that the newest checkpoint reaches (first by its walk);
      * {@code held}: segments that a snapshot or the grace checkpoint reaches, which compaction leaves alone;
      * {@code graceSeq}: the grace checkpoint (0: none, nothing is old enough to delete); {@code storeError}: the first
-     * store error (other than a missing object) behind a reported problem, or null.
+     * store error (other than a missing object) behind a reported problem, or null; {@code newestBlocks} and
+     * {@code newestNodeBytes}: what the newest checkpoint alone reaches, per segment.
      */
     record Liveness(SpaceReport report, VolumeDescriptor descriptor, long newestSeq, long graceSeq,
             Map<Long, BitSet> liveSlots, Map<Long, List<Long>> nodeKeys, Set<Long> held, Map<Long, SegmentFooter> footers,
-            Map<Long, Instant> stored, StorageException storeError) {
+            Map<Long, Instant> stored, StorageException storeError, Map<Long, Long> newestBlocks,
+            Map<Long, Long> newestNodeBytes) {
     }
 
     /** One measurement; see the class comment for its confinement. */
@@ -99,6 +101,8 @@ public final class SpaceAccounting {
         private long newestSeq;
         private long graceSeq;
         private StorageException storeError;
+        private final Map<Long, Long> newestBlocks = new HashMap<>();
+        private final Map<Long, Long> newestNodeBytes = new HashMap<>();
         private final List<String> snapshotKeys = new ArrayList<>();
         private final List<String> other = new ArrayList<>();
         private final Map<Long, List<String>> pinnedBy = new TreeMap<>();
@@ -150,7 +154,7 @@ public final class SpaceAccounting {
                     .thenCompose(v -> walkCheckpoints())
                     .thenCompose(v -> readLiveFooters())
                     .thenApply(v -> new Liveness(report(), desc, newestSeq, graceSeq, liveSlots, nodeKeys, held, footers,
-                            segmentTimes, storeError));
+                            segmentTimes, storeError, newestBlocks, newestNodeBytes));
         }
 
         /** The newest checkpoint first, then the snapshots from newest to oldest. */
@@ -188,6 +192,12 @@ public final class SpaceAccounting {
                         return walkLevel(seq, List.of(root), f.height() - 1);
                     }).thenCompose(x -> x);
                 });
+                if (seq == newestSeq) {
+                    chain = chain.thenRun(() -> { // walked first: so far everything is the newest checkpoint's
+                        liveSlots.forEach((s, bits) -> newestBlocks.put(s, (long) bits.cardinality()));
+                        newestNodeBytes.putAll(liveNodeBytes);
+                    });
+                }
             }
             return chain;
         }

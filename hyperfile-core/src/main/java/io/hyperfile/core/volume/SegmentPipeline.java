@@ -2,7 +2,6 @@ package io.hyperfile.core.volume;
 
 import io.hyperfile.core.checkpoint.CheckpointLocator;
 import io.hyperfile.core.index.BlockIndex;
-import io.hyperfile.core.index.MutableBlockIndex;
 import io.hyperfile.core.index.NodePointer;
 import io.hyperfile.core.segment.SegmentBuilder;
 import io.hyperfile.core.segment.SegmentFooter;
@@ -90,6 +89,7 @@ final class SegmentPipeline {
     private final AtomicLong segmentBytesWritten = new AtomicLong();
     private final AtomicLong indexNodesWritten = new AtomicLong();
     private final AtomicLong ownSegmentsRecognised = new AtomicLong();
+    private final LivenessLog liveness = new LivenessLog();
 
     SegmentPipeline(String name, String prefix, long sizeBytes, VolumeConfig config, VolumeMonitor monitor,
             VolumeHealth health, ObjectStore store, UnsettledSegments unsettled, VolumeIndex volumeIndex,
@@ -121,6 +121,10 @@ final class SegmentPipeline {
 
     long durableSeq() {
         return durableSeq;
+    }
+
+    LivenessLog liveness() {
+        return liveness;
     }
 
     /** The sealed builders not yet durable, newest first (they serve reads). */
@@ -269,9 +273,9 @@ final class SegmentPipeline {
         CompletableFuture<Finished> finished;
         try {
             finished = CompletableFuture.supplyAsync(() -> null, executor)
-                    .thenCompose(x -> ps.relocation == null ? volumeIndex.apply(base, ps.seq(), ps.records)
+                    .thenCompose(x -> ps.relocation == null ? volumeIndex.applyWindow(base, ps.seq(), ps.records)
                             : volumeIndex.applyRelocation(base, ps.seq(), ps.records, ps.relocation))
-                    .thenApply(mutable -> finish(ps, mutable));
+                    .thenApply(applied -> finish(ps, applied));
         } catch (RejectedExecutionException e) {
             indexing = false;
             return; // closed
@@ -289,17 +293,19 @@ final class SegmentPipeline {
             // Readable before any index that points into it is published.
             unsettled.add(SegmentKeys.segment(prefix, ps.seq()), f.bytes());
             indexNodesWritten.addAndGet(f.nodesWritten());
+            liveness.record(f.liveness());
             index = f.index();
             advance();
         }), executor);
     }
 
-    private record Finished(ByteBuffer bytes, BlockIndex index, int nodesWritten) {
+    private record Finished(ByteBuffer bytes, BlockIndex index, int nodesWritten, WindowLiveness liveness) {
     }
 
-    private Finished finish(PendingSegment ps, MutableBlockIndex mutable) {
+    private Finished finish(PendingSegment ps, VolumeIndex.Applied applied) {
         ps.builder.rewindTrailer(); // an earlier attempt may have failed half-way
-        VolumeIndex.Saved saved = volumeIndex.save(mutable, ps.seq(), ps.builder);
+        VolumeIndex.Saved saved = volumeIndex.save(applied.mutable(), ps.seq(), ps.builder);
+        applied.liveness().nodesWritten(saved.bytesWritten());
         BlockIndex next = saved.index();
         NodePointer root = next.rootPointer();
         long createdMillis = config.clock().millis();
@@ -309,7 +315,7 @@ final class SegmentPipeline {
                 root == null ? 0 : root.segmentSeq(), root == null ? 0 : root.offset(), root == null ? 0 : root.length(),
                 next.height(), next.stats().extentCount(), next.stats().mappedBlocks(), createdMillis,
                 headerCrc, blockCrcsCrc, nodeCrc, tableCrc));
-        return new Finished(bytes, next, saved.nodesWritten());
+        return new Finished(bytes, next, saved.nodesWritten(), applied.liveness());
     }
 
     private void upload(PendingSegment ps) {

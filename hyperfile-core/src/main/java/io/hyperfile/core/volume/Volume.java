@@ -255,6 +255,16 @@ public final class Volume {
         return m.future;
     }
 
+    /**
+     * The live-bytes changes of every window indexed from now on (docs/GC.md, "Incremental liveness"), for the
+     * garbage collector's table. The first call starts keeping them.
+     */
+    public LivenessLog liveness() {
+        LivenessLog log = pipeline.liveness();
+        log.enable();
+        return log;
+    }
+
     /** The most blocks one {@link RelocationBatch} may hold: one segment's worth. */
     public int maxRelocationBlocks() {
         return maxBlocksPerSegment;

@@ -56,11 +56,22 @@ final class VolumeIndex {
         return root == null ? CompletableFuture.completedFuture(empty()) : named(access.open(root, height));
     }
 
+    /** A window applied to the index (not yet saved), and what it changed in the segments' live bytes. */
+    record Applied(MutableBlockIndex mutable, WindowLiveness liveness) {
+    }
+
     /** {@code base} with a flush window's changes applied (not yet saved). */
     CompletableFuture<MutableBlockIndex> apply(BlockIndex base, long seq, List<ExtentRecord> records) {
+        return applyWindow(base, seq, records).thenApply(Applied::mutable);
+    }
+
+    /** {@code base} with a flush window's changes applied, tracking what they make live and dead. */
+    CompletableFuture<Applied> applyWindow(BlockIndex base, long seq, List<ExtentRecord> records) {
         Prefetch paths = Prefetch.forUpdate(base, records, ExtentRecord::startBlock, ExtentRecord::blockCount);
         return named(access.run(paths, r -> {
+            WindowLiveness liveness = new WindowLiveness(seq); // per attempt: a retry starts again from base
             MutableBlockIndex m = base.toMutable();
+            m.trackLiveness(liveness);
             List<Extent> data = new ArrayList<>();
             for (ExtentRecord rec : records) {
                 if (rec.kind() == ExtentKind.DATA) {
@@ -81,7 +92,7 @@ final class VolumeIndex {
             if (!data.isEmpty()) {
                 m.putAll(r, data);
             }
-            return m;
+            return new Applied(m, liveness);
         }));
     }
 
@@ -91,7 +102,7 @@ final class VolumeIndex {
      * would have used stays dead). Then the index paths named by the batch are copied, so that {@link #save} writes
      * them into this segment.
      */
-    CompletableFuture<MutableBlockIndex> applyRelocation(BlockIndex base, long seq, List<ExtentRecord> records,
+    CompletableFuture<Applied> applyRelocation(BlockIndex base, long seq, List<ExtentRecord> records,
             RelocationBatch batch) {
         java.util.Map<Long, Location> from = new java.util.HashMap<>(batch.blockCount() * 2);
         for (Relocation r : batch.runs()) {
@@ -108,7 +119,9 @@ final class VolumeIndex {
         }
         Prefetch paths = Prefetch.forUpdate(base, ranges, r -> r[0], r -> r[1]);
         return named(access.run(paths, r -> {
+            WindowLiveness liveness = new WindowLiveness(seq);
             MutableBlockIndex m = base.toMutable();
+            m.trackLiveness(liveness);
             List<Extent> moved = new ArrayList<>();
             List<Extent> zeros = new ArrayList<>();
             for (ExtentRecord rec : records) {
@@ -136,7 +149,7 @@ final class VolumeIndex {
             for (long key : batch.rewriteKeys()) {
                 m.rewritePath(r, key);
             }
-            return m;
+            return new Applied(m, liveness);
         }));
     }
 
@@ -146,13 +159,13 @@ final class VolumeIndex {
         return new Extent(start, end - start, to);
     }
 
-    record Saved(BlockIndex index, int nodesWritten) {
+    record Saved(BlockIndex index, int nodesWritten, long bytesWritten) {
     }
 
     /** Writes the changed nodes into the segment being built and returns the new index. */
     Saved save(MutableBlockIndex mutable, long seq, SegmentBuilder builder) {
         SaveResult result = access.save(mutable, seq, builder::appendNode);
-        return new Saved(result.index(), result.nodesWritten());
+        return new Saved(result.index(), result.nodesWritten(), result.bytesWritten());
     }
 
     /** Runs of each of the block ranges {@code [starts[i], ends[i])}, in order. */

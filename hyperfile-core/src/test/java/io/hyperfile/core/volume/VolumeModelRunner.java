@@ -60,7 +60,7 @@ final class VolumeModelRunner {
     }
 
     /** What the garbage collection passes of a run did. */
-    record GcTotals(int passes, long deletedSegments, long movedBlocks) {
+    record GcTotals(int passes, long deletedSegments, long movedBlocks, int tableChecks) {
     }
 
     /** Runs {@code steps} steps of seed {@code seed} on a new volume under {@code prefix} of {@code store}. */
@@ -72,9 +72,11 @@ final class VolumeModelRunner {
         int step = 0;
         String op = "";
         CompletableFuture<GcPassReport> pass = null;
+        GarbageCollector collector = null;
         int passes = 0;
         long deleted = 0;
         long moved = 0;
+        int checked = 0;
         try {
             for (step = 0; step < steps; step++) {
                 if (Boolean.getBoolean("hyperfile.model.trace") && !op.isEmpty()) {
@@ -83,14 +85,18 @@ final class VolumeModelRunner {
                 if (pass != null && pass.isDone()) {
                     GcPassReport r = await(pass); // a pass of a live volume must not fail
                     assertTrue(r.skipped() == null || !r.skipped().contains("problems"), r.summary());
+                    assertEquals(List.of(), r.tableDifferences(), "the live table agrees with the walk");
+                    checked += r.tableChecked() ? 1 : 0;
                     pass = null;
                     passes++;
                     deleted += r.deletedSegments().size();
                     moved += r.movedBlocks();
                 }
                 if (gc && pass == null && rnd.nextInt(25) == 0) {
-                    pass = new GarbageCollector(store, prefix, volume, GC, Clock.systemUTC(), RetryScheduler.system())
-                            .runPass(false, line -> { });
+                    if (collector == null) { // one per opened volume: it carries the live table from pass to pass
+                        collector = new GarbageCollector(store, prefix, volume, GC, Clock.systemUTC(), RetryScheduler.system());
+                    }
+                    pass = collector.runPass(false, line -> { });
                 }
                 int dice = rnd.nextInt(100);
                 if (dice < 40) {
@@ -134,6 +140,7 @@ final class VolumeModelRunner {
                     volume.abort();
                     pass = settle(pass); // the process died with its pass
                     volume = await(Volume.open(store, prefix, "model", config()));
+                    collector = null;
                     model.reconcileAfterCrash(readAll(volume), "seed " + seed + " step " + step);
                 } else {
                     op = "close and reopen";
@@ -145,6 +152,7 @@ final class VolumeModelRunner {
                     await(volume.close());
                     model.flushed();
                     volume = await(Volume.open(store, prefix, "model", config()));
+                    collector = null;
                     assertArrayEquals(model.current(), readAll(volume), "after a clean close");
                 }
             }
@@ -159,15 +167,39 @@ final class VolumeModelRunner {
             volume = await(Volume.open(store, prefix, "model", config()));
             assertArrayEquals(model.current(), readAll(volume), "after the final flush");
             if (gc) {
-                GcPassReport last = await(new GarbageCollector(store, prefix, volume, GC, Clock.systemUTC(),
-                        RetryScheduler.system()).runPass(false, line -> { }));
+                op = "last passes";
+                collector = new GarbageCollector(store, prefix, volume, GC, Clock.systemUTC(), RetryScheduler.system());
+                await(collector.runPass(false, line -> { })); // starts the live table
+                for (int i = 0; i < 40; i++) { // then writes, zeroes and trims it must follow
+                    long[] r = range(rnd);
+                    if (i % 4 == 0) {
+                        await(volume.trim(r[0], r[1]));
+                        model.accept(new VolumeModel.Op(VolumeModel.Op.TRIM, r[0], null, r[1]));
+                    } else if (i % 4 == 1) {
+                        await(volume.writeZeroes(r[0], r[1]));
+                        model.accept(new VolumeModel.Op(VolumeModel.Op.ZERO, r[0], null, r[1]));
+                    } else {
+                        byte[] data = new byte[(int) r[1]];
+                        rnd.nextBytes(data);
+                        await(volume.write(r[0], ByteBuffer.wrap(data)));
+                        model.accept(new VolumeModel.Op(VolumeModel.Op.WRITE, r[0], data, r[1]));
+                    }
+                    if (i % 10 == 9) {
+                        await(volume.flush());
+                    }
+                }
+                GcPassReport last = await(collector.runPass(false, line -> { }));
+                model.flushed();
                 assertTrue(last.before().isComplete(), "every object the checkpoints reach exists: " + last.before().problems());
-                assertArrayEquals(model.current(), readAll(volume), "after a last pass");
-                passes++;
+                assertTrue(last.tableChecked(), last.summary());
+                assertEquals(List.of(), last.tableDifferences(), "the live table agrees with the walk");
+                assertArrayEquals(model.current(), readAll(volume), "after the last passes");
+                passes += 2;
+                checked++;
                 deleted += last.deletedSegments().size();
                 moved += last.movedBlocks();
             }
-            return new GcTotals(passes, deleted, moved);
+            return new GcTotals(passes, deleted, moved, checked);
         } catch (Throwable t) {
             throw new AssertionError("seed " + seed + " failed at step " + step + " (" + op + "): " + t, t);
         } finally {

@@ -78,5 +78,6 @@ class VolumeModelTest {
         VolumeModelRunner.GcTotals gc = RUNNER.withGc().run(new InMemoryObjectStore(Clock.systemUTC(), storeThreads), "v",
                 seed, Integer.getInteger("hyperfile.model.steps", 1500));
         assertTrue(gc.passes() > 1 && gc.deletedSegments() > 0 && gc.movedBlocks() > 0, "the passes deleted and moved: " + gc);
+        assertTrue(gc.tableChecks() > 0, "the live table was checked against a walk: " + gc);
     }
 }
