@@ -1,5 +1,6 @@
 package io.hyperfile.core.gc;
 
+import io.hyperfile.core.checkpoint.Snapshots;
 import io.hyperfile.core.index.Location;
 import io.hyperfile.core.index.NodeCodec;
 import io.hyperfile.core.index.NodeLimits;
@@ -68,6 +69,9 @@ public final class GarbageCollector {
     private long nextFreeNanos = Long.MIN_VALUE;
     /** The live table checked at the next pass; null until a complete walk started one. Used by one pass at a time. */
     private LiveTable table;
+    /** The last pass, if it left nothing to do while the volume does not change (and the snapshots it saw). */
+    private GcPassReport settled;
+    private List<String> settledSnapshots;
 
     public GarbageCollector(ObjectStore store, String prefix, Volume volume, GcConfig config, Clock clock,
             RetryScheduler scheduler) {
@@ -94,15 +98,56 @@ public final class GarbageCollector {
                     + volume.name() + " is already running"));
         }
         CompletableFuture<GcPassReport> pass;
+        GcPassReport last = dryRun ? null : settled;
+        settled = null;
         try {
             Instant graceBefore = clock.instant().minus(config.grace());
             pass = (dryRun ? CompletableFuture.<Void>completedFuture(null) : volume.flush())
-                    .thenCompose(v -> SpaceAccounting.walk(store, prefix, graceBefore))
-                    .thenCompose(l -> checkTable(l).thenCompose(diffs -> new Pass(l, dryRun, progress, diffs).run()));
+                    .thenCompose(v -> last == null ? CompletableFuture.completedFuture(null) : snapshotsIfUnchanged(last))
+                    .thenCompose(snapshots -> {
+                        if (snapshots != null) {
+                            progress.accept("nothing changed since the last pass");
+                            settled = last;
+                            return CompletableFuture.completedFuture(idle(last));
+                        }
+                        return SpaceAccounting.walk(store, prefix, graceBefore)
+                                .thenCompose(l -> checkTable(l).thenCompose(diffs -> new Pass(l, dryRun, progress, diffs).run()))
+                                .thenCompose(r -> dryRun || !leftNothing(r) ? CompletableFuture.completedFuture(r)
+                                        : Snapshots.names(store, prefix).thenApply(names -> {
+                                            settled = r;
+                                            settledSnapshots = names;
+                                            return r;
+                                        }));
+                    });
         } catch (RuntimeException e) {
             pass = CompletableFuture.failedFuture(e);
         }
         return pass.whenComplete((r, e) -> running.set(false));
+    }
+
+    /**
+     * Whether a pass that ended with {@code r} left nothing a later pass could do unless the volume changes: no
+     * segment waits for the grace period, nothing was refused or skipped but compaction below its threshold.
+     */
+    private static boolean leftNothing(GcPassReport r) {
+        return r.waitingSegments() == 0 && (r.skipped() == null || r.skipped().startsWith("no compaction"));
+    }
+
+    /**
+     * The snapshot names if nothing changed since {@code last} settled the volume (no window indexed since its walk,
+     * the volume healthy, the same snapshots); null otherwise. Costs one listing of the snapshot records.
+     */
+    private CompletableFuture<List<String>> snapshotsIfUnchanged(GcPassReport last) {
+        if (!liveness.after(last.newestSeq()).isEmpty() || volume.health() != HealthState.OPEN) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return Snapshots.names(store, prefix).thenApply(names -> names.equals(settledSnapshots) ? names : null);
+    }
+
+    private static GcPassReport idle(GcPassReport last) {
+        return new GcPassReport(last.before(), last.newestSeq(), last.graceSeq(), false, List.of(), 0, 0, 0, List.of(), 0,
+                0, 0, "nothing changed since the last pass (no new segments, no snapshot deleted): nothing walked",
+                false, List.of());
     }
 
     /**

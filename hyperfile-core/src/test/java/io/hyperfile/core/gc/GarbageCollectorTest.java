@@ -281,6 +281,37 @@ class GarbageCollectorTest {
     }
 
     @Test
+    void aPassWhenNothingChangedWalksNothingAndAWriteOrASnapshotDeleteWakesItUp() {
+        FlakyObjectStore counting = new FlakyObjectStore(store);
+        GcFixture.create(store);
+        Volume v = GcFixture.open(store);
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        await(Snapshots.create(store, PREFIX, "s", await(v.durableSeq())));
+        GcFixture.write(v, model, rnd, 0, BLOCKS); // the first generation is now the snapshot's alone
+        await(v.flush());
+        GarbageCollector gc = GcFixture.collector(counting, v, EAGER.withCompactBelow(0), java.time.Clock.systemUTC());
+        GcPassReport worked = await(gc.runPass(false, l -> { }));
+        assertTrue(worked.skipped() == null, worked.summary());
+
+        long gets = counting.calls(FlakyObjectStore.Op.GET);
+        GcPassReport idle = await(gc.runPass(false, l -> { }));
+        assertTrue(idle.skipped() != null && idle.skipped().startsWith("nothing changed"), idle.summary());
+        assertEquals(gets, counting.calls(FlakyObjectStore.Op.GET), "an idle pass reads nothing");
+
+        GcFixture.write(v, model, rnd, 5, 1);
+        assertTrue(await(gc.runPass(false, l -> { })).skipped() == null, "a write wakes the collector");
+        assertTrue(await(gc.runPass(false, l -> { })).skipped().startsWith("nothing changed"));
+        long stored = GcFixture.measure(store).storedBytes();
+        await(Snapshots.delete(store, PREFIX, "s"));
+        GcPassReport afterDelete = await(gc.runPass(false, l -> { }));
+        assertFalse(afterDelete.deletedSegments().isEmpty(), "a snapshot delete wakes it: " + afterDelete.summary());
+        assertTrue(GcFixture.measure(store).storedBytes() < stored);
+        assertArrayEquals(model, GcFixture.readAll(v));
+        v.abort();
+    }
+
+    @Test
     void aDryRunChangesNothing() {
         GcFixture.create(store);
         Volume v = GcFixture.open(store);
