@@ -46,7 +46,7 @@ class GcServiceTest {
 
     private static GcPassReport report() {
         SpaceReport empty = new SpaceReport(0, 0, 0, 0, 0, 0, List.of(), List.of(), List.of(), List.of(), List.of());
-        return new GcPassReport(empty, 1, 1, false, List.of(), 0, 0, 0, List.of(), 0, 0, 0, null);
+        return new GcPassReport(empty, 1, 1, false, List.of(), 0, 0, 0, List.of(), 0, 0, 0, null, false, List.of());
     }
 
     /** A pass that records each start and completes with the futures the test hands it, in order. */
