@@ -179,8 +179,14 @@ final class GcService {
         }
         CompletableFuture<GcPassReport> f = start(pass::run);
         return f.handle((report, failure) -> {
-            if (failure == null) {
+            if (failure == null && report.skipped() != null && report.skipped().startsWith("nothing changed")) {
+                LOG.debug("{}: gc pass: {}", name, report.summary()); // idle: every interval while nothing is written
+            } else if (failure == null) {
                 LOG.info("{}: gc pass: {}", name, report.summary());
+                if (!report.tableDifferences().isEmpty()) {
+                    LOG.warn("{}: gc: the incremental live table disagreed with the walk in {} segments (the walk decides)",
+                            name, report.tableDifferences().size());
+                }
             } else {
                 Throwable cause = Exceptions.unwrap(failure);
                 LOG.warn("{}: gc pass failed: {}; next pass in {}", name, Hyperfile.describe(cause),
