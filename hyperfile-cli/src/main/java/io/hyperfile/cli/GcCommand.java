@@ -61,6 +61,10 @@ final class GcCommand implements Callable<Integer> {
     @Option(names = "--rate", paramLabel = "SIZE", defaultValue = "0",
             description = "Bytes per second a pass reads to move, e.g. 32M; 0: no limit (default ${DEFAULT-VALUE}).")
     String rate;
+    @Option(names = "--requests", paramLabel = "N", defaultValue = "0",
+            description = "Store requests per second a pass makes at most (walk, moves, deletes); 0: no limit"
+                    + " (default ${DEFAULT-VALUE}).")
+    int requests;
     @Option(names = "--passes", paramLabel = "N", defaultValue = "2",
             description = "Passes to run at most; with --grace 0 the second deletes what the first compacted"
                     + " (default ${DEFAULT-VALUE}). Stops early after a pass that neither deletes nor compacts.")
@@ -137,7 +141,16 @@ final class GcCommand implements Callable<Integer> {
                 .withCompactBelow(fraction("--compact-below", compactBelow))
                 .withMinGarbageRatio(fraction("--min-garbage", minGarbage))
                 .withMaxRelocateBytes(Sizes.parse("--max-move", maxMove))
-                .withRateBytesPerSecond(Sizes.parseRate("--rate", rate));
+                .withRateBytesPerSecond(Sizes.parseRate("--rate", rate))
+                .withRateRequestsPerSecond(requestRate("--requests", requests));
+    }
+
+    /** A requests-per-second limit: 0 (none) or positive. */
+    static int requestRate(String option, int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException("invalid " + option + " " + value + ": use 0 (no limit) or a positive number");
+        }
+        return value;
     }
 
     /** {@code value} if it is a fraction in [0, 1]; else an {@link IllegalArgumentException} naming {@code option}. */

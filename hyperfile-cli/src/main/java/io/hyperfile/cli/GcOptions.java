@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Background garbage collection in {@code serve} ({@link GcService}): {@code --gc on|off}, {@code --gc-interval},
- * {@code --gc-grace}, {@code --gc-rate} and {@code --gc-compact-below}. The other settings keep the defaults of
+ * {@code --gc-grace}, {@code --gc-rate}, {@code --gc-requests} and {@code --gc-compact-below}. The other settings keep the defaults of
  * {@link GcConfig#DEFAULT} (compaction only while garbage is at least 20% of the stored bytes, at most 1 GiB moved
  * per pass).
  */
@@ -29,6 +29,11 @@ final class GcOptions {
             description = "Bytes per second a gc pass reads to move live data; 0: no limit (default ${DEFAULT-VALUE}/s).")
     String rate;
 
+    @Option(names = "--gc-requests", paramLabel = "N", defaultValue = "500",
+            description = "Store requests per second a gc pass makes at most (walk, moves, deletes); 0: no limit"
+                    + " (default ${DEFAULT-VALUE}).")
+    int requests;
+
     @Option(names = "--gc-compact-below", paramLabel = "FRACTION", defaultValue = "0.5",
             description = "Compact segments whose live bytes are below this fraction of their size; 0: only delete"
                     + " (default ${DEFAULT-VALUE}).")
@@ -43,6 +48,7 @@ final class GcOptions {
         };
         GcConfig config = GcConfig.DEFAULT.withGrace(Durations.parse("--gc-grace", grace))
                 .withRateBytesPerSecond(Sizes.parseRate("--gc-rate", rate))
+                .withRateRequestsPerSecond(GcCommand.requestRate("--gc-requests", requests))
                 .withCompactBelow(GcCommand.fraction("--gc-compact-below", compactBelow));
         Duration every = Durations.parse("--gc-interval", interval);
         if (every.isZero()) {

@@ -67,6 +67,7 @@ public final class GarbageCollector {
     private final AtomicBoolean running = new AtomicBoolean();
     private final LivenessLog liveness;
     private long nextFreeNanos = Long.MIN_VALUE;
+    private long nextRequestNanos = Long.MIN_VALUE;
     /** The live table checked at the next pass; null until a complete walk started one. Used by one pass at a time. */
     private LiveTable table;
     /** The last pass, if it left nothing to do while the volume does not change (and the snapshots it saw). */
@@ -110,7 +111,7 @@ public final class GarbageCollector {
                             settled = last;
                             return CompletableFuture.completedFuture(idle(last));
                         }
-                        return SpaceAccounting.walk(store, prefix, graceBefore)
+                        return SpaceAccounting.walk(store, prefix, graceBefore, n -> pace(0, n))
                                 .thenCompose(l -> checkTable(l).thenCompose(diffs -> new Pass(l, dryRun, progress, diffs).run()))
                                 .thenCompose(r -> dryRun || !leftNothing(r) ? CompletableFuture.completedFuture(r)
                                         : Snapshots.names(store, prefix).thenApply(names -> {
@@ -269,7 +270,7 @@ public final class GarbageCollector {
                 for (int i = 0; i < keys.size(); i += DELETE_BATCH) {
                     batches.add(keys.subList(i, Math.min(keys.size(), i + DELETE_BATCH)));
                 }
-                return sequentially(batches, b -> store.deleteAll(b).thenRun(() -> progress.accept("deleted " + b.size()
+                return sequentially(batches, b -> pace(0, 1).thenCompose(v -> store.deleteAll(b)).thenRun(() -> progress.accept("deleted " + b.size()
                         + " unreferenced segments")));
             });
         }
@@ -390,7 +391,7 @@ public final class GarbageCollector {
             int count = (int) run[2];
             CompletableFuture<Void> room = batchBlocks + count > volume.maxRelocationBlocks() ? submit()
                     : CompletableFuture.completedFuture(null);
-            return room.thenCompose(v -> pace((long) count * (blockSize + 4)))
+            return room.thenCompose(v -> pace((long) count * (blockSize + 4), 1))
                     .thenCompose(v -> reader.readVerified(seq, run[1], count)).thenAccept(blocks -> {
                         ByteBuffer copy = ByteBuffer.allocate(count * blockSize);
                         blocks.copyTo(0, copy, 0, count * blockSize);
@@ -414,14 +415,21 @@ public final class GarbageCollector {
         }
     }
 
-    /** Waits so that reads for moving stay within {@link GcConfig#rateBytesPerSecond}. */
-    private synchronized CompletableFuture<Void> pace(long bytes) {
-        if (config.rateBytesPerSecond() <= 0) {
-            return CompletableFuture.completedFuture(null);
-        }
+    /**
+     * Waits so that what a pass reads to move stays within {@link GcConfig#rateBytesPerSecond} and its store requests
+     * (walk, moves, deletes) within {@link GcConfig#rateRequestsPerSecond}.
+     */
+    private synchronized CompletableFuture<Void> pace(long bytes, int requests) {
         long now = scheduler.nanoTime();
-        long start = Math.max(now, nextFreeNanos);
-        nextFreeNanos = start + (long) (bytes * 1e9 / config.rateBytesPerSecond());
+        long start = now;
+        if (config.rateBytesPerSecond() > 0 && bytes > 0) {
+            start = Math.max(start, nextFreeNanos);
+            nextFreeNanos = Math.max(now, nextFreeNanos) + (long) (bytes * 1e9 / config.rateBytesPerSecond());
+        }
+        if (config.rateRequestsPerSecond() > 0 && requests > 0) {
+            start = Math.max(start, nextRequestNanos);
+            nextRequestNanos = Math.max(now, nextRequestNanos) + (long) (requests * 1e9 / config.rateRequestsPerSecond());
+        }
         if (start <= now) {
             return CompletableFuture.completedFuture(null);
         }

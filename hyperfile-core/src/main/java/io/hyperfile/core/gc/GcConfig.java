@@ -20,13 +20,15 @@ import java.util.Objects;
  *   choosing victims once it expects garbage to fall below half of {@code gc.min-garbage-ratio})</td></tr>
  * <tr><td>{@code gc.rate-bytes-per-second}</td><td>32 MiB</td><td>how fast a pass reads what it moves (0: no
  *   limit)</td></tr>
+ * <tr><td>{@code gc.rate-requests-per-second}</td><td>500</td><td>store requests a pass makes per second at most
+ *   (index node reads of its walk, reads of what it moves, delete batches; 0: no limit)</td></tr>
  * <tr><td>{@code gc.interval}</td><td>5 min</td><td>time between passes in {@code serve}</td></tr>
  * </table>
  */
 public record GcConfig(Duration grace, double compactBelow, double minGarbageRatio, long maxRelocateBytes,
-        long rateBytesPerSecond, Duration interval) {
+        long rateBytesPerSecond, Duration interval, int rateRequestsPerSecond) {
     public static final GcConfig DEFAULT = new GcConfig(Duration.ofHours(1), 0.5, 0.2, 1L << 30, 32L << 20,
-            Duration.ofMinutes(5));
+            Duration.ofMinutes(5), 500);
 
     public GcConfig {
         Objects.requireNonNull(grace, "grace");
@@ -40,7 +42,7 @@ public record GcConfig(Duration grace, double compactBelow, double minGarbageRat
         if (!(minGarbageRatio >= 0 && minGarbageRatio <= 1)) {
             throw new IllegalArgumentException("gc min-garbage-ratio must be between 0 and 1: " + minGarbageRatio);
         }
-        if (maxRelocateBytes < 0 || rateBytesPerSecond < 0) {
+        if (maxRelocateBytes < 0 || rateBytesPerSecond < 0 || rateRequestsPerSecond < 0) {
             throw new IllegalArgumentException("gc limits must not be negative");
         }
         if (interval.isNegative() || interval.isZero()) {
@@ -49,26 +51,36 @@ public record GcConfig(Duration grace, double compactBelow, double minGarbageRat
     }
 
     public GcConfig withGrace(Duration v) {
-        return new GcConfig(v, compactBelow, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond, interval);
+        return new GcConfig(v, compactBelow, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond,
+                interval, rateRequestsPerSecond);
     }
 
     public GcConfig withCompactBelow(double v) {
-        return new GcConfig(grace, v, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond, interval);
+        return new GcConfig(grace, v, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond,
+                interval, rateRequestsPerSecond);
     }
 
     public GcConfig withMinGarbageRatio(double v) {
-        return new GcConfig(grace, compactBelow, v, maxRelocateBytes, rateBytesPerSecond, interval);
+        return new GcConfig(grace, compactBelow, v, maxRelocateBytes, rateBytesPerSecond,
+                interval, rateRequestsPerSecond);
     }
 
     public GcConfig withMaxRelocateBytes(long v) {
-        return new GcConfig(grace, compactBelow, minGarbageRatio, v, rateBytesPerSecond, interval);
+        return new GcConfig(grace, compactBelow, minGarbageRatio, v, rateBytesPerSecond,
+                interval, rateRequestsPerSecond);
     }
 
     public GcConfig withRateBytesPerSecond(long v) {
-        return new GcConfig(grace, compactBelow, minGarbageRatio, maxRelocateBytes, v, interval);
+        return new GcConfig(grace, compactBelow, minGarbageRatio, maxRelocateBytes, v,
+                interval, rateRequestsPerSecond);
     }
 
     public GcConfig withInterval(Duration v) {
-        return new GcConfig(grace, compactBelow, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond, v);
+        return new GcConfig(grace, compactBelow, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond, v,
+                rateRequestsPerSecond);
+    }
+
+    public GcConfig withRateRequestsPerSecond(int v) {
+        return new GcConfig(grace, compactBelow, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond, interval, v);
     }
 }

@@ -32,6 +32,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Read-only space accounting of one volume (docs/GC.md, "Space accounting"): lists the volume's objects once, then
@@ -57,7 +58,7 @@ public final class SpaceAccounting {
 
     /** Measures the volume under {@code prefix} (as {@code "name"} or {@code "name/"}). */
     public static CompletableFuture<SpaceReport> measure(ObjectStore store, String prefix) {
-        return walk(store, prefix, null).thenApply(Liveness::report);
+        return walk(store, prefix, null, n -> CompletableFuture.completedFuture(null)).thenApply(Liveness::report);
     }
 
     /**
@@ -65,11 +66,12 @@ public final class SpaceAccounting {
      * {@code graceBefore}, the newest segment stored at or before that instant (the grace checkpoint, docs/GC.md
      * "Deletion") is walked last: what it reaches that the retained checkpoints do not is held, not live.
      */
-    static CompletableFuture<Liveness> walk(ObjectStore store, String prefix, Instant graceBefore) {
+    static CompletableFuture<Liveness> walk(ObjectStore store, String prefix, Instant graceBefore,
+            IntFunction<CompletableFuture<Void>> pacer) {
         String p = SegmentKeys.normalizePrefix(prefix);
         String descriptorKey = SegmentKeys.descriptor(p);
         return store.get(descriptorKey, ByteRange.all()).thenApply(d -> VolumeDescriptor.decode(descriptorKey, d.data()))
-                .thenCompose(desc -> store.listAll(p, null).thenCompose(all -> new Measurement(store, p, desc, all, graceBefore).run()));
+                .thenCompose(desc -> store.listAll(p, null).thenCompose(all -> new Measurement(store, p, desc, all, graceBefore, pacer).run()));
     }
 
     /**
@@ -101,6 +103,8 @@ public final class SpaceAccounting {
         private long newestSeq;
         private long graceSeq;
         private StorageException storeError;
+        /** Called with the number of reads before each batch of them: a pass's request rate limit. */
+        private final IntFunction<CompletableFuture<Void>> pacer;
         private final Map<Long, Long> newestBlocks = new HashMap<>();
         private final Map<Long, Long> newestNodeBytes = new HashMap<>();
         private final List<String> snapshotKeys = new ArrayList<>();
@@ -116,7 +120,9 @@ public final class SpaceAccounting {
         private long metadataBytes;
         private final long objectCount;
 
-        Measurement(ObjectStore store, String prefix, VolumeDescriptor desc, List<ObjectInfo> all, Instant graceBefore) {
+        Measurement(ObjectStore store, String prefix, VolumeDescriptor desc, List<ObjectInfo> all, Instant graceBefore,
+                IntFunction<CompletableFuture<Void>> pacer) {
+            this.pacer = pacer;
             this.store = store;
             this.prefix = prefix;
             this.desc = desc;
@@ -148,7 +154,7 @@ public final class SpaceAccounting {
         }
 
         CompletableFuture<Liveness> run() {
-            return bounded(snapshotKeys, k -> store.get(k, ByteRange.all()).thenApply(d -> SnapshotRecord.decode(k, d.data()).seq()),
+            return bounded(pacer, snapshotKeys, k -> store.get(k, ByteRange.all()).thenApply(d -> SnapshotRecord.decode(k, d.data()).seq()),
                     (k, seq) -> pinnedBy.computeIfAbsent(seq, s -> new ArrayList<>()).add("snapshot " + k.substring(prefix.length() + 5)),
                     (k, e) -> problemAfter(e, 0, k + ": cannot read snapshot record: " + e.getMessage()))
                     .thenCompose(v -> walkCheckpoints())
@@ -205,7 +211,7 @@ public final class SpaceAccounting {
         /** Reads the nodes of one level (all not visited before), marks what they reach, then walks their children. */
         private CompletableFuture<Void> walkLevel(long checkpoint, List<NodePointer> level, int expectedLevel) {
             List<NodePointer> next = new ArrayList<>();
-            return bounded(level, ptr -> readNode(checkpoint, ptr), (ptr, node) -> {
+            return bounded(pacer, level, ptr -> readNode(checkpoint, ptr), (ptr, node) -> {
                 if (node == null) {
                     return;
                 }
@@ -284,7 +290,7 @@ public final class SpaceAccounting {
                 }
             }
             SegmentReader reader = new SegmentReader(store, prefix, desc.blockSizeBytes());
-            return bounded(live, reader::footer, footers::put, (seq, e) -> problemAfter(e, -1, SegmentKeys.segment(prefix, seq)
+            return bounded(pacer, live, reader::footer, footers::put, (seq, e) -> problemAfter(e, -1, SegmentKeys.segment(prefix, seq)
                     + ": cannot read the footer of a live segment: " + e.getMessage()));
         }
 
@@ -342,16 +348,17 @@ public final class SpaceAccounting {
     }
 
     /**
-     * Runs {@code read} for every item, at most {@value #MAX_PARALLEL_READS} at a time, then hands each result in
+     * Runs {@code read} for every item, at most {@value #MAX_PARALLEL_READS} at a time (each batch waits for
+     * {@code pacer} first), then hands each result in
      * order to {@code onValue} or its failure to {@code onFailure}; the handlers of one batch run one after another,
      * after the previous batch's.
      */
-    private static <T, R> CompletableFuture<Void> bounded(List<T> items, Function<T, CompletableFuture<R>> read,
-            BiConsumer<T, R> onValue, BiConsumer<T, Throwable> onFailure) {
+    private static <T, R> CompletableFuture<Void> bounded(IntFunction<CompletableFuture<Void>> pacer, List<T> items,
+            Function<T, CompletableFuture<R>> read, BiConsumer<T, R> onValue, BiConsumer<T, Throwable> onFailure) {
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (int from = 0; from < items.size(); from += MAX_PARALLEL_READS) {
             List<T> batch = items.subList(from, Math.min(items.size(), from + MAX_PARALLEL_READS));
-            chain = chain.thenCompose(v -> {
+            chain = chain.thenCompose(v -> pacer.apply(batch.size())).thenCompose(v -> {
                 List<CompletableFuture<R>> reads = new ArrayList<>(batch.size());
                 for (T item : batch) {
                     CompletableFuture<R> f;

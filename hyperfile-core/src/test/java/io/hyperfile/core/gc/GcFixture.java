@@ -29,7 +29,7 @@ final class GcFixture {
     static final String PREFIX = "v/";
     /** Deletes at once, moves everything below 90 % live, no rate limit. */
     static final GcConfig EAGER = GcConfig.DEFAULT.withGrace(Duration.ZERO).withCompactBelow(0.9).withMinGarbageRatio(0)
-            .withRateBytesPerSecond(0);
+            .withRateBytesPerSecond(0).withRateRequestsPerSecond(0);
 
     private GcFixture() {
     }

@@ -52,7 +52,7 @@ final class VolumeModelRunner {
     }
 
     private static final GcConfig GC = GcConfig.DEFAULT.withGrace(Duration.ZERO).withCompactBelow(0.8)
-            .withMinGarbageRatio(0).withRateBytesPerSecond(0);
+            .withMinGarbageRatio(0).withRateBytesPerSecond(0).withRateRequestsPerSecond(0);
 
     VolumeConfig config() {
         return VolumeConfig.builder().flushAge(Duration.ofHours(1)).dirtyLimitBytes(8L * segmentTarget)

@@ -39,7 +39,8 @@ import java.util.concurrent.CompletableFuture;
 public final class GcFigures {
     private static final int BS = 4096;
     /** The defaults of {@code hyperfile gc}, with no grace period (nothing else reads these volumes). */
-    private static final GcConfig GC = GcConfig.DEFAULT.withGrace(Duration.ZERO).withRateBytesPerSecond(0);
+    private static final GcConfig GC = GcConfig.DEFAULT.withGrace(Duration.ZERO).withRateBytesPerSecond(0)
+            .withRateRequestsPerSecond(0);
 
     private GcFigures() {
     }
