@@ -39,7 +39,7 @@ import picocli.CommandLine;
 class GcServiceTest {
     private static final Duration INTERVAL = Duration.ofMinutes(5);
     private static final GcConfig CONFIG = GcConfig.DEFAULT.withInterval(INTERVAL).withGrace(Duration.ZERO)
-            .withRateBytesPerSecond(0);
+            .withRateBytesPerSecond(0).withRateRequestsPerSecond(0); // the manual timer also paces; nothing advances it during a pass
 
     private final ManualScheduler timer = new ManualScheduler();
     private final GcService service = new GcService(CONFIG, Clock.systemUTC(), timer);
