@@ -38,8 +38,9 @@ import picocli.CommandLine;
  */
 class GcServiceTest {
     private static final Duration INTERVAL = Duration.ofMinutes(5);
+    /** No rate limits: the manual timer also paces passes, and nothing advances it while one runs. */
     private static final GcConfig CONFIG = GcConfig.DEFAULT.withInterval(INTERVAL).withGrace(Duration.ZERO)
-            .withRateBytesPerSecond(0).withRateRequestsPerSecond(0); // the manual timer also paces; nothing advances it during a pass
+            .withRateBytesPerSecond(0).withRateRequestsPerSecond(0);
 
     private final ManualScheduler timer = new ManualScheduler();
     private final GcService service = new GcService(CONFIG, Clock.systemUTC(), timer);
