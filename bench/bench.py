@@ -3,16 +3,20 @@
 
   bench.py iolog FILE SIZE_BYTES WRITES EVERY      a fio v2 iolog: WRITES random 4 KiB writes, a flush after every EVERY
   bench.py wait-port HOST PORT SECONDS             wait until a TCP port accepts, or fail
-  bench.py run OUT.json PIDS COUNTERS_URL SETTLE -- fio args...
+  bench.py run OUT.json PIDS COUNTERS_URL SETTLE [SERVER_LOG] -- fio args...
         runs fio, sampling the server processes (comma-separated PIDS) every 0.1 s: CPU time (utime+stime) over the
         run, peak VmRSS (sum over the PIDs); S3 counters before and after (COUNTERS_URL or '-'); with SETTLE=1 waits
         after fio until the S3 counters stop moving for 1.5 s (at most 60 s), inside the CPU window, so background
-        uploads are charged to the run. Writes OUT.json.meta next to fio's JSON.
-  bench.py summary RESULTS_DIR                     the Markdown table from RESULTS_DIR/runs.jsonl
+        uploads are charged to the run. With SERVER_LOG (run.sh --gc), the Hyperfile log lines `NAME: gc pass: ...`
+        and `gc pass failed` written during that window are parsed into the meta's "gc". Writes OUT.json.meta next
+        to fio's JSON.
+  bench.py summary RESULTS_DIR                     the Markdown table from RESULTS_DIR/runs.jsonl (the GC on/off
+                                                   table when config.json says "compare": "gc")
 """
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -74,20 +78,57 @@ def counters(url):
         return json.load(r)
 
 
-def settle(url, quiet_seconds=1.5, max_seconds=60):
-    last, since, deadline = counters(url), time.time(), time.time() + max_seconds
+def settle(url, quiet_seconds=1.5, max_seconds=60, watch=None):
+    """Waits until the counters (those whose key WATCH accepts, if given) stay still; returns all of them."""
+    def view(c):
+        return c if watch is None else {k: v for k, v in c.items() if watch(k)}
+
+    now = counters(url)
+    last, since, deadline = view(now), time.time(), time.time() + max_seconds
     while time.time() < deadline:
         time.sleep(0.25)
         now = counters(url)
-        if now != last:
-            last, since = now, time.time()
+        if view(now) != last:
+            last, since = view(now), time.time()
         elif time.time() - since >= quiet_seconds:
             break
-    return last
+    return now
 
 
-def run(out, pids, url, do_settle, fio_args):
+# GcPassReport.summary() as GcService logs it: "NAME: gc pass: deleted 3 segments (N bytes); 0 unreferenced segments
+# (0 bytes) wait for the grace period; compacted 1 segments, moving N live bytes and 2 index paths[; SKIPPED]".
+GC_PASS = re.compile(r': gc pass: deleted (\d+) segments \((\d+) bytes\); (\d+) unreferenced segments \((\d+) bytes\) '
+                     r'wait for the grace period; compacted (\d+) segments, moving (\d+) live bytes and (\d+) index paths'
+                     r'(?:; (.*))?$')
+
+
+def gc_passes(text):
+    """The GC passes logged in TEXT (complete lines only): counts and sums."""
+    g = {'passes': 0, 'failed': 0, 'deleted_segments': 0, 'deleted_bytes': 0, 'compacted_segments': 0,
+         'moved_bytes': 0, 'index_paths': 0, 'waiting_segments_max': 0, 'skipped': {}}
+    for line in text.split('\n')[:-1]:
+        if ': gc pass failed: ' in line:
+            g['failed'] += 1
+            continue
+        m = GC_PASS.search(line)
+        if not m:
+            continue
+        g['passes'] += 1
+        g['deleted_segments'] += int(m.group(1))
+        g['deleted_bytes'] += int(m.group(2))
+        g['waiting_segments_max'] = max(g['waiting_segments_max'], int(m.group(3)))
+        g['compacted_segments'] += int(m.group(5))
+        g['moved_bytes'] += int(m.group(6))
+        g['index_paths'] += int(m.group(7))
+        if m.group(8):
+            reason = re.sub(r'[\d.]+%', 'N%', m.group(8))  # "garbage is 3.8% ..." counted as one reason
+            g['skipped'][reason] = g['skipped'].get(reason, 0) + 1
+    return g
+
+
+def run(out, pids, url, do_settle, fio_args, server_log=None):
     pids = [int(p) for p in pids.split(',') if p]
+    log_start = os.path.getsize(server_log) if server_log else 0
     c0 = counters(url)
     t0 = {p: cpu_ticks(p) for p in pids}
     peak = 0
@@ -99,7 +140,10 @@ def run(out, pids, url, do_settle, fio_args):
         peak_anon = max(peak_anon, sum(rss_kib(p, 'RssAnon:') for p in pids))
         time.sleep(0.1)
     fio_seconds = time.time() - started
-    c1 = settle(url) if do_settle == '1' and url != '-' else counters(url)
+    # With a server log (run.sh --gc) settle waits for Hyperfile's uploads only: a GC pass every second LISTs,
+    # HEADs and GETs, which would keep every counter moving until the 60 s cap.
+    watch = (lambda k: k.startswith(BUCKETS['hyperfile'] + ' PUT')) if server_log else None
+    c1 = settle(url, watch=watch) if do_settle == '1' and url != '-' else counters(url)
     peak = max(peak, sum(rss_kib(p) for p in pids))
     cpu = sum(cpu_ticks(p) - t0[p] for p in pids) / HZ
     delta = {}
@@ -111,6 +155,11 @@ def run(out, pids, url, do_settle, fio_args):
     meta = {'rc': proc.returncode, 'cpu_seconds': cpu, 'peak_rss_kib': peak, 'peak_rss_anon_kib': peak_anon,
             'fio_seconds': fio_seconds,
             's3': delta, 'loadavg': open('/proc/loadavg').read().split()[:3]}
+    if server_log:
+        meta['window_seconds'] = time.time() - started
+        with open(server_log, 'rb') as f:
+            f.seek(log_start)
+            meta['gc'] = gc_passes(f.read().decode('utf-8', 'replace'))
     with open(out + '.meta', 'w') as f:
         json.dump(meta, f)
     return proc.returncode
@@ -153,6 +202,9 @@ def fmt(v, digits=0):
 def summary(results):
     runs = [json.loads(line) for line in open(os.path.join(results, 'runs.jsonl'))]
     cfg = json.load(open(os.path.join(results, 'config.json')))
+    if cfg.get('compare') == 'gc':
+        gc_summary(results, runs, cfg)
+        return
     order, by = [], {}
     for r in runs:
         key = (r['workload'], r['side'])
@@ -234,6 +286,78 @@ def summary(results):
     print(out)
 
 
+def gc_summary(results, runs, cfg):
+    """run.sh --gc: the same server with GC off (A) and on (B), per workload; ratio B / A per rep and its median."""
+    order, by = [], {}
+    for r in runs:
+        if r['workload'] not in order:
+            order.append(r['workload'])
+        st = fio_stats(os.path.join(results, r['json']))
+        st.update(meta=json.load(open(os.path.join(results, r['json'] + '.meta'))), rep=r['rep'], side=r['side'],
+                  store_bytes=r.get('store_bytes'))
+        by.setdefault((r['workload'], r['side']), []).append(st)
+    s3 = cfg['mode'] == 's3'
+    mib = 2 ** 20
+
+    def cpu_per_io(s):
+        return s['meta']['cpu_seconds'] * 1e6 / s['ios'] if s['ios'] else None
+
+    def s3_per_gib(s):
+        if not s['write_bytes']:
+            return None
+        total = sum(v['requests'] for k, v in s['meta']['s3'].items()
+                    if k.split(' ')[0] == BUCKETS['hyperfile'] and k.split(' ')[1] != 'PUT-segment')
+        return total / (s['write_bytes'] / 2 ** 30)
+
+    def both(a, b, f, digits=0):
+        return '%s / %s' % (fmt(med([f(s) for s in a]), digits), fmt(med([f(s) for s in b]), digits))
+
+    lines = ['| workload | metric | GC off | GC on | ratio (on / off) | per-rep ratios | p50 µs (off / on) '
+             '| p99 µs (off / on) | server CPU µs/IO (off / on) | peak RSS MiB (off / on) '
+             '| peak anonymous RSS MiB (off / on) | S3 requests / GiB written (off / on) '
+             '| stored MiB after the run (off / on) | GC passes during the run (off / on, per rep) |',
+             '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|']
+    notes = []
+    for wl in order:
+        a = sorted(by.get((wl, 'gc-off'), []), key=lambda s: s['rep'])
+        b = sorted(by.get((wl, 'gc-on'), []), key=lambda s: s['rep'])
+        if not a or not b:
+            continue
+        metric, key = ('MiB/s', 'mibs') if wl.startswith('seq') else ('IOPS', 'iops')
+        ratios = [y[key] / x[key] for x, y in zip(a, b) if x[key]]
+        passes = '%s / %s' % (' '.join(str(s['meta']['gc']['passes']) for s in a),
+                              ' '.join(str(s['meta']['gc']['passes']) for s in b))
+        lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+            wl, metric, fmt(med([s[key] for s in a])), fmt(med([s[key] for s in b])), fmt(med(ratios), 2),
+            ' '.join(fmt(x, 2) for x in ratios), both(a, b, lambda s: s['p50_us']), both(a, b, lambda s: s['p99_us']),
+            both(a, b, cpu_per_io, 1), both(a, b, lambda s: s['meta']['peak_rss_kib'] / 1024),
+            both(a, b, lambda s: s['meta'].get('peak_rss_anon_kib', 0) / 1024),
+            both(a, b, s3_per_gib) if s3 else '–',
+            both(a, b, lambda s: s['store_bytes'] / mib if s['store_bytes'] is not None else None), passes))
+        for s in b + [s for s in a if s['meta']['gc']['passes'] or s['meta']['gc']['failed']]:
+            g = s['meta']['gc']
+            ops = s['meta']['s3']
+            req = ', '.join('%s %s' % (fmt(ops.get(BUCKETS['hyperfile'] + ' ' + op, {}).get('requests', 0)), op)
+                            for op in ('DELETE', 'LIST', 'HEAD', 'GET')) if s3 else ''
+            notes.append('%s rep %s, GC %s (%.1f s incl. settling): %d passes ended, %d failed; deleted %d segments '
+                         '(%s MiB); compacted %d segments, moving %s MiB live and %d index paths; at most %d '
+                         'unreferenced segments waiting%s%s' % (
+                             wl, s['rep'], s['side'][3:], s['meta']['window_seconds'], g['passes'], g['failed'],
+                             g['deleted_segments'], fmt(g['deleted_bytes'] / mib, 1), g['compacted_segments'],
+                             fmt(g['moved_bytes'] / mib, 1), g['index_paths'], g['waiting_segments_max'],
+                             ''.join('; %d× "%s"' % (n, r) for r, n in sorted(g['skipped'].items())),
+                             '; S3 requests during the run: ' + req if s3 else ''))
+    loads = sorted(float(s['meta']['loadavg'][0]) for v in by.values() for s in v)
+    out = 'GC off = `serve --gc off`; GC on = `serve %s`; same volume and store, server restarted and warmed up at ' \
+          'each switch.\n\n' % cfg.get('gc_on_args', '') + '\n'.join(lines)
+    if notes:
+        out += '\n\n' + '\n'.join('- ' + n for n in notes)
+    if loads:
+        out += '\n\n1-min load average at the end of each run: min %.2f, median %.2f, max %.2f (%d runs); %d cores.' % (
+            loads[0], statistics.median(loads), loads[-1], len(loads), os.cpu_count())
+    print(out)
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == 'iolog':
@@ -243,7 +367,7 @@ def main(argv):
         return wait_port(argv[2], int(argv[3]), float(argv[4]))
     if cmd == 'run':
         sep = argv.index('--')
-        return run(argv[2], argv[3], argv[4], argv[5], argv[sep + 1:])
+        return run(argv[2], argv[3], argv[4], argv[5], argv[sep + 1:], argv[6] if sep > 6 else None)
     if cmd == 'summary':
         summary(argv[2])
         return 0

@@ -25,6 +25,11 @@
 #   --hf-segment-size S Hyperfile volume's segment target (`volume create --segment-size`; default 8M, the
 #                       product's default)
 #   --smoke             CI smoke: local mode, 1 rep, 1 s per workload, 32 MiB working set, short warm-up
+#   --gc                compare Hyperfile with itself instead of a peer: A = `serve --gc off`, B = `serve` with the
+#                       --gc-on-args below, on the same volume and store; the server is restarted (and warmed up)
+#                       whenever the configuration changes, so A B A B alternate; reports B / A per rep and the GC
+#                       passes (server log `gc pass:` lines) that ended during each run. No peer, no raw CRT rows.
+#   --gc-on-args "ARGS" B's serve flags in --gc mode (default: --gc on --gc-interval 1s --gc-grace 0)
 # Environment: MVN_FLAGS (e.g. -o) for the build steps, HYPERFILE_JAVA_OPTS for the server (default: none, i.e.
 # the launcher's defaults), S3PROXY_XMX (default 8g).
 # Needs fio (Debian's, linked with libnbd), nbdkit, python3, a JDK 17; s3 mode also s3backer and fuse. Missing
@@ -36,7 +41,7 @@ cd "$root"
 py() { python3 "$root/bench/bench.py" "$@"; }
 
 mode=local reps=3 secs=10 workloads=all size_mib="" port_base=10930 results="" store_parent="" s3backer=1 smoke=0
-segment_size=""
+segment_size="" gc_compare=0 gc_on_args="--gc on --gc-interval 1s --gc-grace 0"
 while (($#)); do
     case $1 in
         local | s3) mode=$1 ;;
@@ -50,6 +55,8 @@ while (($#)); do
         --no-s3backer) s3backer=0 ;;
         --hf-segment-size) segment_size=$2; shift ;;
         --smoke) smoke=1 ;;
+        --gc) gc_compare=1 ;;
+        --gc-on-args) gc_on_args=$2; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -58,6 +65,7 @@ done
 if ((smoke)); then
     mode=local reps=1 secs=${SMOKE_SECONDS:-1} size_mib=${size_mib:-32}
 fi
+((gc_compare)) && s3backer=0
 [[ -n $size_mib ]] || { [[ $mode == s3 ]] && size_mib=128 || size_mib=256; }
 [[ -n $segment_size ]] || segment_size=8M
 all_workloads=(randread-4k-qd1 randread-4k-qd32 randwrite-4k-qd1 randwrite-4k-qd32 seqread-1m-qd8 seqwrite-1m-qd8
@@ -125,7 +133,7 @@ trap cleanup EXIT
     echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
     echo "java: $(java -version 2>&1 | head -1); $(fio --version); $(nbdkit --version)"
     echo "git: $(git -C "$root" rev-parse --short HEAD 2>/dev/null)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (dirty)')"
-    echo "command: bench/run.sh $mode --reps $reps --seconds $secs --size-mib $size_mib --hf-segment-size $segment_size --workloads $(IFS=,; echo "${wl[*]}")"
+    echo "command: bench/run.sh $mode$( ((gc_compare)) && printf ' --gc --gc-on-args "%s"' "$gc_on_args") --reps $reps --seconds $secs --size-mib $size_mib --hf-segment-size $segment_size --workloads $(IFS=,; echo "${wl[*]}")"
     echo "before: $(uptime)"
 } | tee "$results/machine.txt"
 
@@ -178,23 +186,43 @@ else
     ((s3backer)) && sides+=(s3backer) || peer_label="–"
     if [[ " ${wl[*]} " == *" seqwrite-1m-qd8 "* ]]; then sides+=(crt-put-1 crt-put-8); fi
 fi
+if ((gc_compare)); then
+    # Hyperfile against itself: A without background GC, B with it; no peer, no raw CRT rows.
+    sides=(gc-off gc-on)
+    peer_label="GC on"
+fi
 counters_url=-
 [[ $mode == s3 ]] && counters_url=http://127.0.0.1:$port_ctr/counters
 
 "$hf" volume create bench --size "${size_mib}M" --segment-size "$segment_size" "${hf_store[@]}" >"$results/hyperfile-create.log" 2>&1 ||
     { cat "$results/hyperfile-create.log" >&2; exit 1; }
-# shellcheck disable=SC2086
 hf_serve=()
 # s3 mode: the local read cache is on by default for S3 stores; keep it in the results, cold at the start.
 [[ $mode == s3 ]] && hf_serve=(--cache-dir "$results/hyperfile-cache")
-"$hf" serve "${hf_store[@]}" "${hf_serve[@]}" --listen "127.0.0.1:$port_hf" bench >"$results/hyperfile.log" 2>&1 &
-hf_pid=$!
-pids+=("$hf_pid")
-wait_log "$results/hyperfile.log" "hyperfile: serving" 60 "$hf_pid"
+start_hf() { # log, extra serve flags...
+    hf_log=$1
+    shift
+    "$hf" serve "${hf_store[@]}" "${hf_serve[@]}" "$@" --listen "127.0.0.1:$port_hf" bench >"$hf_log" 2>&1 &
+    hf_pid=$!
+    pids+=("$hf_pid")
+    wait_log "$hf_log" "hyperfile: serving" 60 "$hf_pid"
+}
+# --gc: the serve flags of each side, and the side the running server was started as.
+hf_flags_of() { case $1 in gc-off) echo --gc off ;; gc-on) echo "$gc_on_args" ;; esac; }
+hf_side="" hf_starts=0
+if ((gc_compare)); then
+    hf_side=gc-off hf_starts=1
+    # shellcheck disable=SC2046
+    start_hf "$results/hyperfile.gc-off.1.log" $(hf_flags_of gc-off)
+else
+    start_hf "$results/hyperfile.log"
+fi
 uri_hf=nbd://127.0.0.1:$port_hf/bench
 
 peer_pids=""
-if [[ $mode == local ]]; then
+if ((gc_compare)); then
+    :
+elif [[ $mode == local ]]; then
     nbdkit -f -p "$port_peer" -i 127.0.0.1 memory "$size" >"$results/nbdkit.log" 2>&1 &
     peer_pids=$!
     pids+=("$peer_pids")
@@ -249,24 +277,48 @@ fio_args() { # workload -> fio arguments
     esac
 }
 
-uri_of() { case $1 in hyperfile) echo "$uri_hf" ;; *) echo "$uri_peer" ;; esac; }
-pids_of() { case $1 in hyperfile) echo "$hf_pid" ;; *) echo "$peer_pids" ;; esac; }
+uri_of() { case $1 in hyperfile | gc-*) echo "$uri_hf" ;; *) echo "$uri_peer" ;; esac; }
+pids_of() { case $1 in hyperfile | gc-*) echo "$hf_pid" ;; *) echo "$peer_pids" ;; esac; }
 
 # Fill the working set on every NBD side (so reads return stored data), then warm Hyperfile's JVM up.
 warm=$((smoke ? 1 : 5))
+warm_up() {
+    py run "$work/warm.json" "$(pids_of "$1")" - 0 -- --name=warm "${common[@]}" --uri="$(uri_of "$1")" \
+        --rw=randrw --bs=4k --iodepth=32 --io_size=64g --runtime=$warm --end_fsync=1 >/dev/null
+}
 for side in "${sides[@]}"; do
     [[ $side == crt-put-* ]] && continue
+    ((gc_compare)) && [[ $side != "$hf_side" ]] && continue # --gc: one volume, filled once
     echo "run.sh: filling $size_mib MiB on $side"
     py run "$work/fill.json" "$(pids_of "$side")" "$counters_url" 1 -- --name=fill "${common[@]}" \
         --uri="$(uri_of "$side")" --rw=write --bs=1m --iodepth=8 --end_fsync=1 >/dev/null
-    py run "$work/warm.json" "$(pids_of "$side")" - 0 -- --name=warm "${common[@]}" --uri="$(uri_of "$side")" \
-        --rw=randrw --bs=4k --iodepth=32 --io_size=64g --runtime=$warm --end_fsync=1 >/dev/null
+    warm_up "$side"
 done
+
+# --gc: stop the server (SIGTERM: it finishes requests, waits for a running GC pass, flushes) and start it as
+# SIDE on the same volume and store, then warm its fresh JVM up as at the start.
+switch_hf() {
+    [[ $hf_side == "$1" ]] && return 0
+    local p old=() n=0
+    kill "$hf_pid" 2>/dev/null || true
+    while kill -0 "$hf_pid" 2>/dev/null && ((n++ < 600)); do sleep 0.1; done
+    kill -9 "$hf_pid" 2>/dev/null || true
+    wait "$hf_pid" 2>/dev/null || true
+    for p in "${pids[@]}"; do [[ $p == "$hf_pid" ]] || old+=("$p"); done
+    pids=("${old[@]}")
+    hf_side=$1 hf_starts=$((hf_starts + 1))
+    echo "run.sh: restarting Hyperfile as $1 ($(hf_flags_of "$1"))"
+    # shellcheck disable=SC2046
+    start_hf "$results/hyperfile.$1.$hf_starts.log" $(hf_flags_of "$1")
+    warm_up "$1"
+}
 
 : >"$results/runs.jsonl"
 python3 -c 'import json,sys; json.dump({"mode": sys.argv[1], "sides": sys.argv[2].split(","), "peer_label": sys.argv[3],
-    "reps": int(sys.argv[4]), "seconds": float(sys.argv[5]), "size_mib": int(sys.argv[6])}, open(sys.argv[7], "w"))' \
-    "$mode" "$(IFS=,; echo "${sides[*]}")" "$peer_label" "$reps" "$secs" "$size_mib" "$results/config.json"
+    "reps": int(sys.argv[4]), "seconds": float(sys.argv[5]), "size_mib": int(sys.argv[6]),
+    "compare": sys.argv[8], "gc_on_args": sys.argv[9]}, open(sys.argv[7], "w"))' \
+    "$mode" "$(IFS=,; echo "${sides[*]}")" "$peer_label" "$reps" "$secs" "$size_mib" "$results/config.json" \
+    "$( ((gc_compare)) && echo gc || echo peer)" "$gc_on_args"
 
 (while sleep 5; do echo "$(date +%T) $(cut -d' ' -f1-3 /proc/loadavg)"; done) >"$results/load.txt" &
 pids+=($!)
@@ -286,20 +338,31 @@ for w in "${wl[@]}"; do
                     "iops": t["requests"] / t["seconds"]}}))' "$results/$out" "$w" "$side" "$rep" >>"$results/runs.jsonl"
                 continue
             fi
+            ((gc_compare)) && switch_hf "$side"
             out=$w.$side.$rep.json
             echo "run.sh: $w rep $rep: $side"
+            # --gc mode passes the server log: the GC passes that end during the run are counted from it.
+            run_log=()
+            ((gc_compare)) && run_log=("$hf_log")
             # shellcheck disable=SC2046
-            py run "$results/$out" "$(pids_of "$side")" "$counters_url" "$([[ $mode == s3 ]] && echo 1 || echo 0)" -- \
+            py run "$results/$out" "$(pids_of "$side")" "$counters_url" "$([[ $mode == s3 ]] && echo 1 || echo 0)" \
+                "${run_log[@]}" -- \
                 --name="$w" "${common[@]}" --uri="$(uri_of "$side")" --runtime="$secs" $(fio_args "$w") ||
                 echo "run.sh: fio exited $? on $w $side rep $rep (see $results/$out)" >&2
-            printf '{"workload": "%s", "side": "%s", "rep": %d, "json": "%s"}\n' "$w" "$side" "$rep" "$out" \
-                >>"$results/runs.jsonl"
-            if [[ $side == hyperfile ]] && grep -q "upload of .* failed" "$results/hyperfile.log"; then
-                echo "run.sh: WARNING: Hyperfile reported failed uploads (see $results/hyperfile.log)" >&2
+            if ((gc_compare)); then
+                # Stored bytes after the run: Hyperfile's store directory or S3Proxy's object files.
+                printf '{"workload": "%s", "side": "%s", "rep": %d, "json": "%s", "store_bytes": %d}\n' "$w" "$side" \
+                    "$rep" "$out" "$(du -sb "$store_dir" | cut -f1)" >>"$results/runs.jsonl"
+            else
+                printf '{"workload": "%s", "side": "%s", "rep": %d, "json": "%s"}\n' "$w" "$side" "$rep" "$out" \
+                    >>"$results/runs.jsonl"
+            fi
+            if [[ $side == hyperfile || $side == gc-* ]] && grep -q "upload of .* failed" "$hf_log"; then
+                echo "run.sh: WARNING: Hyperfile reported failed uploads (see $hf_log)" >&2
             fi
             if ! kill -0 "$hf_pid" 2>/dev/null; then
                 echo "run.sh: the Hyperfile server died; its log:" >&2
-                tail -30 "$results/hyperfile.log" >&2
+                tail -30 "$hf_log" >&2
                 exit 1
             fi
         done
