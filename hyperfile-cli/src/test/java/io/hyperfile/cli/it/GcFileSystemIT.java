@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.hyperfile.core.gc.GcConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,11 +54,14 @@ class GcFileSystemIT {
     private static final double PUNCH_FRACTION = 0.5;
     private static final long PUNCH_MIN_BYTES = 256 << 10;
     /**
-     * Of the bytes deleted or punched and trimmed in a cycle, at least this fraction must be gone from the store once
-     * GC is done (measured: 82% to 112%; what stays is garbage in segments still at least half live, and below the
-     * 20% of stored bytes that starts compaction).
+     * Of the bytes deleted or punched and trimmed in a cycle, what may still be stored once GC is done is the garbage
+     * {@code serve} leaves by design (it compacts only while garbage is at least {@link GcConfig#minGarbageRatio}, 20%,
+     * of the stored bytes) plus this fraction of the freed bytes (metadata the deletes write; garbage in segments still
+     * at least half live; measured up to 6%). Measured: 58% to 112% of the freed bytes given back; at 58%, 19.6% of the
+     * stored bytes were garbage, and 16.3 MB of 38.6 MB freed stayed where 19.2 MB could (with a slack of 10%). A GC that
+     * did nothing would leave all the freed bytes: about twice the allowance.
      */
-    private static final double MIN_RECLAIMED = 0.7;
+    private static final double SLACK_OF_FREED = 0.15;
     private static final long FS_BLOCK_BYTES = 4096;
     /** Slow moves, so that a pass that compacts lasts long enough to be killed in. */
     private static final List<String> GC_OPTIONS = List.of("--gc-interval", "1s", "--gc-grace", "0",
@@ -139,11 +143,24 @@ class GcFileSystemIT {
             failures.addAll(log.failures());
         }
         assertEquals(List.of(), failures, "failed gc passes; " + seedMessage);
+        long deletedSegments = 0;
+        long compactedSegments = 0;
+        long movedBytes = 0;
+        for (GcLog log : logs) {
+            for (GcLog.Pass p : log.passes()) {
+                deletedSegments += p.deletedSegments();
+                compactedSegments += p.compactedSegments();
+                movedBytes += p.movedBytes();
+            }
+        }
+        assertTrue(deletedSegments > 0 && compactedSegments > 0, "background gc deleted " + deletedSegments
+                + " and compacted " + compactedSegments + " segments; " + seedMessage);
         assertTrue(kills == 0 || killsDuringPass > 0, "none of the " + kills + " kills came during a gc pass; "
                 + seedMessage);
-        System.out.printf("  end: %d files verified; stored %d bytes, live %d (volume du after SIGTERM); %d kills, %d"
-                + " during a pass; %.1f s%n", files.size(), field(du, "storedBytes"), field(du, "liveBytes"), kills,
-                killsDuringPass, (System.nanoTime() - started) / 1e9);
+        System.out.printf("  end: %d files verified; stored %d bytes, live %d (volume du after SIGTERM); background gc"
+                + " deleted %d segments, compacted %d (moving %d bytes); %d kills, %d during a pass; %.1f s%n",
+                files.size(), field(du, "storedBytes"), field(du, "liveBytes"), deletedSegments, compactedSegments,
+                movedBytes, kills, killsDuringPass, (System.nanoTime() - started) / 1e9);
     }
 
     /**
@@ -177,10 +194,11 @@ class GcFileSystemIT {
                 + " given back%s; %.1f s%n", cycle, peak.storedBytes(), peak.liveBytes(), usedBefore, deleted, punchedBytes,
                 after.storedBytes(), after.liveBytes(), FileTree.usedBytes(stack.mount.root()), reclaimed,
                 100.0 * reclaimed / freed, kill.what(), (System.nanoTime() - t0) / 1e9);
-        assertTrue(reclaimed >= MIN_RECLAIMED * freed, String.format("cycle %d: only %d of the %d bytes deleted or punched"
-                + " and trimmed are gone from the store (stored %d after writing, %d written by the writers, %d after gc);"
-                + " %s; log %s", cycle, reclaimed, freed, peak.storedBytes(), kill.addedBytes(), after.storedBytes(),
-                seedMessage, stack.log.file()));
+        double allowed = GcConfig.DEFAULT.minGarbageRatio() * after.storedBytes() + SLACK_OF_FREED * freed;
+        assertTrue(freed - reclaimed <= allowed, String.format("cycle %d: only %d of the %d bytes deleted or punched and"
+                + " trimmed are gone from the store, %d may stay (stored %d after writing, %d written by the writers, %d"
+                + " after gc); %s; log %s", cycle, reclaimed, freed, (long) allowed, peak.storedBytes(), kill.addedBytes(),
+                after.storedBytes(), seedMessage, stack.log.file()));
     }
 
     /** What a kill cycle added to the disk (at most), and what happened. */

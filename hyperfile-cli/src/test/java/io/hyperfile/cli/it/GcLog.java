@@ -135,6 +135,15 @@ final class GcLog implements AutoCloseable {
         return steps;
     }
 
+    /** Every pass summary of the log. */
+    List<Pass> passes() throws IOException, InterruptedException {
+        List<Pass> all = new ArrayList<>();
+        for (Pass p = nextPass(0, Duration.ZERO); p != null; p = nextPass(p.end(), Duration.ZERO)) {
+            all.add(p);
+        }
+        return all;
+    }
+
     /** Every {@code gc pass failed} line of the log. */
     List<String> failures() throws IOException {
         List<String> lines = new ArrayList<>();
