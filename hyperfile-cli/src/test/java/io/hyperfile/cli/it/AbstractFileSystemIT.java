@@ -2,19 +2,13 @@ package io.hyperfile.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -33,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class AbstractFileSystemIT {
     private static final long SEED = Long.getLong("hyperfile.fs.seed", System.nanoTime());
     static final long WRITE_BYTES = 100L << 20;
+    /** The kill workload's writers stop after this much if the kill has not stopped them (it comes long before). */
+    private static final long WORKLOAD_MAX_BYTES = 1L << 30;
 
     /** Kept when a test fails: it holds the store and every server's log (serve-N.log). */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -53,14 +49,7 @@ abstract class AbstractFileSystemIT {
 
     @BeforeEach
     void requireRootAndTools(TestInfo test) throws Exception {
-        List<String> missing = Commands.missing("nbdfuse", "fusermount3", "mount", "umount", "sync", "mkfs.ext4",
-                "e2fsck", "mkfs.xfs", "xfs_repair");
-        assumeTrue(missing.isEmpty(), "not on the PATH: " + String.join(", ", missing)
-                + " (Debian packages libnbd-bin, fuse3, e2fsprogs, xfsprogs)");
-        assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse (FUSE)");
-        assumeTrue(Files.exists(Path.of("/dev/loop-control")), "no loop devices (/dev/loop-control)");
-        String uid = Commands.run(10, "id", "-u").output().trim();
-        assumeTrue(uid.equals("0"), "mount needs root, this is uid " + uid);
+        FileSystemTools.assumeAvailable();
         long seed = SEED ^ test.getDisplayName().hashCode();
         random = new SplittableRandom(seed);
         seedMessage = "seed " + SEED + " (replay: -Dhyperfile.fs.seed=" + SEED + ")";
@@ -89,7 +78,7 @@ abstract class AbstractFileSystemIT {
         long t0 = System.nanoTime();
         Map<String, String> sums;
         try (ServerProcess server = startServer(); FuseDisk disk = FuseDisk.start(dir, server.port(), export())) {
-            mkfs(fsType, disk.file());
+            FileSystemTools.mkfs(fsType, disk.file());
             try (LoopMount mount = LoopMount.mount(disk.file(), dir.resolve("mnt"))) {
                 sums = FileTree.write(mount.root(), WRITE_BYTES, random);
                 mount.sync();
@@ -106,7 +95,7 @@ abstract class AbstractFileSystemIT {
                 assertEquals(List.of(), FileTree.mismatches(mount.root(), sums), seedMessage);
                 mount.unmount();
             }
-            fsck(fsType, disk.file());
+            FileSystemTools.fsck(fsType, disk.file());
             assertEquals(0, disk.unmount(), "nbdfuse exit code; log:\n" + disk.logTail());
             assertEquals(0, server.terminate(120), "hyperfile serve exit code after SIGTERM; log:\n" + server.logTail());
         }
@@ -116,7 +105,7 @@ abstract class AbstractFileSystemIT {
 
     /**
      * ext4 with a write workload of two threads that each write files and fsync them (file and directory); once a
-     * random amount is synced, a third thread SIGKILLs the server the moment a writer is inside an fsync, so that
+     * random amount is synced, the test SIGKILLs the server the moment a writer is inside an fsync, so that
      * writes and FLUSHes are in flight. Then: unmount what is left, restart the server and nbdfuse,
      * mount (the journal is replayed), check every file written and synced before the workload and every file
      * whose fsync returned (each such fsync waited for an acknowledged FLUSH), unmount, and {@code e2fsck -fn} must
@@ -128,7 +117,7 @@ abstract class AbstractFileSystemIT {
         long killAfterBytes = random.nextLong(8L << 20, 48L << 20);
         Workload workload;
         try (ServerProcess server = startServer(); FuseDisk disk = FuseDisk.start(dir, server.port(), export())) {
-            mkfs("ext4", disk.file());
+            FileSystemTools.mkfs("ext4", disk.file());
             try (LoopMount mount = LoopMount.mount(disk.file(), dir.resolve("mnt"))) {
                 FileTree.write(mount.root().resolve("before"), 16L << 20, random).forEach((k, v) -> durable.put("before/" + k, v));
                 mount.sync();
@@ -143,7 +132,7 @@ abstract class AbstractFileSystemIT {
                 assertEquals(List.of(), FileTree.mismatches(mount.root(), durable), seedMessage);
                 mount.unmount();
             }
-            fsck("ext4", disk.file());
+            FileSystemTools.fsck("ext4", disk.file());
             assertEquals(0, disk.unmount(), "nbdfuse exit code; log:\n" + disk.logTail());
             assertEquals(0, server.terminate(120), "hyperfile serve exit code after SIGTERM; log:\n" + server.logTail());
         }
@@ -154,76 +143,20 @@ abstract class AbstractFileSystemIT {
     private record Workload(long bytesSynced, int failures) {
     }
 
+    /** Two {@link SyncedWriters}; once {@code killAfterBytes} are synced, SIGKILLs the server while a writer is inside fsync. */
     private Workload writeUntilKilled(Path root, ServerProcess server, long killAfterBytes, Map<String, String> durable)
             throws InterruptedException {
-        CountDownLatch armed = new CountDownLatch(1);
-        AtomicLong synced = new AtomicLong();
-        AtomicInteger failures = new AtomicInteger();
-        AtomicInteger syncing = new AtomicInteger();
-        AtomicInteger writersLeft = new AtomicInteger(2);
-        Thread killer = new Thread(() -> {
-            try {
-                armed.await();
-                while (syncing.get() == 0 && writersLeft.get() > 0) {
-                    Thread.onSpinWait(); // wait for a writer to enter fsync (milliseconds at most)
-                }
-                server.kill9();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "hf-test-killer");
-        killer.start();
-        List<Thread> writers = new ArrayList<>();
-        for (int w = 0; w < 2; w++) {
-            SplittableRandom r = random.split();
-            String prefix = "workload" + w + "/f";
-            writers.add(new Thread(() -> {
-                try {
-                    for (int i = 0; i < 2048 && server.isAlive(); i++) {
-                        String name = prefix + String.format("%05d.bin", i);
-                        long size = r.nextLong(4 << 10, 1 << 20);
-                        try {
-                            String sum = FileTree.writeFile(root.resolve(name), size, r, false);
-                            syncing.incrementAndGet();
-                            try {
-                                FileTree.fsync(root.resolve(name));
-                            } finally {
-                                syncing.decrementAndGet();
-                            }
-                            durable.put(name, sum);
-                        } catch (IOException e) {
-                            failures.incrementAndGet(); // the kill hit this file: nothing is promised about it
-                            return;
-                        }
-                        if (synced.addAndGet(size) >= killAfterBytes) {
-                            armed.countDown();
-                        }
-                    }
-                } finally {
-                    writersLeft.decrementAndGet();
-                }
-            }, "hf-test-writer-" + w));
+        SyncedWriters writers = SyncedWriters.start(root, "workload", 2, WORKLOAD_MAX_BYTES, random, durable, server::isAlive);
+        if (!writers.awaitSynced(killAfterBytes, 600)) {
+            server.kill9();
+            writers.join();
+            throw new AssertionError("the writers did not sync " + killAfterBytes + " bytes within 600 s; " + seedMessage);
         }
-        writers.forEach(Thread::start);
-        for (Thread t : writers) {
-            t.join();
+        while (!writers.isInsideFsync() && writers.isRunning()) {
+            Thread.onSpinWait(); // wait for a writer to enter fsync (milliseconds at most)
         }
-        armed.countDown();
-        killer.join();
-        return new Workload(synced.get(), failures.get());
-    }
-
-    static void mkfs(String fsType, Path image) throws IOException, InterruptedException {
-        List<String> cmd = fsType.equals("xfs") ? List.of("mkfs.xfs", "-f", "-q", image.toString())
-                : List.of("mkfs.ext4", "-F", "-q", image.toString());
-        Commands.run(300, null, cmd).orThrow();
-    }
-
-    /** e2fsck -fn or xfs_repair -n: both exit 0 only for a clean file system. */
-    static void fsck(String fsType, Path image) throws IOException, InterruptedException {
-        List<String> cmd = fsType.equals("xfs") ? List.of("xfs_repair", "-n", image.toString())
-                : List.of("e2fsck", "-fn", image.toString());
-        Commands.Result r = Commands.run(300, null, cmd);
-        assertEquals(0, r.exitCode(), r.toString());
+        server.kill9();
+        writers.join();
+        return new Workload(writers.bytesSynced(), writers.failures());
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -98,6 +99,23 @@ final class FileTree {
         return bad;
     }
 
+    /**
+     * Cuts {@code file} into 8 equal parts (whole 4 KiB blocks; the tail past the last part stays) and punches a hole
+     * ({@code fallocate --punch-hole}) in 5 of them: the file keeps its size, those parts read as zeroes, and the file
+     * system frees their blocks. Returns the bytes punched (0 for a file under 32 KiB).
+     */
+    static long punchHoles(Path file) throws IOException, InterruptedException {
+        long part = Files.size(file) / 8 / 4096 * 4096;
+        if (part == 0) {
+            return 0;
+        }
+        for (int i : new int[] {1, 2, 4, 5, 7}) {
+            Commands.run(60, "fallocate", "--punch-hole", "--offset", Long.toString(i * part), "--length",
+                    Long.toString(part), file.toString()).orThrow();
+        }
+        return 5 * part;
+    }
+
     static String sha256Of(Path file) throws IOException {
         MessageDigest sha = sha256();
         byte[] buf = new byte[CHUNK_BYTES];
@@ -107,6 +125,12 @@ final class FileTree {
             }
         }
         return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** Bytes in use in the file system mounted at {@code root} (as df counts them). */
+    static long usedBytes(Path root) throws IOException {
+        FileStore fs = Files.getFileStore(root);
+        return fs.getTotalSpace() - fs.getUnallocatedSpace();
     }
 
     static long totalBytes(Path root, Map<String, String> sums) throws IOException {
