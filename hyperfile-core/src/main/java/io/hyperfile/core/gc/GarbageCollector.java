@@ -127,11 +127,13 @@ public final class GarbageCollector {
     }
 
     /**
-     * Whether a pass that ended with {@code r} left nothing a later pass could do unless the volume changes: no
-     * segment waits for the grace period, nothing was refused or skipped but compaction below its threshold.
+     * Whether a pass that ended with {@code r} found nothing to do and left nothing a later pass could do unless the
+     * volume changes: it deleted and moved nothing, no segment waits for the grace period, nothing was refused or
+     * skipped but compaction below its threshold. (A pass that did work is followed by one more walk.)
      */
     private static boolean leftNothing(GcPassReport r) {
-        return r.waitingSegments() == 0 && (r.skipped() == null || r.skipped().startsWith("no compaction"));
+        return r.deletedSegments().isEmpty() && r.victims().isEmpty() && r.waitingSegments() == 0
+                && (r.skipped() == null || r.skipped().startsWith("no compaction"));
     }
 
     /**

@@ -293,6 +293,8 @@ class GarbageCollectorTest {
         GarbageCollector gc = GcFixture.collector(counting, v, EAGER.withCompactBelow(0), java.time.Clock.systemUTC());
         GcPassReport worked = await(gc.runPass(false, l -> { }));
         assertTrue(worked.skipped() == null, worked.summary());
+        GcPassReport settling = await(gc.runPass(false, l -> { })); // a pass that did work is followed by a walk
+        assertTrue(settling.skipped() == null && settling.deletedSegments().isEmpty(), settling.summary());
 
         long gets = counting.calls(FlakyObjectStore.Op.GET);
         GcPassReport idle = await(gc.runPass(false, l -> { }));
@@ -301,7 +303,11 @@ class GarbageCollectorTest {
 
         GcFixture.write(v, model, rnd, 5, 1);
         assertTrue(await(gc.runPass(false, l -> { })).skipped() == null, "a write wakes the collector");
-        assertTrue(await(gc.runPass(false, l -> { })).skipped().startsWith("nothing changed"));
+        GcPassReport next = await(gc.runPass(false, l -> { }));
+        for (int i = 0; i < 3 && next.skipped() == null; i++) { // until a pass finds nothing to do
+            next = await(gc.runPass(false, l -> { }));
+        }
+        assertTrue(next.skipped() != null && next.skipped().startsWith("nothing changed"), next.summary());
         long stored = GcFixture.measure(store).storedBytes();
         await(Snapshots.delete(store, PREFIX, "s"));
         GcPassReport afterDelete = await(gc.runPass(false, l -> { }));
