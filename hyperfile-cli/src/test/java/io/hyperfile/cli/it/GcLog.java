@@ -109,13 +109,17 @@ final class GcLog implements AutoCloseable {
         Pass first = nextPass(from, left(deadline));
         long at = first == null ? from : first.end();
         while (first != null) {
-            Walk w = nextWalk(at, left(deadline));
-            Pass p = w == null ? null : nextPass(w.end(), left(deadline));
+            Pass p = nextPass(at, left(deadline));
             if (p == null) {
                 break;
             }
             if (p.didNothing()) {
-                return w;
+                // Its walk; or, for a pass that walked nothing because nothing changed since a pass that found
+                // nothing to do, that pass's walk, which still describes the store.
+                Walk w = lastWalkBefore(p.end());
+                if (w != null && (w.end() > at || p.text().contains("nothing changed"))) {
+                    return w;
+                }
             }
             at = p.end();
         }
@@ -201,6 +205,21 @@ final class GcLog implements AutoCloseable {
     }
 
     /** The complete lines (ended by a newline) from offset {@code from} on. */
+    /** The last walk line that ends at or before {@code end}, or null. */
+    private Walk lastWalkBefore(long end) throws IOException {
+        Walk last = null;
+        for (Line l : linesFrom(0)) {
+            if (l.end() > end) {
+                break;
+            }
+            Matcher m = walk.matcher(l.text());
+            if (m.find()) {
+                last = new Walk(l.end(), Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)));
+            }
+        }
+        return last;
+    }
+
     private List<Line> linesFrom(long from) throws IOException {
         List<Line> lines = new ArrayList<>();
         if (!Files.exists(file)) {
