@@ -89,17 +89,13 @@ class GarbageCollectorTest {
         reopened.abort();
     }
 
-    @Test
-    void aClientWriteThatLandsWhileCompactionReadsTheOldCopyWins() {
-        GcFixture.create(store);
-        Volume v = GcFixture.open(store);
-        GcFixture.write(v, model, rnd, 0, BLOCKS);
-        await(v.flush());
-        GcFixture.overwriteAllBut(v, model, rnd, 8);
-        // The collector reads through a store that holds the first data read after its walk.
+    /**
+     * Starts a pass whose collector reads through a store that holds the first data read after the walk (the first
+     * block run it moves) until {@code gate} completes; returns once that read is held.
+     */
+    private CompletableFuture<GcPassReport> passHeldAtItsFirstMove(Volume v, CompletableFuture<Void> gate) {
         AtomicBoolean walked = new AtomicBoolean();
         CompletableFuture<Void> reached = new CompletableFuture<>();
-        CompletableFuture<Void> gate = new CompletableFuture<>();
         ForwardingObjectStore holding = new ForwardingObjectStore(store) {
             @Override
             public CompletableFuture<ObjectData> get(String key, ByteRange range) {
@@ -114,6 +110,18 @@ class GarbageCollectorTest {
         CompletableFuture<GcPassReport> pass = GcFixture.collector(holding, v, EAGER, java.time.Clock.systemUTC())
                 .runPass(false, line -> walked.compareAndSet(false, line.startsWith("walked")));
         await(reached);
+        return pass;
+    }
+
+    @Test
+    void aClientWriteThatLandsWhileCompactionReadsTheOldCopyWins() {
+        GcFixture.create(store);
+        Volume v = GcFixture.open(store);
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        GcFixture.overwriteAllBut(v, model, rnd, 8);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        CompletableFuture<GcPassReport> pass = passHeldAtItsFirstMove(v, gate);
         for (int b = 0; b < BLOCKS; b += 8) { // the blocks the pass is moving
             GcFixture.write(v, model, rnd, b, 1);
         }
@@ -139,23 +147,8 @@ class GarbageCollectorTest {
         GcFixture.write(v, model, rnd, 0, BLOCKS);
         await(v.flush());
         GcFixture.overwriteAllBut(v, model, rnd, 8);
-        AtomicBoolean walked = new AtomicBoolean();
-        CompletableFuture<Void> reached = new CompletableFuture<>();
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        ForwardingObjectStore holding = new ForwardingObjectStore(store) {
-            @Override
-            public CompletableFuture<ObjectData> get(String key, ByteRange range) {
-                int stride = BS + 4;
-                if (walked.get() && range instanceof ByteRange.Span s && (s.offset() - 64) % stride == 0
-                        && s.length() % stride == 0 && reached.complete(null)) {
-                    return gate.thenCompose(x -> super.get(key, range));
-                }
-                return super.get(key, range);
-            }
-        };
-        CompletableFuture<GcPassReport> pass = GcFixture.collector(holding, v, EAGER, java.time.Clock.systemUTC())
-                .runPass(false, line -> walked.compareAndSet(false, line.startsWith("walked")));
-        await(reached);
+        CompletableFuture<GcPassReport> pass = passHeldAtItsFirstMove(v, gate);
         for (int b = 0; b < BLOCKS; b += 8) {
             GcFixture.write(v, model, rnd, b, 1);
         }
