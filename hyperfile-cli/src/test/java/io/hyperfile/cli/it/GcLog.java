@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 
 /**
  * The garbage collection lines of one {@code hyperfile serve} log, read while the server appends to it: the steps of a
- * pass that the server's GcService logs at DEBUG ({@code NAME: gc: walked N segments: S bytes stored, L live}, then
+ * pass that the server's GcService logs at DEBUG ({@code NAME: gc: walked N segments: S bytes stored, L live}, or
+ * {@code planned from the live table: N segments: ...} for a pass that did not walk, then
  * {@code deleted ...} and {@code compacted ...}; {@link #LOG_GC_STEPS} turns them on) and each pass's INFO summary
  * ({@code NAME: gc pass: deleted N segments (B bytes); ... compacted M segments, moving X live bytes ...}). Passes of
  * one volume run one at a time, so a pass's lines follow its walk line and end with its summary.
@@ -65,7 +66,7 @@ final class GcLog implements AutoCloseable {
         file.toAbsolutePath().getParent().register(watch, StandardWatchEventKinds.ENTRY_MODIFY,
                 StandardWatchEventKinds.ENTRY_CREATE);
         String v = Pattern.quote(volume);
-        this.walk = Pattern.compile(v + ": gc: walked (\\d+) segments: (\\d+) bytes stored, (\\d+) live");
+        this.walk = Pattern.compile(v + ": gc: (?:walked|planned from the live table:) (\\d+) segments: (\\d+) bytes stored, (\\d+) live");
         this.pass = Pattern.compile(v + ": gc pass: deleted (\\d+) segments \\((\\d+) bytes\\);.* compacted (\\d+) segments,"
                 + " moving (\\d+) live bytes.*");
         this.step = Pattern.compile(v + ": gc: (.*)");

@@ -23,16 +23,22 @@ import java.util.Objects;
  * <tr><td>{@code gc.rate-requests-per-second}</td><td>500</td><td>store requests a pass makes per second at most
  *   (index node reads of its walk, reads of what it moves, delete batches; 0: no limit)</td></tr>
  * <tr><td>{@code gc.interval}</td><td>5 min</td><td>time between passes in {@code serve}</td></tr>
+ * <tr><td>{@code gc.check-every}</td><td>1 d</td><td>passes plan from the live table; one pass this long after the
+ *   last walk walks the index instead and checks the table against it (0: every pass walks)</td></tr>
  * </table>
  */
 public record GcConfig(Duration grace, double compactBelow, double minGarbageRatio, long maxRelocateBytes,
-        long rateBytesPerSecond, Duration interval, int rateRequestsPerSecond) {
+        long rateBytesPerSecond, Duration interval, int rateRequestsPerSecond, Duration checkEvery) {
     public static final GcConfig DEFAULT = new GcConfig(Duration.ofHours(1), 0.5, 0.2, 1L << 30, 32L << 20,
-            Duration.ofMinutes(5), 500);
+            Duration.ofMinutes(5), 500, Duration.ofDays(1));
 
     public GcConfig {
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(interval, "interval");
+        Objects.requireNonNull(checkEvery, "checkEvery");
+        if (checkEvery.isNegative()) {
+            throw new IllegalArgumentException("gc check-every must not be negative: " + checkEvery);
+        }
         if (grace.isNegative()) {
             throw new IllegalArgumentException("gc grace must not be negative: " + grace);
         }
@@ -52,35 +58,40 @@ public record GcConfig(Duration grace, double compactBelow, double minGarbageRat
 
     public GcConfig withGrace(Duration v) {
         return new GcConfig(v, compactBelow, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond,
-                interval, rateRequestsPerSecond);
+                interval, rateRequestsPerSecond, checkEvery);
     }
 
     public GcConfig withCompactBelow(double v) {
         return new GcConfig(grace, v, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond,
-                interval, rateRequestsPerSecond);
+                interval, rateRequestsPerSecond, checkEvery);
     }
 
     public GcConfig withMinGarbageRatio(double v) {
         return new GcConfig(grace, compactBelow, v, maxRelocateBytes, rateBytesPerSecond,
-                interval, rateRequestsPerSecond);
+                interval, rateRequestsPerSecond, checkEvery);
     }
 
     public GcConfig withMaxRelocateBytes(long v) {
         return new GcConfig(grace, compactBelow, minGarbageRatio, v, rateBytesPerSecond,
-                interval, rateRequestsPerSecond);
+                interval, rateRequestsPerSecond, checkEvery);
     }
 
     public GcConfig withRateBytesPerSecond(long v) {
         return new GcConfig(grace, compactBelow, minGarbageRatio, maxRelocateBytes, v,
-                interval, rateRequestsPerSecond);
+                interval, rateRequestsPerSecond, checkEvery);
     }
 
     public GcConfig withInterval(Duration v) {
         return new GcConfig(grace, compactBelow, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond, v,
-                rateRequestsPerSecond);
+                rateRequestsPerSecond, checkEvery);
     }
 
     public GcConfig withRateRequestsPerSecond(int v) {
-        return new GcConfig(grace, compactBelow, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond, interval, v);
+        return new GcConfig(grace, compactBelow, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond, interval, v, checkEvery);
+    }
+
+    public GcConfig withCheckEvery(Duration v) {
+        return new GcConfig(grace, compactBelow, minGarbageRatio, maxRelocateBytes, rateBytesPerSecond, interval,
+                rateRequestsPerSecond, v);
     }
 }

@@ -8,13 +8,15 @@ import java.util.List;
  * {@code waitingSegments}/{@code waitingBytes}: unreferenced segments not deleted yet because the grace checkpoint
  * still reaches them or they are newer than it; {@code victims}: segments compacted; {@code movedBlocks}/{@code movedBytes}:
  * live data read and relocated; {@code rewrittenNodes}: index paths copied out of victims. {@code skipped} says why
- * deletion or compaction did not run (null when both ran as planned). {@code tableChecked}: the incremental live
- * table (built from the previous pass's walk and the windows since) was compared with this pass's walk;
+ * deletion or compaction did not run (null when both ran as planned). {@code fromTable}: the pass planned from the
+ * live table, without walking the index ({@code before} then counts segments only a snapshot reaches as live in
+ * full); {@code tableChecked}: the live table (kept from the previous walk by the windows since) was compared with
+ * this pass's walk;
  * {@code tableDifferences}: the segments where they disagreed (empty when they agree).
  */
 public record GcPassReport(SpaceReport before, long newestSeq, long graceSeq, boolean dryRun, List<Long> deletedSegments,
         long deletedBytes, int waitingSegments, long waitingBytes, List<Long> victims, long movedBlocks, long movedBytes,
-        int rewrittenNodes, String skipped, boolean tableChecked, List<String> tableDifferences) {
+        int rewrittenNodes, String skipped, boolean fromTable, boolean tableChecked, List<String> tableDifferences) {
     public GcPassReport {
         deletedSegments = List.copyOf(deletedSegments);
         victims = List.copyOf(victims);

@@ -56,6 +56,15 @@ public final class SpaceAccounting {
     private SpaceAccounting() {
     }
 
+    /**
+     * Whether {@code key} is part of the volume's metadata (live in full): the descriptor, the head hint, a snapshot
+     * record, or a live table object of garbage collection.
+     */
+    static boolean isMetadata(String prefix, String key) {
+        return key.equals(SegmentKeys.descriptor(prefix)) || key.equals(SegmentKeys.hint(prefix))
+                || key.startsWith(prefix + "snap/") || key.startsWith(prefix + "gc/");
+    }
+
     /** Measures the volume under {@code prefix} (as {@code "name"} or {@code "name/"}). */
     public static CompletableFuture<SpaceReport> measure(ObjectStore store, String prefix) {
         return walk(store, prefix, null, n -> CompletableFuture.completedFuture(null)).thenApply(Liveness::report);
@@ -138,7 +147,7 @@ public final class SpaceAccounting {
                     if (graceBefore != null && o.lastModified() != null && !o.lastModified().isAfter(graceBefore)) {
                         graceSeq = Math.max(graceSeq, seq);
                     }
-                } else if (o.key().equals(SegmentKeys.descriptor(prefix)) || o.key().equals(SegmentKeys.hint(prefix))) {
+                } else if (isMetadata(prefix, o.key()) && !o.key().startsWith(prefix + "snap/")) {
                     metadataBytes += o.size();
                 } else if (o.key().startsWith(prefix + "snap/")) {
                     snapshotKeys.add(o.key());
@@ -353,7 +362,7 @@ public final class SpaceAccounting {
      * order to {@code onValue} or its failure to {@code onFailure}; the handlers of one batch run one after another,
      * after the previous batch's.
      */
-    private static <T, R> CompletableFuture<Void> bounded(IntFunction<CompletableFuture<Void>> pacer, List<T> items,
+    static <T, R> CompletableFuture<Void> bounded(IntFunction<CompletableFuture<Void>> pacer, List<T> items,
             Function<T, CompletableFuture<R>> read, BiConsumer<T, R> onValue, BiConsumer<T, Throwable> onFailure) {
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (int from = 0; from < items.size(); from += MAX_PARALLEL_READS) {

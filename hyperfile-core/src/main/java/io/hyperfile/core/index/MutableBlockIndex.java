@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A batch of changes on top of a {@link BlockIndex} snapshot, persisted with {@link #save}. Like Xodus's
@@ -146,13 +147,29 @@ public final class MutableBlockIndex {
      * happens on an empty tree.
      */
     public void rewritePath(NodeResolver resolver, long blockNo) {
+        rewritePathThrough(resolver, blockNo, null);
+    }
+
+    /**
+     * Like {@link #rewritePath}, but only if a saved node on the path lies in one of {@code segments} (null: always).
+     * Compaction names the nodes to move out of its victims this way: a path that no longer runs through a victim
+     * (a client write copied it since) is left alone.
+     */
+    public void rewritePathThrough(NodeResolver resolver, long blockNo, Set<Long> segments) {
         Extent.checkRange(blockNo, 1);
         if (root == null) {
             return;
         }
+        boolean through = segments == null || (rootPointer != null && segments.contains(rootPointer.segmentSeq()));
         IndexNode node = root;
         while (node instanceof InternalNode in) {
-            node = in.child(Math.max(0, in.lastKeyAtOrBefore(blockNo)), resolver);
+            int i = Math.max(0, in.lastKeyAtOrBefore(blockNo));
+            NodePointer p = in.pointer(i);
+            through = through || (p != null && segments.contains(p.segmentSeq()));
+            node = in.child(i, resolver);
+        }
+        if (!through) {
+            return;
         }
         LeafNode leaf = (LeafNode) node;
         if (leaf.entryCount() == 0) {

@@ -4,6 +4,7 @@ import io.hyperfile.core.CorruptionException;
 import io.hyperfile.core.checkpoint.CheckpointLocator;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
 import io.hyperfile.core.index.BlockIndex;
+import io.hyperfile.core.index.Run;
 import io.hyperfile.core.segment.SegmentBuilder;
 import io.hyperfile.core.segment.SegmentFooter;
 import io.hyperfile.core.segment.SegmentHeader;
@@ -263,6 +264,24 @@ public final class Volume {
         LivenessLog log = pipeline.liveness();
         log.enable();
         return log;
+    }
+
+    /**
+     * How the indexed state maps each block range {@code [startBlocks[i], endBlocks[i])}: runs covering it exactly, in
+     * order. Garbage collection finds a victim's live slots this way; windows not indexed yet are not seen.
+     */
+    public CompletableFuture<List<List<Run>>> mapping(long[] startBlocks, long[] endBlocks) {
+        BlockIndex snapshot;
+        monitor.lock();
+        try {
+            health.checkReadable();
+            snapshot = pipeline.index();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        } finally {
+            monitor.unlock();
+        }
+        return reads.lookup(snapshot, startBlocks, endBlocks);
     }
 
     /** The most blocks one {@link RelocationBatch} may hold: one segment's worth. */

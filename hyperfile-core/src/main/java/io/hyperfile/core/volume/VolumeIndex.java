@@ -147,7 +147,7 @@ final class VolumeIndex {
                 m.put(r, z.startBlock(), z.blockCount(), Location.ZERO);
             }
             for (long key : batch.rewriteKeys()) {
-                m.rewritePath(r, key);
+                m.rewritePathThrough(r, key, batch.victims());
             }
             return new Applied(m, liveness);
         }));

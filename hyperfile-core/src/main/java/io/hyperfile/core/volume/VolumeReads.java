@@ -30,6 +30,11 @@ final class VolumeReads {
         this.maxGetBlocks = Math.max(1, maxGetBytes / (blockSize + 4));
     }
 
+    /** Runs of each of the block ranges {@code [starts[i], ends[i])} in {@code snapshot}, in order. */
+    CompletableFuture<List<List<Run>>> lookup(BlockIndex snapshot, long[] starts, long[] ends) {
+        return index.lookup(snapshot, starts, ends);
+    }
+
     /** A run of stored blocks: volume blocks from {@code startBlock}, in segment {@code seq} from {@code slot}. */
     private record DataRun(long seq, long slot, long count, long startBlock) {
     }

@@ -41,6 +41,8 @@ class GcSnapshotModelTest {
         long deleted = 0;
         long moved = 0;
         int checks = 0;
+        int planned = 0;
+        long plannedWork = 0;
         for (int step = 0; step < 300; step++) {
             String where = "seed " + seed + " step " + step;
             int dice = rnd.nextInt(100);
@@ -70,9 +72,14 @@ class GcSnapshotModelTest {
                 await(Snapshots.delete(store, PREFIX, name));
                 snapshots.remove(name);
             } else if (dice < 97) {
+                if (rnd.nextInt(3) == 0) {
+                    gc.requestCheck(); // most passes plan from the live table; this one walks and checks it
+                }
                 GcPassReport r = await(gc.runPass(false, l -> { }));
                 assertEquals(List.of(), r.tableDifferences(), where);
                 checks += r.tableChecked() ? 1 : 0;
+                planned += r.fromTable() ? 1 : 0;
+                plannedWork += r.fromTable() ? r.deletedSegments().size() + r.movedBlocks() : 0;
                 deleted += r.deletedSegments().size();
                 moved += r.movedBlocks();
                 assertTrue(GcFixture.measure(store).isComplete(), where + ": every reached object exists");
@@ -91,8 +98,8 @@ class GcSnapshotModelTest {
                 assertArrayEquals(model, GcFixture.readAll(v), where + ": after reopen");
             }
         }
-        assertTrue(deleted > 0 && moved > 0 && checks > 0, "deleted " + deleted + " segments, moved " + moved
-                + " blocks, table checked " + checks + " times");
+        assertTrue(deleted > 0 && moved > 0 && checks > 0 && plannedWork > 0, "deleted " + deleted + " segments, moved "
+                + moved + " blocks, table checked " + checks + " times, " + planned + " passes planned from it, which deleted and moved " + plannedWork);
         v.abort();
     }
 }

@@ -96,6 +96,9 @@ final class VolumeModelRunner {
                     if (collector == null) { // one per opened volume: it carries the live table from pass to pass
                         collector = new GarbageCollector(store, prefix, volume, GC, Clock.systemUTC(), RetryScheduler.system());
                     }
+                    if (rnd.nextInt(3) == 0) {
+                        collector.requestCheck(); // most passes plan from the table; this one checks it
+                    }
                     pass = collector.runPass(false, line -> { });
                 }
                 int dice = rnd.nextInt(100);
@@ -188,13 +191,17 @@ final class VolumeModelRunner {
                         await(volume.flush());
                     }
                 }
-                GcPassReport last = await(collector.runPass(false, line -> { }));
+                GcPassReport fromTable = await(collector.runPass(false, line -> { }));
                 model.flushed();
+                assertTrue(fromTable.fromTable(), "the pass after a walk plans from the table: " + fromTable.summary());
+                assertArrayEquals(model.current(), readAll(volume), "after a pass planned from the table");
+                collector.requestCheck();
+                GcPassReport last = await(collector.runPass(false, line -> { }));
                 assertTrue(last.before().isComplete(), "every object the checkpoints reach exists: " + last.before().problems());
                 assertTrue(last.tableChecked(), last.summary());
                 assertEquals(List.of(), last.tableDifferences(), "the live table agrees with the walk");
                 assertArrayEquals(model.current(), readAll(volume), "after the last passes");
-                passes += 2;
+                passes += 3;
                 checked++;
                 deleted += last.deletedSegments().size();
                 moved += last.movedBlocks();
