@@ -5,6 +5,8 @@ import static io.hyperfile.core.gc.GcFixture.EAGER;
 import static io.hyperfile.core.gc.GcFixture.SIZE;
 import static io.hyperfile.core.store.StoreTesting.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hyperfile.core.store.FailureCategory;
@@ -33,11 +35,20 @@ class GcCrashTest {
 
     @Test
     void aCrashAtAnyStoreRequestOfAPassLosesNothing() throws Exception {
-        int requests = scenario(-1, false);
+        crashEverywhere(false);
+    }
+
+    @Test
+    void aCrashAtAnyStoreRequestOfAPassPlannedFromTheLiveTableLosesNothing() throws Exception {
+        crashEverywhere(true);
+    }
+
+    private static void crashEverywhere(boolean fromTable) throws Exception {
+        int requests = scenario(-1, false, fromTable);
         assertTrue(requests > 10, "a pass makes " + requests + " store requests");
         int crashed = 0;
         for (int n = 1; n <= requests; n++) {
-            crashed += scenario(n, true) + scenario(n, false);
+            crashed += scenario(n, true, fromTable) + scenario(n, false, fromTable);
         }
         assertTrue(crashed >= requests, "crash points reached: " + crashed + " of " + 2 * requests);
     }
@@ -45,20 +56,25 @@ class GcCrashTest {
     /**
      * Builds garbage of both kinds, runs a pass that dies at its {@code n}th store request ({@code -1}: never) and
      * checks the volume after a restart. Returns the pass's request count (no crash) or whether the crash happened.
+     * {@code fromTable}: a walk before the garbage is made starts the live table, so the pass plans from it.
      */
-    private static int scenario(int n, boolean beforeApplying) throws Exception {
+    private static int scenario(int n, boolean beforeApplying, boolean fromTable) throws Exception {
         InMemoryObjectStore memory = new InMemoryObjectStore();
         FlakyObjectStore flaky = new FlakyObjectStore(memory);
         GcFixture.create(memory);
         Volume v = GcFixture.open(flaky);
         Random rnd = new Random(5);
         byte[] model = new byte[SIZE];
+        GarbageCollector gc = GcFixture.collector(flaky, v, EAGER, Clock.systemUTC());
         GcFixture.write(v, model, rnd, 0, BLOCKS);
         await(v.flush());
+        if (fromTable) {
+            assertFalse(await(gc.runPass(false, l -> { })).fromTable(), "the first pass walks");
+        }
         GcFixture.write(v, model, rnd, 0, BLOCKS); // the first generation: unreferenced, deleted
         await(v.flush());
         GcFixture.overwriteAllBut(v, model, rnd, 8); // the second: mostly dead, compacted
-        String where = "crash " + (beforeApplying ? "before" : "after") + " request " + n;
+        String where = (fromTable ? "planned from the table, " : "") + "crash " + (beforeApplying ? "before" : "after") + " request " + n;
 
         long base = flaky.totalCalls();
         FaultRule crash = null;
@@ -75,9 +91,11 @@ class GcCrashTest {
             }));
             flaky.add(FaultRule.onStoreCall(FaultRule.after(base + n), FaultAction.fail(DEAD)));
         }
-        CompletableFuture<GcPassReport> pass = GcFixture.collector(flaky, v, EAGER, Clock.systemUTC()).runPass(false, l -> { });
+        CompletableFuture<GcPassReport> pass = gc.runPass(false, l -> { });
         try {
-            pass.get(60, TimeUnit.SECONDS);
+            GcPassReport r = pass.get(60, TimeUnit.SECONDS);
+            assertEquals(fromTable, r.fromTable(), where + ": " + r.summary());
+            assertTrue(n > 0 || (!r.deletedSegments().isEmpty() && !r.victims().isEmpty()), r.summary());
         } catch (ExecutionException e) {
             if (n < 0) {
                 throw e;
