@@ -1,38 +1,25 @@
 package io.hyperfile.core.gc;
 
 import io.hyperfile.core.checkpoint.Snapshots;
-import io.hyperfile.core.index.Location;
 import io.hyperfile.core.index.NodeCodec;
 import io.hyperfile.core.index.NodeLimits;
-import io.hyperfile.core.segment.ExtentKind;
-import io.hyperfile.core.segment.ExtentRecord;
-import io.hyperfile.core.segment.SegmentFooter;
+import io.hyperfile.core.index.NodePointer;
 import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.segment.SegmentReader;
-import io.hyperfile.core.store.ObjectInfo;
+import io.hyperfile.core.store.Exceptions;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryScheduler;
 import io.hyperfile.core.volume.HealthState;
 import io.hyperfile.core.volume.LivenessLog;
-import io.hyperfile.core.volume.Relocation;
-import io.hyperfile.core.volume.RelocationBatch;
 import io.hyperfile.core.volume.Volume;
 import io.hyperfile.core.volume.WindowLiveness;
-import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.BitSet;
-import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +54,10 @@ public final class GarbageCollector {
     private LiveTable table;
     /** The next pass walks and checks the table, due or not. */
     private volatile boolean checkRequested;
+    /** Whether the first pass looked for a stored table already. */
+    private boolean looked;
+    /** The checkpoint of the last table stored (0: none). */
+    private long storedSeq;
     /** The last pass, if it left nothing to do while the volume does not change (and the snapshots it saw). */
     private GcPassReport settled;
     private List<String> settledSnapshots;
@@ -180,12 +171,61 @@ public final class GarbageCollector {
                 last.fromTable(), false, List.of());
     }
 
-    /** Plans from the table if it is due no check and matches the store; otherwise walks. Then runs the pass. */
+    /**
+     * Plans from the table if it is due no check and matches the store; otherwise walks. Then runs the pass and stores
+     * the table. The first pass of a writer starts from the stored table, if there is one it can bring up to date.
+     */
     private CompletableFuture<GcPassReport> plan(boolean dryRun, Instant graceBefore, Consumer<String> progress) {
-        boolean useTable = !dryRun && table != null && !checkRequested
+        if (dryRun) {
+            return walkPass(true, graceBefore, progress);
+        }
+        CompletableFuture<Void> loaded = looked || table != null || checkRequested ? CompletableFuture.completedFuture(null)
+                : loadTable(progress);
+        looked = true;
+        return loaded.thenCompose(v -> planAndRun(graceBefore, progress)).thenCompose(this::storeTable);
+    }
+
+    /** Starts the table from the newest stored one, brought to the durable checkpoint; leaves it null if it cannot. */
+    private CompletableFuture<Void> loadTable(Consumer<String> progress) {
+        return volume.durableSeq().thenCompose(durable -> LiveTableObject.loadAt(store, prefix, codec,
+                volume.blockSizeBytes(), durable, n -> pacer.pace(0, n)).thenAccept(t -> {
+                    if (t != null) {
+                        liveness.discardThrough(durable);
+                        table = t;
+                        progress.accept("loaded the stored live table, brought to checkpoint " + durable);
+                    }
+                })).exceptionally(e -> {
+                    LOG.info("volume {}: gc walks the index: the stored live table is unusable: {}", volume.name(),
+                            Exceptions.unwrap(e).toString());
+                    return null;
+                });
+    }
+
+    /** Stores the table as of the pass's checkpoint (once per checkpoint); a failure only costs a walk later. */
+    private CompletableFuture<GcPassReport> storeTable(GcPassReport r) {
+        LiveTable t = table;
+        if (t == null || t.seq() != r.newestSeq() || t.hasPending() || t.seq() == storedSeq) {
+            return CompletableFuture.completedFuture(r);
+        }
+        return new SegmentReader(store, prefix, volume.blockSizeBytes()).footer(t.seq()).thenCompose(f -> {
+            NodePointer root = f.rootSeq() == 0 ? null : new NodePointer(f.rootSeq(), f.rootOffset(), f.rootLength());
+            return LiveTableObject.store(store, prefix, t, root);
+        }).handle((v, e) -> {
+            if (e != null) {
+                LOG.warn("volume {}: cannot store the live table of checkpoint {}: {}", volume.name(), t.seq(),
+                        Exceptions.unwrap(e).toString());
+            } else {
+                storedSeq = t.seq();
+            }
+            return r;
+        });
+    }
+
+    private CompletableFuture<GcPassReport> planAndRun(Instant graceBefore, Consumer<String> progress) {
+        boolean useTable = table != null && !checkRequested
                 && table.checkedAt().plus(config.checkEvery()).isAfter(clock.instant());
         if (!useTable) {
-            return walkPass(dryRun, graceBefore, progress);
+            return walkPass(false, graceBefore, progress);
         }
         LiveTable t = table;
         return TablePlan.plan(store, prefix, volume.descriptor(), t, graceBefore, n -> pacer.pace(0, n),

@@ -141,7 +141,7 @@ public final class VolumeCatalog {
     private static boolean looksLikeVolume(String name, String firstKey) {
         String prefix = name + "/";
         return firstKey.equals(SegmentKeys.hint(prefix)) || firstKey.startsWith(SegmentKeys.segmentPrefix(prefix))
-                || firstKey.startsWith(prefix + "snap/");
+                || firstKey.startsWith(prefix + "snap/") || firstKey.startsWith(prefix + "gc/");
     }
 
     /** What a volume is and holds, as of its newest checkpoint. */

@@ -342,4 +342,81 @@ class GarbageCollectorTest {
         assertArrayEquals(model, GcFixture.readAll(v));
         v.abort();
     }
+
+    @Test
+    void aReopenedWriterStartsFromTheStoredLiveTableAndItAgreesWithAWalk() {
+        GcFixture.create(store);
+        Volume v = GcFixture.open(store);
+        GarbageCollector gc = GcFixture.collector(store, v, EAGER, java.time.Clock.systemUTC());
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        assertFalse(await(gc.runPass(false, l -> { })).fromTable(), "the first pass of a volume walks");
+        GcFixture.overwriteAllBut(v, model, rnd, 4);
+        assertTrue(await(gc.runPass(false, l -> { })).fromTable());
+        await(v.close());
+
+        for (int restart = 0; restart < 3; restart++) {
+            v = GcFixture.open(store);
+            gc = GcFixture.collector(store, v, EAGER, java.time.Clock.systemUTC());
+            GcFixture.overwriteAllBut(v, model, rnd, 5 + restart);
+            await(v.trim((long) (restart * 30) * BS, 12L * BS));
+            java.util.Arrays.fill(model, restart * 30 * BS, (restart * 30 + 12) * BS, (byte) 0);
+            List<String> steps = new java.util.ArrayList<>();
+            GcPassReport loaded = await(gc.runPass(false, steps::add));
+            assertTrue(loaded.fromTable(), "restart " + restart + ": " + steps + " " + loaded.summary());
+            assertTrue(steps.get(0).startsWith("loaded the stored live table"), steps.toString());
+            assertTrue(!loaded.deletedSegments().isEmpty() || !loaded.victims().isEmpty(), loaded.summary());
+            assertArrayEquals(model, GcFixture.readAll(v), "restart " + restart);
+            gc.requestCheck();
+            GcPassReport checked = await(gc.runPass(false, l -> { }));
+            assertTrue(checked.tableChecked(), checked.summary());
+            assertEquals(List.of(), checked.tableDifferences(), "restart " + restart);
+            if (restart % 2 == 0) {
+                await(v.close());
+            } else {
+                await(v.flush());
+                v.abort(); // a crash: the table stored by the last pass is what the next writer finds
+            }
+        }
+        SpaceReport space = GcFixture.measure(store);
+        assertTrue(space.isComplete(), space.problems().toString());
+        assertEquals(List.of(), space.otherObjects(), "the table objects are the volume's own metadata");
+        assertEquals(1, await(store.listAll(LiveTableObject.directory(PREFIX), null)).size(), "one table is kept");
+        Volume reopened = GcFixture.open(store);
+        assertArrayEquals(model, GcFixture.readAll(reopened));
+        reopened.abort();
+    }
+
+    @Test
+    void aDamagedOrUnreadableStoredTableOnlyMakesThePassWalk() {
+        FlakyObjectStore flaky = new FlakyObjectStore(store);
+        GcFixture.create(store);
+        Volume v = GcFixture.open(store);
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        GcFixture.pass(store, v, EAGER);
+        await(v.close());
+        String key = await(store.listAll(LiveTableObject.directory(PREFIX), null)).get(0).key();
+        byte[] bytes = await(store.get(key, ByteRange.all())).toByteArray();
+        bytes[bytes.length / 2] ^= 1;
+        await(store.put(key, java.nio.ByteBuffer.wrap(bytes)));
+
+        v = GcFixture.open(store);
+        GcFixture.overwriteAllBut(v, model, rnd, 3);
+        GcPassReport r = await(GcFixture.collector(store, v, EAGER, java.time.Clock.systemUTC()).runPass(false, l -> { }));
+        assertFalse(r.fromTable(), r.summary());
+        assertFalse(r.deletedSegments().isEmpty(), "the walk does the work: " + r.summary());
+        await(v.close());
+
+        flaky.add(FaultRule.on(java.util.EnumSet.of(FlakyObjectStore.Op.GET, FlakyObjectStore.Op.LIST),
+                java.util.regex.Pattern.quote(LiveTableObject.directory(PREFIX)) + ".*", FaultRule.always(), FaultAction.fail(() -> new io.hyperfile.core.store.StorageException(null,
+                        io.hyperfile.core.store.FailureCategory.UNKNOWN, "no access"))));
+        v = GcFixture.open(flaky);
+        GcFixture.overwriteAllBut(v, model, rnd, 3);
+        r = await(GcFixture.collector(flaky, v, EAGER, java.time.Clock.systemUTC()).runPass(false, l -> { }));
+        assertFalse(r.fromTable(), r.summary());
+        assertFalse(r.deletedSegments().isEmpty(), "the walk does the work: " + r.summary());
+        assertArrayEquals(model, GcFixture.readAll(v));
+        v.abort();
+    }
 }

@@ -78,10 +78,12 @@ class VolumeCatalogTest {
         await(v.close());
         await(store.delete("half/volume")); // a delete that stopped after its first step
         await(store.put("other/notes.txt", ByteBuffer.allocate(1))); // not Hyperfile's: not reported
+        await(store.put("gconly/gc/live/00000000000000000001", ByteBuffer.allocate(1))); // only a GC table left
+        await(store.put("gconly/zz", ByteBuffer.allocate(1)));
 
         VolumeCatalog.Scan scan = await(catalog.scan());
         assertEquals(List.of("whole"), scan.volumes());
-        assertEquals(List.of("half"), scan.incomplete());
+        assertEquals(List.of("gconly", "half"), scan.incomplete());
         assertEquals(List.of("whole"), await(catalog.list()));
         assertTrue(await(catalog.isIncomplete("half")));
         assertFalse(await(catalog.isIncomplete("whole")));
@@ -89,6 +91,7 @@ class VolumeCatalogTest {
         assertFalse(await(catalog.isIncomplete("nothing")));
 
         await(catalog.delete("half", n -> { }));
+        await(catalog.delete("gconly", n -> { }));
         assertEquals(new VolumeCatalog.Scan(List.of("whole"), List.of()), await(catalog.scan()));
         store.close();
     }
