@@ -12,6 +12,8 @@
  *       tree operations against nodes fetched asynchronously, retrying on {@link
  *       io.hyperfile.core.index.NodeNotLoadedException}; a {@link io.hyperfile.core.index.Prefetch} names the
  *       block ranges an operation will touch so that a cold one loads its nodes one level per round.
+ *   <li>{@link io.hyperfile.core.index.IndexDiff}: the per-segment liveness change between two saved trees, reading
+ *       only the nodes they do not share.
  * </ul>
  *
  * <p>This package does not know the object store or segments: it reads nodes through {@link
