@@ -71,6 +71,9 @@ final class GcCommand implements Callable<Integer> {
     int passes;
     @Option(names = "--dry-run", description = "Run one pass that only plans: read-only, deletes and writes nothing.")
     boolean dryRun;
+    @Option(names = "--check", description = "Walk the index in the first pass and check the stored live table against"
+            + " the walk (passes otherwise plan from the table).")
+    boolean check;
     @Option(names = "--json", description = "Print the last pass's figures, with the space before and after, as one JSON"
             + " object (progress and summaries go to stderr).")
     boolean json;
@@ -92,9 +95,13 @@ final class GcCommand implements Callable<Integer> {
             GcPassReport last = null;
             try {
                 GarbageCollector gc = new GarbageCollector(s, prefix, v, config, Clock.systemUTC(), RetryScheduler.system());
+                if (check) {
+                    gc.requestCheck();
+                }
                 for (int i = 1; i <= total; i++) {
                     last = pass(gc, i, total, err);
                     first = first == null ? last : first;
+                    last.tableDifferences().forEach(d -> err.println("warning: the live table disagrees with the walk: " + d));
                     summaries.println("pass " + i + "/" + total + ": " + last.summary());
                     summaries.flush();
                     if (!last.before().isComplete() || last.deletedSegments().isEmpty() && last.victims().isEmpty()) {
@@ -172,7 +179,9 @@ final class GcCommand implements Callable<Integer> {
                 + ",\"deletedBytes\":" + r.deletedBytes() + ",\"waitingSegments\":" + r.waitingSegments()
                 + ",\"waitingBytes\":" + r.waitingBytes() + ",\"victims\":" + r.victims().size() + ",\"movedBlocks\":"
                 + r.movedBlocks() + ",\"movedBytes\":" + r.movedBytes() + ",\"rewrittenNodes\":" + r.rewrittenNodes()
-                + ",\"skipped\":" + (r.skipped() == null ? "null" : quote(r.skipped())) + ",\"problems\":"
+                + ",\"skipped\":" + (r.skipped() == null ? "null" : quote(r.skipped())) + ",\"fromTable\":"
+                + r.fromTable() + ",\"tableChecked\":" + r.tableChecked() + ",\"tableDifferences\":"
+                + r.tableDifferences().size() + ",\"problems\":"
                 + r.before().problems().size() + ",\"before\":" + spaceJson(before) + ",\"after\":"
                 + (after == null ? "null" : spaceJson(after)) + "}";
     }

@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Background garbage collection in {@code serve} ({@link GcService}): {@code --gc on|off}, {@code --gc-interval},
- * {@code --gc-grace}, {@code --gc-rate}, {@code --gc-requests} and {@code --gc-compact-below}. The other settings keep the defaults of
+ * {@code --gc-grace}, {@code --gc-rate}, {@code --gc-requests}, {@code --gc-compact-below} and {@code --gc-check-every}. The
+ * other settings keep the defaults of
  * {@link GcConfig#DEFAULT} (compaction only while garbage is at least 20% of the stored bytes, at most 1 GiB moved
  * per pass).
  */
@@ -39,6 +40,11 @@ final class GcOptions {
                     + " (default ${DEFAULT-VALUE}).")
     double compactBelow;
 
+    @Option(names = "--gc-check-every", paramLabel = "DURATION", defaultValue = "1d",
+            description = "Passes plan from the live table; one pass this long after the last walk walks the index and"
+                    + " checks the table; 0: every pass walks (default ${DEFAULT-VALUE}).")
+    String checkEvery;
+
     /** The settings, or null for {@code --gc off}; {@link IllegalArgumentException} with one line for a bad value. */
     GcConfig config() {
         boolean on = switch (gc.trim().toLowerCase(Locale.ROOT)) {
@@ -49,7 +55,8 @@ final class GcOptions {
         GcConfig config = GcConfig.DEFAULT.withGrace(Durations.parse("--gc-grace", grace))
                 .withRateBytesPerSecond(Sizes.parseRate("--gc-rate", rate))
                 .withRateRequestsPerSecond(GcCommand.requestRate("--gc-requests", requests))
-                .withCompactBelow(GcCommand.fraction("--gc-compact-below", compactBelow));
+                .withCompactBelow(GcCommand.fraction("--gc-compact-below", compactBelow))
+                .withCheckEvery(Durations.parse("--gc-check-every", checkEvery));
         Duration every = Durations.parse("--gc-interval", interval);
         if (every.isZero()) {
             throw new IllegalArgumentException("invalid --gc-interval '" + interval + "': must be positive (use --gc off to"

@@ -188,6 +188,33 @@ class GcCommandTest {
     }
 
     @Test
+    void aLaterRunPlansFromTheStoredLiveTableAndCheckWalksAndComparesIt() {
+        Result first = run("gc", "v", "--grace", "0", "--json");
+        assertEquals(0, first.code, first.out + first.err);
+        assertTrue(first.out.contains(",\"fromTable\":"), first.out);
+        Volume v = new VolumeCatalog(store).open("v", VolumeConfig.DEFAULT).join();
+        try {
+            write(v, new Random(7), 0, 2 << 20, 3);
+        } finally {
+            v.close().join();
+        }
+
+        Result planned = run("gc", "v", "--grace", "0", "--json", "--passes", "1");
+        assertEquals(0, planned.code, planned.out + planned.err);
+        assertTrue(planned.err.contains("pass 1/1: loaded the stored live table"), planned.err);
+        assertTrue(planned.out.contains(",\"fromTable\":true,\"tableChecked\":false,"), planned.out);
+
+        Result checked = run("gc", "v", "--grace", "0", "--json", "--passes", "1", "--check");
+        assertEquals(0, checked.code, checked.out + checked.err);
+        assertTrue(checked.err.contains("pass 1/1: walked "), checked.err);
+        assertTrue(checked.out.contains(",\"fromTable\":false,\"tableChecked\":true,\"tableDifferences\":0,"),
+                checked.out);
+        assertFalse(checked.err.contains("warning"), checked.err);
+        assertArrayEquals(model, content());
+        assertEquals(0, run("fsck", "v").code);
+    }
+
+    @Test
     void badArgumentsAreOneLineAndExitTwo() {
         List<String[]> bad = List.of(
                 new String[] {"--grace", "5x"},

@@ -47,7 +47,7 @@ class GcServiceTest {
 
     private static GcPassReport report() {
         SpaceReport empty = new SpaceReport(0, 0, 0, 0, 0, 0, List.of(), List.of(), List.of(), List.of(), List.of());
-        return new GcPassReport(empty, 1, 1, false, List.of(), 0, 0, 0, List.of(), 0, 0, 0, null, false, List.of());
+        return new GcPassReport(empty, 1, 1, false, List.of(), 0, 0, 0, List.of(), 0, 0, 0, null, false, false, List.of());
     }
 
     /** A pass that records each start and completes with the futures the test hands it, in order. */
@@ -175,15 +175,16 @@ class GcServiceTest {
 
         GcConfig defaults = serveOptions().config();
         assertEquals(GcConfig.DEFAULT, defaults, "serve's defaults are the documented ones");
-        GcConfig set = serveOptions("--gc-interval", "30s", "--gc-grace", "0", "--gc-rate", "0", "--gc-compact-below", "0.25")
-                .config();
+        GcConfig set = serveOptions("--gc-interval", "30s", "--gc-grace", "0", "--gc-rate", "0", "--gc-compact-below", "0.25",
+                "--gc-check-every", "6h").config();
         assertEquals(GcConfig.DEFAULT.withInterval(Duration.ofSeconds(30)).withGrace(Duration.ZERO).withRateBytesPerSecond(0)
-                .withCompactBelow(0.25), set);
+                .withCompactBelow(0.25).withCheckEvery(Duration.ofHours(6)), set);
         new GcService(set, Clock.systemUTC(), timer).add("a", new ScriptedPass());
         assertEquals(List.of(Duration.ofSeconds(30).toNanos()), timer.delays());
 
         for (String[] bad : List.of(new String[] {"--gc", "maybe"}, new String[] {"--gc-interval", "0"},
-                new String[] {"--gc-rate", "x"}, new String[] {"--gc-compact-below", "2"})) {
+                new String[] {"--gc-rate", "x"}, new String[] {"--gc-compact-below", "2"},
+                new String[] {"--gc-check-every", "daily"})) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> serveOptions(bad).config());
             assertTrue(e.getMessage().startsWith("invalid " + bad[0] + " "), e.getMessage());

@@ -172,29 +172,39 @@ public final class GarbageCollector {
     }
 
     /**
-     * Plans from the table if it is due no check and matches the store; otherwise walks. Then runs the pass and stores
-     * the table. The first pass of a writer starts from the stored table, if there is one it can bring up to date.
+     * Plans from the table if it is due no check and matches the store; otherwise walks (and checks the table, if
+     * there is one). Then runs the pass and stores the table. The first pass of a writer starts from the stored
+     * table, if there is one it can bring up to date.
      */
     private CompletableFuture<GcPassReport> plan(boolean dryRun, Instant graceBefore, Consumer<String> progress) {
         if (dryRun) {
             return walkPass(true, graceBefore, progress);
         }
-        CompletableFuture<Void> loaded = looked || table != null || checkRequested ? CompletableFuture.completedFuture(null)
+        CompletableFuture<Void> loaded = looked || table != null ? CompletableFuture.completedFuture(null)
                 : loadTable(progress);
         looked = true;
-        return loaded.thenCompose(v -> planAndRun(graceBefore, progress)).thenCompose(this::storeTable);
+        return loaded.thenCompose(v -> planAndRun(graceBefore, progress)).thenCompose(this::keepTable);
     }
 
-    /** Starts the table from the newest stored one, brought to the durable checkpoint; leaves it null if it cannot. */
+    /**
+     * Starts the table from the newest stored one, brought to the checkpoint just before the first window this
+     * collector heard of (or the durable checkpoint if it heard of none), so that the windows since count one by one;
+     * leaves it null if it cannot.
+     */
     private CompletableFuture<Void> loadTable(Consumer<String> progress) {
-        return volume.durableSeq().thenCompose(durable -> LiveTableObject.loadAt(store, prefix, codec,
-                volume.blockSizeBytes(), durable, n -> pacer.pace(0, n)).thenAccept(t -> {
-                    if (t != null) {
-                        liveness.discardThrough(durable);
-                        table = t;
-                        progress.accept("loaded the stored live table, brought to checkpoint " + durable);
-                    }
-                })).exceptionally(e -> {
+        List<WindowLiveness> heard = liveness.after(0);
+        long beforeFirst = heard.isEmpty() ? Long.MAX_VALUE : heard.get(0).seq() - 1;
+        return volume.durableSeq().thenCompose(durable -> {
+            long at = Math.min(beforeFirst, durable);
+            return LiveTableObject.loadAt(store, prefix, codec, volume.blockSizeBytes(), at, n -> pacer.pace(0, n))
+                    .thenAccept(t -> {
+                        if (t != null) {
+                            liveness.discardThrough(at);
+                            table = t;
+                            progress.accept("loaded the stored live table, brought to checkpoint " + at);
+                        }
+                    });
+        }).exceptionally(e -> {
                     LOG.info("volume {}: gc walks the index: the stored live table is unusable: {}", volume.name(),
                             Exceptions.unwrap(e).toString());
                     return null;
@@ -202,23 +212,28 @@ public final class GarbageCollector {
     }
 
     /** Stores the table as of the pass's checkpoint (once per checkpoint); a failure only costs a walk later. */
-    private CompletableFuture<GcPassReport> storeTable(GcPassReport r) {
+    private CompletableFuture<GcPassReport> keepTable(GcPassReport r) {
         LiveTable t = table;
-        if (t == null || t.seq() != r.newestSeq() || t.hasPending() || t.seq() == storedSeq) {
+        if (t == null || t.seq() != r.newestSeq() || t.hasPending() || t.seq() == storedSeq
+                || volume.health() != HealthState.OPEN) {
             return CompletableFuture.completedFuture(r);
         }
+        return volume.nextSeq().thenCompose(next -> r.newestSeq() >= next
+                ? CompletableFuture.completedFuture(null) // another writer's segment: this one writes nothing more
+                : storeTable(t)).handle((v, e) -> {
+                    if (e != null) {
+                        LOG.warn("volume {}: cannot store the live table of checkpoint {}: {}", volume.name(), t.seq(),
+                                Exceptions.unwrap(e).toString());
+                    }
+                    return r;
+                });
+    }
+
+    private CompletableFuture<Void> storeTable(LiveTable t) {
         return new SegmentReader(store, prefix, volume.blockSizeBytes()).footer(t.seq()).thenCompose(f -> {
             NodePointer root = f.rootSeq() == 0 ? null : new NodePointer(f.rootSeq(), f.rootOffset(), f.rootLength());
             return LiveTableObject.store(store, prefix, t, root);
-        }).handle((v, e) -> {
-            if (e != null) {
-                LOG.warn("volume {}: cannot store the live table of checkpoint {}: {}", volume.name(), t.seq(),
-                        Exceptions.unwrap(e).toString());
-            } else {
-                storedSeq = t.seq();
-            }
-            return r;
-        });
+        }).thenRun(() -> storedSeq = t.seq());
     }
 
     private CompletableFuture<GcPassReport> planAndRun(Instant graceBefore, Consumer<String> progress) {
