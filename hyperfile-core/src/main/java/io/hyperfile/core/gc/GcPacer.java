@@ -18,6 +18,17 @@ final class GcPacer {
         this.scheduler = scheduler;
     }
 
+    RetryScheduler scheduler() {
+        return scheduler;
+    }
+
+    /** Completes after {@code nanos}. */
+    CompletableFuture<Void> after(long nanos) {
+        CompletableFuture<Void> wait = new CompletableFuture<>();
+        scheduler.schedule(() -> wait.complete(null), nanos);
+        return wait;
+    }
+
     /** Completes when {@code bytes} more bytes and {@code requests} more requests fit the limits. */
     synchronized CompletableFuture<Void> pace(long bytes, int requests) {
         long now = scheduler.nanoTime();

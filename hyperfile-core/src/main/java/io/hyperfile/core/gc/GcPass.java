@@ -7,6 +7,7 @@ import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.segment.SegmentReader;
 import io.hyperfile.core.store.ObjectInfo;
 import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.store.RetryScheduler;
 import io.hyperfile.core.volume.HealthState;
 import io.hyperfile.core.volume.Relocation;
 import io.hyperfile.core.volume.RelocationBatch;
@@ -37,6 +38,10 @@ final class GcPass {
     static final int DELETE_BATCH = 1000;
     /** Blocks per GET when reading what a pass moves. */
     static final int MAX_READ_BLOCKS = 256;
+    /** How often a compaction window waiting for client writes looks at the write buffer again. */
+    static final long YIELD_CHECK_NANOS = 20_000_000L;
+    /** The longest a compaction window waits for client writes. */
+    static final long MAX_YIELD_NANOS = 10_000_000_000L;
 
     private final ObjectStore store;
     private final String prefix;
@@ -271,11 +276,34 @@ final class GcPass {
                 });
     }
 
-    /** Hands the collected moves to the volume as one window. */
+    /** Hands the collected moves to the volume as one window, once client writes leave room for it. */
     private CompletableFuture<Void> submit() {
         if (batch.isEmpty() && batchKeys.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
+        return yieldToClients(scheduler().nanoTime() + MAX_YIELD_NANOS, true).thenCompose(v -> relocate());
+    }
+
+    /**
+     * Completes when the volume's write buffer is at most half full (client writes come first), or at
+     * {@code deadline} at the latest, so that compaction still moves on under a write load that never lets up.
+     */
+    private CompletableFuture<Void> yieldToClients(long deadline, boolean first) {
+        double load = volume.writeBufferLoad();
+        if (load <= 0.5 || scheduler().nanoTime() >= deadline) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (first) {
+            progress.accept(String.format("compaction waits for client writes: the write buffer is %.0f%% full", load * 100));
+        }
+        return pacer.after(YIELD_CHECK_NANOS).thenCompose(v -> yieldToClients(deadline, false));
+    }
+
+    private RetryScheduler scheduler() {
+        return pacer.scheduler();
+    }
+
+    private CompletableFuture<Void> relocate() {
         batch.sort(Comparator.comparingLong(Relocation::startBlock));
         RelocationBatch b = new RelocationBatch(batch, batchKeys.stream().mapToLong(Long::longValue).toArray(),
                 Set.copyOf(victims));

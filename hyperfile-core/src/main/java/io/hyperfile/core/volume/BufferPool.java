@@ -115,6 +115,10 @@ class BufferPool {
         return outstanding;
     }
 
+    int maxBuffers() {
+        return maxBuffers;
+    }
+
     int bufferBytes() {
         return bufferBytes;
     }

@@ -75,6 +75,7 @@ public final class Volume {
     private final VolumeReads reads;
     private final ReadAhead readAhead;
     private final int maxBlocksPerSegment;
+    private final BufferPool pool;
 
     Volume(String name, String prefix, ObjectStore store, UnsettledSegments view, VolumeDescriptor descriptor,
             VolumeConfig config, ScheduledThreadPoolExecutor executor, VolumeIndex volumeIndex, BlockIndex index,
@@ -95,7 +96,7 @@ public final class Volume {
         int stride = blockSize + 4;
         this.maxBlocksPerSegment = Math.max(2, (descriptor.segmentTargetBytes() - SegmentHeader.BYTES - SegmentFooter.BYTES) / stride);
         int bufferBytes = SegmentBuilder.minimumCapacity(blockSize, maxBlocksPerSegment) + (64 << 10) + maxBlocksPerSegment * 16;
-        BufferPool pool = new BufferPool(bufferBytes, (int) Math.max(2, config.dirtyLimitBytes() / bufferBytes));
+        this.pool = new BufferPool(bufferBytes, (int) Math.max(2, config.dirtyLimitBytes() / bufferBytes));
         this.pipeline = new SegmentPipeline(name, prefix, sizeBytes, config, monitor, health, store, view, volumeIndex,
                 executor, index, durableSeq);
         this.buffer = new WriteBuffer(blockSize, maxBlocksPerSegment, descriptor.volumeId(), UUID.randomUUID(), pool,
@@ -282,6 +283,19 @@ public final class Volume {
             monitor.unlock();
         }
         return reads.lookup(snapshot, startBlocks, endBlocks);
+    }
+
+    /**
+     * The share of the write buffer in use, from 0 to 1: buffers taken by the open window and by sealed windows not
+     * yet durable. Garbage collection holds its moves back while it is above one half.
+     */
+    public double writeBufferLoad() {
+        monitor.lock();
+        try {
+            return (double) pool.outstanding() / pool.maxBuffers();
+        } finally {
+            monitor.unlock();
+        }
     }
 
     /** The most blocks one {@link RelocationBatch} may hold: one segment's worth. */

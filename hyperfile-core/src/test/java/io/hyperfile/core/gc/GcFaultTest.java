@@ -150,4 +150,71 @@ class GcFaultTest {
         assertArrayEquals(model, GcFixture.readAll(v));
         v.abort();
     }
+    @Test
+    void compactionWaitsWhileClientWritesFillTheWriteBuffer() throws Exception {
+        GcFixture.create(store);
+        FlakyObjectStore flaky = new FlakyObjectStore(store);
+        Volume v = await(Volume.open(flaky, PREFIX, "v", GcFixture.config().toBuilder().dirtyLimitBytes(512 << 10).build()));
+        GcFixture.write(v, model, rnd, 0, BLOCKS);
+        await(v.flush());
+        GcFixture.overwriteAllBut(v, model, rnd, 8);
+        // The pass stops at its first segment read (after its own flush); meanwhile segment uploads stall and
+        // client writes pile up in the write buffer.
+        FlakyObjectStore gcStore = new FlakyObjectStore(store);
+        CompletableFuture<Void> reading = new CompletableFuture<>();
+        CompletableFuture<Void> readGate = new CompletableFuture<>();
+        gcStore.add(FaultRule.on(FlakyObjectStore.Op.GET, ".*/seg/.*", FaultRule.always(), new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(FlakyObjectStore.Op op, String key, java.util.function.Supplier<CompletableFuture<T>> proceed) {
+                reading.complete(null);
+                return readGate.thenCompose(x -> proceed.get());
+            }
+        }));
+        CompletableFuture<String> waiting = new CompletableFuture<>();
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<GcPassReport> pass = GcFixture.collector(gcStore, v, EAGER, Clock.systemUTC()).runPass(false, line -> {
+            lines.add(line);
+            if (line.startsWith("compaction waits for client writes")) {
+                waiting.complete(line);
+            }
+        });
+        reading.get(60, TimeUnit.SECONDS);
+
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        flaky.add(FaultRule.on(EnumSet.of(FlakyObjectStore.Op.PUT, FlakyObjectStore.Op.CREATE), ".*/seg/.*",
+                FaultRule.always(), FaultAction.holdUntil(gate)));
+        List<CompletableFuture<Void>> writes = new java.util.ArrayList<>();
+        for (int i = 0; i < 64 && v.writeBufferLoad() <= 0.5; i++) {
+            int first = (i * 16) % BLOCKS;
+            byte[] data = new byte[16 * BS];
+            rnd.nextBytes(data);
+            System.arraycopy(data, 0, model, first * BS, data.length);
+            writes.add(v.write((long) first * BS, ByteBuffer.wrap(data)));
+        }
+        assertTrue(v.writeBufferLoad() > 0.5, "client writes fill the write buffer: " + v.writeBufferLoad());
+        readGate.complete(null);
+
+        String line;
+        try {
+            line = waiting.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("no wait reported; progress: " + lines + " pass: " + pass, e);
+        }
+        assertTrue(line.matches("compaction waits for client writes: the write buffer is \\d+% full"), line);
+        assertFalse(pass.isDone(), "the pass holds its moves back while the buffer is full");
+        assertTrue(v.writeBufferLoad() > 0.5);
+
+        gate.complete(null);
+        GcPassReport r = pass.get(60, TimeUnit.SECONDS);
+        assertTrue(r.movedBlocks() > 0, r.summary());
+        for (CompletableFuture<Void> w : writes) {
+            w.get(60, TimeUnit.SECONDS);
+        }
+        await(v.flush());
+        assertArrayEquals(model, GcFixture.readAll(v), "client writes win over the moves that waited");
+        v.abort();
+        Volume reopened = GcFixture.open(store);
+        assertArrayEquals(model, GcFixture.readAll(reopened));
+        reopened.abort();
+    }
 }
