@@ -23,7 +23,25 @@ public final class Hyperfile {
     static boolean verbose;
 
     public static void main(String[] args) {
+        if ("serve".equals(subcommand(args))) {
+            try {
+                JvmRelaunch.enforce(MemoryBudget.of(args, System.getenv()), args);
+            } catch (IllegalArgumentException e) {
+                System.err.println("hyperfile: " + e.getMessage());
+                System.exit(EXIT_USAGE);
+            }
+        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** The first argument that is not an option (the subcommand's name), or null. */
+    static String subcommand(String[] args) {
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                return a;
+            }
+        }
+        return null;
     }
 
     /** Runs the command line and returns its exit code (used by main and by the tests). */

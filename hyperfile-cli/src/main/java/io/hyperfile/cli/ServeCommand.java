@@ -62,6 +62,11 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     GcOptions gcOptions;
 
+    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "${env:HYPERFILE_MEMORY:-" + MemoryBudget.DEFAULT + "}",
+            description = "Memory budget of the server: heap, direct memory and write buffers are sized from it "
+                    + "(default ${DEFAULT-VALUE}; env HYPERFILE_MEMORY).")
+    String memory;
+
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10809",
             description = "Address to listen on (default ${DEFAULT-VALUE}).")
     String listen;
@@ -72,14 +77,12 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         InetSocketAddress address = parseListen(listen);
+        MemoryBudget budget = new MemoryBudget(Sizes.parse("--memory", memory), "--memory");
         volumes.forEach(VolumeCatalog::checkName);
         CacheConfig cacheConfig = cache.config(store);
         GcConfig gcConfig = gcOptions.config();
         ServerConfig serverConfig = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort()).build();
         ObjectStore s = store.stack().cache(cacheConfig).open();
-        // Read-ahead fills the local cache; without one it would only repeat GETs.
-        VolumeConfig volumeConfig = cacheConfig == null ? VolumeConfig.DEFAULT
-                : VolumeConfig.builder().readAheadBytes(READ_AHEAD_BYTES).build();
         Running running;
         GcService gc = GcService.onOwnThread(gcConfig);
         try {
@@ -105,6 +108,7 @@ final class ServeCommand implements Callable<Integer> {
                         gcConfig.rateBytesPerSecond() == 0 ? "unlimited" : Sizes.format(gcConfig.rateBytesPerSecond()),
                         gcConfig.compactBelow());
             }
+            VolumeConfig volumeConfig = volumeConfig(budget, cacheConfig != null, names.size() + incomplete.size());
             running = start(s, names, incomplete, volumeConfig, serverConfig, OpenRetryPolicy.DEFAULT, RetryScheduler.system(),
                     gc, STARTUP_WAIT, spec.commandLine().getOut(), spec.commandLine().getErr());
         } catch (Exception e) {
@@ -119,6 +123,24 @@ final class ServeCommand implements Callable<Integer> {
         });
         stopped.await();
         return 0;
+    }
+
+    /**
+     * The volumes' settings: write buffers sized from the memory budget, and read-ahead (it fills the local cache;
+     * without one it would only repeat GETs).
+     */
+    private static VolumeConfig volumeConfig(MemoryBudget budget, boolean cached, int volumeCount) {
+        long dirty = budget.dirtyLimitBytes(volumeCount);
+        long heapLimit = Runtime.getRuntime().maxMemory();
+        LOG.info("memory budget {}: heap limit {}, write buffer {} per volume{}", Sizes.format(budget.totalBytes()),
+                Sizes.format(heapLimit), Sizes.format(dirty), heapLimit > budget.heapBytes() + (16 << 20)
+                        ? " (the JVM's heap limit was set outside Hyperfile and exceeds the budget's " + Sizes.format(budget.heapBytes()) + ")"
+                        : "");
+        VolumeConfig.Builder b = VolumeConfig.builder().dirtyLimitBytes(dirty);
+        if (cached) {
+            b.readAheadBytes(READ_AHEAD_BYTES);
+        }
+        return b.build();
     }
 
     /**

@@ -48,8 +48,15 @@ final class ServerProcess implements AutoCloseable {
 
     /** The command line of {@code hyperfile ARGS...}, with a small heap so that several JVMs fit on a CI machine. */
     static List<String> command(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m", "-jar", jar().toString()));
+        return command(List.of("-Xmx768m"), args);
+    }
+
+    /** The command line of {@code java JVM_ARGS... -jar hyperfile.jar ARGS...}. */
+    static List<String> command(List<String> jvmArgs, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmArgs);
+        cmd.add("-jar");
+        cmd.add(jar().toString());
         cmd.addAll(List.of(args));
         return cmd;
     }
@@ -59,10 +66,15 @@ final class ServerProcess implements AutoCloseable {
      * and returns once it serves.
      */
     static ServerProcess start(Path workDir, Map<String, String> env, String... args) throws IOException {
+        return start(workDir, env, List.of("-Xmx768m"), args);
+    }
+
+    /** As {@link #start(Path, Map, String...)}, with these JVM flags instead of the small heap. */
+    static ServerProcess start(Path workDir, Map<String, String> env, List<String> jvmArgs, String... args) throws IOException {
         List<String> serveArgs = new ArrayList<>(List.of("serve", "--listen", "127.0.0.1:0"));
         serveArgs.addAll(List.of(args));
         Path log = nextLogFile(workDir);
-        ProcessBuilder pb = new ProcessBuilder(command(serveArgs.toArray(String[]::new)))
+        ProcessBuilder pb = new ProcessBuilder(command(jvmArgs, serveArgs.toArray(String[]::new)))
                 .directory(workDir.toFile())
                 .redirectError(log.toFile());
         pb.environment().remove("HYPERFILE_STORE");

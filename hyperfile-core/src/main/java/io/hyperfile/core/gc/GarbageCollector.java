@@ -118,7 +118,7 @@ public final class GarbageCollector {
                     + volume.name() + " is already running"));
         }
         CompletableFuture<GcPassReport> pass;
-        GcPassReport last = dryRun ? null : settled;
+        GcPassReport last = dryRun || checkRequested ? null : settled; // a requested check always walks
         settled = null;
         try {
             Instant graceBefore = clock.instant().minus(config.grace());

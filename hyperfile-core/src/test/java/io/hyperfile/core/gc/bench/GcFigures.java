@@ -34,6 +34,9 @@ import java.util.concurrent.CompletableFuture;
  *   <li>Sequential overwrite of the whole working set, then one pass: stored / live.
  *   <li>Trim of the whole working set (as {@code fstrim} of deleted files does), then one pass: share of the
  *       trimmed bytes gone from the store.
+ *   <li>What planning costs: random 4 KiB writes over the working set (a large index), one pass, then passes that
+ *       only delete, each after 1 MiB more of random writes: from the live table, by a walk, and by a reopened
+ *       writer that loads the stored table and compares index trees: GET requests and milliseconds each.
  * </ol>
  */
 public final class GcFigures {
@@ -53,6 +56,7 @@ public final class GcFigures {
         randomOverwrites(dir.resolve("random"), ws);
         sequentialOverwrite(dir.resolve("sequential"), ws);
         trim(dir.resolve("trim"), ws);
+        planningCost(dir.resolve("planning"), ws);
     }
 
     private static void randomOverwrites(Path dir, long ws) throws Exception {
@@ -68,8 +72,7 @@ public final class GcFigures {
             long total = 10 * ws / BS;
             long quarter = blocks / 4;
             CompletableFuture<GcPassReport> pass = null;
-            int passes = 0;
-            double thousandsListed = 0;
+            Passes passes = new Passes();
             long withGcNanos = 0;
             long withGcWrites = 0;
             long withoutGcNanos = 0;
@@ -98,9 +101,8 @@ public final class GcFigures {
                 long dt = System.nanoTime() - t0;
                 boolean ran = pass != null && !pass.isDone();
                 if (pass != null && pass.isDone()) {
-                    thousandsListed += pass.join().before().objectCount() / 1000.0;
+                    passes.add(pass.join());
                     pass = null;
-                    passes++;
                 }
                 if (gcQuarter && ran) {
                     withGcNanos += dt;
@@ -111,14 +113,12 @@ public final class GcFigures {
                 }
             }
             if (pass != null) {
-                thousandsListed += pass.join().before().objectCount() / 1000.0;
-                passes++;
+                passes.add(pass.join());
             }
             long clientBytes = total * BS;
             // Two closing passes: compact what the last one left, then delete the victims.
             for (int i = 0; i < 2; i++) {
-                thousandsListed += gc.runPass(false, line -> { }).join().before().objectCount() / 1000.0;
-                passes++;
+                passes.add(gc.runPass(false, line -> { }).join());
             }
             long uploaded = store.bytesWritten() - uploaded0;
             SpaceReport r = SpaceAccounting.measure(store, "v/").join();
@@ -127,8 +127,10 @@ public final class GcFigures {
                     String.format("%.2f", (double) r.storedBytes() / r.liveBytes()));
             row("", "bytes uploaded / client bytes", String.format("%.2f", (double) uploaded / clientBytes));
             long lists = store.calls(Op.LIST) - lists0;
-            row("", "passes; LIST requests per pass; per 1,000 objects listed; segments at the end", passes + "; "
-                    + String.format("%.1f; %.2f", (double) lists / passes, lists / thousandsListed) + "; " + r.segmentCount());
+            row("", "passes (planned from the live table); LIST requests per pass; per 1,000 objects listed; segments at the end",
+                    passes.count + " (" + passes.fromTable + "); " + String.format("%.1f; %.2f", (double) lists / passes.count,
+                            lists / passes.thousandsListed) + "; " + r.segmentCount());
+            row("", "live data moved by compaction / client bytes", String.format("%.2f", (double) passes.moved / clientBytes));
             if (withGcWrites > 0 && withoutGcWrites > 0) {
                 double with = withGcWrites / (withGcNanos / 1e9);
                 double without = withoutGcWrites / (withoutGcNanos / 1e9);
@@ -171,6 +173,62 @@ public final class GcFigures {
         }
     }
 
+    private static void planningCost(Path dir, long ws) throws Exception {
+        try (LocalDirectoryObjectStore local = new LocalDirectoryObjectStore(dir)) {
+            FlakyObjectStore store = new FlakyObjectStore(local);
+            Volume v = create(store, ws);
+            Random rnd = new Random(5);
+            randomWrites(v, rnd, ws / BS, ws / BS);
+            GcConfig onlyDelete = GC.withCompactBelow(0); // passes read nothing to move: their GETs are planning
+            GarbageCollector gc = new GarbageCollector(store, "v/", v, onlyDelete, Clock.systemUTC(), RetryScheduler.system());
+            gc.runPass(false, line -> { }).join(); // walks (no table yet) and stores the table
+            randomWrites(v, rnd, ws / BS, (1 << 20) / BS);
+            String table = planned(store, gc, false);
+            randomWrites(v, rnd, ws / BS, (1 << 20) / BS);
+            String walk = planned(store, gc, true);
+            v.close().join();
+            Volume reopened = Volume.open(store, "v", "v", VolumeConfig.DEFAULT).join();
+            randomWrites(reopened, rnd, ws / BS, (1 << 20) / BS);
+            GarbageCollector fresh = new GarbageCollector(store, "v/", reopened, onlyDelete, Clock.systemUTC(),
+                    RetryScheduler.system());
+            String loaded = planned(store, fresh, false);
+            long segments = SpaceAccounting.measure(store, "v/").join().segmentCount();
+            row("a pass after 1 MiB of random writes (" + (ws / BS) + " random 4 KiB writes before, " + segments
+                    + " segments; deletion only)", "GET requests, ms: from the live table / a walk / a reopened writer "
+                    + "(stored table + index diff)", table + " / " + walk + " / " + loaded);
+            reopened.abort();
+        }
+    }
+
+    /** One pass: "GETs, ms", and how it planned. */
+    private static String planned(FlakyObjectStore store, GarbageCollector gc, boolean walk) {
+        if (walk) {
+            gc.requestCheck();
+        }
+        long gets = store.calls(Op.GET);
+        long t0 = System.nanoTime();
+        GcPassReport r = gc.runPass(false, line -> { }).join();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        return (store.calls(Op.GET) - gets) + " GETs, " + ms + " ms" + (r.fromTable() ? "" : " (walked)");
+    }
+
+    /** {@code count} random 4 KiB writes over the first {@code blocks} blocks, a FLUSH after every 32. */
+    private static void randomWrites(Volume v, Random rnd, long blocks, long count) {
+        byte[] data = new byte[BS];
+        List<CompletableFuture<Void>> batch = new ArrayList<>();
+        for (long i = 0; i < count; i++) {
+            rnd.nextBytes(data);
+            batch.add(v.write((rnd.nextLong() & Long.MAX_VALUE) % blocks * BS, ByteBuffer.wrap(data.clone())));
+            if (batch.size() == 32) {
+                CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).join();
+                v.flush().join();
+                batch.clear();
+            }
+        }
+        CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).join();
+        v.flush().join();
+    }
+
     private static Volume create(LocalDirectoryObjectStore store, long size) {
         return create((io.hyperfile.core.store.ObjectStore) store, size);
     }
@@ -208,6 +266,21 @@ public final class GcFigures {
                 data >> 20, nodes >> 20, overhead >> 20);
         for (int i = 0; i <= 10; i++) {
             System.err.printf("  utilisation %d0%%: %d MiB stored%n", i, byTenth[i] >> 20);
+        }
+    }
+
+    /** What the passes of a run did, summed. */
+    private static final class Passes {
+        int count;
+        int fromTable;
+        long moved;
+        double thousandsListed;
+
+        void add(GcPassReport r) {
+            count++;
+            fromTable += r.fromTable() ? 1 : 0;
+            moved += r.movedBytes();
+            thousandsListed += r.before().objectCount() / 1000.0;
         }
     }
 
