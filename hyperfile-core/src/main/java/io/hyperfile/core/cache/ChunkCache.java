@@ -2,43 +2,31 @@ package io.hyperfile.core.cache;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Properties;
-import java.util.zip.CRC32C;
-import net.openhft.chronicle.hash.impl.SizePrefixedBlob;
-import net.openhft.chronicle.map.ChronicleMap;
-import net.openhft.chronicle.map.ChronicleMapBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The cache directory: a data file of fixed-size slots, one chunk per slot, and a persisted Chronicle Map from
- * {@link ChunkKey} to {@link SlotEntry}. Layout and crash behaviour are in docs/CACHE.md.
+ * {@link ChunkKey} to {@link SlotEntry}. Layout and crash behaviour are in docs/CACHE.md. This class opens and
+ * closes the directory (its lock, {@link CacheMeta}, {@link ChunkIndex}, {@link ChunkDataFile}) and keeps the order
+ * of each operation across them; {@link SlotAllocator} knows which slot holds what and evicts.
  *
  * <p>Reads: the data file is mapped read-only (in regions of at most 1 GiB) and a hit copies only the pieces of the
- * chunk that overlap the requested range, checking each against its CRC32C in the entry. Pieces are copied before
- * they are checked (never checked in place and copied afterwards), so a slot reused by the writer during the read
- * shows up as a mismatch, not as unchecked bytes. {@link #readIfResident} first asks the kernel (mincore, through
- * {@link MappedByteBuffer#isLoaded()}) whether those pages are in memory and declines if not, so a caller that must
- * not wait for a disk can use it. Writes go through the file channel (the kernel keeps the mapping coherent).
+ * chunk that overlap the requested range, checking each against its CRC32C in the entry
+ * ({@link ChunkDataFile#copyVerified}). Pieces are copied before they are checked (never checked in place and copied
+ * afterwards), so a slot reused by the writer during the read shows up as a mismatch, not as unchecked bytes.
+ * {@link #readIfResident} first asks the kernel (mincore, through {@link MappedByteBuffer#isLoaded()}) whether those
+ * pages are in memory and declines if not, so a caller that must not wait for a disk can use it. Writes go through
+ * the file channel (the kernel keeps the mapping coherent).
  *
  * <p>Ordering, so that a kill at any moment leaves a usable cache: an insert removes the slot's old index entry,
  * then writes the data, then adds the new entry; nothing is fsynced, because every hit is checked against the
@@ -67,8 +55,6 @@ final class ChunkCache implements Closeable {
     static final int NOT_RESIDENT = 2;
     /** Size of one mapped region of the data file; a multiple of every chunk size, so no chunk straddles two. */
     static final long REGION_BYTES = 1L << 30;
-    /** The most slots one insert looks at before it evicts regardless of reference bits. */
-    private static final int MAX_SWEEP = 64;
     private static final int MIN_INDEX_ENTRIES = 1024;
 
     private final Path dir;
@@ -77,48 +63,25 @@ final class ChunkCache implements Closeable {
     private final int pieceSizeBytes;
     private final int pieceCount;
     private final int slotCount;
-    private final MappedByteBuffer[] regions;
-    /** One piece of scratch per reading thread, for the partly wanted pieces at either end of a range. */
-    private final ThreadLocal<byte[]> pieceScratch;
-    private final ThreadLocal<CRC32C> crcs = ThreadLocal.withInitial(CRC32C::new);
     private final FileChannel lockChannel;
     private final FileLock lock;
-    private final FileChannel data;
-    private final Object dataFileKey;
-    private final ChronicleMap<byte[], byte[]> index;
-    private final int indexEntries;
-    private final CacheCounters counters;
+    private final ChunkDataFile data;
+    private final ChunkIndex index;
+    private final SlotAllocator slots;
 
-    // Writer thread only.
-    private final ChunkKey[] owners;
-    private final int[] free;
-    private int freeCount;
-    private int hand;
-    // Written by readers (set) and the writer (clear) without synchronisation; only a hint.
-    private final byte[] referenced;
-
-    private ChunkCache(CacheConfig config, FileChannel lockChannel, FileLock lock, FileChannel data,
-            MappedByteBuffer[] regions, ChronicleMap<byte[], byte[]> index, int indexEntries, CacheCounters counters)
-            throws IOException {
+    private ChunkCache(CacheConfig config, FileChannel lockChannel, FileLock lock, ChunkDataFile data, ChunkIndex index,
+            CacheCounters counters) {
         this.dir = config.directory();
         this.config = config;
         this.chunkSizeBytes = config.chunkSizeBytes();
         this.pieceSizeBytes = config.pieceSizeBytes();
         this.pieceCount = config.pieceCount();
         this.slotCount = config.slotCount();
-        this.regions = regions;
-        int piece = pieceSizeBytes;
-        this.pieceScratch = ThreadLocal.withInitial(() -> new byte[piece]);
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.data = data;
-        this.dataFileKey = fileKey(dir.resolve(DATA_FILE));
         this.index = index;
-        this.indexEntries = indexEntries;
-        this.counters = counters;
-        this.owners = new ChunkKey[slotCount];
-        this.free = new int[slotCount];
-        this.referenced = new byte[slotCount];
+        this.slots = new SlotAllocator(slotCount, index, counters);
     }
 
     /**
@@ -144,13 +107,13 @@ final class ChunkCache implements Closeable {
             lockChannel.close();
             throw new IOException("cache directory " + dir + " is in use by another process (" + LOCK_FILE + " is locked)");
         }
-        ChronicleMap<byte[], byte[]> index = null;
+        ChunkIndex index = null;
         FileChannel data = null;
         try {
-            Properties meta = readMeta(dir);
+            Properties meta = CacheMeta.read(dir);
             int wantEntries = Math.max(config.slotCount(), MIN_INDEX_ENTRIES);
-            String emptyBecause = reasonToEmpty(meta, config, wantEntries, dir);
-            int entries = emptyBecause == null ? Integer.parseInt(meta.getProperty("index-entries")) : wantEntries;
+            String emptyBecause = CacheMeta.reasonToEmpty(meta, config, wantEntries, dir);
+            int entries = emptyBecause == null ? CacheMeta.indexEntries(meta) : wantEntries;
             if (emptyBecause != null) {
                 if (meta != null || Files.exists(dir.resolve(INDEX_FILE))) {
                     LOG.info("cache {}: starting empty ({})", dir, emptyBecause);
@@ -158,118 +121,22 @@ final class ChunkCache implements Closeable {
                 deleteCacheFiles(dir);
             }
             try {
-                index = openIndex(dir, config, entries, emptyBecause == null && "true".equals(meta.getProperty("clean")));
+                index = ChunkIndex.open(dir, config, entries, emptyBecause == null && CacheMeta.isClean(meta));
             } catch (IOException | RuntimeException | AssertionError e) {
                 LOG.warn("cache {}: index unreadable, starting empty: {}", dir, e.toString());
                 deleteCacheFiles(dir);
-                index = openIndex(dir, config, entries, true);
+                index = ChunkIndex.open(dir, config, entries, true);
             }
-            writeMeta(dir, config, entries, false);
+            CacheMeta.write(dir, config, entries, false);
             data = FileChannel.open(dir.resolve(DATA_FILE), StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            long limit = (long) config.slotCount() * config.chunkSizeBytes();
-            if (data.size() > limit) {
-                data.truncate(limit);
-            }
-            long writtenSize = data.size();
-            if (writtenSize < limit) {
-                // Sparse: gives the mapping a file to stand on (no SIGBUS past the end) without using disk space.
-                data.write(ByteBuffer.allocate(1), limit - 1);
-            }
-            MappedByteBuffer[] regions = new MappedByteBuffer[(int) ((limit + REGION_BYTES - 1) / REGION_BYTES)];
-            for (int i = 0; i < regions.length; i++) {
-                long at = i * REGION_BYTES;
-                regions[i] = data.map(FileChannel.MapMode.READ_ONLY, at, Math.min(REGION_BYTES, limit - at));
-            }
-            ChunkCache cache = new ChunkCache(config, lockChannel, lock, data, regions, index, entries, counters);
-            cache.rebuild(writtenSize);
+            ChunkDataFile dataFile = ChunkDataFile.map(data, config, counters);
+            ChunkCache cache = new ChunkCache(config, lockChannel, lock, dataFile, index, counters);
+            cache.slots.rebuild(dir, cache.chunkSizeBytes, dataFile.sizeAtOpenBytes());
             return cache;
         } catch (IOException | RuntimeException | Error e) {
             closeQuietly(index, data, lock, lockChannel);
             throw e;
-        }
-    }
-
-    private static String reasonToEmpty(Properties meta, CacheConfig config, int wantEntries, Path dir) {
-        if (meta == null) {
-            return "no readable " + META_FILE;
-        }
-        try {
-            if (Integer.parseInt(meta.getProperty("layout-version", "")) != LAYOUT_VERSION) {
-                return "layout version " + meta.getProperty("layout-version") + ", this version uses " + LAYOUT_VERSION;
-            }
-            if (Integer.parseInt(meta.getProperty("chunk-size-bytes", "")) != config.chunkSizeBytes()) {
-                return "chunk size changed to " + config.chunkSizeBytes();
-            }
-            if (Integer.parseInt(meta.getProperty("piece-size-bytes", "")) != config.pieceSizeBytes()) {
-                return "piece size changed to " + config.pieceSizeBytes();
-            }
-            if (Integer.parseInt(meta.getProperty("index-entries", "")) < wantEntries) {
-                return "cache size grew beyond its index";
-            }
-        } catch (NumberFormatException e) {
-            return "damaged " + META_FILE;
-        }
-        return Files.exists(dir.resolve(INDEX_FILE)) ? null : "no index";
-    }
-
-    private static ChronicleMap<byte[], byte[]> openIndex(Path dir, CacheConfig config, int entries, boolean closedCleanly)
-            throws IOException {
-        ChronicleMapBuilder<byte[], byte[]> builder = ChronicleMap.of(byte[].class, byte[].class)
-                .name("hyperfile-cache-index")
-                .constantKeySizeBySample(new byte[ChunkKey.BYTES])
-                .constantValueSizeBySample(new byte[SlotEntry.bytes(config.pieceCount())])
-                .entries(entries)
-                .maxBloatFactor(2.0);
-        var file = dir.resolve(INDEX_FILE).toFile();
-        if (file.exists() && !hasReadyHeader(file.toPath())) {
-            // Chronicle would wait a minute for another process to finish creating it; we hold the lock, so nobody is.
-            throw new IOException("index " + file + " has no complete header");
-        }
-        if (file.exists() && !closedCleanly) {
-            LOG.info("cache {}: index was not closed cleanly; recovering it", dir);
-            return builder.recoverPersistedTo(file, true);
-        }
-        return builder.createPersistedTo(file);
-    }
-
-    /** Whether the index file's header is complete (Chronicle marks it ready in the size word at offset 8). */
-    private static boolean hasReadyHeader(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer word = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-            int n;
-            do {
-                n = ch.read(word, SizePrefixedBlob.SIZE_WORD_OFFSET + word.position());
-            } while (n > 0 && word.hasRemaining());
-            return !word.hasRemaining() && SizePrefixedBlob.isReady(word.getInt(0));
-        }
-    }
-
-    /**
-     * Learns which slots hold what from the index; drops entries that cannot be right, among them those past
-     * {@code fileSize}, the data file's size before it was extended to the limit.
-     */
-    private void rebuild(long fileSize) {
-        List<byte[]> drop = new ArrayList<>();
-        for (Map.Entry<byte[], byte[]> e : index.entrySet()) {
-            SlotEntry v = decode(e.getValue());
-            boolean ok = v != null && e.getKey().length == ChunkKey.BYTES && v.slot() >= 0 && v.slot() < slotCount
-                    && v.length() > 0 && v.length() <= chunkSizeBytes && owners[v.slot()] == null
-                    && (long) v.slot() * chunkSizeBytes + v.length() <= fileSize;
-            if (ok) {
-                owners[v.slot()] = ChunkKey.decode(e.getKey());
-            } else {
-                drop.add(e.getKey());
-            }
-        }
-        drop.forEach(index::remove);
-        for (int s = slotCount - 1; s >= 0; s--) {
-            if (owners[s] == null) {
-                free[freeCount++] = s;
-            }
-        }
-        if (!drop.isEmpty()) {
-            LOG.info("cache {}: dropped {} index entries that did not fit the data file", dir, drop.size());
         }
     }
 
@@ -278,16 +145,12 @@ final class ChunkCache implements Closeable {
     }
 
     long entries() {
-        return index.longSize();
+        return index.size();
     }
 
     /** Where {@code key} is cached, or null. Any thread. */
     SlotEntry lookup(ChunkKey key) {
-        return decode(index.get(key.encode()));
-    }
-
-    private SlotEntry decode(byte[] value) {
-        return SlotEntry.decode(value, pieceSizeBytes, pieceCount);
+        return index.lookup(key);
     }
 
     /**
@@ -311,56 +174,15 @@ final class ChunkCache implements Closeable {
         return copyVerified(key, entry, from, to, out, outIndex, true);
     }
 
+    /** A hit sets the slot's reference bit; a mismatch drops the entry, only if it still holds the value read. */
     private int copyVerified(ChunkKey key, SlotEntry entry, int from, int to, byte[] out, int outIndex, boolean onlyResident) {
-        if (from < 0 || to > entry.length() || from >= to) {
-            throw new IllegalArgumentException("range must lie in the chunk. from=" + from + ", to=" + to + ", length="
-                    + entry.length());
+        int result = data.copyVerified(key, entry, from, to, out, outIndex, onlyResident);
+        if (result == MISMATCH) {
+            index.remove(key.encode(), entry.encoded());
+        } else if (result == HIT) {
+            slots.markReferenced(entry.slot());
         }
-        long slotAt = (long) entry.slot() * chunkSizeBytes;
-        MappedByteBuffer region = regions[(int) (slotAt / REGION_BYTES)];
-        int base = (int) (slotAt % REGION_BYTES);
-        int firstPiece = from / pieceSizeBytes;
-        int lastPiece = (to - 1) / pieceSizeBytes;
-        int pieceFrom = firstPiece * pieceSizeBytes;
-        int pieceTo = Math.min(entry.length(), (lastPiece + 1) * pieceSizeBytes);
-        if (onlyResident && !region.slice(base + pieceFrom, pieceTo - pieceFrom).isLoaded()) {
-            return NOT_RESIDENT;
-        }
-        CRC32C crc = crcs.get();
-        byte[] scratch = null;
-        for (int p = firstPiece; p <= lastPiece; p++) {
-            int pStart = p * pieceSizeBytes;
-            int pEnd = Math.min(entry.length(), pStart + pieceSizeBytes);
-            int n = pEnd - pStart;
-            byte[] dst;
-            int dstIndex;
-            if (pStart >= from && pEnd <= to) {
-                dst = out; // wholly wanted: copy straight into the caller's bytes and check it there
-                dstIndex = outIndex + (pStart - from);
-            } else {
-                dst = scratch == null ? (scratch = pieceScratch.get()) : scratch;
-                dstIndex = 0;
-            }
-            region.get(base + pStart, dst, dstIndex, n);
-            crc.reset();
-            crc.update(dst, dstIndex, n);
-            if ((int) crc.getValue() != entry.pieceCrc(p)) {
-                counters.localBytesRead.add(pStart + n - pieceFrom);
-                counters.checksumFailures.increment();
-                LOG.debug("cache {}: piece {} of chunk {} in slot {} failed its check; dropping the chunk", dir, p, key,
-                        entry.slot());
-                index.remove(key.encode(), entry.encoded());
-                return MISMATCH;
-            }
-            if (dst == scratch) {
-                int lo = Math.max(from, pStart);
-                int hi = Math.min(to, pEnd);
-                System.arraycopy(scratch, lo - pStart, out, outIndex + (lo - from), hi - lo);
-            }
-        }
-        counters.localBytesRead.add(pieceTo - pieceFrom);
-        referenced[entry.slot()] = 1;
-        return HIT;
+        return result;
     }
 
     /**
@@ -375,68 +197,32 @@ final class ChunkCache implements Closeable {
         byte[] keyBytes = key.encode();
         byte[] existing = index.get(keyBytes);
         if (existing != null) {
-            SlotEntry old = decode(existing);
+            SlotEntry old = index.decode(existing);
             if (!replace && old != null && old.belongsTo(identity)) {
                 return false;
             }
             index.remove(keyBytes, existing);
-            if (old != null && old.slot() >= 0 && old.slot() < slotCount && key.equals(owners[old.slot()])) {
-                owners[old.slot()] = null;
-                free[freeCount++] = old.slot();
+            if (old != null) {
+                slots.releaseIfHeldBy(old.slot(), key);
             }
         }
-        int slot = allocate();
+        int slot = slots.allocate();
         ByteBuffer src = bytes.duplicate();
-        int length = src.remaining();
-        long at = (long) slot * chunkSizeBytes;
         try {
             SlotEntry entry = SlotEntry.of(slot, src, identity, pieceSizeBytes, pieceCount);
-            while (src.hasRemaining()) {
-                data.write(src, at + (length - src.remaining()));
-            }
+            data.write(slot, src);
             index.put(keyBytes, entry.encoded());
         } catch (IOException | RuntimeException e) {
-            free[freeCount++] = slot;
+            slots.release(slot);
             throw e;
         }
-        owners[slot] = key;
-        referenced[slot] = 0;
+        slots.occupy(slot, key);
         return true;
-    }
-
-    /** A free slot, or the first unreferenced one the clock hand finds (within {@link #MAX_SWEEP} steps). */
-    private int allocate() {
-        if (freeCount > 0) {
-            return free[--freeCount];
-        }
-        int slot = hand;
-        for (int step = 0; step < MAX_SWEEP && referenced[slot] != 0; step++) {
-            referenced[slot] = 0;
-            slot = (slot + 1) % slotCount;
-        }
-        hand = (slot + 1) % slotCount;
-        ChunkKey old = owners[slot];
-        if (old != null) {
-            owners[slot] = null;
-            byte[] oldKey = old.encode();
-            byte[] entry = index.get(oldKey);
-            SlotEntry e = decode(entry);
-            // The old chunk may have been dropped or re-cached elsewhere since; remove it only if it is still here.
-            if (e != null && e.slot() == slot) {
-                index.remove(oldKey, entry);
-            }
-            counters.evictions.increment();
-        }
-        return slot;
     }
 
     /** Whether the data file this cache opened is still the one at its path (the directory was not deleted). */
     boolean isIntact() {
-        try {
-            return Objects.equals(fileKey(dir.resolve(DATA_FILE)), dataFileKey);
-        } catch (IOException e) {
-            return false;
-        }
+        return data.isIntact();
     }
 
     /** Stops using the data file and lock, keeping the index mapped until {@link #close} (readers may be in it). */
@@ -451,44 +237,12 @@ final class ChunkCache implements Closeable {
         closeQuietly(index, data, null, null);
         if (intact) {
             try {
-                writeMeta(dir, config, indexEntries, true);
+                CacheMeta.write(dir, config, index.capacity(), true);
             } catch (IOException e) {
                 LOG.debug("cache {}: could not mark the index clean: {}", dir, e.toString());
             }
         }
         closeQuietly(null, null, lock, lockChannel);
-    }
-
-    private static Object fileKey(Path file) throws IOException {
-        try {
-            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-            return a.fileKey() != null ? a.fileKey() : a.creationTime();
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-    }
-
-    private static Properties readMeta(Path dir) {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(dir.resolve(META_FILE), StandardCharsets.UTF_8)) {
-            p.load(r);
-            return p;
-        } catch (IOException | IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    private static void writeMeta(Path dir, CacheConfig config, int indexEntries, boolean clean) throws IOException {
-        Path tmp = dir.resolve(META_FILE + ".tmp");
-        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            w.write("# Hyperfile local read cache; safe to delete when no server runs (see docs/CACHE.md)\n");
-            w.write("layout-version=" + LAYOUT_VERSION + "\n");
-            w.write("chunk-size-bytes=" + config.chunkSizeBytes() + "\n");
-            w.write("piece-size-bytes=" + config.pieceSizeBytes() + "\n");
-            w.write("index-entries=" + indexEntries + "\n");
-            w.write("clean=" + clean + "\n");
-        }
-        Files.move(tmp, dir.resolve(META_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void deleteCacheFiles(Path dir) throws IOException {
@@ -497,7 +251,7 @@ final class ChunkCache implements Closeable {
         Files.deleteIfExists(dir.resolve(META_FILE));
     }
 
-    private static void closeQuietly(ChronicleMap<?, ?> index, FileChannel data, FileLock lock, FileChannel lockChannel) {
+    private static void closeQuietly(ChunkIndex index, Closeable data, FileLock lock, FileChannel lockChannel) {
         try {
             if (index != null) {
                 index.close();
