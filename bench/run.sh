@@ -30,6 +30,8 @@
 #                       whenever the configuration changes, so A B A B alternate; reports B / A per rep and the GC
 #                       passes (server log `gc pass:` lines) that ended during each run. No peer, no raw CRT rows.
 #   --gc-on-args "ARGS" B's serve flags in --gc mode (default: --gc on --gc-interval 1s --gc-grace 0)
+#   --java-jar          start the server exactly as the README does, `java -jar hyperfile.jar serve ...` (no JVM
+#                       flags: the memory budget figure), instead of through deploy/bin/hyperfile
 # Environment: MVN_FLAGS (e.g. -o) for the build steps, HYPERFILE_JAVA_OPTS for the server (default: none, i.e.
 # the launcher's defaults), S3PROXY_XMX (default 8g).
 # Needs fio (Debian's, linked with libnbd), nbdkit, python3, a JDK 17; s3 mode also s3backer and fuse. Missing
@@ -41,7 +43,7 @@ cd "$root"
 py() { python3 "$root/bench/bench.py" "$@"; }
 
 mode=local reps=3 secs=10 workloads=all size_mib="" port_base=10930 results="" store_parent="" s3backer=1 smoke=0
-segment_size="" gc_compare=0 gc_on_args="--gc on --gc-interval 1s --gc-grace 0"
+segment_size="" gc_compare=0 gc_on_args="--gc on --gc-interval 1s --gc-grace 0" java_jar=0
 while (($#)); do
     case $1 in
         local | s3) mode=$1 ;;
@@ -57,6 +59,7 @@ while (($#)); do
         --smoke) smoke=1 ;;
         --gc) gc_compare=1 ;;
         --gc-on-args) gc_on_args=$2; shift ;;
+        --java-jar) java_jar=1 ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -133,7 +136,7 @@ trap cleanup EXIT
     echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
     echo "java: $(java -version 2>&1 | head -1); $(fio --version); $(nbdkit --version)"
     echo "git: $(git -C "$root" rev-parse --short HEAD 2>/dev/null)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (dirty)')"
-    echo "command: bench/run.sh $mode$( ((gc_compare)) && printf ' --gc --gc-on-args "%s"' "$gc_on_args") --reps $reps --seconds $secs --size-mib $size_mib --hf-segment-size $segment_size --workloads $(IFS=,; echo "${wl[*]}")"
+    echo "command: bench/run.sh $mode$( ((java_jar)) && printf ' --java-jar')$( ((gc_compare)) && printf ' --gc --gc-on-args "%s"' "$gc_on_args") --reps $reps --seconds $secs --size-mib $size_mib --hf-segment-size $segment_size --workloads $(IFS=,; echo "${wl[*]}")"
     echo "before: $(uptime)"
 } | tee "$results/machine.txt"
 
@@ -202,7 +205,11 @@ hf_serve=()
 start_hf() { # log, extra serve flags...
     hf_log=$1
     shift
-    "$hf" serve "${hf_store[@]}" "${hf_serve[@]}" "$@" --listen "127.0.0.1:$port_hf" bench >"$hf_log" 2>&1 &
+    if ((java_jar)); then
+        java -jar "$jar" serve "${hf_store[@]}" "${hf_serve[@]}" "$@" --listen "127.0.0.1:$port_hf" bench >"$hf_log" 2>&1 &
+    else
+        "$hf" serve "${hf_store[@]}" "${hf_serve[@]}" "$@" --listen "127.0.0.1:$port_hf" bench >"$hf_log" 2>&1 &
+    fi
     hf_pid=$!
     pids+=("$hf_pid")
     wait_log "$hf_log" "hyperfile: serving" 60 "$hf_pid"
