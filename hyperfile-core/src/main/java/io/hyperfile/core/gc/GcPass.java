@@ -149,22 +149,24 @@ final class GcPass {
         });
     }
 
-    /** Null while this writer may delete; otherwise why not (docs/GC.md, deletion rule 5). */
+    /**
+     * Null while this writer may delete; otherwise why not (docs/GC.md, deletion rule 5). The listing comes before the
+     * writer's next seq is read: a segment this writer uploads meanwhile has a seq below it then, so only another
+     * writer's segment can be at or above it.
+     */
     private CompletableFuture<String> stillOwner() {
         if (volume.health() != HealthState.OPEN) {
             return CompletableFuture.completedFuture("volume " + volume.name() + " is " + volume.health());
         }
-        return volume.nextSeq().thenCompose(next -> live.newestSeq() >= next
-                ? CompletableFuture.completedFuture("segment " + live.newestSeq() + " was written by another writer"
-                        + " (this one has written up to " + (next - 1) + "): the volume has been taken over")
-                : store.listAll(SegmentKeys.segmentPrefix(prefix),
-                SegmentKeys.segment(prefix, live.newestSeq())).thenApply(after -> {
+        return store.listAll(SegmentKeys.segmentPrefix(prefix), SegmentKeys.segment(prefix, live.newestSeq()))
+                .thenCompose(after -> volume.nextSeq().thenApply(next -> {
+                    long newest = live.newestSeq();
                     for (ObjectInfo o : after) {
-                        long seq = SegmentKeys.parseSegment(prefix, o.key());
-                        if (seq >= next) {
-                            return "segment " + seq + " was written by another writer (this one has written up to "
-                                    + (next - 1) + "): the volume has been taken over";
-                        }
+                        newest = Math.max(newest, SegmentKeys.parseSegment(prefix, o.key()));
+                    }
+                    if (newest >= next) {
+                        return "segment " + newest + " was written by another writer (this one has written up to "
+                                + (next - 1) + "): the volume has been taken over";
                     }
                     return volume.health() == HealthState.OPEN ? null : "volume " + volume.name() + " is " + volume.health();
                 }));

@@ -285,7 +285,14 @@ public final class SpaceAccounting {
                 if (checkpoint == newestSeq || pinnedBy.containsKey(checkpoint)) {
                     liveSlots.computeIfAbsent(d.segmentSeq(), s -> new BitSet()).set((int) d.blockOffset(), (int) end);
                 }
-                if (checkpoint != newestSeq) {
+                if (checkpoint == graceSeq && !pinnedBy.containsKey(checkpoint)) {
+                    // Walked last: it holds a segment only for data that no retained checkpoint reaches. A leaf
+                    // copied since g lists every extent of its range, most of them still live.
+                    BitSet liveHere = liveSlots.get(d.segmentSeq());
+                    if (liveHere == null || liveHere.nextClearBit((int) d.blockOffset()) < end) {
+                        held.add(d.segmentSeq());
+                    }
+                } else if (checkpoint != newestSeq) {
                     held.add(d.segmentSeq());
                 }
             }

@@ -43,7 +43,7 @@ public final class GcFigures {
     private static final int BS = 4096;
     /** The defaults of {@code hyperfile gc}, with no grace period (nothing else reads these volumes). */
     private static final GcConfig GC = GcConfig.DEFAULT.withGrace(Duration.ZERO).withRateBytesPerSecond(0)
-            .withRateRequestsPerSecond(0);
+            .withRateRequestsPerSecond(0).withCheckEvery(Boolean.getBoolean("gc.walk") ? Duration.ZERO : GcConfig.DEFAULT.checkEvery());
 
     private GcFigures() {
     }
@@ -277,6 +277,11 @@ public final class GcFigures {
         double thousandsListed;
 
         void add(GcPassReport r) {
+            if (Boolean.getBoolean("gc.trace")) {
+                System.err.printf("pass: table=%s deleted=%d waiting=%d stored=%d live=%d garbage=%d victims=%d moved=%d skipped=%s%n", r.fromTable(), r.deletedSegments().size(), r.waitingSegments(),
+                        r.before().storedBytes() >> 10, r.before().liveBytes() >> 10, r.before().garbageBytes() >> 10,
+                        r.victims().size(), r.movedBytes() >> 10, r.skipped());
+            }
             count++;
             fromTable += r.fromTable() ? 1 : 0;
             moved += r.movedBytes();
