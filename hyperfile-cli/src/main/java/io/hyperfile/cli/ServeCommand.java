@@ -48,8 +48,6 @@ final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
     static final String DEFAULT_VOLUME = "disk0";
     static final long DEFAULT_VOLUME_BYTES = 10L << 30;
-    /** How far sequential reads fetch ahead into the local cache (when there is one). */
-    static final long READ_AHEAD_BYTES = 8L << 20;
     /** Longest serve waits for the first attempts to open the volumes before it starts listening anyway. */
     static final Duration STARTUP_WAIT = Duration.ofSeconds(30);
 
@@ -61,6 +59,8 @@ final class ServeCommand implements Callable<Integer> {
     CacheOptions cache;
     @Mixin
     GcOptions gcOptions;
+    @Mixin
+    VolumeTuning volumeTuning;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10809",
             description = "Address to listen on (default ${DEFAULT-VALUE}).")
@@ -78,8 +78,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig serverConfig = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort()).build();
         ObjectStore s = store.stack().cache(cacheConfig).open();
         // Read-ahead fills the local cache; without one it would only repeat GETs.
-        VolumeConfig volumeConfig = cacheConfig == null ? VolumeConfig.DEFAULT
-                : VolumeConfig.builder().readAheadBytes(READ_AHEAD_BYTES).build();
+        VolumeConfig volumeConfig = volumeTuning.config(cacheConfig != null);
         Running running;
         GcService gc = GcService.onOwnThread(gcConfig);
         try {
