@@ -21,7 +21,8 @@ import java.util.Map;
  * comments; a line ending in an odd number of backslashes continues on the next (whose leading white space is
  * dropped); escapes {@code \t \n \r \f \\ &#92;uXXXX}, and a backslash before any other character stands for that
  * character ({@code \=}, {@code \:}, {@code \ }, {@code \#}). Unlike {@code Properties}, a key given twice is an
- * error, and the file must be UTF-8 (not ISO 8859-1).
+ * error, trailing blanks of a value are dropped (write {@code \ } to keep one), and the file must be UTF-8 (not
+ * ISO 8859-1).
  */
 final class ConfigFile {
     /** One {@code key = value} of the file; {@code line} is where it starts (1-based). */
@@ -127,15 +128,19 @@ final class ConfigFile {
             at++;
         }
         StringBuilder value = new StringBuilder();
+        int kept = 0; // trailing blanks are dropped, unless escaped
         while (at < logical.length()) {
             char c = logical.charAt(at);
             if (c == '\\') {
                 at = unescape(source, line, logical, at, value);
+                kept = value.length();
             } else {
                 value.append(c);
                 at++;
+                kept = isWhite(c) ? kept : value.length();
             }
         }
+        value.setLength(kept);
         return new Entry(key.toString(), value.toString(), line);
     }
 
