@@ -81,7 +81,7 @@ final class S3Clients {
      * The region: the configured one; else, with a profile and no {@code AWS_REGION} in the environment (which the
      * AWS CLI lets win over a profile), the profile's {@code region} if it has one; else null for the SDK's chain.
      */
-    private static Region region(S3StoreConfig config) {
+    static Region region(S3StoreConfig config) {
         if (config.region() != null) {
             return Region.of(config.region());
         }
