@@ -19,10 +19,10 @@ import java.util.Map;
  * <p>The syntax is that of {@link java.util.Properties#load(java.io.Reader)}: a key, then {@code =}, {@code :} or
  * white space, then the value (leading white space dropped); lines starting with {@code #} or {@code !} are
  * comments; a line ending in an odd number of backslashes continues on the next (whose leading white space is
- * dropped); escapes {@code \t \n \r \f \\ &#92;uXXXX}, and a backslash before any other character stands for that
- * character ({@code \=}, {@code \:}, {@code \ }, {@code \#}). Unlike {@code Properties}, a key given twice is an
- * error, trailing blanks of a value are dropped (write {@code \ } to keep one), and the file must be UTF-8 (not
- * ISO 8859-1).
+ * dropped); the escapes {@code \t \n \r \f \\}, backslash-u with four hex digits, and a backslash before any
+ * other character standing for that character ({@code \=}, {@code \:}, {@code \ }, {@code \#}). Unlike
+ * {@code Properties}, a key given twice is an error, trailing blanks of a value are dropped (write {@code \ } to
+ * keep one), and the file must be UTF-8 (not ISO 8859-1).
  */
 final class ConfigFile {
     /** One {@code key = value} of the file; {@code line} is where it starts (1-based). */
