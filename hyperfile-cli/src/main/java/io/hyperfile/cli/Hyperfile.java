@@ -34,7 +34,7 @@ public final class Hyperfile {
     Path config;
 
     @Option(names = "--log-level", paramLabel = "LEVEL", scope = CommandLine.ScopeType.INHERIT,
-            description = "Log error, warn, info, debug or trace and above (default: info, debug with --verbose).")
+            description = "Least severe level to log: error, warn, info, debug or trace (default: info; debug with --verbose).")
     Logging.Level logLevel;
 
     @Option(names = "--log-format", paramLabel = "FORMAT", scope = CommandLine.ScopeType.INHERIT,
