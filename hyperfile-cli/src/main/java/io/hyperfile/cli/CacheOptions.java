@@ -2,6 +2,8 @@ package io.hyperfile.cli;
 
 import io.hyperfile.core.cache.CacheConfig;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -10,10 +12,15 @@ import picocli.CommandLine.Option;
  * {@code ~/.cache/hyperfile}) with {@value #DEFAULT_SIZE}, and off for {@code file:} stores, whose reads are local
  * already (a cache would only copy them). Giving {@code --cache-dir} turns it on for any store. The cache is the
  * outermost layer of the {@link io.hyperfile.core.stack.StoreStack}: {@code store.stack().cache(config(store)).open()}.
+ * The configuration file tunes it further with {@value #CHUNK_SIZE}, {@value #READ_THREADS} and
+ * {@value #MAX_PENDING_INSERT} ({@link CacheConfig} says what they do).
  */
-final class CacheOptions {
+final class CacheOptions implements Configurable {
     static final String DEFAULT_SIZE = "4G";
     static final String NONE = "none";
+    static final String CHUNK_SIZE = "cache.chunk-size";
+    static final String READ_THREADS = "cache.read-threads";
+    static final String MAX_PENDING_INSERT = "cache.max-pending-insert";
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
             description = "Local read cache directory, or 'none'. Default: $XDG_CACHE_HOME/hyperfile (or ~/.cache/hyperfile) "
@@ -23,6 +30,27 @@ final class CacheOptions {
     @Option(names = "--cache-size", paramLabel = "SIZE", defaultValue = DEFAULT_SIZE,
             description = "Most bytes of data the read cache keeps, e.g. 10G (default ${DEFAULT-VALUE}).")
     String size;
+
+    private Map<String, String> tuning = Map.of();
+
+    @Override
+    public List<Setting> settings() {
+        return List.of(new Setting(CHUNK_SIZE, "256K", v -> chunkSize(v)), Setting.count(READ_THREADS, CacheConfig.DEFAULT_READ_THREADS),
+                Setting.size(MAX_PENDING_INSERT, "64M"));
+    }
+
+    @Override
+    public void configure(Map<String, String> values) {
+        tuning = Map.copyOf(values);
+    }
+
+    private static int chunkSize(String text) {
+        long bytes = Sizes.parse(text);
+        if (Long.bitCount(bytes) != 1 || bytes < CacheConfig.MIN_CHUNK_SIZE_BYTES || bytes > CacheConfig.MAX_CHUNK_SIZE_BYTES) {
+            throw new IllegalArgumentException("invalid chunk size '" + text + "': use a power of two from 4K to 16M");
+        }
+        return (int) bytes;
+    }
 
     /** The cache settings for {@code store}, or null for no cache; {@link IllegalArgumentException} for bad values. */
     CacheConfig config(StoreOptions store) {
@@ -44,10 +72,22 @@ final class CacheOptions {
         } else {
             path = Path.of(dir);
         }
+        CacheConfig.Builder b = CacheConfig.builder(path, bytes);
+        String v;
+        if ((v = tuning.get(CHUNK_SIZE)) != null) {
+            b.chunkSizeBytes(chunkSize(v));
+        }
+        if ((v = tuning.get(READ_THREADS)) != null) {
+            b.readThreads(Integer.parseInt(v.trim()));
+        }
+        if ((v = tuning.get(MAX_PENDING_INSERT)) != null) {
+            b.maxPendingInsertBytes(Sizes.parse(v));
+        }
         try {
-            return CacheConfig.builder(path, bytes).build();
+            return b.build();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid --cache-size '" + size + "': " + e.getMessage(), e);
+            throw new IllegalArgumentException("invalid --cache-size '" + size + "'" + (tuning.isEmpty() ? "" : " or cache.* settings")
+                    + ": " + e.getMessage(), e);
         }
     }
 

@@ -25,7 +25,8 @@ import java.util.Properties;
  * </table>
  *
  * <p>The budget comes from, in this order: {@code --memory SIZE} on the command line, the {@code memory} key of the
- * {@code --config} file, the environment variable {@code HYPERFILE_MEMORY}, the default.
+ * {@code --config} file (or {@code $HYPERFILE_CONFIG}), the environment variable {@code HYPERFILE_MEMORY}, the
+ * default. {@code serve} reads it again through its options; this early reading sizes the JVM before that.
  */
 record MemoryBudget(long totalBytes, String source) {
     static final String DEFAULT = "1G";
@@ -69,11 +70,11 @@ record MemoryBudget(long totalBytes, String source) {
         if (cli != null) {
             return new MemoryBudget(parse(cli, "--memory"), "--memory");
         }
-        String config = optionValue(args, "--config");
+        Path config = EarlyOptions.scan(args, env).config();
         if (config != null) {
-            String fromFile = memoryKey(Path.of(config));
+            String fromFile = memoryKey(config);
             if (fromFile != null) {
-                return new MemoryBudget(parse(fromFile, config + ": memory"), config);
+                return new MemoryBudget(parse(fromFile, config + ": memory"), config.toString());
             }
         }
         String fromEnv = env.get(ENV);

@@ -48,8 +48,6 @@ final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
     static final String DEFAULT_VOLUME = "disk0";
     static final long DEFAULT_VOLUME_BYTES = 10L << 30;
-    /** How far sequential reads fetch ahead into the local cache (when there is one). */
-    static final long READ_AHEAD_BYTES = 8L << 20;
     /** Longest serve waits for the first attempts to open the volumes before it starts listening anyway. */
     static final Duration STARTUP_WAIT = Duration.ofSeconds(30);
 
@@ -61,6 +59,8 @@ final class ServeCommand implements Callable<Integer> {
     CacheOptions cache;
     @Mixin
     GcOptions gcOptions;
+    @Mixin
+    VolumeTuning volumeTuning;
 
     @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "${env:HYPERFILE_MEMORY:-" + MemoryBudget.DEFAULT + "}",
             description = "Memory budget of the server: heap, direct memory and write buffers are sized from it "
@@ -126,21 +126,17 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * The volumes' settings: write buffers sized from the memory budget, and read-ahead (it fills the local cache;
-     * without one it would only repeat GETs).
+     * The volumes' settings: the config file's {@code volume.*} keys ({@link VolumeTuning}), with the write buffer
+     * sized from the memory budget unless {@code volume.dirty-limit} says otherwise.
      */
-    private static VolumeConfig volumeConfig(MemoryBudget budget, boolean cached, int volumeCount) {
-        long dirty = budget.dirtyLimitBytes(volumeCount);
+    private VolumeConfig volumeConfig(MemoryBudget budget, boolean cached, int volumeCount) {
+        VolumeConfig config = volumeTuning.config(cached, budget.dirtyLimitBytes(volumeCount));
         long heapLimit = Runtime.getRuntime().maxMemory();
         LOG.info("memory budget {}: heap limit {}, write buffer {} per volume{}", Sizes.format(budget.totalBytes()),
-                Sizes.format(heapLimit), Sizes.format(dirty), heapLimit > budget.heapBytes() + (16 << 20)
+                Sizes.format(heapLimit), Sizes.format(config.dirtyLimitBytes()), heapLimit > budget.heapBytes() + (16 << 20)
                         ? " (the JVM's heap limit was set outside Hyperfile and exceeds the budget's " + Sizes.format(budget.heapBytes()) + ")"
                         : "");
-        VolumeConfig.Builder b = VolumeConfig.builder().dirtyLimitBytes(dirty);
-        if (cached) {
-            b.readAheadBytes(READ_AHEAD_BYTES);
-        }
-        return b.build();
+        return config;
     }
 
     /**

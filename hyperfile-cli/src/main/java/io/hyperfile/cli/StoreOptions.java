@@ -6,28 +6,99 @@ import io.hyperfile.core.store.s3.S3StoreConfig;
 import io.hyperfile.core.volume.VolumeCatalog;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import picocli.CommandLine.Option;
 
 /**
  * Where volumes live, shared by every command: {@code --store file:/path} (a local directory, the default being
- * {@code ./hyperfile-data}) or {@code --store s3://bucket/prefix} with the usual AWS credential chain. Either is
- * opened through {@link StoreStack}, so both get the same retries and per-attempt timeouts.
+ * {@code ./hyperfile-data}) or {@code --store s3://bucket/prefix} with the usual AWS credential chain, or the
+ * profile {@code --profile} names. Either is opened through {@link StoreStack}, so both get the same retries and
+ * per-attempt timeouts. The {@code s3.*} keys of {@link S3StoreConfig} that no option sets (static credentials,
+ * concurrency, part sizes, checksums, stall detection) come from the configuration file ({@link Configurable}).
  */
-final class StoreOptions {
+final class StoreOptions implements Configurable {
     static final String DEFAULT_STORE = "file:hyperfile-data";
+    /** The {@code s3.*} keys that options set instead, with the key to use. */
+    static final Map<String, String> S3_KEYS_OF_OPTIONS = Map.of(S3StoreConfig.BUCKET, "store = s3://BUCKET/PREFIX",
+            S3StoreConfig.KEY_PREFIX, "store = s3://BUCKET/PREFIX", S3StoreConfig.ENDPOINT, "endpoint",
+            S3StoreConfig.REGION, "region", S3StoreConfig.FORCE_PATH_STYLE, "path-style", S3StoreConfig.PROFILE, "profile");
 
-    @Option(names = "--store", paramLabel = "URI", defaultValue = "${env:HYPERFILE_STORE:-" + DEFAULT_STORE + "}",
-            description = "Where volumes live: file:PATH (a local directory) or s3://BUCKET[/PREFIX]. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--store", paramLabel = "URI", defaultValue = DEFAULT_STORE,
+            description = "Where volumes live: file:PATH (a local directory) or s3://BUCKET[/PREFIX]. Default: $HYPERFILE_STORE,"
+                    + " else ${DEFAULT-VALUE}.")
     String store;
 
-    @Option(names = "--endpoint", paramLabel = "URL", description = "S3 endpoint (MinIO, S3Proxy, ...); default: AWS.")
+    @Option(names = "--endpoint", paramLabel = "URL",
+            description = "S3 endpoint (MinIO, S3Proxy, ...). Default: $AWS_ENDPOINT_URL_S3, else $AWS_ENDPOINT_URL, else AWS.")
     String endpoint;
+
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "Profile of the AWS config files (~/.aws/config, ~/.aws/credentials) for S3 credentials and region."
+                    + " Default: $AWS_PROFILE, else the default credential chain.")
+    String profile;
 
     @Option(names = "--region", description = "S3 region; default: the AWS region chain.")
     String region;
 
     @Option(names = "--path-style", description = "S3 path-style addressing (for most S3-compatible servers).")
     boolean pathStyle;
+
+    /** The {@code s3.*} settings of the configuration file. */
+    private Map<String, String> s3Settings = Map.of();
+
+    @Override
+    public List<Setting> settings() {
+        List<Setting> settings = new ArrayList<>();
+        for (String key : new TreeSet<>(S3StoreConfig.keys())) {
+            if (!S3_KEYS_OF_OPTIONS.containsKey(key)) {
+                settings.add(new Setting(key, null, value -> checkS3(key, value)));
+            }
+        }
+        return settings;
+    }
+
+    @Override
+    public void check(ConfigFile file) {
+        for (ConfigFile.Entry e : file.entries()) {
+            String instead = S3_KEYS_OF_OPTIONS.get(e.key());
+            if (instead != null) {
+                throw new ConfigException(file.at(e, e.key() + ": set it with " + instead));
+            }
+        }
+        ConfigFile.Entry id = file.get(S3StoreConfig.ACCESS_KEY_ID);
+        ConfigFile.Entry secret = file.get(S3StoreConfig.SECRET_ACCESS_KEY);
+        ConfigFile.Entry token = file.get(S3StoreConfig.SESSION_TOKEN);
+        ConfigFile.Entry alone = id != null ? id : secret != null ? secret : token;
+        if (alone != null && (id == null || secret == null)) {
+            throw new ConfigException(file.at(alone, alone.key() + ": static credentials need both "
+                    + S3StoreConfig.ACCESS_KEY_ID + " and " + S3StoreConfig.SECRET_ACCESS_KEY));
+        }
+    }
+
+    @Override
+    public void configure(Map<String, String> values) {
+        s3Settings = Map.copyOf(values);
+    }
+
+    /** Checks one {@code s3.*} value the way {@link S3StoreConfig#fromMap} reads it. */
+    private static void checkS3(String key, String value) {
+        Map<String, String> one = new HashMap<>(Map.of(S3StoreConfig.BUCKET, "bucket", key, value));
+        one.putIfAbsent(S3StoreConfig.ACCESS_KEY_ID, "id"); // credentials are checked as a pair in check(ConfigFile)
+        one.putIfAbsent(S3StoreConfig.SECRET_ACCESS_KEY, "secret");
+        try {
+            S3StoreConfig.fromMap(one);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid number '" + value + "'");
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            throw new IllegalArgumentException(m != null && m.startsWith("No enum constant") ? "invalid value '" + value
+                    + "'" : "invalid value '" + value + "': " + m);
+        }
+    }
 
     boolean isDefaultEmbedded() {
         return DEFAULT_STORE.equals(store);
@@ -71,15 +142,26 @@ final class StoreOptions {
             if (!prefix.isEmpty() && !prefix.endsWith("/")) {
                 prefix = prefix + "/";
             }
-            S3StoreConfig.Builder b = S3StoreConfig.builder(bucket).keyPrefix(prefix).forcePathStyle(pathStyle);
-            if (endpoint != null) {
-                b.endpoint(URI.create(endpoint));
-            }
-            if (region != null) {
-                b.region(region);
-            }
-            return StoreStack.s3(b.build());
+            return StoreStack.s3(s3Config(bucket, prefix));
         }
         throw new IllegalArgumentException("invalid store '" + store + "': use file:PATH or s3://BUCKET[/PREFIX]");
+    }
+
+    /** The S3 settings: the file's {@code s3.*} keys, then what the options say. */
+    S3StoreConfig s3Config(String bucket, String prefix) {
+        Map<String, String> settings = new HashMap<>(s3Settings);
+        settings.put(S3StoreConfig.BUCKET, bucket);
+        settings.put(S3StoreConfig.KEY_PREFIX, prefix);
+        settings.put(S3StoreConfig.FORCE_PATH_STYLE, Boolean.toString(pathStyle));
+        if (endpoint != null) {
+            settings.put(S3StoreConfig.ENDPOINT, endpoint);
+        }
+        if (region != null) {
+            settings.put(S3StoreConfig.REGION, region);
+        }
+        if (profile != null) {
+            settings.put(S3StoreConfig.PROFILE, profile);
+        }
+        return S3StoreConfig.fromMap(settings);
     }
 }

@@ -29,6 +29,9 @@ class MemoryBudgetTest {
         assertEquals(3L << 30, MemoryBudget.of(new String[] {"serve", "--memory=3G"}, env).totalBytes());
         assertEquals(768L << 20, MemoryBudget.of(new String[] {"serve", "--", "--memory", "3G"}, env).totalBytes(),
                 "after -- it is a volume name, not an option");
+        assertEquals(2L << 30, MemoryBudget.of(new String[] {"serve"}, Map.of("HYPERFILE_CONFIG", conf.toString())).totalBytes());
+        assertEquals("serve", Hyperfile.subcommand(new String[] {"-v", "--config", "serve.conf", "--log-level", "debug", "serve"}));
+        assertEquals("serve", Hyperfile.subcommand(new String[] {"--config=x", "serve", "disk0"}));
     }
 
     @Test

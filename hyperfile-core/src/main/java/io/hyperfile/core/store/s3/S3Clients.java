@@ -3,16 +3,19 @@ package io.hyperfile.core.store.s3;
 import java.util.concurrent.ExecutorService;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3CrtAsyncClientBuilder;
 
 /**
  * Builds the CRT {@link S3AsyncClient} that {@link S3ObjectStore} uses, from an {@link S3StoreConfig}: endpoint,
- * region, credentials, concurrency, stall detection, the single-PUT threshold and the checksum mode. Stateless.
+ * region, credentials (static, a named profile or the default chain), concurrency, stall detection, the single-PUT threshold and the checksum mode. Stateless.
  */
 final class S3Clients {
     private S3Clients() {
@@ -28,14 +31,17 @@ final class S3Clients {
         if (config.endpoint() != null) {
             b.endpointOverride(config.endpoint());
         }
-        if (config.region() != null) {
-            b.region(Region.of(config.region()));
+        Region region = region(config);
+        if (region != null) {
+            b.region(region);
         }
         S3StoreConfig.Credentials c = config.credentials();
         if (c != null) {
             b.credentialsProvider(StaticCredentialsProvider.create(c.sessionToken() == null
                     ? AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey())
                     : AwsSessionCredentials.create(c.accessKeyId(), c.secretAccessKey(), c.sessionToken())));
+        } else if (config.profile() != null) {
+            b.credentialsProvider(ProfileCredentialsProvider.create(config.profile()));
         }
         if (config.maxConcurrency() != null) {
             b.maxConcurrency(config.maxConcurrency());
@@ -69,5 +75,23 @@ final class S3Clients {
             }
         }
         return b.build();
+    }
+
+    /**
+     * The region: the configured one; else, with a profile and no {@code AWS_REGION} in the environment (which the
+     * AWS CLI lets win over a profile), the profile's {@code region} if it has one; else null for the SDK's chain.
+     */
+    static Region region(S3StoreConfig config) {
+        if (config.region() != null) {
+            return Region.of(config.region());
+        }
+        if (config.profile() == null || System.getenv("AWS_REGION") != null) {
+            return null;
+        }
+        try {
+            return new AwsProfileRegionProvider(null, config.profile()).getRegion();
+        } catch (SdkClientException e) {
+            return null; // no region in that profile: the SDK's chain decides
+        }
     }
 }

@@ -30,6 +30,10 @@ import java.util.Set;
  *       (emulators, MinIO); directory buckets do not support it</td></tr>
  *   <tr><td>{@code s3.access-key-id}, {@code s3.secret-access-key}, {@code s3.session-token}</td><td>SDK
  *       default credential chain</td><td>static credentials; the session token is optional</td></tr>
+ *   <tr><td>{@code s3.profile}</td><td>SDK default credential chain</td><td>a profile of the shared AWS
+ *       config and credentials files ({@code ~/.aws/config}, {@code ~/.aws/credentials}) to take credentials from,
+ *       and the region when none is set here or in {@code AWS_REGION}; ignored when static credentials are
+ *       given</td></tr>
  *   <tr><td>{@code s3.max-concurrency}</td><td>SDK (derived from the throughput target)</td><td>most
  *       connections the CRT client opens</td></tr>
  *   <tr><td>{@code s3.target-throughput-gbps}</td><td>SDK (10)</td><td>CRT throughput target, gigabits/s</td></tr>
@@ -56,6 +60,7 @@ import java.util.Set;
  * @param region region id, or null for the SDK's default region chain
  * @param forcePathStyle use path-style addressing
  * @param credentials static credentials, or null for the SDK's default credential chain
+ * @param profile a profile name of the shared AWS config files, or null for the SDK's default chain
  * @param maxConcurrency CRT connection limit, or null for the SDK default
  * @param targetThroughputGbps CRT throughput target in gigabits per second, or null for the SDK default
  * @param minimumPartSizeBytes CRT part size, or null for the SDK default
@@ -82,7 +87,8 @@ public record S3StoreConfig(
         boolean directoryBucket,
         Duration connectTimeout,
         long minThroughputBytesPerSecond,
-        Duration minThroughputTimeout) {
+        Duration minThroughputTimeout,
+        String profile) {
 
     public static final String BUCKET = "s3.bucket";
     public static final String KEY_PREFIX = "s3.key-prefix";
@@ -92,6 +98,7 @@ public record S3StoreConfig(
     public static final String ACCESS_KEY_ID = "s3.access-key-id";
     public static final String SECRET_ACCESS_KEY = "s3.secret-access-key";
     public static final String SESSION_TOKEN = "s3.session-token";
+    public static final String PROFILE = "s3.profile";
     public static final String MAX_CONCURRENCY = "s3.max-concurrency";
     public static final String TARGET_THROUGHPUT_GBPS = "s3.target-throughput-gbps";
     public static final String MINIMUM_PART_SIZE_BYTES = "s3.minimum-part-size-bytes";
@@ -110,7 +117,7 @@ public record S3StoreConfig(
     private static final Set<String> KEYS = Set.of(BUCKET, KEY_PREFIX, ENDPOINT, REGION, FORCE_PATH_STYLE,
             ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, MAX_CONCURRENCY, TARGET_THROUGHPUT_GBPS,
             MINIMUM_PART_SIZE_BYTES, MULTIPART_THRESHOLD_BYTES, CHECKSUM_MODE, DIRECTORY_BUCKET, CONNECT_TIMEOUT_MILLIS,
-            MIN_THROUGHPUT_BYTES_PER_SECOND, MIN_THROUGHPUT_TIMEOUT_SECONDS);
+            MIN_THROUGHPUT_BYTES_PER_SECOND, MIN_THROUGHPUT_TIMEOUT_SECONDS, PROFILE);
 
     /** The suffix that marks an S3 Express One Zone directory bucket name. */
     public static final String DIRECTORY_BUCKET_SUFFIX = "--x-s3";
@@ -184,6 +191,9 @@ public record S3StoreConfig(
         if (region != null) {
             checkArgument(!region.isBlank(), "region must not be blank (null for the default chain)");
         }
+        if (profile != null) {
+            checkArgument(!profile.isBlank(), "profile must not be blank (null for the default chain)");
+        }
         checkArgument(maxConcurrency == null || maxConcurrency > 0,
                 "maxConcurrency must be positive. maxConcurrency=" + maxConcurrency);
         checkArgument(targetThroughputGbps == null || targetThroughputGbps > 0,
@@ -223,7 +233,8 @@ public record S3StoreConfig(
                 .checksumMode(checksumMode)
                 .bucketType(directoryBucket ? BucketType.DIRECTORY : BucketType.GENERAL_PURPOSE)
                 .connectTimeout(connectTimeout)
-                .minThroughput(minThroughputBytesPerSecond, minThroughputTimeout);
+                .minThroughput(minThroughputBytesPerSecond, minThroughputTimeout)
+                .profile(profile);
         b.maxConcurrency = maxConcurrency;
         b.targetThroughputGbps = targetThroughputGbps;
         b.minimumPartSizeBytes = minimumPartSizeBytes;
@@ -284,7 +295,13 @@ public record S3StoreConfig(
             minThroughputTimeout = Duration.ofSeconds(parseLong(MIN_THROUGHPUT_TIMEOUT_SECONDS, v));
         }
         b.minThroughput(minThroughput, minThroughputTimeout);
+        b.profile(settings.get(PROFILE));
         return b.build();
+    }
+
+    /** Every key {@link #fromMap(Map)} understands. */
+    public static Set<String> keys() {
+        return KEYS;
     }
 
     /** UTF-8 length of the key prefix: keys given to the store may be at most 1024 minus this. */
@@ -301,7 +318,7 @@ public record S3StoreConfig(
                 + ", multipartThresholdBytes=" + multipartThresholdBytes + ", checksumMode=" + checksumMode
                 + ", directoryBucket=" + directoryBucket + ", connectTimeout=" + connectTimeout
                 + ", minThroughputBytesPerSecond=" + minThroughputBytesPerSecond + ", minThroughputTimeout="
-                + minThroughputTimeout + "]";
+                + minThroughputTimeout + (profile == null ? "" : ", profile=" + profile) + "]";
     }
 
     private static int keyPrefixBytes(String prefix) {
@@ -345,6 +362,7 @@ public record S3StoreConfig(
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private long minThroughputBytesPerSecond = DEFAULT_MIN_THROUGHPUT_BYTES_PER_SECOND;
         private Duration minThroughputTimeout = DEFAULT_MIN_THROUGHPUT_TIMEOUT;
+        private String profile;
 
         private Builder(String bucket) {
             this.bucket = bucket;
@@ -434,6 +452,15 @@ public record S3StoreConfig(
             return this;
         }
 
+        /**
+         * A profile of the shared AWS config files to take credentials (and, when no region is set, the region)
+         * from; null restores the SDK's default chains (which read {@code AWS_PROFILE} themselves).
+         */
+        public Builder profile(String profile) {
+            this.profile = profile;
+            return this;
+        }
+
         public S3StoreConfig build() {
             boolean directory = switch (bucketType) {
                 case AUTO -> bucket != null && bucket.endsWith(DIRECTORY_BUCKET_SUFFIX);
@@ -442,7 +469,7 @@ public record S3StoreConfig(
             };
             return new S3StoreConfig(bucket, keyPrefix, endpoint, region, forcePathStyle, credentials,
                     maxConcurrency, targetThroughputGbps, minimumPartSizeBytes, multipartThresholdBytes, checksumMode,
-                    directory, connectTimeout, minThroughputBytesPerSecond, minThroughputTimeout);
+                    directory, connectTimeout, minThroughputBytesPerSecond, minThroughputTimeout, profile);
         }
     }
 }

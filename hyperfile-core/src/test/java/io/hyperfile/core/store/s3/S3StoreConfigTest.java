@@ -64,6 +64,7 @@ class S3StoreConfigTest {
                 Map.entry("s3.connect-timeout-millis", "2500"),
                 Map.entry("s3.min-throughput-bytes-per-second", "4096"),
                 Map.entry("s3.min-throughput-timeout-seconds", "7"),
+                Map.entry("s3.profile", "staging"),
                 Map.entry("cache.data.size-bytes", "1")));
         assertEquals("team/a/", c.keyPrefix());
         assertEquals(7, c.keyPrefixBytes());
@@ -80,6 +81,8 @@ class S3StoreConfigTest {
         assertEquals(Duration.ofMillis(2500), c.connectTimeout());
         assertEquals(4096, c.minThroughputBytesPerSecond());
         assertEquals(Duration.ofSeconds(7), c.minThroughputTimeout());
+        assertEquals("staging", c.profile());
+        assertEquals(c, c.toBuilder().build(), "toBuilder keeps every setting");
         assertEquals(c, c.toBuilder().build());
         assertEquals(0, S3StoreConfig.fromMap(Map.of("s3.bucket", "b", "s3.min-throughput-bytes-per-second", "0"))
                 .minThroughputBytesPerSecond(), "0 turns stall detection off");
