@@ -151,6 +151,11 @@ public final class NbdServer implements AutoCloseable {
         return transportName;
     }
 
+    /** Whether the server listens on TCP (it may listen on a Unix-domain socket only). */
+    public synchronized boolean listensOnTcp() {
+        return serverChannel != null;
+    }
+
     /** The bound TCP address (useful with port 0). */
     public synchronized InetSocketAddress localAddress() {
         if (serverChannel == null) {
