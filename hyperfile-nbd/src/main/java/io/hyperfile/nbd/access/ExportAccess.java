@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExportAccess implements ExportGate {
     private static final Logger LOG = LoggerFactory.getLogger(ExportAccess.class);
+    /** The whole ERR_POLICY text of a refusal: it names nothing, not even the default export an empty name stood for. */
+    static final String DENIED = "access to the requested export is denied";
 
     private final AccessConfig config;
     private final ExportRegistry exports;
@@ -50,7 +52,12 @@ public final class ExportAccess implements ExportGate {
             return Optional.empty();
         }
         LOG.info("{}: refused export '{}' to {}: no allow rule of the export matches", channel, export, peer.describe());
-        return Optional.of("access to export '" + export + "' is denied");
+        return Optional.of(DENIED);
+    }
+
+    @Override
+    public boolean isListed(Channel channel, String export) {
+        return config.policy().allows(export, Peer.of(channel));
     }
 
     @Override

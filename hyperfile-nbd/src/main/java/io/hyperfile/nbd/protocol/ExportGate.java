@@ -18,6 +18,9 @@ public interface ExportGate {
     /** Why this connection may not use the export named {@code export} (the ERR_POLICY text), or empty if it may. */
     Optional<String> refusal(Channel channel, String export);
 
+    /** Whether LIST shows this connection the export named {@code export} (the same decision as {@link #refusal}, not logged). */
+    boolean isListed(Channel channel, String export);
+
     /**
      * On GO/EXPORT_NAME: counts the connection against the export until it closes, or returns why it cannot (the
      * ERR_POLICY text: the export has its maximum of connections).
@@ -38,6 +41,11 @@ public interface ExportGate {
             @Override
             public Optional<String> refusal(Channel channel, String export) {
                 return Optional.empty();
+            }
+
+            @Override
+            public boolean isListed(Channel channel, String export) {
+                return true;
             }
 
             @Override

@@ -234,7 +234,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
             return;
         }
         for (Export e : exports.list()) {
-            if (gate.refusal(ctx.channel(), e.name()).isPresent()) {
+            if (!gate.isListed(ctx.channel(), e.name())) {
                 continue; // not listed to a client that may not use it
             }
             byte[] name = e.name().getBytes(StandardCharsets.UTF_8);

@@ -118,12 +118,12 @@ class ExportAccessHandshakeTest {
         for (int option : new int[] {OPT_INFO, OPT_GO}) {
             OptionReply r = c.last(c.send(option, go("disk", INFO_NAME, INFO_DESCRIPTION)));
             assertEquals(REP_ERR_POLICY, r.type(), r.toString());
-            assertEquals("access to export 'disk' is denied", r.text());
+            assertEquals("access to the requested export is denied", r.text());
         }
         // A name that is no export is refused the same way: the client cannot tell which names exist.
         OptionReply nope = c.last(c.send(OPT_GO, go("nope")));
         assertEquals(REP_ERR_POLICY, nope.type());
-        assertEquals("access to export 'nope' is denied", nope.text());
+        assertEquals("access to the requested export is denied", nope.text());
         assertEquals(REP_ACK, c.last(c.send(OPT_STRUCTURED_REPLY, new byte[0])).type());
         assertEquals(REP_ERR_POLICY, c.last(c.send(OPT_SET_META_CONTEXT, meta("disk"))).type());
         assertEquals(REP_ERR_POLICY, c.last(c.send(OPT_LIST_META_CONTEXT, meta("disk"))).type());
@@ -178,7 +178,7 @@ class ExportAccessHandshakeTest {
         Client c = client(allowing("pub=any").withDefaultExport("disk"));
         OptionReply r = c.last(c.send(OPT_GO, go("")));
         assertEquals(REP_ERR_POLICY, r.type());
-        assertEquals("access to export 'disk' is denied", r.text());
+        assertEquals("access to the requested export is denied", r.text());
     }
 
     @Test

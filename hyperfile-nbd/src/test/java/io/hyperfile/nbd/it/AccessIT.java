@@ -61,7 +61,7 @@ class AccessIT {
         serve(allowing("secret=10.0.0.0/8,cn:admin", "pub=127.0.0.1"), "secret", "pub");
         IOException refused = assertThrows(IOException.class,
                 () -> NbdTestClient.connect(fixture.port(), "secret", NbdTestClient.Options.KERNEL));
-        assertTrue(refused.getMessage().startsWith("GO failed: 0x80000002 access to export 'secret' is denied"), refused.getMessage());
+        assertTrue(refused.getMessage().startsWith("GO failed: 0x80000002 access to the requested export is denied"), refused.getMessage());
         String list = Tools.ok(60, "nbdinfo", "--list", "--json", root());
         assertTrue(list.contains("\"export-name\": \"pub\""), list);
         assertFalse(list.contains("secret"), list);
