@@ -42,6 +42,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * and the others are served; one whose failure was transient is retried in the background and served once it
  * opens. The server starts unless every volume failed permanently, in which case serve exits 1.
  *
+ * <p>{@link AccessOptions} add who may connect ({@code --allow}), connection limits, read-only volumes, the default
+ * export and a Unix-domain socket (docs/ACCESS.md).
+ *
  * <p>Each writable volume served gets background garbage collection ({@link GcService}, {@link GcOptions}) unless
  * {@code --gc off}; it stops before the volumes close on shutdown.
  */

@@ -78,9 +78,16 @@ public final class NbdServer implements AutoCloseable {
         }
         boolean epoll = switch (config.transport()) {
             case NIO -> false;
-            case AUTO -> Epoll.isAvailable() || config.unixSocket() != null && ensureEpoll();
-            case EPOLL -> ensureEpoll();
+            case AUTO -> Epoll.isAvailable();
+            case EPOLL -> {
+                Epoll.ensureAvailability();
+                yield true;
+            }
         };
+        if (config.unixSocket() != null && !epoll) {
+            throw new IOException("cannot listen on the Unix socket " + config.unixSocket() + ": it needs Netty's epoll"
+                    + " transport (Linux), which is not available here: " + Epoll.unavailabilityCause());
+        }
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("hf-nbd", true),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         transportName = epoll ? "epoll" : "nio";
@@ -118,11 +125,6 @@ public final class NbdServer implements AutoCloseable {
         }
         LOG.info("NBD server listening on {} with {} exports ({} transport)", listeningOn(), exports.size(), transportName);
         return this;
-    }
-
-    private static boolean ensureEpoll() {
-        Epoll.ensureAvailability();
-        return true;
     }
 
     private String listeningOn() {
