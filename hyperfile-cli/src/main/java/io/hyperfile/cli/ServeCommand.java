@@ -85,8 +85,12 @@ final class ServeCommand implements Callable<Integer> {
         access.validate();
         CacheConfig cacheConfig = cache.config(store);
         GcConfig gcConfig = gcOptions.config();
-        ServerConfig serverConfig = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort())
-                .unixSocket(access.socket).tcp(listen != null || access.socket == null).build();
+        ServerConfig.Builder server = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort())
+                .unixSocket(access.socket);
+        if (listen == null && access.socket != null) {
+            server.noTcp(); // --socket alone: the Unix socket instead of TCP
+        }
+        ServerConfig serverConfig = server.build();
         ObjectStore s = store.stack().cache(cacheConfig).open();
         // Read-ahead fills the local cache; without one it would only repeat GETs.
         VolumeConfig volumeConfig = cacheConfig == null ? VolumeConfig.DEFAULT

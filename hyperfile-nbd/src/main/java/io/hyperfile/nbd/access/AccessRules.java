@@ -3,6 +3,7 @@ package io.hyperfile.nbd.access;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -143,7 +144,7 @@ public final class AccessRules {
             prefix -= 96;
         }
         AccessRule.Network rule = new AccessRule.Network(address, prefix);
-        if (!java.util.Arrays.equals(rule.network(), address)) {
+        if (!Arrays.equals(rule.network(), address)) {
             throw error(whole, "'" + s + "' has bits set past its prefix; did you mean " + rule + "?");
         }
         return rule;

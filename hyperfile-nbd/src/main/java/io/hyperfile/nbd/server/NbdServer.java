@@ -65,6 +65,7 @@ public final class NbdServer implements AutoCloseable {
         this(config, exports, AccessConfig.OPEN);
     }
 
+    /** A server that lets clients use exports as {@code access} says, within its connection limits (docs/ACCESS.md). */
     public NbdServer(ServerConfig config, ExportRegistry exports, AccessConfig access) {
         this.config = config;
         this.exports = exports;

@@ -36,8 +36,8 @@ import java.util.Objects;
  * <tr><td>{@code unixSocket}</td><td>none</td><td>also listen on this Unix-domain socket path (needs the epoll
  *   transport); a stale socket file is removed at start if nothing listens on it, and the file is deleted at
  *   shutdown</td></tr>
- * <tr><td>{@code tcp}</td><td>true</td><td>listen on {@code bindAddress:port}; false only with a Unix-domain
- *   socket</td></tr>
+ * <tr><td>{@code tcp}</td><td>true</td><td>listen on {@code bindAddress:port}; false ({@code noTcp()}) only with
+ *   a Unix-domain socket</td></tr>
  * </table>
  */
 public record ServerConfig(String bindAddress, int port, int ioThreads, int maxInFlightRequests,
@@ -174,8 +174,13 @@ public record ServerConfig(String bindAddress, int port, int ioThreads, int maxI
             return this;
         }
 
-        /** Whether to listen on TCP (default true; false needs a {@link #unixSocket}). */
-        public Builder tcp(boolean v) {
+        /** Listen on the Unix-domain socket only, not on TCP (needs a {@link #unixSocket}). */
+        public Builder noTcp() {
+            tcp = false;
+            return this;
+        }
+
+        private Builder tcp(boolean v) {
             tcp = v;
             return this;
         }

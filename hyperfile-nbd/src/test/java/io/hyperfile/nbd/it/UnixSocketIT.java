@@ -48,7 +48,7 @@ class UnixSocketIT {
     void unixSocketAloneServesNbdinfoAndQemuImgAndIsDeletedAtShutdown() throws Exception {
         Tools.require("nbdinfo", "qemu-img");
         Path socket = dir.resolve("nbd.sock");
-        serve(ServerConfig.builder().unixSocket(socket).tcp(false).build(), AccessConfig.OPEN);
+        serve(ServerConfig.builder().unixSocket(socket).noTcp().build(), AccessConfig.OPEN);
         assertTrue(Files.exists(socket));
         assertThrows(IllegalStateException.class, () -> fixture.server().localAddress(), "no TCP listener");
         assertTrue(Tools.ok(60, "nbdinfo", "--json", uri("disk0", socket)).contains("\"export-size\": " + SIZE));
@@ -85,13 +85,13 @@ class UnixSocketIT {
         try (ServerSocketChannel live = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             live.bind(UnixDomainSocketAddress.of(socket));
             IOException e = assertThrows(IOException.class,
-                    () -> serve(ServerConfig.builder().unixSocket(socket).tcp(false).build(), AccessConfig.OPEN));
+                    () -> serve(ServerConfig.builder().unixSocket(socket).noTcp().build(), AccessConfig.OPEN));
             assertTrue(e.getMessage().contains("another server listens on it"), e.getMessage());
             fixture.close();
             fixture = null;
         }
         assertTrue(Files.exists(socket), "closing a JDK listener leaves its file: a stale socket");
-        serve(ServerConfig.builder().unixSocket(socket).tcp(false).build(), AccessConfig.OPEN);
+        serve(ServerConfig.builder().unixSocket(socket).noTcp().build(), AccessConfig.OPEN);
         assertTrue(Tools.ok(60, "nbdinfo", "--json", uri("disk0", socket)).contains("\"export-size\": " + SIZE));
         fixture.close();
         fixture = null;
@@ -99,7 +99,7 @@ class UnixSocketIT {
         Path file = dir.resolve("not-a-socket");
         Files.writeString(file, "data");
         IOException e = assertThrows(IOException.class,
-                () -> serve(ServerConfig.builder().unixSocket(file).tcp(false).build(), AccessConfig.OPEN));
+                () -> serve(ServerConfig.builder().unixSocket(file).noTcp().build(), AccessConfig.OPEN));
         assertTrue(e.getMessage().contains("the path exists and is not a socket"), e.getMessage());
         assertTrue(Files.exists(file), "a file that is not a socket is left alone");
     }
