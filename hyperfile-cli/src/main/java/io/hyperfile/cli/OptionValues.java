@@ -83,14 +83,17 @@ final class OptionValues {
             return List.of(name + "=" + mapKey + "=" + value);
         }
         if (option.isMultiValue()) {
+            // Values that may hold commas themselves (--allow's rules) are separated by the option's own split.
+            String separator = option.splitRegex().isEmpty() ? "," : option.splitRegex();
             List<String> words = new ArrayList<>();
-            for (String item : value.split(",")) {
+            for (String item : value.split(separator)) {
                 if (!item.isBlank()) {
                     words.add(name + "=" + item.trim());
                 }
             }
             if (words.isEmpty()) {
-                throw new IllegalArgumentException("give one value or more, separated by commas");
+                throw new IllegalArgumentException("give one value or more, separated by "
+                        + (separator.equals(",") ? "commas" : "'" + separator + "'"));
             }
             return words;
         }

@@ -7,6 +7,7 @@ import io.hyperfile.core.store.RetryScheduler;
 import io.hyperfile.core.volume.VolumeCatalog;
 import io.hyperfile.core.volume.VolumeConfig;
 import io.hyperfile.core.volume.VolumeOptions;
+import io.hyperfile.nbd.access.AccessConfig;
 import io.hyperfile.nbd.export.ExportRegistry;
 import io.hyperfile.nbd.server.NbdServer;
 import io.hyperfile.nbd.server.ServerConfig;
@@ -22,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -39,6 +41,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * <p>Volumes are opened in parallel (see {@link VolumeExports}): one that cannot be opened is reported with one line
  * and the others are served; one whose failure was transient is retried in the background and served once it
  * opens. The server starts unless every volume failed permanently, in which case serve exits 1.
+ *
+ * <p>{@link AccessOptions} add who may connect ({@code --allow}), connection limits, read-only volumes, the default
+ * export and a Unix-domain socket (docs/ACCESS.md).
  *
  * <p>Each writable volume served gets background garbage collection ({@link GcService}, {@link GcOptions}) unless
  * {@code --gc off}; it stops before the volumes close on shutdown.
@@ -61,14 +66,18 @@ final class ServeCommand implements Callable<Integer> {
     GcOptions gcOptions;
     @Mixin
     VolumeTuning volumeTuning;
+    @Mixin
+    AccessOptions access;
 
     @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "${env:HYPERFILE_MEMORY:-" + MemoryBudget.DEFAULT + "}",
             description = "Memory budget of the server: heap, direct memory and write buffers are sized from it "
                     + "(default ${DEFAULT-VALUE}; env HYPERFILE_MEMORY).")
     String memory;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10809",
-            description = "Address to listen on (default ${DEFAULT-VALUE}).")
+    static final String DEFAULT_LISTEN = "127.0.0.1:10809";
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT",
+            description = "Address to listen on (default " + DEFAULT_LISTEN + ", or none when --socket is given).")
     String listen;
 
     @Parameters(paramLabel = "VOLUME", arity = "0..*", description = "Volumes to serve (default: every volume of the store).")
@@ -76,12 +85,18 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        InetSocketAddress address = parseListen(listen);
+        InetSocketAddress address = parseListen(listen != null ? listen : DEFAULT_LISTEN);
         MemoryBudget budget = new MemoryBudget(Sizes.parse("--memory", memory), "--memory");
         volumes.forEach(VolumeCatalog::checkName);
+        access.validate();
         CacheConfig cacheConfig = cache.config(store);
         GcConfig gcConfig = gcOptions.config();
-        ServerConfig serverConfig = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort()).build();
+        ServerConfig.Builder server = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort())
+                .unixSocket(access.socket);
+        if (listen == null && access.socket != null) {
+            server.noTcp(); // --socket alone: the Unix socket instead of TCP
+        }
+        ServerConfig serverConfig = server.build();
         ObjectStore s = store.stack().cache(cacheConfig).open();
         Running running;
         GcService gc = GcService.onOwnThread(gcConfig);
@@ -108,9 +123,15 @@ final class ServeCommand implements Callable<Integer> {
                         gcConfig.rateBytesPerSecond() == 0 ? "unlimited" : Sizes.format(gcConfig.rateBytesPerSecond()),
                         gcConfig.compactBelow());
             }
+            AccessConfig accessConfig = access.config(names);
+            for (String unknown : access.unknownNames(names, accessConfig)) {
+                spec.commandLine().getErr().println("hyperfile: warning: the options name export " + unknown
+                        + ", which is not a volume served here");
+            }
             VolumeConfig volumeConfig = volumeConfig(budget, cacheConfig != null, names.size() + incomplete.size());
-            running = start(s, names, incomplete, volumeConfig, serverConfig, OpenRetryPolicy.DEFAULT, RetryScheduler.system(),
-                    gc, STARTUP_WAIT, spec.commandLine().getOut(), spec.commandLine().getErr());
+            running = start(s, names, incomplete, volumeConfig, serverConfig, accessConfig, access::isReadOnly,
+                    OpenRetryPolicy.DEFAULT, RetryScheduler.system(), gc, STARTUP_WAIT, spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
         } catch (Exception e) {
             gc.stop();
             s.close();
@@ -149,8 +170,21 @@ final class ServeCommand implements Callable<Integer> {
     static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
             ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc, Duration startupWait,
             PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
+        return start(s, names, incomplete, volumeConfig, serverConfig, AccessConfig.OPEN, name -> false, policy, scheduler,
+                gc, startupWait, out, err);
+    }
+
+    /**
+     * {@link #start(ObjectStore, List, List, VolumeConfig, ServerConfig, OpenRetryPolicy, RetryScheduler, GcService,
+     * Duration, PrintWriter, PrintWriter) start}, with an allow-list and limits, and the volumes {@code readOnly}
+     * accepts served read-only (see {@link VolumeExports}).
+     */
+    static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
+            ServerConfig serverConfig, AccessConfig access, Predicate<String> readOnly, OpenRetryPolicy policy,
+            RetryScheduler scheduler, GcService gc, Duration startupWait, PrintWriter out, PrintWriter err)
+            throws IOException, InterruptedException {
         ExportRegistry exports = new ExportRegistry();
-        VolumeExports volumeExports = new VolumeExports(s, volumeConfig, exports, policy, scheduler, gc, out, err);
+        VolumeExports volumeExports = new VolumeExports(s, volumeConfig, exports, policy, scheduler, gc, out, err, readOnly);
         incomplete.forEach(volumeExports::reportIncomplete);
         try {
             volumeExports.open(names).get(startupWait.toMillis(), TimeUnit.MILLISECONDS);
@@ -165,7 +199,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalStateException(n == 1 ? "the volume cannot be served (see above)"
                     : "none of the " + n + " volumes can be served (see above)");
         }
-        NbdServer server = new NbdServer(serverConfig, exports);
+        NbdServer server = new NbdServer(serverConfig, exports, access);
         try {
             server.start();
         } catch (IOException e) {
@@ -177,7 +211,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<String> pending = new ArrayList<>(volumeExports.volumes(VolumeExports.Status.OPENING));
         pending.addAll(volumeExports.volumes(VolumeExports.Status.RETRYING));
-        printHowToAttach(out, server.localAddress(), volumeExports.volumes(VolumeExports.Status.SERVED), pending);
+        if (access.policy().isRestricted()) {
+            LOG.info("access: {}", access.policy());
+        }
+        AttachHelp.print(out, server, volumeExports.volumes(VolumeExports.Status.SERVED), pending);
         return new Running(server, volumeExports, s);
     }
 
@@ -249,25 +286,5 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("invalid --listen '" + listen + "': the port must be in 0..65535");
         }
         return InetSocketAddress.createUnresolved(host, port);
-    }
-
-    private static void printHowToAttach(PrintWriter out, InetSocketAddress at, List<String> served, List<String> pending) {
-        String host = at.getAddress() != null && at.getAddress().isAnyLocalAddress() ? "HOST" : at.getHostString();
-        if (host.contains(":")) {
-            host = "[" + host + "]"; // an IPv6 literal in a URI
-        }
-        int port = at.getPort();
-        String what = served.isEmpty() ? "no volume yet" : String.join(", ", served);
-        if (!pending.isEmpty()) {
-            what += " (not yet: " + String.join(", ", pending) + ")";
-        }
-        out.println("hyperfile: serving " + what + " on " + host + ":" + port
-                + (host.equals("HOST") ? " (all interfaces; HOST = this machine's name or address)" : ""));
-        String first = served.isEmpty() ? pending.get(0) : served.get(0);
-        out.println("attach it with one of:");
-        out.println("  nbd-client -N " + first + " " + host + " " + port + " /dev/nbd0");
-        out.println("  qemu-system-x86_64 ... -drive file=nbd://" + host + ":" + port + "/" + first + ",format=raw");
-        out.println("  nbdfuse /mnt/" + first + " nbd://" + host + ":" + port + "/" + first);
-        out.flush();
     }
 }

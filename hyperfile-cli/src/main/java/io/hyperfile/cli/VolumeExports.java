@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +54,7 @@ final class VolumeExports {
     private final GcService gc;
     private final PrintWriter out;
     private final PrintWriter err;
+    private final Predicate<String> readOnly;
 
     /** Guarded by this, as are the next three. */
     private final Map<String, Status> status = new LinkedHashMap<>();
@@ -62,6 +64,17 @@ final class VolumeExports {
 
     VolumeExports(ObjectStore store, VolumeConfig config, ExportRegistry exports, OpenRetryPolicy policy,
             RetryScheduler scheduler, GcService gc, PrintWriter out, PrintWriter err) {
+        this(store, config, exports, policy, scheduler, gc, out, err, name -> false);
+    }
+
+    /**
+     * Exports that serve the volumes {@code readOnly} accepts read-only: each is opened as a read-only view of its
+     * newest checkpoint ({@link VolumeCatalog#openNewestReadOnly}), which writes nothing (no claim), so it never fences
+     * a writer elsewhere; it does not follow that writer's later checkpoints, and gets no garbage collection.
+     */
+    VolumeExports(ObjectStore store, VolumeConfig config, ExportRegistry exports, OpenRetryPolicy policy,
+            RetryScheduler scheduler, GcService gc, PrintWriter out, PrintWriter err, Predicate<String> readOnly) {
+        this.readOnly = readOnly;
         this.store = store;
         this.catalog = new VolumeCatalog(store);
         this.config = config;
@@ -84,12 +97,19 @@ final class VolumeExports {
                 status.put(name, Status.OPENING);
                 exports.markUnavailable(name, "export '" + name + "' is not available yet: the server is still opening it");
             }
-            first.add(retry(() -> catalog.open(name, config), new OpenListener<Volume>("volume " + name, name, v -> v) {
+            boolean viewOnly = readOnly.test(name);
+            Supplier<CompletableFuture<Volume>> opening = viewOnly ? () -> catalog.openNewestReadOnly(name, config)
+                    : () -> catalog.open(name, config);
+            first.add(retry(opening, new OpenListener<Volume>("volume " + name, name, v -> v) {
                 @Override
                 void serve(Volume v) {
-                    exports.add(Export.of(name, new VolumeBlockDevice(v)));
+                    if (viewOnly) {
+                        exports.add(new Export(name, new VolumeBlockDevice(v), true, "read-only"));
+                    } else {
+                        exports.add(Export.of(name, new VolumeBlockDevice(v)));
+                        gc.add(store, name + "/", v);
+                    }
                     status.put(name, Status.SERVED);
-                    gc.add(store, name + "/", v);
                 }
 
                 @Override

@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Options: EXPORT_NAME, ABORT, LIST, STARTTLS (ERR_POLICY: no TLS configured), INFO, GO (INFO_EXPORT, NAME,
- * DESCRIPTION, BLOCK_SIZE), STRUCTURED_REPLY, LIST/SET_META_CONTEXT (base:allocation). An unknown export gets
+ * DESCRIPTION, BLOCK_SIZE), STRUCTURED_REPLY, LIST/SET_META_CONTEXT (base:allocation). Names go through the
+ * {@link ExportGate}: an empty name may select a default export, a client the gate refuses gets ERR_POLICY (EXPORT_NAME:
+ * the connection closes) and does not see the export in LIST, and GO to an export at its connection limit gets
+ * ERR_POLICY. An unknown export gets
  * ERR_UNKNOWN with the registry's text for it (which says so when the name is one the server is still opening). Any other option has its
  * data consumed and gets ERR_UNSUP. Option data longer than the configured cap is skipped without being buffered
  * and gets ERR_TOO_BIG. While the server drains, options get ERR_SHUTDOWN. A bad option magic, unknown client flags
@@ -48,6 +51,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
     private final HandshakeSettings settings;
     private final BooleanSupplier draining;
     private final TransmissionStarter starter;
+    private final ExportGate gate;
 
     private State state = State.CLIENT_FLAGS;
     private boolean noZeroes;
@@ -59,12 +63,20 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
     private long skipRemaining;
     private ScheduledFuture<?> timeout;
 
+    /** A handler that lets everyone use every export ({@link ExportGate#open}). */
     public NbdOptionHandler(ExportRegistry exports, HandshakeSettings settings, BooleanSupplier draining,
             TransmissionStarter starter) {
+        this(exports, settings, draining, starter, ExportGate.open(exports));
+    }
+
+    /** A handler that asks {@code gate} which export a name selects and who may use it (see {@link ExportGate}). */
+    public NbdOptionHandler(ExportRegistry exports, HandshakeSettings settings, BooleanSupplier draining,
+            TransmissionStarter starter, ExportGate gate) {
         this.exports = exports;
         this.settings = settings;
         this.draining = draining;
         this.starter = starter;
+        this.gate = gate;
     }
 
     @Override
@@ -194,10 +206,17 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
     }
 
     private void exportName(ChannelHandlerContext ctx, ByteBuf data) {
-        String name = data.toString(StandardCharsets.UTF_8);
+        String name = gate.resolve(data.toString(StandardCharsets.UTF_8));
+        Optional<String> refused = gate.refusal(ctx.channel(), name);
         Optional<Export> export = exports.find(name);
-        if (export.isEmpty()) {
-            closeOnViolation(ctx, data, "EXPORT_NAME for an unknown export: " + exports.unknownExportMessage(name));
+        if (refused.isEmpty() && export.isEmpty()) {
+            refused = Optional.of("EXPORT_NAME for an unknown export: " + gate.unknownExportMessage(name));
+        }
+        if (refused.isEmpty()) {
+            refused = gate.admit(ctx.channel(), export.get());
+        }
+        if (refused.isPresent()) { // EXPORT_NAME has no error reply
+            closeOnViolation(ctx, data, refused.get());
             return;
         }
         int flags = NbdSession.transmissionFlags(export.get().readOnly(), structuredReplies);
@@ -215,6 +234,9 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
             return;
         }
         for (Export e : exports.list()) {
+            if (!gate.isListed(ctx.channel(), e.name())) {
+                continue; // not listed to a client that may not use it
+            }
             byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
             byte[] description = e.description().getBytes(StandardCharsets.UTF_8);
             reply(ctx, REP_SERVER, ctx.alloc().buffer(4 + name.length + description.length)
@@ -243,12 +265,21 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
             wantName |= info == INFO_NAME;
             wantDescription |= info == INFO_DESCRIPTION;
         }
+        name = gate.resolve(name);
+        if (refusedPolicy(ctx, name)) {
+            return;
+        }
         Optional<Export> found = exports.find(name);
         if (found.isEmpty()) {
-            replyError(ctx, REP_ERR_UNKNOWN, exports.unknownExportMessage(name));
+            replyError(ctx, REP_ERR_UNKNOWN, gate.unknownExportMessage(name));
             return;
         }
         Export export = found.get();
+        Optional<String> full = go ? gate.admit(ctx.channel(), export) : Optional.empty();
+        if (full.isPresent()) {
+            replyError(ctx, REP_ERR_POLICY, full.get());
+            return;
+        }
         int flags = NbdSession.transmissionFlags(export.readOnly(), structuredReplies);
         reply(ctx, REP_INFO, ctx.alloc().buffer(12).writeShort(INFO_EXPORT).writeLong(export.sizeBytes()).writeShort(flags));
         if (wantName) {
@@ -297,8 +328,12 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
             replyError(ctx, REP_ERR_INVALID, "malformed " + optionName(option) + " request: trailing bytes");
             return;
         }
+        name = gate.resolve(name);
+        if (refusedPolicy(ctx, name)) {
+            return;
+        }
         if (exports.find(name).isEmpty()) {
-            replyError(ctx, REP_ERR_UNKNOWN, exports.unknownExportMessage(name));
+            replyError(ctx, REP_ERR_UNKNOWN, gate.unknownExportMessage(name));
             return;
         }
         if (allocation) {
@@ -321,6 +356,13 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
         ctx.flush();
         starter.start(ctx, session);
         ctx.pipeline().remove(this);
+    }
+
+    /** Answers ERR_POLICY and returns true if the gate refuses this connection the export. */
+    private boolean refusedPolicy(ChannelHandlerContext ctx, String name) {
+        Optional<String> refused = gate.refusal(ctx.channel(), name);
+        refused.ifPresent(why -> replyError(ctx, REP_ERR_POLICY, why));
+        return refused.isPresent();
     }
 
     /** Reads {@code u32 length, bytes} as UTF-8; null if the length overruns the data or exceeds the string limit. */

@@ -1,5 +1,7 @@
 package io.hyperfile.nbd.server;
 
+import io.hyperfile.nbd.access.AccessConfig;
+import io.hyperfile.nbd.access.ConnectionLimits;
 import io.hyperfile.nbd.export.ExportRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -16,6 +18,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An NBD server (fixed newstyle) serving the exports of an {@link ExportRegistry} on one TCP address.
+ * An NBD server (fixed newstyle) serving the exports of an {@link ExportRegistry} on a TCP address, a Unix-domain
+ * socket ({@link ServerConfig#unixSocket()}) or both, to the clients and within the limits of an {@link AccessConfig}.
  *
  * <p>Lifecycle: {@link #start()} binds and returns; {@link #shutdown()} stops gracefully: it stops accepting,
  * closes connections still haggling, answers new requests with ESHUTDOWN, waits (up to
@@ -41,6 +45,7 @@ public final class NbdServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final ExportRegistry exports;
+    private final ConnectionLimits limits;
     private final ServerState state = new ServerState();
     /**
      * The allocator of every connection (request cumulation, replies). Pooled arenas: READ replies of 64 KiB-4 MiB
@@ -52,11 +57,19 @@ public final class NbdServer implements AutoCloseable {
     private EventLoopGroup group;
     private String transportName;
     private Channel serverChannel;
+    private UnixSocketListener unixListener;
     private CompletableFuture<Void> shutdown;
 
+    /** A server open to everyone, without connection limits ({@link AccessConfig#OPEN}). */
     public NbdServer(ServerConfig config, ExportRegistry exports) {
+        this(config, exports, AccessConfig.OPEN);
+    }
+
+    /** A server that lets clients use exports as {@code access} says, within its connection limits (docs/ACCESS.md). */
+    public NbdServer(ServerConfig config, ExportRegistry exports, AccessConfig access) {
         this.config = config;
         this.exports = exports;
+        this.limits = new ConnectionLimits(access);
     }
 
     /** Binds the listening socket; returns once it accepts connections. */
@@ -72,6 +85,10 @@ public final class NbdServer implements AutoCloseable {
                 yield true;
             }
         };
+        if (config.unixSocket() != null && !epoll) {
+            throw new IOException("cannot listen on the Unix socket " + config.unixSocket() + ": it needs Netty's epoll"
+                    + " transport (Linux), which is not available here: " + Epoll.unavailabilityCause());
+        }
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("hf-nbd", true),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         transportName = epoll ? "epoll" : "nio";
@@ -83,17 +100,53 @@ public final class NbdServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 16 << 20))
-                .childHandler(new NbdChannelInitializer(config, exports, state));
+                .childHandler(new NbdChannelInitializer(config, exports, state, limits));
         try {
-            serverChannel = b.bind(config.bindAddress(), config.port()).sync().channel();
+            if (config.tcp()) {
+                serverChannel = b.bind(config.bindAddress(), config.port()).sync().channel();
+            }
         } catch (Exception e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             group = null;
             throw new IOException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + e.getMessage(), e);
         }
-        LOG.info("NBD server listening on {} with {} exports ({} transport)", serverChannel.localAddress(), exports.size(),
-                transportName);
+        if (config.unixSocket() != null) {
+            unixListener = new UnixSocketListener(config.unixSocket());
+            try {
+                unixListener.bind(group, new NbdChannelInitializer(config, exports, state, limits));
+            } catch (IOException e) {
+                unixListener = null;
+                if (serverChannel != null) {
+                    serverChannel.close();
+                }
+                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                group = null;
+                throw e;
+            }
+        }
+        LOG.info("NBD server listening on {} with {} exports ({} transport)", listeningOn(), exports.size(), transportName);
         return this;
+    }
+
+    private String listeningOn() {
+        List<String> on = new ArrayList<>();
+        if (serverChannel != null) {
+            on.add(String.valueOf(serverChannel.localAddress()));
+        }
+        if (unixListener != null) {
+            on.add("unix:" + unixListener.path());
+        }
+        return String.join(" and ", on);
+    }
+
+    /** The Unix-domain socket listened on, or null if none. */
+    public synchronized Path unixSocket() {
+        return unixListener == null ? null : unixListener.path();
+    }
+
+    /** Connection counts against the limits of the server's {@link AccessConfig}. */
+    public ConnectionLimits limits() {
+        return limits;
     }
 
     /** The socket transport in use: "epoll" or "nio" (null before {@link #start}). */
@@ -101,10 +154,15 @@ public final class NbdServer implements AutoCloseable {
         return transportName;
     }
 
-    /** The bound address (useful with port 0). */
+    /** Whether the server listens on TCP (it may listen on a Unix-domain socket only). */
+    public synchronized boolean listensOnTcp() {
+        return serverChannel != null;
+    }
+
+    /** The bound TCP address (useful with port 0). */
     public synchronized InetSocketAddress localAddress() {
         if (serverChannel == null) {
-            throw new IllegalStateException("server not started");
+            throw new IllegalStateException(group == null ? "server not started" : "server does not listen on TCP");
         }
         return (InetSocketAddress) serverChannel.localAddress();
     }
@@ -130,7 +188,12 @@ public final class NbdServer implements AutoCloseable {
             return shutdown;
         }
         state.startDraining();
-        serverChannel.close();
+        if (serverChannel != null) {
+            serverChannel.close();
+        }
+        if (unixListener != null) {
+            unixListener.close();
+        }
         List<CompletableFuture<Void>> closed = new ArrayList<>();
         for (Channel ch : state.connections()) {
             CompletableFuture<Void> c = new CompletableFuture<>();
@@ -145,7 +208,7 @@ public final class NbdServer implements AutoCloseable {
                 }
             });
         }
-        LOG.info("NBD server on {} shutting down: draining {} connections", serverChannel.localAddress(), closed.size());
+        LOG.info("NBD server on {} shutting down: draining {} connections", listeningOn(), closed.size());
         EventLoopGroup g = group;
         CompletableFuture.allOf(closed.toArray(CompletableFuture[]::new))
                 .orTimeout(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)

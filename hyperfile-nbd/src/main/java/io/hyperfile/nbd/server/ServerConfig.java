@@ -2,6 +2,7 @@ package io.hyperfile.nbd.server;
 
 import io.hyperfile.nbd.protocol.HandshakeSettings;
 import io.hyperfile.nbd.protocol.NbdConstants;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -32,11 +33,17 @@ import java.util.Objects;
  *   requests before it closes connections anyway</td></tr>
  * <tr><td>{@code transport}</td><td>AUTO</td><td>socket transport: {@code EPOLL} (Linux native: fewer system
  *   calls per request), {@code NIO} (portable), or {@code AUTO} (epoll where its native library loads)</td></tr>
+ * <tr><td>{@code unixSocket}</td><td>none</td><td>also listen on this Unix-domain socket path (needs the epoll
+ *   transport); a stale socket file is removed at start if nothing listens on it, and the file is deleted at
+ *   shutdown</td></tr>
+ * <tr><td>{@code tcp}</td><td>true</td><td>listen on {@code bindAddress:port}; false ({@code noTcp()}) only with
+ *   a Unix-domain socket</td></tr>
  * </table>
  */
 public record ServerConfig(String bindAddress, int port, int ioThreads, int maxInFlightRequests,
         int resumeInFlightRequests, long maxInFlightBytes, long resumeInFlightBytes, int maxPayloadBytes,
-        int maxOptionBytes, Duration handshakeTimeout, int holeReadThreshold, Duration shutdownTimeout, Transport transport) {
+        int maxOptionBytes, Duration handshakeTimeout, int holeReadThreshold, Duration shutdownTimeout, Transport transport,
+        Path unixSocket, boolean tcp) {
 
     public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
     public static final int DEFAULT_PORT = 10809;
@@ -63,6 +70,8 @@ public record ServerConfig(String bindAddress, int port, int ioThreads, int maxI
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         check(!shutdownTimeout.isNegative(), "shutdownTimeout must not be negative. shutdownTimeout=" + shutdownTimeout);
         Objects.requireNonNull(transport, "transport");
+        check(tcp || unixSocket != null, "a server must listen on TCP, a Unix-domain socket or both");
+        check(unixSocket == null || transport != Transport.NIO, "a Unix-domain socket needs the epoll transport, not NIO");
     }
 
     private static void check(boolean ok, String message) {
@@ -84,7 +93,8 @@ public record ServerConfig(String bindAddress, int port, int ioThreads, int maxI
         return new Builder().bindAddress(bindAddress).port(port).ioThreads(ioThreads)
                 .inFlightRequests(maxInFlightRequests, resumeInFlightRequests).inFlightBytes(maxInFlightBytes, resumeInFlightBytes)
                 .maxPayloadBytes(maxPayloadBytes).maxOptionBytes(maxOptionBytes).handshakeTimeout(handshakeTimeout)
-                .holeReadThreshold(holeReadThreshold).shutdownTimeout(shutdownTimeout).transport(transport);
+                .holeReadThreshold(holeReadThreshold).shutdownTimeout(shutdownTimeout).transport(transport)
+                .unixSocket(unixSocket).tcp(tcp);
     }
 
     public static final class Builder {
@@ -101,6 +111,8 @@ public record ServerConfig(String bindAddress, int port, int ioThreads, int maxI
         private int holeReadThreshold = 64 << 10;
         private Duration shutdownTimeout = Duration.ofSeconds(30);
         private Transport transport = Transport.AUTO;
+        private Path unixSocket;
+        private boolean tcp = true;
 
         public Builder bindAddress(String v) {
             bindAddress = v;
@@ -156,6 +168,23 @@ public record ServerConfig(String bindAddress, int port, int ioThreads, int maxI
             return this;
         }
 
+        /** Also listen on this Unix-domain socket (null: none). */
+        public Builder unixSocket(Path v) {
+            unixSocket = v;
+            return this;
+        }
+
+        /** Listen on the Unix-domain socket only, not on TCP (needs a {@link #unixSocket}). */
+        public Builder noTcp() {
+            tcp = false;
+            return this;
+        }
+
+        private Builder tcp(boolean v) {
+            tcp = v;
+            return this;
+        }
+
         public Builder shutdownTimeout(Duration v) {
             shutdownTimeout = v;
             return this;
@@ -164,7 +193,7 @@ public record ServerConfig(String bindAddress, int port, int ioThreads, int maxI
         public ServerConfig build() {
             return new ServerConfig(bindAddress, port, ioThreads, maxInFlightRequests, resumeInFlightRequests,
                     maxInFlightBytes, resumeInFlightBytes, maxPayloadBytes, maxOptionBytes, handshakeTimeout,
-                    holeReadThreshold, shutdownTimeout, transport);
+                    holeReadThreshold, shutdownTimeout, transport, unixSocket, tcp);
         }
     }
 

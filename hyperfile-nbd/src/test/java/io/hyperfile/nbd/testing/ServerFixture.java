@@ -4,6 +4,7 @@ import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.memory.InMemoryObjectStore;
 import io.hyperfile.core.volume.Volume;
 import io.hyperfile.core.volume.VolumeBlockDevice;
+import io.hyperfile.nbd.access.AccessConfig;
 import io.hyperfile.nbd.export.Export;
 import io.hyperfile.nbd.export.ExportRegistry;
 import io.hyperfile.nbd.server.NbdServer;
@@ -48,7 +49,12 @@ public final class ServerFixture implements AutoCloseable {
     }
 
     public ServerFixture start(ServerConfig config) throws IOException {
-        server = new NbdServer(config, exports).start();
+        return start(config, AccessConfig.OPEN);
+    }
+
+    /** Starts the server with an allow-list, connection limits or a default export. */
+    public ServerFixture start(ServerConfig config, AccessConfig access) throws IOException {
+        server = new NbdServer(config, exports, access).start();
         return this;
     }
 
