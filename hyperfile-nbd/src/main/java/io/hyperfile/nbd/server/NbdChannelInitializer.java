@@ -5,6 +5,7 @@ import io.hyperfile.nbd.protocol.NbdOptionHandler;
 import io.hyperfile.nbd.protocol.NbdReplyEncoder;
 import io.hyperfile.nbd.protocol.NbdRequestDecoder;
 import io.hyperfile.nbd.protocol.NbdSession;
+import io.hyperfile.nbd.tls.ServerTls;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -12,7 +13,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flow.FlowControlHandler;
 
 /**
- * Builds each connection's pipeline. Handshake: {@code options} ({@link NbdOptionHandler}) alone. Transmission,
+ * Builds each connection's pipeline. Handshake: {@code options} ({@link NbdOptionHandler}) alone; after STARTTLS,
+ * {@code tls} (SslHandler) and {@code tls-watch} in front of it (see {@link ServerTls}). Transmission,
  * installed when haggling ends (the option handler then removes itself):
  * <pre>
  *   decoder (NbdRequestDecoder) → encoder (NbdReplyEncoder, outbound) → flow (FlowControlHandler) → transmission
@@ -26,17 +28,20 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ServerConfig config;
     private final ExportRegistry exports;
     private final ServerState state;
+    private final ServerTls tls;
 
-    NbdChannelInitializer(ServerConfig config, ExportRegistry exports, ServerState state) {
+    NbdChannelInitializer(ServerConfig config, ExportRegistry exports, ServerState state, ServerTls tls) {
         this.config = config;
         this.exports = exports;
         this.state = state;
+        this.tls = tls;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
         state.connections().add(ch);
-        ch.pipeline().addLast("options", new NbdOptionHandler(exports, config.handshake(), state::isDraining, this::startTransmission));
+        ch.pipeline().addLast("options", new NbdOptionHandler(exports, config.handshake(), state::isDraining, this::startTransmission,
+                tls));
     }
 
     private void startTransmission(ChannelHandlerContext optionsCtx, NbdSession session) {

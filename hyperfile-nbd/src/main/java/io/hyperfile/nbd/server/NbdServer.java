@@ -1,6 +1,7 @@
 package io.hyperfile.nbd.server;
 
 import io.hyperfile.nbd.export.ExportRegistry;
+import io.hyperfile.nbd.tls.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -41,6 +42,7 @@ public final class NbdServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final ExportRegistry exports;
+    private final ServerTls tls;
     private final ServerState state = new ServerState();
     /**
      * The allocator of every connection (request cumulation, replies). Pooled arenas: READ replies of 64 KiB-4 MiB
@@ -55,8 +57,14 @@ public final class NbdServer implements AutoCloseable {
     private CompletableFuture<Void> shutdown;
 
     public NbdServer(ServerConfig config, ExportRegistry exports) {
+        this(config, exports, ServerTls.OFF);
+    }
+
+    /** A server offering or requiring TLS as {@code tls} says ({@link ServerTls#OFF}: none). */
+    public NbdServer(ServerConfig config, ExportRegistry exports, ServerTls tls) {
         this.config = config;
         this.exports = exports;
+        this.tls = tls;
     }
 
     /** Binds the listening socket; returns once it accepts connections. */
@@ -83,7 +91,7 @@ public final class NbdServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 16 << 20))
-                .childHandler(new NbdChannelInitializer(config, exports, state));
+                .childHandler(new NbdChannelInitializer(config, exports, state, tls));
         try {
             serverChannel = b.bind(config.bindAddress(), config.port()).sync().channel();
         } catch (Exception e) {
@@ -91,8 +99,8 @@ public final class NbdServer implements AutoCloseable {
             group = null;
             throw new IOException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + e.getMessage(), e);
         }
-        LOG.info("NBD server listening on {} with {} exports ({} transport)", serverChannel.localAddress(), exports.size(),
-                transportName);
+        LOG.info("NBD server listening on {} with {} exports ({} transport, {})", serverChannel.localAddress(), exports.size(),
+                transportName, tls);
         return this;
     }
 

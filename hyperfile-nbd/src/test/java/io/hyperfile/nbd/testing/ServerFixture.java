@@ -8,6 +8,7 @@ import io.hyperfile.nbd.export.Export;
 import io.hyperfile.nbd.export.ExportRegistry;
 import io.hyperfile.nbd.server.NbdServer;
 import io.hyperfile.nbd.server.ServerConfig;
+import io.hyperfile.nbd.tls.ServerTls;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,12 @@ public final class ServerFixture implements AutoCloseable {
 
     public ServerFixture start(ServerConfig config) throws IOException {
         server = new NbdServer(config, exports).start();
+        return this;
+    }
+
+    /** Starts the server with TLS as {@code tls} says. */
+    public ServerFixture startWith(ServerConfig config, ServerTls tls) throws IOException {
+        server = new NbdServer(config, exports, tls).start();
         return this;
     }
 
