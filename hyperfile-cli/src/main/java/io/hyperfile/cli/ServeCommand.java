@@ -10,6 +10,7 @@ import io.hyperfile.core.volume.VolumeOptions;
 import io.hyperfile.nbd.export.ExportRegistry;
 import io.hyperfile.nbd.server.NbdServer;
 import io.hyperfile.nbd.server.ServerConfig;
+import io.hyperfile.nbd.tls.ServerTls;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -61,6 +62,8 @@ final class ServeCommand implements Callable<Integer> {
     CacheOptions cache;
     @Mixin
     GcOptions gcOptions;
+    @Mixin
+    TlsOptions tlsOptions;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10809",
             description = "Address to listen on (default ${DEFAULT-VALUE}).")
@@ -75,6 +78,7 @@ final class ServeCommand implements Callable<Integer> {
         volumes.forEach(VolumeCatalog::checkName);
         CacheConfig cacheConfig = cache.config(store);
         GcConfig gcConfig = gcOptions.config();
+        ServerTls tls = tlsOptions.serverTls();
         ServerConfig serverConfig = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort()).build();
         ObjectStore s = store.stack().cache(cacheConfig).open();
         // Read-ahead fills the local cache; without one it would only repeat GETs.
@@ -105,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
                         gcConfig.rateBytesPerSecond() == 0 ? "unlimited" : Sizes.format(gcConfig.rateBytesPerSecond()),
                         gcConfig.compactBelow());
             }
-            running = start(s, names, incomplete, volumeConfig, serverConfig, OpenRetryPolicy.DEFAULT, RetryScheduler.system(),
+            running = start(s, names, incomplete, volumeConfig, serverConfig, tls, OpenRetryPolicy.DEFAULT, RetryScheduler.system(),
                     gc, STARTUP_WAIT, spec.commandLine().getOut(), spec.commandLine().getErr());
         } catch (Exception e) {
             gc.stop();
@@ -131,6 +135,13 @@ final class ServeCommand implements Callable<Integer> {
     static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
             ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc, Duration startupWait,
             PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
+        return start(s, names, incomplete, volumeConfig, serverConfig, ServerTls.OFF, policy, scheduler, gc, startupWait, out, err);
+    }
+
+    /** {@link #start} with TLS as {@code tls} says. */
+    static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
+            ServerConfig serverConfig, ServerTls tls, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc,
+            Duration startupWait, PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
         ExportRegistry exports = new ExportRegistry();
         VolumeExports volumeExports = new VolumeExports(s, volumeConfig, exports, policy, scheduler, gc, out, err);
         incomplete.forEach(volumeExports::reportIncomplete);
@@ -147,7 +158,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalStateException(n == 1 ? "the volume cannot be served (see above)"
                     : "none of the " + n + " volumes can be served (see above)");
         }
-        NbdServer server = new NbdServer(serverConfig, exports);
+        NbdServer server = new NbdServer(serverConfig, exports, tls);
         try {
             server.start();
         } catch (IOException e) {
@@ -159,7 +170,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<String> pending = new ArrayList<>(volumeExports.volumes(VolumeExports.Status.OPENING));
         pending.addAll(volumeExports.volumes(VolumeExports.Status.RETRYING));
-        printHowToAttach(out, server.localAddress(), volumeExports.volumes(VolumeExports.Status.SERVED), pending);
+        printHowToAttach(out, server.localAddress(), volumeExports.volumes(VolumeExports.Status.SERVED), pending, tls);
         return new Running(server, volumeExports, s);
     }
 
@@ -233,7 +244,8 @@ final class ServeCommand implements Callable<Integer> {
         return InetSocketAddress.createUnresolved(host, port);
     }
 
-    private static void printHowToAttach(PrintWriter out, InetSocketAddress at, List<String> served, List<String> pending) {
+    private static void printHowToAttach(PrintWriter out, InetSocketAddress at, List<String> served, List<String> pending,
+            ServerTls tls) {
         String host = at.getAddress() != null && at.getAddress().isAnyLocalAddress() ? "HOST" : at.getHostString();
         if (host.contains(":")) {
             host = "[" + host + "]"; // an IPv6 literal in a URI
@@ -246,10 +258,13 @@ final class ServeCommand implements Callable<Integer> {
         out.println("hyperfile: serving " + what + " on " + host + ":" + port
                 + (host.equals("HOST") ? " (all interfaces; HOST = this machine's name or address)" : ""));
         String first = served.isEmpty() ? pending.get(0) : served.get(0);
-        out.println("attach it with one of:");
-        out.println("  nbd-client -N " + first + " " + host + " " + port + " /dev/nbd0");
-        out.println("  qemu-system-x86_64 ... -drive file=nbd://" + host + ":" + port + "/" + first + ",format=raw");
-        out.println("  nbdfuse /mnt/" + first + " nbd://" + host + ":" + port + "/" + first);
+        if (!tls.isRequired()) {
+            out.println("attach it with one of:");
+            out.println("  nbd-client -N " + first + " " + host + " " + port + " /dev/nbd0");
+            out.println("  qemu-system-x86_64 ... -drive file=nbd://" + host + ":" + port + "/" + first + ",format=raw");
+            out.println("  nbdfuse /mnt/" + first + " nbd://" + host + ":" + port + "/" + first);
+        }
+        TlsOptions.printHowToAttach(out, tls, host, port, first);
         out.flush();
     }
 }
