@@ -80,9 +80,15 @@ class TlsClientsIT {
         assertTrue(tls.output().contains("\"TLS\": true"), tls.output());
         assertTrue(tls.output().contains("\"export-size\": " + SIZE), tls.output());
 
-        Tools.Result plain = nbdinfo(nbd(port));
-        assertNotEquals(0, plain.exitCode(), plain.output());
-        assertTrue(plain.output().toLowerCase().contains("tls"), "libnbd names the reason: " + plain.output());
+        // libnbd 1.14 prints the server's ERR_TLS_REQD message only in its debug output
+        ProcessBuilder pb = new ProcessBuilder("nbdinfo", nbd(port)).redirectErrorStream(true);
+        pb.environment().put("LIBNBD_DEBUG", "1");
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String plain = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertNotEquals(0, p.exitValue(), plain);
+        assertTrue(plain.contains("server error message: this server requires TLS: send STARTTLS first"), plain);
         Tools.Result list = Tools.run(60, List.of("nbdinfo", "--list", "nbd://127.0.0.1:" + port + "/"));
         assertNotEquals(0, list.exitCode(), list.output());
     }
@@ -153,6 +159,10 @@ class TlsClientsIT {
         int port = serve(TlsMode.REQUIRE, "server", false);
         String info = Tools.ok(60, qemuImg("info", "client-anonymous", port, "--image-opts", imageOpts(port)).toArray(String[]::new));
         assertTrue(info.contains("virtual size: 64 MiB"), info);
+        Tools.Result plain = Tools.run(60, List.of("qemu-img", "info", "nbd://127.0.0.1:" + port + "/disk"));
+        assertNotEquals(0, plain.exitCode(), plain.output());
+        assertTrue(plain.output().contains("TLS negotiation required")
+                && plain.output().contains("server reported: this server requires TLS"), plain.output());
 
         Path src = tmp.resolve("q.img");
         byte[] data = new byte[8 << 20];
