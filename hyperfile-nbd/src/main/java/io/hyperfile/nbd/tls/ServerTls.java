@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class ServerTls {
     private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
 
+    /** System property that forces the JDK provider when set to {@code jdk}. */
+    public static final String PROVIDER_PROPERTY = "hyperfile.tls.provider";
     /** NOTLS: {@code STARTTLS} is refused with {@code ERR_POLICY}. */
     public static final ServerTls OFF = new ServerTls(TlsMode.OFF, null, false, "none");
 
@@ -46,9 +48,13 @@ public final class ServerTls {
         this.provider = provider;
     }
 
-    /** The TLS of {@code settings}, with OpenSSL if it loads, else the JDK provider. */
+    /**
+     * The TLS of {@code settings}, with OpenSSL if it loads, else the JDK provider. The system property
+     * {@value #PROVIDER_PROPERTY}{@code =jdk} picks the JDK provider even where OpenSSL loads (for comparisons).
+     */
     public static ServerTls create(TlsSettings settings) {
-        return create(settings, OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK);
+        boolean jdk = "jdk".equalsIgnoreCase(System.getProperty(PROVIDER_PROPERTY, "")) || !OpenSsl.isAvailable();
+        return create(settings, jdk ? SslProvider.JDK : SslProvider.OPENSSL);
     }
 
     /**
