@@ -150,8 +150,12 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
                         return;
                     }
                     state = State.OPTION_HEADER;
-                    replyError(ctx, REP_ERR_TOO_BIG, "option data of " + optionLength + " bytes exceeds the limit of "
-                            + settings.maxOptionBytes());
+                    if (tls.isRequired() && !tlsActive) {
+                        replyError(ctx, REP_ERR_TLS_REQD, "this server requires TLS: send STARTTLS first");
+                    } else {
+                        replyError(ctx, REP_ERR_TOO_BIG, "option data of " + optionLength + " bytes exceeds the limit of "
+                                + settings.maxOptionBytes());
+                    }
                     ctx.flush();
                 }
                 case OPTION_DATA -> {

@@ -74,6 +74,7 @@ class StartTlsIT {
             assertEquals(REP_ERR_TLS_REQD, c.optionResult(OPT_GO, exportQuery("disk")));
             assertEquals(REP_ERR_TLS_REQD, c.optionResult(OPT_STRUCTURED_REPLY, new byte[0]));
             assertEquals(REP_ERR_TLS_REQD, c.optionResult(99, new byte[3]));
+            assertEquals(REP_ERR_TLS_REQD, c.optionResult(OPT_LIST, new byte[100 << 10]), "an oversized option too");
             List<StartTlsClient.OptionReply> r = c.option(OPT_LIST, new byte[0]);
             assertTrue(r.get(0).text().contains("STARTTLS"), r.get(0).text());
             assertEquals(REP_ERR_INVALID, c.optionResult(OPT_STARTTLS, new byte[1]));
