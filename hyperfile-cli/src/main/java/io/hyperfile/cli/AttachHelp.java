@@ -1,6 +1,7 @@
 package io.hyperfile.cli;
 
 import io.hyperfile.nbd.server.NbdServer;
+import io.hyperfile.nbd.tls.ServerTls;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -15,7 +16,8 @@ final class AttachHelp {
     private AttachHelp() {
     }
 
-    static void print(PrintWriter out, NbdServer server, List<String> served, List<String> pending) {
+    /** With TLS required, the plain-text hints are left out and {@link TlsOptions#printHowToAttach} says how. */
+    static void print(PrintWriter out, NbdServer server, List<String> served, List<String> pending, ServerTls tls) {
         String what = served.isEmpty() ? "no volume yet" : String.join(", ", served);
         if (!pending.isEmpty()) {
             what += " (not yet: " + String.join(", ", pending) + ")";
@@ -40,16 +42,21 @@ final class AttachHelp {
         } else {
             out.println("hyperfile: serving " + what + " on unix socket " + socket);
         }
-        out.println("attach it with one of:");
-        if (tcp) {
+        if (!tls.isRequired()) {
+            out.println("attach it with one of:");
+        }
+        if (tcp && !tls.isRequired()) {
             out.println("  nbd-client -N " + first + " " + host + " " + port + " /dev/nbd0");
             out.println("  qemu-system-x86_64 ... -drive file=nbd://" + host + ":" + port + "/" + first + ",format=raw");
             out.println("  nbdfuse /mnt/" + first + " nbd://" + host + ":" + port + "/" + first);
         }
-        if (socket != null) {
+        if (socket != null && !tls.isRequired()) {
             out.println("  nbdfuse /mnt/" + first + " 'nbd+unix:///" + first + "?socket=" + socket + "'");
             out.println("  nbdinfo 'nbd+unix:///" + first + "?socket=" + socket + "'");
             out.println("  qemu-img info 'nbd+unix:///" + first + "?socket=" + socket + "'");
+        }
+        if (tcp) {
+            TlsOptions.printHowToAttach(out, tls, host, port, first);
         }
         out.flush();
     }

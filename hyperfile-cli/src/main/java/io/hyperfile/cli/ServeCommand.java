@@ -11,6 +11,7 @@ import io.hyperfile.nbd.access.AccessConfig;
 import io.hyperfile.nbd.export.ExportRegistry;
 import io.hyperfile.nbd.server.NbdServer;
 import io.hyperfile.nbd.server.ServerConfig;
+import io.hyperfile.nbd.tls.ServerTls;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -68,6 +69,8 @@ final class ServeCommand implements Callable<Integer> {
     VolumeTuning volumeTuning;
     @Mixin
     AccessOptions access;
+    @Mixin
+    TlsOptions tlsOptions;
 
     @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "${env:HYPERFILE_MEMORY:-" + MemoryBudget.DEFAULT + "}",
             description = "Memory budget of the server: heap, direct memory and write buffers are sized from it "
@@ -91,6 +94,7 @@ final class ServeCommand implements Callable<Integer> {
         access.validate();
         CacheConfig cacheConfig = cache.config(store);
         GcConfig gcConfig = gcOptions.config();
+        ServerTls tls = tlsOptions.serverTls();
         ServerConfig.Builder server = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort())
                 .unixSocket(access.socket);
         if (listen == null && access.socket != null) {
@@ -130,7 +134,7 @@ final class ServeCommand implements Callable<Integer> {
             }
             VolumeConfig volumeConfig = volumeConfig(budget, cacheConfig != null, names.size() + incomplete.size());
             running = start(s, names, incomplete, volumeConfig, serverConfig, accessConfig, access::isReadOnly,
-                    OpenRetryPolicy.DEFAULT, RetryScheduler.system(), gc, STARTUP_WAIT, spec.commandLine().getOut(),
+                    tls, OpenRetryPolicy.DEFAULT, RetryScheduler.system(), gc, STARTUP_WAIT, spec.commandLine().getOut(),
                     spec.commandLine().getErr());
         } catch (Exception e) {
             gc.stop();
@@ -170,17 +174,18 @@ final class ServeCommand implements Callable<Integer> {
     static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
             ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc, Duration startupWait,
             PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
-        return start(s, names, incomplete, volumeConfig, serverConfig, AccessConfig.OPEN, name -> false, policy, scheduler,
+        return start(s, names, incomplete, volumeConfig, serverConfig, AccessConfig.OPEN, name -> false, ServerTls.OFF, policy,
+                scheduler,
                 gc, startupWait, out, err);
     }
 
     /**
      * {@link #start(ObjectStore, List, List, VolumeConfig, ServerConfig, OpenRetryPolicy, RetryScheduler, GcService,
-     * Duration, PrintWriter, PrintWriter) start}, with an allow-list and limits, and the volumes {@code readOnly}
-     * accepts served read-only (see {@link VolumeExports}).
+     * Duration, PrintWriter, PrintWriter) start}, with an allow-list and limits, the volumes {@code readOnly}
+     * accepts served read-only (see {@link VolumeExports}), and TLS as {@code tls} says.
      */
     static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
-            ServerConfig serverConfig, AccessConfig access, Predicate<String> readOnly, OpenRetryPolicy policy,
+            ServerConfig serverConfig, AccessConfig access, Predicate<String> readOnly, ServerTls tls, OpenRetryPolicy policy,
             RetryScheduler scheduler, GcService gc, Duration startupWait, PrintWriter out, PrintWriter err)
             throws IOException, InterruptedException {
         ExportRegistry exports = new ExportRegistry();
@@ -199,7 +204,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalStateException(n == 1 ? "the volume cannot be served (see above)"
                     : "none of the " + n + " volumes can be served (see above)");
         }
-        NbdServer server = new NbdServer(serverConfig, exports, access);
+        NbdServer server = new NbdServer(serverConfig, exports, access, tls);
         try {
             server.start();
         } catch (IOException e) {
@@ -214,7 +219,7 @@ final class ServeCommand implements Callable<Integer> {
         if (access.policy().isRestricted()) {
             LOG.info("access: {}", access.policy());
         }
-        AttachHelp.print(out, server, volumeExports.volumes(VolumeExports.Status.SERVED), pending);
+        AttachHelp.print(out, server, volumeExports.volumes(VolumeExports.Status.SERVED), pending, tls);
         return new Running(server, volumeExports, s);
     }
 

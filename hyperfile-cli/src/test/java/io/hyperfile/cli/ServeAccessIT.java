@@ -62,7 +62,7 @@ class ServeAccessIT {
 
         StringWriter out = new StringWriter();
         ServeCommand.Running running = ServeCommand.start(backing, List.of("disk0", "disk1"), List.of(), VolumeConfig.DEFAULT,
-                ServerConfig.builder().port(0).build(), AccessConfig.OPEN, "disk0"::equals, OpenRetryPolicy.DEFAULT,
+                ServerConfig.builder().port(0).build(), AccessConfig.OPEN, "disk0"::equals, io.hyperfile.nbd.tls.ServerTls.OFF, OpenRetryPolicy.DEFAULT,
                 new ManualScheduler(), GcService.disabled(), Duration.ofSeconds(60), new PrintWriter(out, true),
                 new PrintWriter(new StringWriter(), true));
         try {

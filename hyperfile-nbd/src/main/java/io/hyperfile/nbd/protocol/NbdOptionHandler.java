@@ -4,6 +4,7 @@ import static io.hyperfile.nbd.protocol.NbdConstants.*;
 
 import io.hyperfile.nbd.export.Export;
 import io.hyperfile.nbd.export.ExportRegistry;
+import io.hyperfile.nbd.tls.ServerTls;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * option reply:    u64 0x3e889045565a9 | u32 option | u32 reply type | u32 length | data
  * </pre>
  *
- * Options: EXPORT_NAME, ABORT, LIST, STARTTLS (ERR_POLICY: no TLS configured), INFO, GO (INFO_EXPORT, NAME,
+ * Options: EXPORT_NAME, ABORT, LIST, STARTTLS (see {@link ServerTls}: ERR_POLICY when TLS is off; ACK and the switch
+ * to TLS when on; ERR_INVALID once TLS is running; with TLS required, every other option but ABORT gets ERR_TLS_REQD
+ * before TLS and EXPORT_NAME closes the connection), INFO, GO (INFO_EXPORT, NAME,
  * DESCRIPTION, BLOCK_SIZE), STRUCTURED_REPLY, LIST/SET_META_CONTEXT (base:allocation). Names go through the
  * {@link ExportGate}: an empty name may select a default export, a client the gate refuses gets ERR_POLICY (EXPORT_NAME:
  * the connection closes) and does not see the export in LIST, and GO to an export at its connection limit gets
@@ -52,6 +55,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
     private final BooleanSupplier draining;
     private final TransmissionStarter starter;
     private final ExportGate gate;
+    private final ServerTls tls;
 
     private State state = State.CLIENT_FLAGS;
     private boolean noZeroes;
@@ -62,21 +66,29 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
     private long optionLength;
     private long skipRemaining;
     private ScheduledFuture<?> timeout;
+    /** STARTTLS was acknowledged: everything read since is TLS. */
+    private boolean tlsActive;
+    /** STARTTLS was just acknowledged; the decode loop hands the channel to TLS before reading on. */
+    private boolean tlsStarting;
 
-    /** A handler that lets everyone use every export ({@link ExportGate#open}). */
+    /** A handler that lets everyone use every export ({@link ExportGate#open}), without TLS. */
     public NbdOptionHandler(ExportRegistry exports, HandshakeSettings settings, BooleanSupplier draining,
             TransmissionStarter starter) {
-        this(exports, settings, draining, starter, ExportGate.open(exports));
+        this(exports, settings, draining, starter, ExportGate.open(exports), ServerTls.OFF);
     }
 
-    /** A handler that asks {@code gate} which export a name selects and who may use it (see {@link ExportGate}). */
+    /**
+     * A handler that asks {@code gate} which export a name selects and who may use it (see {@link ExportGate}), and
+     * offers or requires TLS as {@code tls} says ({@link ServerTls#OFF}: STARTTLS gets ERR_POLICY).
+     */
     public NbdOptionHandler(ExportRegistry exports, HandshakeSettings settings, BooleanSupplier draining,
-            TransmissionStarter starter, ExportGate gate) {
+            TransmissionStarter starter, ExportGate gate, ServerTls tls) {
         this.exports = exports;
         this.settings = settings;
         this.draining = draining;
         this.starter = starter;
         this.gate = gate;
+        this.tls = tls;
     }
 
     @Override
@@ -147,8 +159,12 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
                         return;
                     }
                     state = State.OPTION_HEADER;
-                    replyError(ctx, REP_ERR_TOO_BIG, "option data of " + optionLength + " bytes exceeds the limit of "
-                            + settings.maxOptionBytes());
+                    if (tls.isRequired() && !tlsActive) {
+                        replyError(ctx, REP_ERR_TLS_REQD, "this server requires TLS: send STARTTLS first");
+                    } else {
+                        replyError(ctx, REP_ERR_TOO_BIG, "option data of " + optionLength + " bytes exceeds the limit of "
+                                + settings.maxOptionBytes());
+                    }
                     ctx.flush();
                 }
                 case OPTION_DATA -> {
@@ -159,6 +175,12 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
                     state = State.OPTION_HEADER;
                     handleOption(ctx, data);
                     ctx.flush();
+                    if (tlsStarting) {
+                        tlsStarting = false;
+                        tls.upgrade(ctx, in.isReadable() ? in.readRetainedSlice(in.readableBytes()) : null,
+                                settings.handshakeTimeoutMillis());
+                        return;
+                    }
                 }
                 default -> throw new IllegalStateException(state.toString());
             }
@@ -181,16 +203,18 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
             replyError(ctx, REP_ERR_SHUTDOWN, "server is shutting down");
             return;
         }
+        if (tls.isRequired() && !tlsActive && option != OPT_STARTTLS) {
+            if (option == OPT_EXPORT_NAME) {
+                closeOnViolation(ctx, data, "EXPORT_NAME before STARTTLS on a server that requires TLS");
+                return;
+            }
+            replyError(ctx, REP_ERR_TLS_REQD, "this server requires TLS: send STARTTLS first");
+            return;
+        }
         switch (option) {
             case OPT_EXPORT_NAME -> exportName(ctx, data);
             case OPT_LIST -> list(ctx, data);
-            case OPT_STARTTLS -> {
-                if (data.isReadable()) {
-                    replyError(ctx, REP_ERR_INVALID, "STARTTLS takes no data");
-                } else {
-                    replyError(ctx, REP_ERR_POLICY, "TLS is not configured on this server");
-                }
-            }
+            case OPT_STARTTLS -> startTls(ctx, data);
             case OPT_INFO, OPT_GO -> infoOrGo(ctx, data, option == OPT_GO);
             case OPT_STRUCTURED_REPLY -> {
                 if (data.isReadable()) {
@@ -202,6 +226,23 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
             }
             case OPT_LIST_META_CONTEXT, OPT_SET_META_CONTEXT -> metaContext(ctx, data, option == OPT_SET_META_CONTEXT);
             default -> replyError(ctx, REP_ERR_UNSUP, "option " + optionName(option) + " is not supported");
+        }
+    }
+
+    /** ACK, then (once the decode loop regains control) TLS; the options negotiated so far are forgotten. */
+    private void startTls(ChannelHandlerContext ctx, ByteBuf data) {
+        if (data.isReadable()) {
+            replyError(ctx, REP_ERR_INVALID, "STARTTLS takes no data");
+        } else if (!tls.isOffered()) {
+            replyError(ctx, REP_ERR_POLICY, "TLS is not configured on this server");
+        } else if (tlsActive) {
+            replyError(ctx, REP_ERR_INVALID, "TLS is already running on this connection");
+        } else {
+            reply(ctx, REP_ACK, Unpooled.EMPTY_BUFFER);
+            tlsActive = true;
+            tlsStarting = true;
+            structuredReplies = false;
+            allocationContextExport = null;
         }
     }
 

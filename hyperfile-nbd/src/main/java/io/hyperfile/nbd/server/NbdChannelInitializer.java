@@ -8,6 +8,7 @@ import io.hyperfile.nbd.protocol.NbdReplyEncoder;
 import io.hyperfile.nbd.protocol.NbdRequestDecoder;
 import io.hyperfile.nbd.protocol.NbdSession;
 import io.netty.channel.Channel;
+import io.hyperfile.nbd.tls.ServerTls;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -16,7 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds each connection's pipeline. Handshake: {@code options} ({@link NbdOptionHandler}) alone. Transmission,
+ * Builds each connection's pipeline. Handshake: {@code options} ({@link NbdOptionHandler}) alone; after STARTTLS,
+ * {@code tls} (SslHandler) and {@code tls-watch} in front of it (see {@link ServerTls}). Transmission,
  * installed when haggling ends (the option handler then removes itself):
  * <pre>
  *   decoder (NbdRequestDecoder) → encoder (NbdReplyEncoder, outbound) → flow (FlowControlHandler) → transmission
@@ -33,13 +35,16 @@ final class NbdChannelInitializer extends ChannelInitializer<Channel> {
     private final ServerState state;
     private final ConnectionLimits limits;
     private final ExportAccess access;
+    private final ServerTls tls;
 
-    NbdChannelInitializer(ServerConfig config, ExportRegistry exports, ServerState state, ConnectionLimits limits) {
+    NbdChannelInitializer(ServerConfig config, ExportRegistry exports, ServerState state, ConnectionLimits limits,
+            ServerTls tls) {
         this.config = config;
         this.exports = exports;
         this.state = state;
         this.limits = limits;
         this.access = new ExportAccess(exports, limits);
+        this.tls = tls;
     }
 
     /** Closes a connection over the server's limit at once (before the greeting); else installs the handshake. */
@@ -53,7 +58,7 @@ final class NbdChannelInitializer extends ChannelInitializer<Channel> {
         }
         state.connections().add(ch);
         ch.pipeline().addLast("options", new NbdOptionHandler(exports, config.handshake(), state::isDraining, this::startTransmission,
-                access));
+                access, tls));
     }
 
     private void startTransmission(ChannelHandlerContext optionsCtx, NbdSession session) {

@@ -3,6 +3,7 @@ package io.hyperfile.nbd.server;
 import io.hyperfile.nbd.access.AccessConfig;
 import io.hyperfile.nbd.access.ConnectionLimits;
 import io.hyperfile.nbd.export.ExportRegistry;
+import io.hyperfile.nbd.tls.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -46,6 +47,7 @@ public final class NbdServer implements AutoCloseable {
     private final ServerConfig config;
     private final ExportRegistry exports;
     private final ConnectionLimits limits;
+    private final ServerTls tls;
     private final ServerState state = new ServerState();
     /**
      * The allocator of every connection (request cumulation, replies). Pooled arenas: READ replies of 64 KiB-4 MiB
@@ -62,14 +64,25 @@ public final class NbdServer implements AutoCloseable {
 
     /** A server open to everyone, without connection limits ({@link AccessConfig#OPEN}). */
     public NbdServer(ServerConfig config, ExportRegistry exports) {
-        this(config, exports, AccessConfig.OPEN);
+        this(config, exports, AccessConfig.OPEN, ServerTls.OFF);
     }
 
     /** A server that lets clients use exports as {@code access} says, within its connection limits (docs/ACCESS.md). */
     public NbdServer(ServerConfig config, ExportRegistry exports, AccessConfig access) {
+        this(config, exports, access, ServerTls.OFF);
+    }
+
+    /** A server offering or requiring TLS as {@code tls} says ({@link ServerTls#OFF}: none), open to everyone. */
+    public NbdServer(ServerConfig config, ExportRegistry exports, ServerTls tls) {
+        this(config, exports, AccessConfig.OPEN, tls);
+    }
+
+    /** A server with access control ({@code access}, docs/ACCESS.md) and TLS ({@code tls}, docs/TLS.md). */
+    public NbdServer(ServerConfig config, ExportRegistry exports, AccessConfig access, ServerTls tls) {
         this.config = config;
         this.exports = exports;
         this.limits = new ConnectionLimits(access);
+        this.tls = tls;
     }
 
     /** Binds the listening socket; returns once it accepts connections. */
@@ -100,7 +113,7 @@ public final class NbdServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 16 << 20))
-                .childHandler(new NbdChannelInitializer(config, exports, state, limits));
+                .childHandler(new NbdChannelInitializer(config, exports, state, limits, tls));
         try {
             if (config.tcp()) {
                 serverChannel = b.bind(config.bindAddress(), config.port()).sync().channel();
@@ -113,7 +126,7 @@ public final class NbdServer implements AutoCloseable {
         if (config.unixSocket() != null) {
             unixListener = new UnixSocketListener(config.unixSocket());
             try {
-                unixListener.bind(group, new NbdChannelInitializer(config, exports, state, limits));
+                unixListener.bind(group, new NbdChannelInitializer(config, exports, state, limits, tls));
             } catch (IOException e) {
                 unixListener = null;
                 if (serverChannel != null) {
@@ -124,7 +137,8 @@ public final class NbdServer implements AutoCloseable {
                 throw e;
             }
         }
-        LOG.info("NBD server listening on {} with {} exports ({} transport)", listeningOn(), exports.size(), transportName);
+        LOG.info("NBD server listening on {} with {} exports ({} transport, {})", listeningOn(), exports.size(), transportName,
+                tls);
         return this;
     }
 

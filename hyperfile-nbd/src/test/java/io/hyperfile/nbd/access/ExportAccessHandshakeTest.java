@@ -44,7 +44,7 @@ class ExportAccessHandshakeTest {
 
         Client(AccessConfig config, ConnectionLimits limits) {
             channel = new EmbeddedChannel(new NbdOptionHandler(exports, HandshakeSettings.DEFAULT, () -> false,
-                    (ctx, s) -> session = s, new ExportAccess(exports, limits)));
+                    (ctx, s) -> session = s, new ExportAccess(exports, limits), io.hyperfile.nbd.tls.ServerTls.OFF));
             channels.add(channel);
             ByteBuf greeting = channel.readOutbound();
             assertEquals(18, greeting.readableBytes());

@@ -9,6 +9,7 @@ import io.hyperfile.nbd.export.Export;
 import io.hyperfile.nbd.export.ExportRegistry;
 import io.hyperfile.nbd.server.NbdServer;
 import io.hyperfile.nbd.server.ServerConfig;
+import io.hyperfile.nbd.tls.ServerTls;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +56,12 @@ public final class ServerFixture implements AutoCloseable {
     /** Starts the server with an allow-list, connection limits or a default export. */
     public ServerFixture start(ServerConfig config, AccessConfig access) throws IOException {
         server = new NbdServer(config, exports, access).start();
+        return this;
+    }
+
+    /** Starts the server with TLS as {@code tls} says. */
+    public ServerFixture startWith(ServerConfig config, ServerTls tls) throws IOException {
+        server = new NbdServer(config, exports, tls).start();
         return this;
     }
 
