@@ -18,10 +18,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -61,6 +63,8 @@ final class ServeCommand implements Callable<Integer> {
     CacheOptions cache;
     @Mixin
     GcOptions gcOptions;
+    @Mixin
+    RescanOptions rescanOptions;
 
     @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "${env:HYPERFILE_MEMORY:-" + MemoryBudget.DEFAULT + "}",
             description = "Memory budget of the server: heap, direct memory and write buffers are sized from it "
@@ -81,6 +85,17 @@ final class ServeCommand implements Callable<Integer> {
         volumes.forEach(VolumeCatalog::checkName);
         CacheConfig cacheConfig = cache.config(store);
         GcConfig gcConfig = gcOptions.config();
+        LiveServing live = new LiveServing(volumes.stream().distinct().toList(), rescanOptions.interval(), true,
+                LeaseKeeper.RENEW_PERIOD, CliClock.clock());
+        AtomicReference<Running> started = new AtomicReference<>();
+        Signals.onHangup(() -> {
+            Running r = started.get();
+            if (r == null) {
+                LOG.info("SIGHUP ignored: the server is still starting");
+            } else {
+                r.rescanOnSignal(spec.commandLine().getOut());
+            }
+        });
         ServerConfig serverConfig = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort()).build();
         ObjectStore s = store.stack().cache(cacheConfig).open();
         Running running;
@@ -110,7 +125,8 @@ final class ServeCommand implements Callable<Integer> {
             }
             VolumeConfig volumeConfig = volumeConfig(budget, cacheConfig != null, names.size() + incomplete.size());
             running = start(s, names, incomplete, volumeConfig, serverConfig, OpenRetryPolicy.DEFAULT, RetryScheduler.system(),
-                    gc, STARTUP_WAIT, spec.commandLine().getOut(), spec.commandLine().getErr());
+                    gc, STARTUP_WAIT, spec.commandLine().getOut(), spec.commandLine().getErr(), live);
+            started.set(running);
         } catch (Exception e) {
             gc.stop();
             s.close();
@@ -153,8 +169,21 @@ final class ServeCommand implements Callable<Integer> {
     static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
             ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc, Duration startupWait,
             PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
+        return start(s, names, incomplete, volumeConfig, serverConfig, policy, scheduler, gc, startupWait, out, err, LiveServing.off(names));
+    }
+
+    /**
+     * As above, following the store while serving as {@code live} says: leases on the volumes served for writing, and
+     * rescans ({@link Running#rescan()}, every interval, on SIGHUP) that export what was created and withdraw what
+     * was deleted (docs/SERVING.md).
+     */
+    static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
+            ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc, Duration startupWait,
+            PrintWriter out, PrintWriter err, LiveServing live) throws IOException, InterruptedException {
         ExportRegistry exports = new ExportRegistry();
-        VolumeExports volumeExports = new VolumeExports(s, volumeConfig, exports, policy, scheduler, gc, out, err);
+        LeaseKeeper leases = live.leases() ? new LeaseKeeper(s, live.clock(), scheduler, live.leaseRenewPeriod(),
+                serverConfig.bindAddress() + ":" + serverConfig.port()) : LeaseKeeper.disabled();
+        VolumeExports volumeExports = new VolumeExports(s, volumeConfig, exports, policy, scheduler, gc, leases, out, err);
         incomplete.forEach(volumeExports::reportIncomplete);
         try {
             volumeExports.open(names).get(startupWait.toMillis(), TimeUnit.MILLISECONDS);
@@ -181,8 +210,11 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<String> pending = new ArrayList<>(volumeExports.volumes(VolumeExports.Status.OPENING));
         pending.addAll(volumeExports.volumes(VolumeExports.Status.RETRYING));
+        leases.listeningOn(server.localAddress().getHostString() + ":" + server.localAddress().getPort());
+        ExportRescan rescan = ExportRescan.onOwnThread(s, volumeExports, live.named(), live.rescanInterval(), scheduler);
+        rescan.start();
         printHowToAttach(out, server.localAddress(), volumeExports.volumes(VolumeExports.Status.SERVED), pending);
-        return new Running(server, volumeExports, s);
+        return new Running(server, volumeExports, s, rescan);
     }
 
     private static void closeAll(VolumeExports volumeExports) throws InterruptedException {
@@ -198,11 +230,27 @@ final class ServeCommand implements Callable<Integer> {
         private final NbdServer server;
         private final VolumeExports volumes;
         private final ObjectStore store;
+        private final ExportRescan rescan;
 
-        private Running(NbdServer server, VolumeExports volumes, ObjectStore store) {
+        private Running(NbdServer server, VolumeExports volumes, ObjectStore store, ExportRescan rescan) {
             this.server = server;
             this.volumes = volumes;
             this.store = store;
+            this.rescan = rescan;
+        }
+
+        /** Rescans the store now (docs/SERVING.md); the future completes with what changed. */
+        CompletableFuture<ExportRescan.Changes> rescan() {
+            return rescan.rescanNow();
+        }
+
+        /** SIGHUP: rescans as soon as possible and prints one line on {@code out} saying what changed. */
+        void rescanOnSignal(PrintWriter out) {
+            LOG.info("SIGHUP: rescanning the store");
+            rescan.trigger(c -> {
+                out.println("hyperfile: rescan: " + c.summary());
+                out.flush();
+            });
         }
 
         int port() {
@@ -219,6 +267,7 @@ final class ServeCommand implements Callable<Integer> {
          */
         void stop() {
             LOG.info("shutting down: finishing requests in flight and flushing volumes");
+            rescan.stop();
             try {
                 server.shutdown().get(60, TimeUnit.SECONDS);
             } catch (Exception e) {

@@ -1,0 +1,210 @@
+package io.hyperfile.cli;
+
+import io.hyperfile.core.lease.Leases;
+import io.hyperfile.core.lease.VolumeLease;
+import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.store.Exceptions;
+import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.store.RetryScheduler;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leases {@code serve} keeps on the volumes it serves for writing (docs/SERVING.md): {@link #hold} writes
+ * {@code P/lease} naming this server, renews it every renewal period and {@link #release} deletes it. A renewal first
+ * checks that the volume's descriptor is still there; if it is not (someone deleted the volume), it writes nothing,
+ * stops renewing and tells {@code onDeleted}, so that a lease never brings a deleted volume's prefix back. A renewal
+ * that fails (store down) logs one WARN and the next one comes a period later; one INFO line says when renewals work
+ * again.
+ *
+ * <p>Time: the lease's stamps come from the injected {@link Clock}, the renewal timer from the injected
+ * {@link RetryScheduler}, so that tests drive both. Thread-safe.
+ */
+final class LeaseKeeper {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
+    /** How often a served volume's lease is renewed. */
+    static final Duration RENEW_PERIOD = Duration.ofSeconds(30);
+
+    private final ObjectStore store;
+    private final Clock clock;
+    private final RetryScheduler timer;
+    private final Duration period;
+    private final boolean enabled;
+    /** Who is told of a held volume that a renewal found deleted. */
+    private volatile Consumer<String> onDeleted = name -> {
+    };
+    /** This server's lease template: holder and start time; guarded by this, as are the next two. */
+    private VolumeLease template;
+    private final Map<String, Held> held = new HashMap<>();
+    private boolean closed;
+
+    /** One volume's lease: what was last written and the pending renewal. */
+    private static final class Held {
+        RetryScheduler.Cancellable next;
+        boolean failing;
+    }
+
+    /**
+     * A keeper writing leases into {@code store} that name this process (host, pid) serving on
+     * {@code listenAddress}, renewed every {@code period}.
+     */
+    LeaseKeeper(ObjectStore store, Clock clock, RetryScheduler timer, Duration period, String listenAddress) {
+        this(store, clock, timer, period, listenAddress, true);
+    }
+
+    private LeaseKeeper(ObjectStore store, Clock clock, RetryScheduler timer, Duration period, String listenAddress,
+            boolean enabled) {
+        this.store = store;
+        this.clock = clock;
+        this.timer = timer;
+        this.period = period;
+        this.enabled = enabled;
+        this.template = new VolumeLease(UUID.randomUUID(), enabled ? hostName() : "", ProcessHandle.current().pid(), listenAddress,
+                clock.millis(), clock.millis(), Math.toIntExact(period.toMillis()));
+    }
+
+    /** A keeper that holds nothing: {@link #hold} writes no lease (tests that do not look at leases). */
+    static LeaseKeeper disabled() {
+        return new LeaseKeeper(null, Clock.systemUTC(), RetryScheduler.system(), RENEW_PERIOD, "", false);
+    }
+
+    /**
+     * Tells {@code listener} the name of each held volume whose descriptor a renewal found gone (on a store or timer
+     * thread, once per volume; the lease is then no longer held).
+     */
+    void onDeleted(Consumer<String> listener) {
+        onDeleted = listener;
+    }
+
+    /** Names the address the server listens on (known once it listens) in the renewals from now on. */
+    synchronized void listeningOn(String address) {
+        template = template.withListenAddress(address);
+    }
+
+    /** Writes the lease of volume {@code name} now and renews it every period until {@link #release}. */
+    CompletableFuture<Void> hold(String name) {
+        synchronized (this) {
+            if (!enabled || closed || held.containsKey(name)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            held.put(name, new Held());
+        }
+        return renew(name);
+    }
+
+    /** Whether the lease of {@code name} is held (being renewed). */
+    synchronized boolean isHeld(String name) {
+        return held.containsKey(name);
+    }
+
+    /**
+     * Stops renewing the lease of {@code name} and deletes it if it is still this server's (another holder's lease,
+     * written after this server was fenced, say, is left alone). The future never fails (a failure is logged).
+     */
+    CompletableFuture<Void> release(String name) {
+        if (!enabled) {
+            return CompletableFuture.completedFuture(null);
+        }
+        UUID self;
+        synchronized (this) {
+            Held h = held.remove(name);
+            if (h != null && h.next != null) {
+                h.next.cancel();
+            }
+            self = template.holderId();
+        }
+        return Leases.read(store, prefix(name)).exceptionally(e -> Optional.empty()).thenCompose(lease -> {
+            if (lease.isPresent() && !lease.get().holderId().equals(self)) {
+                LOG.info("{}: the lease is held by another server ({}); left alone", name, lease.get().holder());
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            return Leases.delete(store, prefix(name));
+        }).exceptionally(e -> {
+            LOG.warn("{}: the lease {} could not be deleted: {}; it goes stale in {}", name, Leases.key(prefix(name)),
+                    Hyperfile.describe(Exceptions.unwrap(e)), Durations.format(period.multipliedBy(VolumeLease.STALE_PERIODS)));
+            return null;
+        });
+    }
+
+    /** Stops renewing and deletes every lease held (after the volumes are closed, on a clean shutdown). */
+    CompletableFuture<Void> releaseAll() {
+        List<String> names;
+        synchronized (this) {
+            closed = true;
+            names = new ArrayList<>(held.keySet());
+        }
+        return CompletableFuture.allOf(names.stream().map(this::release).toArray(CompletableFuture[]::new));
+    }
+
+    private CompletableFuture<Void> renew(String name) {
+        String prefix = prefix(name);
+        VolumeLease lease;
+        synchronized (this) {
+            if (!held.containsKey(name)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            lease = template.renewedAt(clock.millis());
+        }
+        return store.head(SegmentKeys.descriptor(prefix)).thenCompose(descriptor -> {
+            if (descriptor == null) {
+                return CompletableFuture.completedFuture(false);
+            }
+            return Leases.write(store, prefix, lease).thenApply(v -> true);
+        }).handle((written, e) -> {
+            if (e == null && !written) {
+                deleted(name);
+                return null;
+            }
+            Held h;
+            synchronized (this) {
+                h = held.get(name);
+                if (h == null) {
+                    return null; // released meanwhile
+                }
+                if (e != null && !h.failing) {
+                    LOG.warn("{}: renewing the lease {} failed: {}; retrying every {}", name, Leases.key(prefix),
+                            Hyperfile.describe(Exceptions.unwrap(e)), Durations.format(period));
+                } else if (e == null && h.failing) {
+                    LOG.info("{}: the lease is renewed again", name);
+                }
+                h.failing = e != null;
+                h.next = timer.scheduleCancellable(() -> renew(name), period.toNanos());
+            }
+            return null;
+        });
+    }
+
+    private void deleted(String name) {
+        synchronized (this) {
+            if (held.remove(name) == null) {
+                return;
+            }
+        }
+        LOG.info("{}: the volume descriptor is gone (the volume was deleted); its lease is no longer renewed", name);
+        onDeleted.accept(name);
+    }
+
+    private static String prefix(String name) {
+        return name + "/";
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            String env = System.getenv("HOSTNAME");
+            return env == null ? "unknown" : env;
+        }
+    }
+}
