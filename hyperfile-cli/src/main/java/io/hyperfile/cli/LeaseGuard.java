@@ -64,7 +64,7 @@ final class LeaseGuard {
 
     /** "12 s ago", "3 min ago", "in the future (clocks differ)". */
     static String ago(Duration age) {
-        long s = age.toSeconds();
+        long s = age.toMillis() / 1000; // toward zero: 300 ms in the future reads "0 s ago"
         if (s < 0) {
             return "in the future (the clocks differ by " + Durations.format(age.negated().withNanos(0)) + ")";
         }

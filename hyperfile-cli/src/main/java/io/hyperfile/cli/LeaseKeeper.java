@@ -87,9 +87,22 @@ final class LeaseKeeper {
         onDeleted = listener;
     }
 
-    /** Names the address the server listens on (known once it listens) in the renewals from now on. */
-    synchronized void listeningOn(String address) {
-        template = template.withListenAddress(address);
+    /**
+     * Names the address the server listens on (known once it listens) in the leases: rewrites those held now, and
+     * every renewal from now on. The future completes when they are rewritten; it never fails.
+     */
+    CompletableFuture<Void> listeningOn(String address) {
+        List<String> names;
+        synchronized (this) {
+            template = template.withListenAddress(address);
+            names = new ArrayList<>(held.keySet());
+        }
+        return CompletableFuture.allOf(names.stream().map(name -> write(name).handle((written, e) -> {
+            if (e == null && !written) {
+                deleted(name);
+            }
+            return null;
+        })).toArray(CompletableFuture[]::new));
     }
 
     /** Writes the lease of volume {@code name} now and renews it every period until {@link #release}. */
@@ -147,21 +160,27 @@ final class LeaseKeeper {
         return CompletableFuture.allOf(names.stream().map(this::release).toArray(CompletableFuture[]::new));
     }
 
-    private CompletableFuture<Void> renew(String name) {
+    /**
+     * Writes the lease of {@code name}, stamped now, if the volume's descriptor is still there: true if written,
+     * false if the volume is gone (or the lease no longer held).
+     */
+    private CompletableFuture<Boolean> write(String name) {
         String prefix = prefix(name);
         VolumeLease lease;
         synchronized (this) {
             if (!held.containsKey(name)) {
-                return CompletableFuture.completedFuture(null);
+                return CompletableFuture.completedFuture(true);
             }
             lease = template.renewedAt(clock.millis());
         }
-        return store.head(SegmentKeys.descriptor(prefix)).thenCompose(descriptor -> {
-            if (descriptor == null) {
-                return CompletableFuture.completedFuture(false);
-            }
-            return Leases.write(store, prefix, lease).thenApply(v -> true);
-        }).handle((written, e) -> {
+        return store.head(SegmentKeys.descriptor(prefix)).thenCompose(descriptor -> descriptor == null
+                ? CompletableFuture.completedFuture(false)
+                : Leases.write(store, prefix, lease).thenApply(v -> true));
+    }
+
+    private CompletableFuture<Void> renew(String name) {
+        String prefix = prefix(name);
+        return write(name).handle((written, e) -> {
             if (e == null && !written) {
                 deleted(name);
                 return null;

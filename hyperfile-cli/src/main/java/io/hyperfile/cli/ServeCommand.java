@@ -210,7 +210,12 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<String> pending = new ArrayList<>(volumeExports.volumes(VolumeExports.Status.OPENING));
         pending.addAll(volumeExports.volumes(VolumeExports.Status.RETRYING));
-        leases.listeningOn(server.localAddress().getHostString() + ":" + server.localAddress().getPort());
+        try {
+            leases.listeningOn(server.localAddress().getHostString() + ":" + server.localAddress().getPort())
+                    .get(startupWait.toMillis() + 1, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("the leases were not rewritten with the listen address: {}", e.toString());
+        }
         ExportRescan rescan = ExportRescan.onOwnThread(s, volumeExports, live.named(), live.rescanInterval(), scheduler);
         rescan.start();
         printHowToAttach(out, server.localAddress(), volumeExports.volumes(VolumeExports.Status.SERVED), pending);
