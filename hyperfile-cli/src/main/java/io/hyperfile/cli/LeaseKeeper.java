@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +42,7 @@ final class LeaseKeeper {
     private final Duration period;
     private final boolean enabled;
     /** Who is told of a held volume that a renewal found deleted. */
-    private volatile Consumer<String> onDeleted = name -> {
-    };
+    private volatile Function<String, CompletableFuture<Void>> onDeleted = name -> CompletableFuture.completedFuture(null);
     /** This server's lease template: holder and start time; guarded by this, as are the next two. */
     private VolumeLease template;
     private final Map<String, Held> held = new HashMap<>();
@@ -81,9 +80,9 @@ final class LeaseKeeper {
 
     /**
      * Tells {@code listener} the name of each held volume whose descriptor a renewal found gone (on a store or timer
-     * thread, once per volume; the lease is then no longer held).
+     * thread, once per volume; the lease is then no longer held). The renewal is done when the listener's future is.
      */
-    void onDeleted(Consumer<String> listener) {
+    void onDeleted(Function<String, CompletableFuture<Void>> listener) {
         onDeleted = listener;
     }
 
@@ -97,12 +96,21 @@ final class LeaseKeeper {
             template = template.withListenAddress(address);
             names = new ArrayList<>(held.keySet());
         }
-        return CompletableFuture.allOf(names.stream().map(name -> write(name).handle((written, e) -> {
-            if (e == null && !written) {
-                deleted(name);
-            }
-            return null;
-        })).toArray(CompletableFuture[]::new));
+        return CompletableFuture.allOf(names.stream().map(name -> write(name).handle((written, e) ->
+                e == null && !written ? deleted(name) : CompletableFuture.<Void>completedFuture(null)).thenCompose(f -> f))
+                .toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Renews every lease held now, as the timer would (tests use it to observe a renewal's effects). The future
+     * completes when the renewals, and what they set off, are done.
+     */
+    CompletableFuture<Void> renewAll() {
+        List<String> names;
+        synchronized (this) {
+            names = new ArrayList<>(held.keySet());
+        }
+        return CompletableFuture.allOf(names.stream().map(this::renew).toArray(CompletableFuture[]::new));
     }
 
     /** Writes the lease of volume {@code name} now and renews it every period until {@link #release}. */
@@ -178,18 +186,21 @@ final class LeaseKeeper {
                 : Leases.write(store, prefix, lease).thenApply(v -> true));
     }
 
+    /** Renews {@code name} now and schedules its next renewal (or tells that the volume is gone). */
     private CompletableFuture<Void> renew(String name) {
         String prefix = prefix(name);
         return write(name).handle((written, e) -> {
             if (e == null && !written) {
-                deleted(name);
-                return null;
+                return deleted(name);
             }
             Held h;
             synchronized (this) {
                 h = held.get(name);
                 if (h == null) {
-                    return null; // released meanwhile
+                    return CompletableFuture.<Void>completedFuture(null); // released meanwhile
+                }
+                if (h.next != null) {
+                    h.next.cancel(); // renewAll came before the timer
                 }
                 if (e != null && !h.failing) {
                     LOG.warn("{}: renewing the lease {} failed: {}; retrying every {}", name, Leases.key(prefix),
@@ -200,18 +211,18 @@ final class LeaseKeeper {
                 h.failing = e != null;
                 h.next = timer.scheduleCancellable(() -> renew(name), period.toNanos());
             }
-            return null;
-        });
+            return CompletableFuture.<Void>completedFuture(null);
+        }).thenCompose(f -> f);
     }
 
-    private void deleted(String name) {
+    private CompletableFuture<Void> deleted(String name) {
         synchronized (this) {
             if (held.remove(name) == null) {
-                return;
+                return CompletableFuture.completedFuture(null);
             }
         }
         LOG.info("{}: the volume descriptor is gone (the volume was deleted); its lease is no longer renewed", name);
-        onDeleted.accept(name);
+        return onDeleted.apply(name);
     }
 
     private static String prefix(String name) {

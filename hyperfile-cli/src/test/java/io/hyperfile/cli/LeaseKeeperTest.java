@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +39,10 @@ class LeaseKeeperTest {
     @BeforeEach
     void create() {
         new VolumeCatalog(backing).create("v", VolumeOptions.ofSize(1 << 20), Clock.systemUTC()).join();
-        keeper.onDeleted(deleted::add);
+        keeper.onDeleted(name -> {
+            deleted.add(name);
+            return CompletableFuture.completedFuture(null);
+        });
     }
 
     private VolumeLease lease() {
