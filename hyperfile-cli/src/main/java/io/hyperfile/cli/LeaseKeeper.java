@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,10 +49,15 @@ final class LeaseKeeper {
     private final Map<String, Held> held = new HashMap<>();
     private boolean closed;
 
-    /** One volume's lease: what was last written and the pending renewal. */
+    /** One volume's lease: whether this server still writes the volume, and the pending renewal. */
     private static final class Held {
+        final BooleanSupplier isWriter;
         RetryScheduler.Cancellable next;
         boolean failing;
+
+        Held(BooleanSupplier isWriter) {
+            this.isWriter = isWriter;
+        }
     }
 
     /**
@@ -115,11 +121,19 @@ final class LeaseKeeper {
 
     /** Writes the lease of volume {@code name} now and renews it every period until {@link #release}. */
     CompletableFuture<Void> hold(String name) {
+        return hold(name, () -> true);
+    }
+
+    /**
+     * As {@link #hold(String)}, renewing only while {@code isWriter} says this server still writes the volume: once
+     * it does not (fenced by another writer, which then holds the lease), renewals stop and the lease is left alone.
+     */
+    CompletableFuture<Void> hold(String name, BooleanSupplier isWriter) {
         synchronized (this) {
             if (!enabled || closed || held.containsKey(name)) {
                 return CompletableFuture.completedFuture(null);
             }
-            held.put(name, new Held());
+            held.put(name, new Held(isWriter));
         }
         return renew(name);
     }
@@ -176,7 +190,13 @@ final class LeaseKeeper {
         String prefix = prefix(name);
         VolumeLease lease;
         synchronized (this) {
-            if (!held.containsKey(name)) {
+            Held h = held.get(name);
+            if (h == null) {
+                return CompletableFuture.completedFuture(true);
+            }
+            if (!h.isWriter.getAsBoolean()) {
+                held.remove(name);
+                LOG.info("{}: this server no longer writes the volume (fenced by another writer); its lease is no longer renewed", name);
                 return CompletableFuture.completedFuture(true);
             }
             lease = template.renewedAt(clock.millis());

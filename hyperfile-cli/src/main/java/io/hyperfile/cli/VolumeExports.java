@@ -3,6 +3,7 @@ package io.hyperfile.cli;
 import io.hyperfile.core.checkpoint.Snapshots;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryScheduler;
+import io.hyperfile.core.volume.HealthState;
 import io.hyperfile.core.volume.Volume;
 import io.hyperfile.core.volume.VolumeBlockDevice;
 import io.hyperfile.core.volume.VolumeCatalog;
@@ -109,7 +110,7 @@ final class VolumeExports {
                     exports.add(Export.of(name, new VolumeBlockDevice(v)));
                     status.put(name, Status.SERVED);
                     gc.add(store, name + "/", v);
-                    leases.hold(name);
+                    leases.hold(name, () -> v.health() != HealthState.FENCED);
                 }
 
                 @Override

@@ -131,4 +131,17 @@ class LeaseKeeperTest {
         assertFalse(off.isHeld("v"));
         assertEquals(Optional.empty(), Leases.read(backing, "v/").join());
     }
+
+    @Test
+    void aFencedServerStopsRenewingAndLeavesTheNewWritersLeaseAlone() {
+        boolean[] writer = {true};
+        keeper.hold("v", () -> writer[0]).join();
+        writer[0] = false; // another writer claimed the volume
+        VolumeLease other = new VolumeLease(UUID.randomUUID(), "elsewhere", 9, "10.0.0.1:10809", 1, 2, 30_000);
+        Leases.write(backing, "v/", other).join();
+        tick();
+        assertEquals(other, lease());
+        assertFalse(keeper.isHeld("v"));
+        assertEquals(0, timer.pending());
+    }
 }
