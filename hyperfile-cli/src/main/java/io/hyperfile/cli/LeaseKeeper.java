@@ -54,6 +54,8 @@ final class LeaseKeeper {
         final BooleanSupplier isWriter;
         RetryScheduler.Cancellable next;
         boolean failing;
+        /** The write of the lease in flight, if any: a release waits for it, so that it cannot land after the delete. */
+        CompletableFuture<Boolean> writing = CompletableFuture.completedFuture(true);
 
         Held(BooleanSupplier isWriter) {
             this.isWriter = isWriter;
@@ -152,14 +154,17 @@ final class LeaseKeeper {
             return CompletableFuture.completedFuture(null);
         }
         UUID self;
+        CompletableFuture<Boolean> writing;
         synchronized (this) {
             Held h = held.remove(name);
             if (h != null && h.next != null) {
                 h.next.cancel();
             }
+            writing = h == null ? CompletableFuture.completedFuture(true) : h.writing;
             self = template.holderId();
         }
-        return Leases.read(store, prefix(name)).exceptionally(e -> Optional.empty()).thenCompose(lease -> {
+        return writing.handle((w, e) -> null).thenCompose(x -> Leases.read(store, prefix(name)))
+                .exceptionally(e -> Optional.empty()).thenCompose(lease -> {
             if (lease.isPresent() && !lease.get().holderId().equals(self)) {
                 LOG.info("{}: the lease is held by another server ({}); left alone", name, lease.get().holder());
                 return CompletableFuture.<Void>completedFuture(null);
@@ -196,14 +201,19 @@ final class LeaseKeeper {
             }
             if (!h.isWriter.getAsBoolean()) {
                 held.remove(name);
-                LOG.info("{}: this server no longer writes the volume (fenced by another writer); its lease is no longer renewed", name);
+                LOG.info("{}: this server no longer writes the volume (closed, or fenced by another writer); its lease is"
+                        + " no longer renewed", name);
                 return CompletableFuture.completedFuture(true);
             }
             lease = template.renewedAt(clock.millis());
+            CompletableFuture<Boolean> writing = h.writing.handle((w, e) -> null)
+                    .thenCompose(x -> store.head(SegmentKeys.descriptor(prefix)))
+                    .thenCompose(descriptor -> descriptor == null
+                            ? CompletableFuture.completedFuture(false)
+                            : Leases.write(store, prefix, lease).thenApply(v -> true));
+            h.writing = writing;
+            return writing;
         }
-        return store.head(SegmentKeys.descriptor(prefix)).thenCompose(descriptor -> descriptor == null
-                ? CompletableFuture.completedFuture(false)
-                : Leases.write(store, prefix, lease).thenApply(v -> true));
     }
 
     /** Renews {@code name} now and schedules its next renewal (or tells that the volume is gone). */

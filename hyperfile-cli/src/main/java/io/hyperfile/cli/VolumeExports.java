@@ -110,7 +110,7 @@ final class VolumeExports {
                     exports.add(Export.of(name, new VolumeBlockDevice(v)));
                     status.put(name, Status.SERVED);
                     gc.add(store, name + "/", v);
-                    leases.hold(name, () -> v.health() != HealthState.FENCED);
+                    leases.hold(name, () -> v.health() != HealthState.FENCED && v.health() != HealthState.CLOSED);
                 }
 
                 @Override

@@ -144,4 +144,17 @@ class LeaseKeeperTest {
         assertFalse(keeper.isHeld("v"));
         assertEquals(0, timer.pending());
     }
+
+    @Test
+    void aReleaseWaitsForARenewalInFlightSoThatTheLeaseDoesNotComeBack() {
+        keeper.hold("v").join();
+        CompletableFuture<Void> storeAnswers = new CompletableFuture<>();
+        store.add(FaultRule.on(FlakyObjectStore.Op.PUT, "v/lease", FaultRule.first(1), FaultAction.holdUntil(storeAnswers)));
+        tick(); // the renewal's PUT hangs in the store
+        CompletableFuture<Void> released = keeper.release("v");
+        assertFalse(released.isDone(), "the delete waits for the renewal");
+        storeAnswers.complete(null);
+        released.join();
+        assertEquals(Optional.empty(), Leases.read(backing, "v/").join(), "the renewal landed first, then the delete");
+    }
 }

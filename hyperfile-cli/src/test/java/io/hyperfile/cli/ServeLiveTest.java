@@ -228,4 +228,12 @@ class ServeLiveTest {
         store.remove(down);
         assertEquals(List.of("b"), rescan().added());
     }
+
+    @Test
+    void aBadRescanIntervalIsOneLineAndExit2() {
+        StringWriter cmdErr = new StringWriter();
+        assertEquals(2, hyperfile(cmdErr, "serve", "--rescan-interval", "5x"));
+        assertEquals("hyperfile: invalid --rescan-interval '5x': use 0 or a number with ms, s, m, h or d (e.g. 30s, 10m, 1h)",
+                cmdErr.toString().lines().findFirst().orElse(""));
+    }
 }
