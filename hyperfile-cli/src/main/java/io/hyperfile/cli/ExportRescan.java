@@ -127,9 +127,14 @@ final class ExportRescan {
 
     /**
      * Rescans as soon as the rescan thread is free (SIGHUP), then tells {@code done} what changed; merged into a
-     * rescan already queued and not started.
+     * rescan already queued and not started; ignored once {@link #stop()} was called.
      */
     void trigger(Consumer<Changes> done) {
+        synchronized (this) {
+            if (stopped) {
+                return; // serve is shutting down
+            }
+        }
         if (queued.compareAndSet(false, true)) {
             submit().thenAccept(done);
         }
