@@ -90,4 +90,19 @@ class ExportRescanTest {
         assertEquals(Map.of("a", VolumeExports.Status.SERVED, "later", VolumeExports.Status.SERVED), exports.statuses());
         assertTrue(scheduler.pending() == 0, "no periodic rescan with an interval of 0");
     }
+
+    @Test
+    void aRescanWithoutChangesCostsOneListingAndOneHeadPerVolumeAndOneSnapshotListingPerServedVolume() throws Exception {
+        io.hyperfile.core.store.fault.FlakyObjectStore counted = new io.hyperfile.core.store.fault.FlakyObjectStore(store);
+        for (String name : List.of("a", "b", "c")) {
+            create(name);
+        }
+        exports.open(List.of("a", "b", "c")).get(30, TimeUnit.SECONDS);
+        ExportRescan rescan = new ExportRescan(counted, exports, List.of(), Duration.ZERO, scheduler, Runnable::run);
+        assertEquals("no change", rescan.rescanNow().get(30, TimeUnit.SECONDS).summary());
+        assertEquals(3 + 1 + 3, counted.calls(io.hyperfile.core.store.fault.FlakyObjectStore.Op.LIST),
+                "one listing per volume prefix, one that finds the end, one snapshot listing per served volume");
+        assertEquals(3, counted.calls(io.hyperfile.core.store.fault.FlakyObjectStore.Op.HEAD), "one descriptor HEAD per volume");
+        assertEquals(7 + 3, counted.totalCalls(), "nothing else");
+    }
 }
