@@ -74,6 +74,9 @@ final class GcCommand implements Callable<Integer> {
     @Option(names = "--check", description = "Walk the index in the first pass and check the stored live table against"
             + " the walk (passes otherwise plan from the table).")
     boolean check;
+    @Option(names = "--force", description = "Run even if a server holds the volume (a fresh lease): the server is then fenced"
+            + " and stops writing.")
+    boolean force;
     @Option(names = "--json", description = "Print the last pass's figures, with the space before and after, as one JSON"
             + " object (progress and summaries go to stderr).")
     boolean json;
@@ -90,6 +93,9 @@ final class GcCommand implements Callable<Integer> {
         try (ObjectStore s = store.open()) {
             VolumeCatalog catalog = new VolumeCatalog(s);
             store.requireVolume(catalog, name);
+            if (!dryRun) {
+                LeaseGuard.requireNotServed(s, name, "collect it (the server would be fenced)", force, CliClock.clock(), err);
+            }
             Volume v = (dryRun ? catalog.openNewestReadOnly(name, VolumeConfig.DEFAULT) : catalog.open(name, VolumeConfig.DEFAULT)).join();
             GcPassReport first = null;
             GcPassReport last = null;

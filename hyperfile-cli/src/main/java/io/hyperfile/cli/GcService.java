@@ -10,7 +10,9 @@ import io.hyperfile.core.volume.Volume;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -57,6 +59,8 @@ final class GcService {
     /** Completes when the last pass started or queued so far has ended: the next pass chains onto it. */
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private boolean stopped;
+    /** The volumes collected, each with the pass last {@link #add added} for it; guarded by this. */
+    private final Map<String, Pass> volumes = new HashMap<>();
 
     /**
      * A service whose passes use {@code config}, read time from {@code clock} (for the grace period) and are timed by
@@ -109,8 +113,19 @@ final class GcService {
     /** Runs {@code pass} for volume {@code name} every interval (package-private: tests give their own passes). */
     void add(String name, Pass pass) {
         if (isEnabled()) {
+            synchronized (this) {
+                volumes.put(name, pass);
+            }
             schedule(name, pass);
         }
+    }
+
+    /**
+     * Collects volume {@code name} no more (it was withdrawn): its next pass does not start. A pass that is running
+     * runs to its end (it fails, harmlessly, if its volume closes under it).
+     */
+    synchronized void remove(String name) {
+        volumes.remove(name);
     }
 
     /**
@@ -147,7 +162,7 @@ final class GcService {
     }
 
     private synchronized void schedule(String name, Pass pass) {
-        if (stopped) {
+        if (stopped || volumes.get(name) != pass) {
             return;
         }
         RetryScheduler.Cancellable[] self = new RetryScheduler.Cancellable[1];
@@ -161,7 +176,7 @@ final class GcService {
         CompletableFuture<Void> ended = new CompletableFuture<>();
         synchronized (this) {
             scheduled.remove(handle);
-            if (stopped) {
+            if (stopped || volumes.get(name) != pass) {
                 return;
             }
             previous = tail;
@@ -173,7 +188,7 @@ final class GcService {
 
     private CompletableFuture<Void> run(String name, Pass pass) {
         synchronized (this) {
-            if (stopped) {
+            if (stopped || volumes.get(name) != pass) {
                 return CompletableFuture.completedFuture(null);
             }
         }

@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,6 +39,9 @@ final class ImportCommand implements Callable<Integer> {
     Path image;
     @Parameters(index = "1", paramLabel = "VOLUME")
     String volume;
+    @Option(names = "--force", description = "Import into an existing volume even if a server holds it (a fresh lease):"
+            + " the server is then fenced and stops writing.")
+    boolean force;
 
     @Override
     public Integer call() throws IOException {
@@ -46,6 +50,10 @@ final class ImportCommand implements Callable<Integer> {
             long size = in.size();
             VolumeCatalog catalog = new VolumeCatalog(s);
             boolean fresh = !catalog.exists(volume).join();
+            if (!fresh) {
+                LeaseGuard.requireNotServed(s, volume, "import into it (the server would be fenced)", force, CliClock.clock(),
+                        spec.commandLine().getErr());
+            }
             if (fresh) {
                 catalog.create(volume, VolumeOptions.ofSize(Math.max(4096, (size + 4095) / 4096 * 4096)), Clock.systemUTC()).join();
             }

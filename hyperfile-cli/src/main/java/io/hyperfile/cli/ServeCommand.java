@@ -20,11 +20,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -71,6 +73,8 @@ final class ServeCommand implements Callable<Integer> {
     AccessOptions access;
     @Mixin
     TlsOptions tlsOptions;
+    @Mixin
+    RescanOptions rescanOptions;
 
     @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "${env:HYPERFILE_MEMORY:-" + MemoryBudget.DEFAULT + "}",
             description = "Memory budget of the server: heap, direct memory and write buffers are sized from it "
@@ -101,6 +105,17 @@ final class ServeCommand implements Callable<Integer> {
             server.noTcp(); // --socket alone: the Unix socket instead of TCP
         }
         ServerConfig serverConfig = server.build();
+        LiveServing live = new LiveServing(volumes.stream().distinct().toList(), rescanOptions.interval(), true,
+                LeaseKeeper.RENEW_PERIOD, CliClock.clock());
+        AtomicReference<Running> started = new AtomicReference<>();
+        Signals.onHangup(() -> {
+            Running r = started.get();
+            if (r == null) {
+                LOG.info("SIGHUP ignored: the server is still starting");
+            } else {
+                r.rescanOnSignal(spec.commandLine().getOut());
+            }
+        });
         ObjectStore s = store.stack().cache(cacheConfig).open();
         Running running;
         GcService gc = GcService.onOwnThread(gcConfig);
@@ -133,9 +148,10 @@ final class ServeCommand implements Callable<Integer> {
                         + ", which is not a volume served here");
             }
             VolumeConfig volumeConfig = volumeConfig(budget, cacheConfig != null, names.size() + incomplete.size());
-            running = start(s, names, incomplete, volumeConfig, serverConfig, accessConfig, access::isReadOnly,
-                    tls, OpenRetryPolicy.DEFAULT, RetryScheduler.system(), gc, STARTUP_WAIT, spec.commandLine().getOut(),
-                    spec.commandLine().getErr());
+            Serving serving = new Serving(accessConfig, access::isReadOnly, tls, live);
+            running = start(s, names, incomplete, volumeConfig, serverConfig, serving, OpenRetryPolicy.DEFAULT,
+                    RetryScheduler.system(), gc, STARTUP_WAIT, spec.commandLine().getOut(), spec.commandLine().getErr());
+            started.set(running);
         } catch (Exception e) {
             gc.stop();
             s.close();
@@ -174,22 +190,52 @@ final class ServeCommand implements Callable<Integer> {
     static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
             ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc, Duration startupWait,
             PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
-        return start(s, names, incomplete, volumeConfig, serverConfig, AccessConfig.OPEN, name -> false, ServerTls.OFF, policy,
-                scheduler,
-                gc, startupWait, out, err);
+        return start(s, names, incomplete, volumeConfig, serverConfig, Serving.plain(names), policy, scheduler, gc,
+                startupWait, out, err);
     }
 
-    /**
-     * {@link #start(ObjectStore, List, List, VolumeConfig, ServerConfig, OpenRetryPolicy, RetryScheduler, GcService,
-     * Duration, PrintWriter, PrintWriter) start}, with an allow-list and limits, the volumes {@code readOnly}
-     * accepts served read-only (see {@link VolumeExports}), and TLS as {@code tls} says.
-     */
+    /** As above, following the store as {@code live} says (see {@link Serving#live}). */
+    static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
+            ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc, Duration startupWait,
+            PrintWriter out, PrintWriter err, LiveServing live) throws IOException, InterruptedException {
+        return start(s, names, incomplete, volumeConfig, serverConfig, new Serving(AccessConfig.OPEN, name -> false,
+                ServerTls.OFF, live), policy, scheduler, gc, startupWait, out, err);
+    }
+
+    /** As above, with an allow-list and limits, the volumes {@code readOnly} accepts served read-only, and TLS. */
     static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
             ServerConfig serverConfig, AccessConfig access, Predicate<String> readOnly, ServerTls tls, OpenRetryPolicy policy,
             RetryScheduler scheduler, GcService gc, Duration startupWait, PrintWriter out, PrintWriter err)
             throws IOException, InterruptedException {
+        return start(s, names, incomplete, volumeConfig, serverConfig, new Serving(access, readOnly, tls,
+                LiveServing.off(names)), policy, scheduler, gc, startupWait, out, err);
+    }
+
+    /**
+     * How the server serves, besides where: who may use which export and within which limits ({@code access}), the
+     * volumes served read-only ({@code readOnly}: opened as claim-free views, see {@link VolumeExports}), TLS, and
+     * how it follows the store ({@code live}: leases on the volumes served for writing, and rescans that export what
+     * was created and withdraw what was deleted, docs/SERVING.md).
+     */
+    record Serving(AccessConfig access, Predicate<String> readOnly, ServerTls tls, LiveServing live) {
+        /** Open to everyone, read-write, no TLS, not following the store. */
+        static Serving plain(List<String> names) {
+            return new Serving(AccessConfig.OPEN, name -> false, ServerTls.OFF, LiveServing.off(names));
+        }
+    }
+
+    /**
+     * Opens {@code names} and serves them as {@code serving} says (see the method above for the rest).
+     */
+    static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
+            ServerConfig serverConfig, Serving serving, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc,
+            Duration startupWait, PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
+        LiveServing live = serving.live();
         ExportRegistry exports = new ExportRegistry();
-        VolumeExports volumeExports = new VolumeExports(s, volumeConfig, exports, policy, scheduler, gc, out, err, readOnly);
+        LeaseKeeper leases = live.leases() ? new LeaseKeeper(s, live.clock(), scheduler, live.leaseRenewPeriod(),
+                serverConfig.bindAddress() + ":" + serverConfig.port()) : LeaseKeeper.disabled();
+        VolumeExports volumeExports = new VolumeExports(s, volumeConfig, exports, policy, scheduler, gc, leases, out, err,
+                serving.readOnly());
         incomplete.forEach(volumeExports::reportIncomplete);
         try {
             volumeExports.open(names).get(startupWait.toMillis(), TimeUnit.MILLISECONDS);
@@ -204,7 +250,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalStateException(n == 1 ? "the volume cannot be served (see above)"
                     : "none of the " + n + " volumes can be served (see above)");
         }
-        NbdServer server = new NbdServer(serverConfig, exports, access, tls);
+        NbdServer server = new NbdServer(serverConfig, exports, serving.access(), serving.tls());
         try {
             server.start();
         } catch (IOException e) {
@@ -216,11 +262,21 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<String> pending = new ArrayList<>(volumeExports.volumes(VolumeExports.Status.OPENING));
         pending.addAll(volumeExports.volumes(VolumeExports.Status.RETRYING));
-        if (access.policy().isRestricted()) {
-            LOG.info("access: {}", access.policy());
+        String listening = server.listensOnTcp()
+                ? server.localAddress().getHostString() + ":" + server.localAddress().getPort()
+                : "unix socket " + server.unixSocket();
+        try {
+            leases.listeningOn(listening).get(startupWait.toMillis() + 1, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("the leases were not rewritten with the listen address: {}", e.toString());
         }
-        AttachHelp.print(out, server, volumeExports.volumes(VolumeExports.Status.SERVED), pending, tls);
-        return new Running(server, volumeExports, s);
+        ExportRescan rescan = ExportRescan.onOwnThread(s, volumeExports, live.named(), live.rescanInterval(), scheduler);
+        rescan.start();
+        if (serving.access().policy().isRestricted()) {
+            LOG.info("access: {}", serving.access().policy());
+        }
+        AttachHelp.print(out, server, volumeExports.volumes(VolumeExports.Status.SERVED), pending, serving.tls());
+        return new Running(server, volumeExports, s, rescan);
     }
 
     private static void closeAll(VolumeExports volumeExports) throws InterruptedException {
@@ -236,11 +292,27 @@ final class ServeCommand implements Callable<Integer> {
         private final NbdServer server;
         private final VolumeExports volumes;
         private final ObjectStore store;
+        private final ExportRescan rescan;
 
-        private Running(NbdServer server, VolumeExports volumes, ObjectStore store) {
+        private Running(NbdServer server, VolumeExports volumes, ObjectStore store, ExportRescan rescan) {
             this.server = server;
             this.volumes = volumes;
             this.store = store;
+            this.rescan = rescan;
+        }
+
+        /** Rescans the store now (docs/SERVING.md); the future completes with what changed. */
+        CompletableFuture<ExportRescan.Changes> rescan() {
+            return rescan.rescanNow();
+        }
+
+        /** SIGHUP: rescans as soon as possible and prints one line on {@code out} saying what changed. */
+        void rescanOnSignal(PrintWriter out) {
+            LOG.info("SIGHUP: rescanning the store");
+            rescan.trigger(c -> {
+                out.println("hyperfile: rescan: " + c.summary());
+                out.flush();
+            });
         }
 
         int port() {
@@ -257,6 +329,7 @@ final class ServeCommand implements Callable<Integer> {
          */
         void stop() {
             LOG.info("shutting down: finishing requests in flight and flushing volumes");
+            rescan.stop();
             try {
                 server.shutdown().get(60, TimeUnit.SECONDS);
             } catch (Exception e) {

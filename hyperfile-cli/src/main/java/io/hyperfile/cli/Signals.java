@@ -10,6 +10,18 @@ final class Signals {
     private Signals() {
     }
 
+    /**
+     * Runs {@code action} on a thread of its own at each SIGHUP (serve rescans the store), instead of the JVM's default
+     * of exiting. Does nothing where the signal cannot be caught.
+     */
+    static void onHangup(Runnable action) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> new Thread(action, "hf-sighup").start());
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            // no SIGHUP here (or -Xrs): rescans still come every --rescan-interval
+        }
+    }
+
     static void onTermination(Runnable action) {
         AtomicBoolean once = new AtomicBoolean();
         Runnable guarded = () -> {

@@ -134,8 +134,12 @@ final class VolumeCommand {
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
-            description = "Delete a volume and all its data (or finish deleting a half-deleted one).")
+            description = {"Delete a volume and all its data (or finish deleting a half-deleted one).",
+                    "Refuses a volume that a running server holds (a fresh lease, docs/SERVING.md) unless --force."})
     static final class Delete extends OnExistingVolume {
+        @Option(names = "--force", description = "Delete even if a server holds the volume (its writes then fail).")
+        boolean force;
+
         @Override
         boolean acceptsIncomplete() {
             return true;
@@ -143,6 +147,7 @@ final class VolumeCommand {
 
         @Override
         void run(VolumeCatalog catalog, PrintWriter out) {
+            LeaseGuard.requireNotServed(opened, name, "delete it", force, CliClock.clock(), spec.commandLine().getErr());
             Progress progress = new Progress(spec.commandLine().getErr(), "deleting " + name, "objects");
             progress.done(catalog.delete(name, progress::update).join());
             out.println("deleted volume " + name);

@@ -3,6 +3,7 @@ package io.hyperfile.cli;
 import io.hyperfile.core.checkpoint.Snapshots;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryScheduler;
+import io.hyperfile.core.volume.HealthState;
 import io.hyperfile.core.volume.Volume;
 import io.hyperfile.core.volume.VolumeBlockDevice;
 import io.hyperfile.core.volume.VolumeCatalog;
@@ -11,9 +12,12 @@ import io.hyperfile.nbd.export.Export;
 import io.hyperfile.nbd.export.ExportRegistry;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -52,28 +56,41 @@ final class VolumeExports {
     private final OpenRetryPolicy policy;
     private final RetryScheduler scheduler;
     private final GcService gc;
+    private final LeaseKeeper leases;
     private final PrintWriter out;
     private final PrintWriter err;
     private final Predicate<String> readOnly;
 
-    /** Guarded by this, as are the next three. */
+    /** Guarded by this, as are the next four. */
     private final Map<String, Status> status = new LinkedHashMap<>();
-    private final List<Volume> opened = new ArrayList<>();
-    private final List<BackgroundRetry<?>> retries = new ArrayList<>();
+    /** The volumes opened, by export name ({@code NAME} or {@code NAME@SNAP}). */
+    private final Map<String, Volume> opened = new LinkedHashMap<>();
+    /** The background retries, by what they open ("volume NAME", "snapshot NAME@SNAP", "the snapshots of NAME"). */
+    private final Map<String, BackgroundRetry<?>> retries = new HashMap<>();
+    /** Per volume, the snapshots being opened, retried, served or failed: each is opened once. */
+    private final Map<String, Set<String>> snapshotsOf = new HashMap<>();
     private boolean closed;
 
     VolumeExports(ObjectStore store, VolumeConfig config, ExportRegistry exports, OpenRetryPolicy policy,
             RetryScheduler scheduler, GcService gc, PrintWriter out, PrintWriter err) {
-        this(store, config, exports, policy, scheduler, gc, out, err, name -> false);
+        this(store, config, exports, policy, scheduler, gc, LeaseKeeper.disabled(), out, err, name -> false);
+    }
+
+    VolumeExports(ObjectStore store, VolumeConfig config, ExportRegistry exports, OpenRetryPolicy policy,
+            RetryScheduler scheduler, GcService gc, LeaseKeeper leases, PrintWriter out, PrintWriter err) {
+        this(store, config, exports, policy, scheduler, gc, leases, out, err, name -> false);
     }
 
     /**
-     * Exports that serve the volumes {@code readOnly} accepts read-only: each is opened as a read-only view of its
-     * newest checkpoint ({@link VolumeCatalog#openNewestReadOnly}), which writes nothing (no claim), so it never fences
-     * a writer elsewhere; it does not follow that writer's later checkpoints, and gets no garbage collection.
+     * Exports with {@code leases} holding a lease on each volume served for writing (docs/SERVING.md; a volume whose
+     * renewal finds it deleted is {@link #withdrawVolume withdrawn}), and serving the volumes {@code readOnly}
+     * accepts read-only: each is opened as a read-only view of its newest checkpoint
+     * ({@link VolumeCatalog#openNewestReadOnly}), which writes nothing (no claim), so it never fences a writer
+     * elsewhere; it does not follow that writer's later checkpoints, and gets no garbage collection or lease.
      */
     VolumeExports(ObjectStore store, VolumeConfig config, ExportRegistry exports, OpenRetryPolicy policy,
-            RetryScheduler scheduler, GcService gc, PrintWriter out, PrintWriter err, Predicate<String> readOnly) {
+            RetryScheduler scheduler, GcService gc, LeaseKeeper leases, PrintWriter out, PrintWriter err,
+            Predicate<String> readOnly) {
         this.readOnly = readOnly;
         this.store = store;
         this.catalog = new VolumeCatalog(store);
@@ -82,6 +99,8 @@ final class VolumeExports {
         this.policy = policy;
         this.scheduler = scheduler;
         this.gc = gc;
+        this.leases = leases;
+        leases.onDeleted(name -> withdrawVolume(name, "the volume was deleted"));
         this.out = out;
         this.err = err;
     }
@@ -108,6 +127,7 @@ final class VolumeExports {
                     } else {
                         exports.add(Export.of(name, new VolumeBlockDevice(v)));
                         gc.add(store, name + "/", v);
+                        leases.hold(name, () -> v.health() != HealthState.FENCED && v.health() != HealthState.CLOSED);
                     }
                     status.put(name, Status.SERVED);
                 }
@@ -115,6 +135,11 @@ final class VolumeExports {
                 @Override
                 CompletableFuture<Void> afterServing(Volume v) {
                     return openSnapshots(name);
+                }
+
+                @Override
+                boolean isWanted() {
+                    return status.containsKey(name);
                 }
 
                 @Override
@@ -163,14 +188,131 @@ final class VolumeExports {
         List<Volume> toClose;
         synchronized (this) {
             closed = true;
-            retries.forEach(BackgroundRetry::cancel);
-            toClose = new ArrayList<>(opened);
+            retries.values().forEach(BackgroundRetry::cancel);
+            toClose = new ArrayList<>(opened.values());
             opened.clear();
         }
         return gc.stop().thenCompose(x -> CompletableFuture.allOf(toClose.stream().map(v -> v.close().exceptionally(e -> {
             LOG.error("volume {} could not be flushed on shutdown: {}", v.name(), e.toString());
             return null;
-        })).toArray(CompletableFuture[]::new)));
+        })).toArray(CompletableFuture[]::new))).thenCompose(x -> leases.releaseAll());
+    }
+
+    /** Whether export {@code exportName} ({@code NAME} or {@code NAME@SNAP}) opened and is served. */
+    synchronized boolean isServed(String exportName) {
+        return opened.containsKey(exportName);
+    }
+
+    /** The snapshots of {@code volume} being opened, retried, served or failed. */
+    synchronized Set<String> snapshots(String volume) {
+        return new TreeSet<>(snapshotsOf.getOrDefault(volume, Set.of()));
+    }
+
+    /**
+     * Starts opening snapshot {@code snapshot} of {@code volume}, a volume that is served, unless it is known already.
+     * The future completes when the first attempt has settled.
+     */
+    CompletableFuture<Void> addSnapshot(String volume, String snapshot) {
+        return claimSnapshot(volume, snapshot) ? openSnapshot(volume, snapshot) : CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * Withdraws volume {@code name} ({@code why}: "the volume was deleted"): removes it and its snapshots from the
+     * registry (new clients are told {@code why}), stops its garbage collection and its retries, aborts the volume
+     * (it writes nothing more: buffered writes are dropped, since the volume is gone) and closes its snapshots, then
+     * releases its lease. Connections that had it open get ESHUTDOWN on their next request. Does nothing for a name
+     * that is not known. The future completes when all that is done; it never fails.
+     */
+    CompletableFuture<Void> withdrawVolume(String name, String why) {
+        Volume v;
+        List<Volume> snapshotViews = new ArrayList<>();
+        synchronized (this) {
+            if (closed || status.remove(name) == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            exports.remove(name);
+            exports.markUnavailable(name, "export '" + name + "' is no longer served: " + why);
+            v = opened.remove(name);
+            cancelRetry("volume " + name);
+            cancelRetry("the snapshots of " + name);
+            for (String snapshot : snapshotsOf.getOrDefault(name, Set.of())) {
+                Volume view = forgetSnapshot(name, snapshot, why);
+                if (view != null) {
+                    snapshotViews.add(view);
+                }
+            }
+            snapshotsOf.remove(name);
+        }
+        LOG.info("{}: no longer served: {}", name, why);
+        gc.remove(name);
+        snapshotViews.forEach(this::closeQuietly);
+        if (v == null) {
+            return leases.release(name);
+        }
+        return abortQuietly(v).thenCompose(x -> leases.release(name));
+    }
+
+    /**
+     * Aborts {@code v} on a thread of its own (abort waits for the volume's thread and its store writes); the future
+     * completes once it is done.
+     */
+    private static CompletableFuture<Void> abortQuietly(Volume v) {
+        CompletableFuture<Void> aborted = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                v.abort();
+            } finally {
+                aborted.complete(null);
+            }
+        }, "hf-withdraw-" + v.name());
+        t.setDaemon(true);
+        t.start();
+        return aborted;
+    }
+
+    /**
+     * Withdraws snapshot {@code snapshot} of {@code volume} (it was deleted): removes its export (new clients are told
+     * so) and closes its read-only view; connections that had it open get ESHUTDOWN on their next request.
+     */
+    CompletableFuture<Void> withdrawSnapshot(String volume, String snapshot) {
+        Volume view;
+        synchronized (this) {
+            Set<String> known = snapshotsOf.get(volume);
+            if (closed || known == null || !known.remove(snapshot)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            view = forgetSnapshot(volume, snapshot, "the snapshot was deleted");
+        }
+        LOG.info("{}@{}: no longer served: the snapshot was deleted", volume, snapshot);
+        return view == null ? CompletableFuture.completedFuture(null) : view.close().exceptionally(e -> null);
+    }
+
+    /** Forgets volume {@code name}, which failed and is gone from the store, so that a new one by that name opens. */
+    synchronized void forget(String name) {
+        if (status.get(name) == Status.FAILED) {
+            status.remove(name);
+            exports.clearUnavailable(name);
+        }
+    }
+
+    /** Under the lock: removes one snapshot export and its retry; returns its view to close, if it opened. */
+    private Volume forgetSnapshot(String volume, String snapshot, String why) {
+        String exportName = volume + "@" + snapshot;
+        exports.remove(exportName);
+        exports.markUnavailable(exportName, "export '" + exportName + "' is no longer served: " + why);
+        cancelRetry("snapshot " + exportName);
+        return opened.remove(exportName);
+    }
+
+    private void cancelRetry(String what) {
+        BackgroundRetry<?> r = retries.remove(what);
+        if (r != null) {
+            r.cancel();
+        }
+    }
+
+    private synchronized boolean claimSnapshot(String volume, String snapshot) {
+        return !closed && status.get(volume) == Status.SERVED && snapshotsOf.computeIfAbsent(volume, k -> new TreeSet<>()).add(snapshot);
     }
 
     private CompletableFuture<Void> openSnapshots(String volume) {
@@ -180,8 +322,13 @@ final class VolumeExports {
             }
 
             @Override
+            boolean isWanted() {
+                return status.get(volume) == Status.SERVED;
+            }
+
+            @Override
             CompletableFuture<Void> afterServing(List<String> names) {
-                return CompletableFuture.allOf(names.stream().map(n -> openSnapshot(volume, n)).toArray(CompletableFuture[]::new));
+                return CompletableFuture.allOf(names.stream().map(n -> addSnapshot(volume, n)).toArray(CompletableFuture[]::new));
             }
         });
     }
@@ -193,6 +340,11 @@ final class VolumeExports {
         Supplier<CompletableFuture<SnapshotView>> attempt = () -> Snapshots.resolve(store, prefix, snapshot)
                 .thenCompose(seq -> Volume.openReadOnlyAt(store, prefix, exportName, config, seq).thenApply(v -> new SnapshotView(v, seq)));
         return retry(attempt, new OpenListener<SnapshotView>("snapshot " + exportName, exportName, SnapshotView::volume) {
+            @Override
+            boolean isWanted() {
+                return snapshotsOf.getOrDefault(volume, Set.of()).contains(snapshot);
+            }
+
             @Override
             void serve(SnapshotView s) {
                 exports.add(new Export(exportName, new VolumeBlockDevice(s.volume()), true, "snapshot " + snapshot + " of " + volume + " (checkpoint "
@@ -208,7 +360,7 @@ final class VolumeExports {
             if (closed) {
                 r.cancel();
             } else {
-                retries.add(r);
+                retries.put(listener.what, r);
             }
         }
         return r.firstAttempt();
@@ -241,6 +393,11 @@ final class VolumeExports {
             return CompletableFuture.completedFuture(null);
         }
 
+        /** Whether what is being opened is still wanted (not withdrawn meanwhile); called under the lock. */
+        boolean isWanted() {
+            return true;
+        }
+
         void retrying() {
         }
 
@@ -261,8 +418,14 @@ final class VolumeExports {
                     discard(value);
                     return CompletableFuture.completedFuture(null);
                 }
+                if (!isWanted()) { // withdrawn while it opened: write nothing more, not even a hint
+                    if (volumeOf != null) {
+                        abortQuietly(volumeOf.apply(value));
+                    }
+                    return CompletableFuture.completedFuture(null);
+                }
                 if (volumeOf != null) {
-                    opened.add(volumeOf.apply(value));
+                    opened.put(exportName, volumeOf.apply(value));
                 }
                 serve(value);
             }
@@ -277,7 +440,7 @@ final class VolumeExports {
         public void willRetry(Throwable failure, int failures, long delayNanos) {
             String reason = OpenFailures.describe(exportName, failure);
             synchronized (VolumeExports.this) {
-                if (closed) {
+                if (closed || !isWanted()) {
                     return;
                 }
                 retrying();
@@ -300,7 +463,7 @@ final class VolumeExports {
         public void failed(Throwable failure) {
             String reason = OpenFailures.describe(exportName, failure);
             synchronized (VolumeExports.this) {
-                if (closed) {
+                if (closed || !isWanted()) {
                     return;
                 }
                 failed();

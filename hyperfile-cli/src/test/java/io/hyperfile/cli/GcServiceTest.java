@@ -88,6 +88,28 @@ class GcServiceTest {
     }
 
     @Test
+    void aRemovedVolumeGetsNoFurtherPassAndOneAddedAgainStartsAfresh() {
+        ScriptedPass old = new ScriptedPass();
+        service.add("a", old);
+        timer.advance(INTERVAL);
+        assertEquals(1, old.starts());
+        service.remove("a"); // withdrawn while its pass runs: the pass ends, no next one
+        old.completeLast();
+        assertEquals(0, timer.pending(), "nothing scheduled for the withdrawn volume");
+        timer.advance(INTERVAL.multipliedBy(3));
+        assertEquals(1, old.starts());
+
+        ScriptedPass again = new ScriptedPass(); // a new volume by that name
+        service.add("a", again);
+        timer.advance(INTERVAL);
+        assertEquals(1, again.starts());
+        again.completeLast();
+        timer.advance(INTERVAL);
+        assertEquals(2, again.starts());
+        assertEquals(1, old.starts(), "the withdrawn volume's pass stays stopped");
+    }
+
+    @Test
     void passesOfDifferentVolumesRunOneAfterAnother() {
         ScriptedPass a = new ScriptedPass();
         ScriptedPass b = new ScriptedPass();

@@ -115,4 +115,28 @@ class VolumeExportsTest {
         assertEquals(List.of("slow"), exports.volumes(VolumeExports.Status.OPENING), "never served");
         assertEquals("", err.toString() + out.toString(), "nothing reported after the close");
     }
+
+    @Test
+    void aVolumeWhoseLeaseRenewalFindsItDeletedIsWithdrawnWithItsSnapshots() throws Exception {
+        create("v");
+        io.hyperfile.core.checkpoint.Snapshots.create(backing, "v/", "s", 1).join();
+        LeaseKeeper leases = new LeaseKeeper(store, Clock.systemUTC(), scheduler, LeaseKeeper.RENEW_PERIOD, "127.0.0.1:10809");
+        VolumeExports held = new VolumeExports(store, VolumeConfig.DEFAULT, registry, POLICY, scheduler, GcService.disabled(), leases,
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        try {
+            held.open(List.of("v")).get(30, TimeUnit.SECONDS);
+            assertEquals(List.of("v", "v@s"), registry.list().stream().map(e -> e.name()).toList());
+            assertTrue(io.hyperfile.core.lease.Leases.read(backing, "v/").join().isPresent());
+
+            new VolumeCatalog(backing).delete("v", n -> { }).join();
+            leases.renewAll().get(30, TimeUnit.SECONDS); // what the timer does every period
+            assertEquals(List.of(), registry.list());
+            assertEquals("export 'v' is no longer served: the volume was deleted", registry.unknownExportMessage("v"));
+            assertEquals("export 'v@s' is no longer served: the volume was deleted", registry.unknownExportMessage("v@s"));
+            assertEquals(Map.of(), held.statuses());
+        } finally {
+            held.close().get(30, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of(), backing.listAll("v/", null).join(), "nothing written under the deleted volume's prefix");
+    }
 }

@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
@@ -29,11 +31,14 @@ final class ServerProcess implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path log;
+    /** Every line the server printed on stdout after its 'serving' line, in order. */
+    private final BlockingQueue<String> stdout;
 
-    private ServerProcess(Process process, int port, Path log) {
+    private ServerProcess(Process process, int port, Path log, BlockingQueue<String> stdout) {
         this.process = process;
         this.port = port;
         this.log = log;
+        this.stdout = stdout;
     }
 
     /** The shaded jar built by {@code package}: failsafe passes its path as {@code hyperfile.jar}. */
@@ -81,11 +86,12 @@ final class ServerProcess implements AutoCloseable {
         pb.environment().putAll(env);
         Process p = pb.start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread stdout = new Thread(() -> drainStdout(p, port), "hf-test-serve-stdout");
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread stdout = new Thread(() -> drainStdout(p, port, lines), "hf-test-serve-stdout");
         stdout.setDaemon(true);
         stdout.start();
         try {
-            return new ServerProcess(p, port.get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS), log);
+            return new ServerProcess(p, port.get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS), log, lines);
         } catch (ExecutionException | TimeoutException e) {
             p.destroyForcibly();
             throw new IOException("hyperfile serve did not start (" + e.getMessage() + "); log " + log + ":\n" + tail(log), e);
@@ -96,13 +102,15 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    private static void drainStdout(Process p, CompletableFuture<Integer> port) {
+    private static void drainStdout(Process p, CompletableFuture<Integer> port, BlockingQueue<String> lines) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 Matcher m = SERVING.matcher(line);
                 if (m.matches()) {
                     port.complete(Integer.parseInt(m.group(3)));
+                } else if (port.isDone()) {
+                    lines.add(line);
                 }
             }
             port.completeExceptionally(new IOException("stdout closed before the 'serving' line"));
@@ -122,6 +130,24 @@ final class ServerProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /**
+     * The next line the server prints on stdout that starts with {@code prefix} (earlier lines are skipped); blocks
+     * until it comes, and fails if it does not within {@code timeoutSeconds}.
+     */
+    String awaitStdout(String prefix, long timeoutSeconds) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        while (true) {
+            String line = stdout.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (line == null) {
+                throw new IOException("no line starting with '" + prefix + "' on stdout within " + timeoutSeconds + " s; log "
+                        + log + ":\n" + tail(log));
+            }
+            if (line.startsWith(prefix)) {
+                return line;
+            }
+        }
     }
 
     Path log() {

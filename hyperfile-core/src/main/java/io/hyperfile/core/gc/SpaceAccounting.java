@@ -57,11 +57,12 @@ public final class SpaceAccounting {
     }
 
     /**
-     * Whether {@code key} is part of the volume's metadata (live in full): the descriptor, the head hint, a snapshot
-     * record, or a live table object of garbage collection.
+     * Whether {@code key} is part of the volume's metadata (live in full): the descriptor, the head hint, the serving
+     * lease, a snapshot record, or a live table object of garbage collection.
      */
     static boolean isMetadata(String prefix, String key) {
         return key.equals(SegmentKeys.descriptor(prefix)) || key.equals(SegmentKeys.hint(prefix))
+                || key.equals(SegmentKeys.lease(prefix))
                 || key.startsWith(prefix + "snap/") || key.startsWith(prefix + "gc/");
     }
 

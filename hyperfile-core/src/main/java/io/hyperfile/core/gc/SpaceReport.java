@@ -10,8 +10,8 @@ import java.util.List;
  *   reachable index nodes, plus its overhead (64-byte header, extent table, 160-byte footer) if any of those is
  *   reachable or the segment is a retained checkpoint (the newest segment or a snapshot's, whose footer is the
  *   checkpoint);</li>
- *   <li>the descriptor, the head hint and the snapshot records are live in full; any other object under the
- *   volume's prefix is garbage;</li>
+ *   <li>the descriptor, the head hint, the serving lease and the snapshot records are live in full; any other
+ *   object under the volume's prefix is garbage;</li>
  *   <li>{@code garbageBytes = storedBytes − liveBytes}; space amplification is {@code storedBytes / liveBytes}.</li>
  * </ul>
  * Immutable.

@@ -3,7 +3,7 @@ package io.hyperfile.core.segment;
 /**
  * Names of a volume's objects under its prefix {@code P/}: the descriptor {@code P/volume}, the segments
  * {@code P/seg/<seq>} with the sequence number zero-padded to 20 digits (so lexical order is numeric order), and
- * the open hint {@code P/head}.
+ * the open hint {@code P/head} and the serving lease {@code P/lease} (docs/SERVING.md).
  */
 public final class SegmentKeys {
     private static final String SEG = "seg/";
@@ -25,6 +25,11 @@ public final class SegmentKeys {
 
     public static String hint(String prefix) {
         return prefix + "head";
+    }
+
+    /** The advisory lease of the server that serves the volume for writing, if any. */
+    public static String lease(String prefix) {
+        return prefix + "lease";
     }
 
     public static String segmentPrefix(String prefix) {

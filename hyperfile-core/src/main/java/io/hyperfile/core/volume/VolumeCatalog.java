@@ -75,7 +75,7 @@ public final class VolumeCatalog {
 
     /**
      * Whether {@code name} is a half-deleted volume: no descriptor, but Hyperfile objects (segments, snapshots, a
-     * hint) under its prefix. {@link #delete} finishes it.
+     * hint, a lease) under its prefix. {@link #delete} finishes it.
      */
     public CompletableFuture<Boolean> isIncomplete(String name) {
         return exists(name).thenCompose(exists -> exists ? CompletableFuture.completedFuture(false)
@@ -90,7 +90,7 @@ public final class VolumeCatalog {
 
     /**
      * What a listing of the store found: the volumes, and the names whose prefix holds Hyperfile objects (segments,
-     * snapshots, a hint) but no descriptor: half-deleted volumes, which cannot be opened; {@link #delete} finishes
+     * snapshots, a hint, a lease) but no descriptor: half-deleted volumes, which cannot be opened; {@link #delete} finishes
      * them.
      */
     public record Scan(List<String> volumes, List<String> incomplete) {
@@ -140,7 +140,8 @@ public final class VolumeCatalog {
     /** Whether {@code firstKey}, the first key under {@code name/}, is one Hyperfile writes beside the descriptor. */
     private static boolean looksLikeVolume(String name, String firstKey) {
         String prefix = name + "/";
-        return firstKey.equals(SegmentKeys.hint(prefix)) || firstKey.startsWith(SegmentKeys.segmentPrefix(prefix))
+        return firstKey.equals(SegmentKeys.hint(prefix)) || firstKey.equals(SegmentKeys.lease(prefix))
+                || firstKey.startsWith(SegmentKeys.segmentPrefix(prefix))
                 || firstKey.startsWith(prefix + "snap/") || firstKey.startsWith(prefix + "gc/");
     }
 

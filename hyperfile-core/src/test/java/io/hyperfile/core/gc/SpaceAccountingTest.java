@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hyperfile.core.checkpoint.Snapshots;
+import io.hyperfile.core.lease.Leases;
+import io.hyperfile.core.lease.VolumeLease;
 import io.hyperfile.core.segment.SegmentFooter;
 import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.segment.SegmentReader;
@@ -19,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.List;
 import java.util.Random;
+import java.util.UUID;
 import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -145,6 +148,21 @@ class SpaceAccountingTest {
         SpaceReport after = measure();
         assertEquals(List.of(1L, first), after.unreferencedSegments());
         assertEquals(r.garbageBytes() + size(first), after.garbageBytes(), "the snapshot record went with the snapshot");
+    }
+
+    @Test
+    void aServingLeaseIsMetadataNotGarbageNorAnUnknownObject() {
+        writeAndFlush(0, 4);
+        SpaceReport without = measure();
+        VolumeLease lease = new VolumeLease(UUID.randomUUID(), "host", 7, "127.0.0.1:10809", 1, 2, 30_000);
+        await(Leases.write(store, "v/", lease));
+        SpaceReport with = measure();
+        long leaseBytes = lease.encode().remaining();
+        assertEquals(without.liveBytes() + leaseBytes, with.liveBytes());
+        assertEquals(without.garbageBytes(), with.garbageBytes());
+        assertEquals(List.of(), with.otherObjects());
+        VolumeChecker.Report fsck = await(VolumeChecker.check(store, "v", ForkJoinPool.commonPool(), n -> { }));
+        assertTrue(fsck.isClean(), fsck.problems().toString());
     }
 
     @Test

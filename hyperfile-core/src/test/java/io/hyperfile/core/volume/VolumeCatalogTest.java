@@ -80,10 +80,12 @@ class VolumeCatalogTest {
         await(store.put("other/notes.txt", ByteBuffer.allocate(1))); // not Hyperfile's: not reported
         await(store.put("gconly/gc/live/00000000000000000001", ByteBuffer.allocate(1))); // only a GC table left
         await(store.put("gconly/zz", ByteBuffer.allocate(1)));
+        await(store.put("leaseonly/lease", ByteBuffer.allocate(1))); // a lease renewed just after a delete
+        await(store.put("whole/lease", ByteBuffer.allocate(1))); // a served volume: its lease sorts before seg/
 
         VolumeCatalog.Scan scan = await(catalog.scan());
         assertEquals(List.of("whole"), scan.volumes());
-        assertEquals(List.of("gconly", "half"), scan.incomplete());
+        assertEquals(List.of("gconly", "half", "leaseonly"), scan.incomplete());
         assertEquals(List.of("whole"), await(catalog.list()));
         assertTrue(await(catalog.isIncomplete("half")));
         assertFalse(await(catalog.isIncomplete("whole")));
@@ -92,7 +94,10 @@ class VolumeCatalogTest {
 
         await(catalog.delete("half", n -> { }));
         await(catalog.delete("gconly", n -> { }));
+        await(catalog.delete("leaseonly", n -> { }));
         assertEquals(new VolumeCatalog.Scan(List.of("whole"), List.of()), await(catalog.scan()));
+        await(catalog.delete("whole", n -> { }));
+        assertEquals(List.of(), await(store.listAll("whole/", null)), "delete removes the lease too");
         store.close();
     }
 
