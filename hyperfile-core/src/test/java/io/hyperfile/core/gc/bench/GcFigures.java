@@ -38,6 +38,10 @@ import java.util.concurrent.CompletableFuture;
  *       only delete, each after 1 MiB more of random writes: from the live table, by a walk, and by a reopened
  *       writer that loads the stored table and compares index trees: GET requests and milliseconds each.
  * </ol>
+ *
+ * <p>{@code -Dgc.walk=true} makes every pass walk the index instead of planning from the live table;
+ * {@code -Dgc.trace=true} prints one line per pass of the random workload on stderr (what it deleted, stored, live,
+ * victims, moved).
  */
 public final class GcFigures {
     private static final int BS = 4096;
