@@ -1,5 +1,6 @@
 package io.hyperfile.cli;
 
+import io.hyperfile.cli.logging.JsonLines;
 import io.hyperfile.core.gc.GarbageCollector;
 import io.hyperfile.core.gc.GcConfig;
 import io.hyperfile.core.gc.GcPassReport;
@@ -198,23 +199,6 @@ final class GcCommand implements Callable<Integer> {
     }
 
     static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return JsonLines.quote(s);
     }
 }

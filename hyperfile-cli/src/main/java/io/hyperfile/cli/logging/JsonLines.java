@@ -36,7 +36,19 @@ public final class JsonLines {
     }
 
     private static void field(StringBuilder b, String name, String value) {
-        b.append(",\"").append(name).append("\":\"");
+        b.append(",\"").append(name).append("\":");
+        quote(b, value);
+    }
+
+    /** {@code value} as a JSON string, quotes included. */
+    public static String quote(String value) {
+        StringBuilder b = new StringBuilder(value.length() + 2);
+        quote(b, value);
+        return b.toString();
+    }
+
+    private static void quote(StringBuilder b, String value) {
+        b.append('"');
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
