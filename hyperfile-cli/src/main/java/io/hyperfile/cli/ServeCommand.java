@@ -108,6 +108,8 @@ final class ServeCommand implements Callable<Integer> {
         LiveServing live = new LiveServing(volumes.stream().distinct().toList(), rescanOptions.interval(), true,
                 LeaseKeeper.RENEW_PERIOD, CliClock.clock());
         AtomicReference<Running> started = new AtomicReference<>();
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        Signals.onTermination(stopRequested::countDown);
         Signals.onHangup(() -> {
             Running r = started.get();
             if (r == null) {
@@ -157,12 +159,8 @@ final class ServeCommand implements Callable<Integer> {
             s.close();
             throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Signals.onTermination(() -> {
-            running.stop();
-            stopped.countDown();
-        });
-        stopped.await();
+        stopRequested.await(); // SIGTERM or SIGINT, possibly while starting: then the stop follows the start
+        running.stop();
         return 0;
     }
 
