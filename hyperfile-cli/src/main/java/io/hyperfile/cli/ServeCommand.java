@@ -1,6 +1,7 @@
 package io.hyperfile.cli;
 
 import io.hyperfile.core.cache.CacheConfig;
+import io.hyperfile.core.cache.CachingObjectStore;
 import io.hyperfile.core.gc.GcConfig;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryScheduler;
@@ -22,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -61,6 +63,8 @@ final class ServeCommand implements Callable<Integer> {
     CacheOptions cache;
     @Mixin
     GcOptions gcOptions;
+    @Mixin
+    MetricsOptions metricsOptions;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10809",
             description = "Address to listen on (default ${DEFAULT-VALUE}).")
@@ -76,12 +80,19 @@ final class ServeCommand implements Callable<Integer> {
         CacheConfig cacheConfig = cache.config(store);
         GcConfig gcConfig = gcOptions.config();
         ServerConfig serverConfig = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort()).build();
-        ObjectStore s = store.stack().cache(cacheConfig).open();
+        ServeMetrics metrics = metricsOptions.isEnabled() ? new ServeMetrics(metricsOptions.address()) : null;
+        ObjectStore s = store.stack().cache(cacheConfig).stats(metrics == null ? null : metrics.storeStats()).open();
+        if (metrics != null && s instanceof CachingObjectStore cached) {
+            metrics.cache(cached);
+        }
         // Read-ahead fills the local cache; without one it would only repeat GETs.
         VolumeConfig volumeConfig = cacheConfig == null ? VolumeConfig.DEFAULT
                 : VolumeConfig.builder().readAheadBytes(READ_AHEAD_BYTES).build();
         Running running;
         GcService gc = GcService.onOwnThread(gcConfig);
+        if (metrics != null) {
+            metrics.gc(gc.stats());
+        }
         try {
             List<String> names = new ArrayList<>(volumes.stream().distinct().toList());
             List<String> incomplete = new ArrayList<>();
@@ -106,7 +117,7 @@ final class ServeCommand implements Callable<Integer> {
                         gcConfig.compactBelow());
             }
             running = start(s, names, incomplete, volumeConfig, serverConfig, OpenRetryPolicy.DEFAULT, RetryScheduler.system(),
-                    gc, STARTUP_WAIT, spec.commandLine().getOut(), spec.commandLine().getErr());
+                    gc, STARTUP_WAIT, spec.commandLine().getOut(), spec.commandLine().getErr(), metrics);
         } catch (Exception e) {
             gc.stop();
             s.close();
@@ -131,36 +142,61 @@ final class ServeCommand implements Callable<Integer> {
     static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
             ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc, Duration startupWait,
             PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
+        return start(s, names, incomplete, volumeConfig, serverConfig, policy, scheduler, gc, startupWait, out, err, null);
+    }
+
+    /**
+     * {@link #start} with {@code metrics} (null: none): its HTTP endpoint listens before the volumes open, so liveness
+     * answers and readiness says what is still opening; {@link Running#stop()} closes it last.
+     */
+    static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
+            ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc, Duration startupWait,
+            PrintWriter out, PrintWriter err, ServeMetrics metrics) throws IOException, InterruptedException {
         ExportRegistry exports = new ExportRegistry();
         VolumeExports volumeExports = new VolumeExports(s, volumeConfig, exports, policy, scheduler, gc, out, err);
+        AtomicBoolean listening = new AtomicBoolean();
+        if (metrics != null) {
+            metrics.volumes(volumeExports);
+            metrics.startHttp(new Readiness(volumeExports, listening::get));
+        }
         incomplete.forEach(volumeExports::reportIncomplete);
         try {
             volumeExports.open(names).get(startupWait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             LOG.info("not every volume opened within {} s; serving those that did", startupWait.toSeconds());
         } catch (ExecutionException e) {
+            closeMetrics(metrics);
             throw new IllegalStateException("opening the volumes failed: " + Hyperfile.describe(e.getCause()), e.getCause());
         }
         if (volumeExports.nothingToServe()) {
             closeAll(volumeExports);
+            closeMetrics(metrics);
             int n = volumeExports.statuses().size();
             throw new IllegalStateException(n == 1 ? "the volume cannot be served (see above)"
                     : "none of the " + n + " volumes can be served (see above)");
         }
-        NbdServer server = new NbdServer(serverConfig, exports);
+        NbdServer server = new NbdServer(serverConfig, exports, metrics == null ? null : metrics.nbdStats());
         try {
             server.start();
         } catch (IOException e) {
             closeAll(volumeExports);
+            closeMetrics(metrics);
             throw e;
         }
+        listening.set(true);
         for (String name : volumeExports.volumes(VolumeExports.Status.OPENING)) {
             err.println("hyperfile: volume " + name + " is still opening; it will be served once it opens");
         }
         List<String> pending = new ArrayList<>(volumeExports.volumes(VolumeExports.Status.OPENING));
         pending.addAll(volumeExports.volumes(VolumeExports.Status.RETRYING));
         printHowToAttach(out, server.localAddress(), volumeExports.volumes(VolumeExports.Status.SERVED), pending);
-        return new Running(server, volumeExports, s);
+        return new Running(server, volumeExports, s, metrics);
+    }
+
+    private static void closeMetrics(ServeMetrics metrics) {
+        if (metrics != null) {
+            metrics.close();
+        }
     }
 
     private static void closeAll(VolumeExports volumeExports) throws InterruptedException {
@@ -176,11 +212,13 @@ final class ServeCommand implements Callable<Integer> {
         private final NbdServer server;
         private final VolumeExports volumes;
         private final ObjectStore store;
+        private final ServeMetrics metrics;
 
-        private Running(NbdServer server, VolumeExports volumes, ObjectStore store) {
+        private Running(NbdServer server, VolumeExports volumes, ObjectStore store, ServeMetrics metrics) {
             this.server = server;
             this.volumes = volumes;
             this.store = store;
+            this.metrics = metrics;
         }
 
         int port() {
@@ -208,6 +246,7 @@ final class ServeCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
             store.close();
+            closeMetrics(metrics);
             LOG.info("stopped");
         }
     }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -58,7 +59,9 @@ final class VolumeExports {
     private final Map<String, Status> status = new LinkedHashMap<>();
     private final List<Volume> opened = new ArrayList<>();
     private final List<BackgroundRetry<?>> retries = new ArrayList<>();
+    private final Map<String, Volume> served = new LinkedHashMap<>();
     private boolean closed;
+    private volatile Consumer<Volume> onServed = v -> { };
 
     VolumeExports(ObjectStore store, VolumeConfig config, ExportRegistry exports, OpenRetryPolicy policy,
             RetryScheduler scheduler, GcService gc, PrintWriter out, PrintWriter err) {
@@ -87,7 +90,9 @@ final class VolumeExports {
             first.add(retry(() -> catalog.open(name, config), new OpenListener<Volume>("volume " + name, name, v -> v) {
                 @Override
                 void serve(Volume v) {
+                    onServed.accept(v);
                     exports.add(Export.of(name, new VolumeBlockDevice(v)));
+                    served.put(name, v);
                     status.put(name, Status.SERVED);
                     gc.add(store, name + "/", v);
                 }
@@ -122,6 +127,19 @@ final class VolumeExports {
     /** Every volume named to {@link #open} or reported, with where it stands, in that order. */
     synchronized Map<String, Status> statuses() {
         return new LinkedHashMap<>(status);
+    }
+
+    /**
+     * Tells {@code listener} about each volume (not snapshot) just before it is served; under this object's lock, so it
+     * must be quick. Set it before {@link #open}.
+     */
+    void onServed(Consumer<Volume> listener) {
+        this.onServed = listener;
+    }
+
+    /** The volumes served (not the snapshots), by name, in the order they opened. */
+    synchronized Map<String, Volume> servedVolumes() {
+        return new LinkedHashMap<>(served);
     }
 
     /** The volumes with status {@code s}, in the order they were named. */

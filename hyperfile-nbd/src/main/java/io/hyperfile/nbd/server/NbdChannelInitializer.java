@@ -26,16 +26,22 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ServerConfig config;
     private final ExportRegistry exports;
     private final ServerState state;
+    /** Null when the server counts nothing. */
+    private final NbdStats stats;
 
-    NbdChannelInitializer(ServerConfig config, ExportRegistry exports, ServerState state) {
+    NbdChannelInitializer(ServerConfig config, ExportRegistry exports, ServerState state, NbdStats stats) {
         this.config = config;
         this.exports = exports;
         this.state = state;
+        this.stats = stats;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
         state.connections().add(ch);
+        if (stats != null) {
+            stats.accepted();
+        }
         ch.pipeline().addLast("options", new NbdOptionHandler(exports, config.handshake(), state::isDraining, this::startTransmission));
     }
 
@@ -44,6 +50,7 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
         p.addAfter(optionsCtx.name(), "decoder", new NbdRequestDecoder(config.maxPayloadBytes()));
         p.addAfter("decoder", "encoder", ENCODER);
         p.addAfter("encoder", "flow", new FlowControlHandler());
-        p.addAfter("flow", "transmission", new NbdTransmissionHandler(session, config, state));
+        p.addAfter("flow", "transmission", new NbdTransmissionHandler(session, config, state,
+                stats == null ? null : stats.export(session.export().name())));
     }
 }

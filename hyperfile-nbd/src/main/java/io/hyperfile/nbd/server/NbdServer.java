@@ -54,9 +54,17 @@ public final class NbdServer implements AutoCloseable {
     private Channel serverChannel;
     private CompletableFuture<Void> shutdown;
 
+    private final NbdStats stats;
+
     public NbdServer(ServerConfig config, ExportRegistry exports) {
+        this(config, exports, null);
+    }
+
+    /** A server that counts connections and requests into {@code stats} (null: counts nothing). */
+    public NbdServer(ServerConfig config, ExportRegistry exports, NbdStats stats) {
         this.config = config;
         this.exports = exports;
+        this.stats = stats;
     }
 
     /** Binds the listening socket; returns once it accepts connections. */
@@ -83,7 +91,7 @@ public final class NbdServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 16 << 20))
-                .childHandler(new NbdChannelInitializer(config, exports, state));
+                .childHandler(new NbdChannelInitializer(config, exports, state, stats));
         try {
             serverChannel = b.bind(config.bindAddress(), config.port()).sync().channel();
         } catch (Exception e) {
