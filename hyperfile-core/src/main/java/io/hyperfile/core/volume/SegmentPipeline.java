@@ -148,8 +148,9 @@ final class SegmentPipeline {
     /** Under the lock (dirty bytes are read from the buffers). */
     VolumeStats stats(long readAheadBytes, int blockSize) {
         long dirtyBlocks = 0;
-        if (!health.isStopped() && buffer.open() != null) {
-            dirtyBlocks = buffer.open().usedSlots();
+        if (!health.isStopped()) {
+            SegmentBuilder open = buffer.open();
+            dirtyBlocks = open == null ? 0 : open.usedSlots();
             for (PendingSegment ps : pending) {
                 dirtyBlocks += ps.builder.usedSlots();
             }
