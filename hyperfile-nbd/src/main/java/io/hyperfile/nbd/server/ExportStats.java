@@ -24,6 +24,11 @@ public final class ExportStats {
     private final String name;
     private final LongAdder[] requests = adders(OPS.size());
     private final LongAdder[] errors = adders(OPS.size());
+    private final NbdStats.LatencyObservers observers;
+    /**
+     * Each op's observer, asked for on its first request (so that ops never used show no series). Written without
+     * synchronisation: two event loops may both ask, and get the same observer or equivalent ones.
+     */
     private final NbdStats.LatencyObserver[] latency = new NbdStats.LatencyObserver[OPS.size()];
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder bytesWritten = new LongAdder();
@@ -35,9 +40,7 @@ public final class ExportStats {
     ExportStats(String name, NbdStats.LatencyObservers observers, java.util.function.LongSupplier nanoTime) {
         this.name = name;
         this.nanoTime = nanoTime;
-        for (int i = 0; i < latency.length; i++) {
-            latency[i] = observers.forRequests(name, OPS.get(i));
-        }
+        this.observers = observers;
     }
 
     public String name() {
@@ -110,7 +113,12 @@ public final class ExportStats {
         } else if (type == CMD_WRITE) {
             bytesWritten.add(length);
         }
-        latency[slot].observe(nanos);
+        NbdStats.LatencyObserver observer = latency[slot];
+        if (observer == null) {
+            observer = observers.forRequests(name, OPS.get(slot));
+            latency[slot] = observer;
+        }
+        observer.observe(nanos);
     }
 
     private static int slot(int type) {

@@ -25,7 +25,10 @@ public final class NbdStats {
         void observe(long nanos);
     }
 
-    /** Supplies the {@link LatencyObserver} of an export and op (label as in {@link ExportStats#OPS}); called once per pair. */
+    /**
+     * Supplies the {@link LatencyObserver} of an export and op (label as in {@link ExportStats#OPS}), on the first
+     * request of that op; rarely more than once per pair, so it should return the same observer for the same pair.
+     */
     @FunctionalInterface
     public interface LatencyObservers {
         LatencyObservers NONE = (export, op) -> LatencyObserver.NONE;
