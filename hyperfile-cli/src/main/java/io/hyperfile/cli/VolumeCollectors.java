@@ -98,6 +98,11 @@ final class VolumeCollectors {
                 s -> s.insertFailures() + s.insertsDropped());
         GaugeWithCallback.builder().name("hyperfile_cache_chunks").help("Chunks in the cache now.")
                 .callback(cb -> cb.call(cache.stats().entries())).register(registry);
+        long chunkBytes = cache.config().chunkSizeBytes();
+        GaugeWithCallback.builder().name("hyperfile_cache_used_bytes").help("Bytes of the chunks in the cache now.")
+                .callback(cb -> cb.call((double) cache.stats().entries() * chunkBytes)).register(registry);
+        GaugeWithCallback.builder().name("hyperfile_cache_capacity_bytes").help("The cache's size (--cache-size).")
+                .callback(cb -> cb.call(cache.config().sizeBytes())).register(registry);
     }
 
     void registerGc(GcStats gc) {
