@@ -53,6 +53,7 @@ final class GcService {
     private final Clock clock;
     private final RetryScheduler timer;
     private final Runnable onStopped;
+    private final GcStats stats = new GcStats();
 
     /** Guarded by this, as are the next two. */
     private final List<RetryScheduler.Cancellable> scheduled = new ArrayList<>();
@@ -99,6 +100,11 @@ final class GcService {
 
     boolean isEnabled() {
         return config != null;
+    }
+
+    /** What the passes did so far, per volume (for the metrics endpoint). */
+    GcStats stats() {
+        return stats;
     }
 
     /** Collects the garbage of {@code volume}, stored under {@code prefix} of {@code store}, from one interval on. */
@@ -194,6 +200,7 @@ final class GcService {
         }
         CompletableFuture<GcPassReport> f = start(pass::run);
         return f.handle((report, failure) -> {
+            stats.record(name, report, failure);
             if (failure == null && report.skipped() != null && report.skipped().startsWith("nothing changed")) {
                 LOG.debug("{}: gc pass: {}", name, report.summary()); // idle: every interval while nothing is written
             } else if (failure == null) {

@@ -1,6 +1,7 @@
 package io.hyperfile.cli;
 
 import io.hyperfile.core.cache.CacheConfig;
+import io.hyperfile.core.cache.CachingObjectStore;
 import io.hyperfile.core.gc.GcConfig;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryScheduler;
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -75,6 +77,8 @@ final class ServeCommand implements Callable<Integer> {
     TlsOptions tlsOptions;
     @Mixin
     RescanOptions rescanOptions;
+    @Mixin
+    MetricsOptions metricsOptions;
 
     @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "${env:HYPERFILE_MEMORY:-" + MemoryBudget.DEFAULT + "}",
             description = "Memory budget of the server: heap, direct memory and write buffers are sized from it "
@@ -118,9 +122,16 @@ final class ServeCommand implements Callable<Integer> {
                 r.rescanOnSignal(spec.commandLine().getOut());
             }
         });
-        ObjectStore s = store.stack().cache(cacheConfig).open();
+        ServeMetrics metrics = metricsOptions.isEnabled() ? new ServeMetrics(metricsOptions.address()) : null;
+        ObjectStore s = store.stack().cache(cacheConfig).stats(metrics == null ? null : metrics.storeStats()).open();
+        if (metrics != null && s instanceof CachingObjectStore cached) {
+            metrics.cache(cached);
+        }
         Running running;
         GcService gc = GcService.onOwnThread(gcConfig);
+        if (metrics != null) {
+            metrics.gc(gc.stats());
+        }
         try {
             List<String> names = new ArrayList<>(volumes.stream().distinct().toList());
             List<String> incomplete = new ArrayList<>();
@@ -150,7 +161,7 @@ final class ServeCommand implements Callable<Integer> {
                         + ", which is not a volume served here");
             }
             VolumeConfig volumeConfig = volumeConfig(budget, cacheConfig != null, names.size() + incomplete.size());
-            Serving serving = new Serving(accessConfig, access::isReadOnly, tls, live);
+            Serving serving = new Serving(accessConfig, access::isReadOnly, tls, live, metrics);
             running = start(s, names, incomplete, volumeConfig, serverConfig, serving, OpenRetryPolicy.DEFAULT,
                     RetryScheduler.system(), gc, STARTUP_WAIT, spec.commandLine().getOut(), spec.commandLine().getErr());
             started.set(running);
@@ -197,7 +208,7 @@ final class ServeCommand implements Callable<Integer> {
             ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc, Duration startupWait,
             PrintWriter out, PrintWriter err, LiveServing live) throws IOException, InterruptedException {
         return start(s, names, incomplete, volumeConfig, serverConfig, new Serving(AccessConfig.OPEN, name -> false,
-                ServerTls.OFF, live), policy, scheduler, gc, startupWait, out, err);
+                ServerTls.OFF, live, null), policy, scheduler, gc, startupWait, out, err);
     }
 
     /** As above, with an allow-list and limits, the volumes {@code readOnly} accepts served read-only, and TLS. */
@@ -206,19 +217,29 @@ final class ServeCommand implements Callable<Integer> {
             RetryScheduler scheduler, GcService gc, Duration startupWait, PrintWriter out, PrintWriter err)
             throws IOException, InterruptedException {
         return start(s, names, incomplete, volumeConfig, serverConfig, new Serving(access, readOnly, tls,
-                LiveServing.off(names)), policy, scheduler, gc, startupWait, out, err);
+                LiveServing.off(names), null), policy, scheduler, gc, startupWait, out, err);
+    }
+
+    /** As above, with {@code metrics} (null: none; see {@link Serving#metrics}). */
+    static Running start(ObjectStore s, List<String> names, List<String> incomplete, VolumeConfig volumeConfig,
+            ServerConfig serverConfig, OpenRetryPolicy policy, RetryScheduler scheduler, GcService gc, Duration startupWait,
+            PrintWriter out, PrintWriter err, ServeMetrics metrics) throws IOException, InterruptedException {
+        return start(s, names, incomplete, volumeConfig, serverConfig, new Serving(AccessConfig.OPEN, name -> false,
+                ServerTls.OFF, LiveServing.off(names), metrics), policy, scheduler, gc, startupWait, out, err);
     }
 
     /**
      * How the server serves, besides where: who may use which export and within which limits ({@code access}), the
      * volumes served read-only ({@code readOnly}: opened as claim-free views, see {@link VolumeExports}), TLS, and
      * how it follows the store ({@code live}: leases on the volumes served for writing, and rescans that export what
-     * was created and withdraw what was deleted, docs/SERVING.md).
+     * was created and withdraw what was deleted, docs/SERVING.md), and {@code metrics} (null: none): its HTTP
+     * endpoint listens before the volumes open, so liveness answers and readiness says what is still opening;
+     * {@link Running#stop()} closes it last (docs/METRICS.md).
      */
-    record Serving(AccessConfig access, Predicate<String> readOnly, ServerTls tls, LiveServing live) {
-        /** Open to everyone, read-write, no TLS, not following the store. */
+    record Serving(AccessConfig access, Predicate<String> readOnly, ServerTls tls, LiveServing live, ServeMetrics metrics) {
+        /** Open to everyone, read-write, no TLS, not following the store, no metrics. */
         static Serving plain(List<String> names) {
-            return new Serving(AccessConfig.OPEN, name -> false, ServerTls.OFF, LiveServing.off(names));
+            return new Serving(AccessConfig.OPEN, name -> false, ServerTls.OFF, LiveServing.off(names), null);
         }
     }
 
@@ -234,37 +255,48 @@ final class ServeCommand implements Callable<Integer> {
                 serverConfig.bindAddress() + ":" + serverConfig.port()) : LeaseKeeper.disabled();
         VolumeExports volumeExports = new VolumeExports(s, volumeConfig, exports, policy, scheduler, gc, leases, out, err,
                 serving.readOnly());
+        ServeMetrics metrics = serving.metrics();
+        AtomicBoolean listening = new AtomicBoolean();
+        if (metrics != null) {
+            metrics.volumes(volumeExports);
+            metrics.startHttp(new Readiness(volumeExports, listening::get));
+        }
         incomplete.forEach(volumeExports::reportIncomplete);
         try {
             volumeExports.open(names).get(startupWait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             LOG.info("not every volume opened within {} s; serving those that did", startupWait.toSeconds());
         } catch (ExecutionException e) {
+            closeMetrics(metrics);
             throw new IllegalStateException("opening the volumes failed: " + Hyperfile.describe(e.getCause()), e.getCause());
         }
         if (volumeExports.nothingToServe()) {
             closeAll(volumeExports);
+            closeMetrics(metrics);
             int n = volumeExports.statuses().size();
             throw new IllegalStateException(n == 1 ? "the volume cannot be served (see above)"
                     : "none of the " + n + " volumes can be served (see above)");
         }
-        NbdServer server = new NbdServer(serverConfig, exports, serving.access(), serving.tls());
+        NbdServer server = new NbdServer(serverConfig, exports, serving.access(), serving.tls(),
+                metrics == null ? null : metrics.nbdStats());
         try {
             server.start();
         } catch (IOException e) {
             closeAll(volumeExports);
+            closeMetrics(metrics);
             throw e;
         }
+        listening.set(true);
         for (String name : volumeExports.volumes(VolumeExports.Status.OPENING)) {
             err.println("hyperfile: volume " + name + " is still opening; it will be served once it opens");
         }
         List<String> pending = new ArrayList<>(volumeExports.volumes(VolumeExports.Status.OPENING));
         pending.addAll(volumeExports.volumes(VolumeExports.Status.RETRYING));
-        String listening = server.listensOnTcp()
+        String listeningOn = server.listensOnTcp()
                 ? server.localAddress().getHostString() + ":" + server.localAddress().getPort()
                 : "unix socket " + server.unixSocket();
         try {
-            leases.listeningOn(listening).get(startupWait.toMillis() + 1, TimeUnit.MILLISECONDS);
+            leases.listeningOn(listeningOn).get(startupWait.toMillis() + 1, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("the leases were not rewritten with the listen address: {}", e.toString());
         }
@@ -274,7 +306,13 @@ final class ServeCommand implements Callable<Integer> {
             LOG.info("access: {}", serving.access().policy());
         }
         AttachHelp.print(out, server, volumeExports.volumes(VolumeExports.Status.SERVED), pending, serving.tls());
-        return new Running(server, volumeExports, s, rescan);
+        return new Running(server, volumeExports, s, rescan, metrics);
+    }
+
+    private static void closeMetrics(ServeMetrics metrics) {
+        if (metrics != null) {
+            metrics.close();
+        }
     }
 
     private static void closeAll(VolumeExports volumeExports) throws InterruptedException {
@@ -291,12 +329,14 @@ final class ServeCommand implements Callable<Integer> {
         private final VolumeExports volumes;
         private final ObjectStore store;
         private final ExportRescan rescan;
+        private final ServeMetrics metrics;
 
-        private Running(NbdServer server, VolumeExports volumes, ObjectStore store, ExportRescan rescan) {
+        private Running(NbdServer server, VolumeExports volumes, ObjectStore store, ExportRescan rescan, ServeMetrics metrics) {
             this.server = server;
             this.volumes = volumes;
             this.store = store;
             this.rescan = rescan;
+            this.metrics = metrics;
         }
 
         /** Rescans the store now (docs/SERVING.md); the future completes with what changed. */
@@ -339,6 +379,7 @@ final class ServeCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
             store.close();
+            closeMetrics(metrics);
             LOG.info("stopped");
         }
     }

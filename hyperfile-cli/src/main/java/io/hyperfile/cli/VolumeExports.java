@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -70,6 +71,7 @@ final class VolumeExports {
     /** Per volume, the snapshots being opened, retried, served or failed: each is opened once. */
     private final Map<String, Set<String>> snapshotsOf = new HashMap<>();
     private boolean closed;
+    private volatile Consumer<Volume> onServed = v -> { };
 
     VolumeExports(ObjectStore store, VolumeConfig config, ExportRegistry exports, OpenRetryPolicy policy,
             RetryScheduler scheduler, GcService gc, PrintWriter out, PrintWriter err) {
@@ -122,6 +124,7 @@ final class VolumeExports {
             first.add(retry(opening, new OpenListener<Volume>("volume " + name, name, v -> v) {
                 @Override
                 void serve(Volume v) {
+                    onServed.accept(v);
                     if (viewOnly) {
                         exports.add(new Export(name, new VolumeBlockDevice(v), true, "read-only"));
                     } else {
@@ -167,6 +170,25 @@ final class VolumeExports {
     /** Every volume named to {@link #open} or reported, with where it stands, in that order. */
     synchronized Map<String, Status> statuses() {
         return new LinkedHashMap<>(status);
+    }
+
+    /**
+     * Tells {@code listener} about each volume (not snapshot) just before it is served; under this object's lock, so it
+     * must be quick. Set it before {@link #open}.
+     */
+    void onServed(Consumer<Volume> listener) {
+        this.onServed = listener;
+    }
+
+    /** The volumes served (not the snapshots), by name, in the order they opened. */
+    synchronized Map<String, Volume> servedVolumes() {
+        Map<String, Volume> volumes = new LinkedHashMap<>();
+        opened.forEach((exportName, v) -> {
+            if (exportName.indexOf('@') < 0) {
+                volumes.put(exportName, v);
+            }
+        });
+        return volumes;
     }
 
     /** The volumes with status {@code s}, in the order they were named. */
@@ -245,29 +267,11 @@ final class VolumeExports {
         }
         LOG.info("{}: no longer served: {}", name, why);
         gc.remove(name);
-        snapshotViews.forEach(this::closeQuietly);
+        snapshotViews.forEach(VolumeEnds::close);
         if (v == null) {
             return leases.release(name);
         }
-        return abortQuietly(v).thenCompose(x -> leases.release(name));
-    }
-
-    /**
-     * Aborts {@code v} on a thread of its own (abort waits for the volume's thread and its store writes); the future
-     * completes once it is done.
-     */
-    private static CompletableFuture<Void> abortQuietly(Volume v) {
-        CompletableFuture<Void> aborted = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                v.abort();
-            } finally {
-                aborted.complete(null);
-            }
-        }, "hf-withdraw-" + v.name());
-        t.setDaemon(true);
-        t.start();
-        return aborted;
+        return VolumeEnds.abort(v).thenCompose(x -> leases.release(name));
     }
 
     /**
@@ -407,7 +411,7 @@ final class VolumeExports {
         /** Closes the volume of a value that is not wanted (opened after its attempt timed out). */
         void discard(T value) {
             if (volumeOf != null) {
-                closeQuietly(volumeOf.apply(value));
+                VolumeEnds.close(volumeOf.apply(value));
             }
         }
 
@@ -420,7 +424,7 @@ final class VolumeExports {
                 }
                 if (!isWanted()) { // withdrawn while it opened: write nothing more, not even a hint
                     if (volumeOf != null) {
-                        abortQuietly(volumeOf.apply(value));
+                        VolumeEnds.abort(volumeOf.apply(value));
                     }
                     return CompletableFuture.completedFuture(null);
                 }
@@ -475,13 +479,5 @@ final class VolumeExports {
             err.flush();
             LOG.debug("{} cannot be served", what, failure);
         }
-    }
-
-    private void closeQuietly(Volume v) {
-        v.close().whenComplete((x, e) -> {
-            if (e != null) {
-                LOG.warn("volume {} opened after the server stopped could not be closed: {}", v.name(), e.toString());
-            }
-        });
     }
 }

@@ -2,10 +2,12 @@ package io.hyperfile.core.stack;
 
 import io.hyperfile.core.cache.CacheConfig;
 import io.hyperfile.core.cache.CachingObjectStore;
+import io.hyperfile.core.store.MeteredObjectStore;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryPolicy;
 import io.hyperfile.core.store.RetryScheduler;
 import io.hyperfile.core.store.RetryingObjectStore;
+import io.hyperfile.core.store.StoreStats;
 import io.hyperfile.core.store.local.LocalDirectoryObjectStore;
 import io.hyperfile.core.store.s3.S3ObjectStore;
 import io.hyperfile.core.store.s3.S3StoreConfig;
@@ -18,6 +20,7 @@ import java.util.function.Supplier;
  * <pre>
  *   [CachingObjectStore]      optional, outermost: cache hits never wait for retries or timeouts
  *   RetryingObjectStore       always: retries, backoff, deadline and per-attempt timeouts (RetryPolicy)
+ *   [MeteredObjectStore]      optional: counts and times each request sent to the backend (StoreStats)
  *   backend                   S3ObjectStore, LocalDirectoryObjectStore, or any given store
  * </pre>
  * So the local directory gets the same retry and timeout behaviour as S3 (and, with it, the read-back that turns
@@ -56,6 +59,7 @@ public final class StoreStack {
         private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
         private RetryScheduler scheduler = RetryScheduler.system();
         private CacheConfig cache;
+        private StoreStats stats;
 
         private Builder(Supplier<ObjectStore> backend, String description) {
             this.backend = backend;
@@ -80,12 +84,22 @@ public final class StoreStack {
             return this;
         }
 
+        /** Counts the requests sent to the backend into {@code stats} (each attempt); null (the default) for none. */
+        public Builder stats(StoreStats stats) {
+            this.stats = stats;
+            return this;
+        }
+
         /**
          * Opens the backend and wraps it. The cache, if any, opens in the background (see
          * {@link CachingObjectStore}). If a layer cannot be built, the ones already built are closed.
          */
         public ObjectStore open() {
-            ObjectStore store = new RetryingObjectStore(backend.get(), retryPolicy, scheduler);
+            ObjectStore base = backend.get();
+            if (stats != null) {
+                base = new MeteredObjectStore(base, stats, scheduler::nanoTime);
+            }
+            ObjectStore store = new RetryingObjectStore(base, retryPolicy, scheduler);
             if (cache == null) {
                 return store;
             }

@@ -43,6 +43,7 @@ final class FlushWaiters {
     private final TreeMap<Long, List<Waiter>> bySeq = new TreeMap<>();
     private final ArrayDeque<Waiter> byDeadline = new ArrayDeque<>();
     private boolean timerArmed;
+    private volatile FlushObserver observer = FlushObserver.NONE;
     /** The newest failure of the pipeline, named when a flush runs out of time; null once a segment lands. */
     private Throwable lastFailure;
 
@@ -52,6 +53,11 @@ final class FlushWaiters {
         this.nanoTime = nanoTime;
         this.timer = timer;
         this.deadline = deadline;
+    }
+
+    /** From now on {@code observer} is told how long each flush that succeeds took. */
+    void observe(FlushObserver observer) {
+        this.observer = observer == null ? FlushObserver.NONE : observer;
     }
 
     /** {@code future} completes once {@code seq} is durable, or fails by the deadline. */
@@ -65,10 +71,15 @@ final class FlushWaiters {
     /** Segment {@code durableSeq} (and every one before it) is durable. */
     void completeUpTo(long durableSeq) {
         lastFailure = null;
+        FlushObserver o = observer;
+        long now = o == FlushObserver.NONE || bySeq.isEmpty() ? 0 : nanoTime.getAsLong();
         while (!bySeq.isEmpty() && bySeq.firstKey() <= durableSeq) {
             for (Waiter w : bySeq.pollFirstEntry().getValue()) {
                 w.done = true;
                 monitor.complete(w.future, null);
+                if (o != FlushObserver.NONE) {
+                    o.flushed(now - (w.deadlineNanos - deadline.toNanos()));
+                }
             }
         }
     }

@@ -127,6 +127,10 @@ final class SegmentPipeline {
         return liveness;
     }
 
+    void observeFlushes(FlushObserver observer) {
+        waiters.observe(observer);
+    }
+
     /** The sealed builders not yet durable, newest first (they serve reads). */
     List<SegmentBuilder> unsettledNewestFirst() {
         if (pending.isEmpty()) {
@@ -141,9 +145,18 @@ final class SegmentPipeline {
         return out;
     }
 
-    VolumeStats stats(long readAheadBytes) {
+    /** Under the lock (dirty bytes are read from the buffers). */
+    VolumeStats stats(long readAheadBytes, int blockSize) {
+        long dirtyBlocks = 0;
+        if (!health.isStopped()) {
+            SegmentBuilder open = buffer.open();
+            dirtyBlocks = open == null ? 0 : open.usedSlots();
+            for (PendingSegment ps : pending) {
+                dirtyBlocks += ps.builder.usedSlots();
+            }
+        }
         return new VolumeStats(segmentsWritten.get(), segmentBytesWritten.get(), indexNodesWritten.get(), readAheadBytes,
-                ownSegmentsRecognised.get(), health.failures());
+                ownSegmentsRecognised.get(), health.failures(), dirtyBlocks * blockSize);
     }
 
     // ---------------------------------------------------------------- flush and seal

@@ -164,9 +164,19 @@ public final class Volume {
         return health.state();
     }
 
-    /** Counters since open. */
+    /** Counters since open, and the dirty bytes now; any thread (takes the lock briefly). */
     public VolumeStats stats() {
-        return pipeline.stats(readAhead.bytesFetched());
+        monitor.lock();
+        try {
+            return pipeline.stats(readAhead.bytesFetched(), blockSize);
+        } finally {
+            monitor.unlock();
+        }
+    }
+
+    /** From now on {@code observer} is told how long each FLUSH or FUA write took to become durable (null: nobody). */
+    public void observeFlushes(FlushObserver observer) {
+        pipeline.observeFlushes(observer);
     }
 
     /** The newest durable segment seq (0 if none), as last seen; for tests and tools. */

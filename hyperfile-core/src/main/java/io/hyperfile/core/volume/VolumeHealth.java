@@ -28,7 +28,7 @@ final class VolumeHealth {
     private final StopListener listener;
     private volatile HealthState state;
     private RuntimeException refusal;
-    private long failures;
+    private volatile long failures; // written under the lock, read by stats() from any thread
 
     VolumeHealth(String name, StopListener listener) {
         this.name = name;

@@ -7,7 +7,9 @@ package io.hyperfile.core.volume;
  * @param ownSegmentsRecognised uploads that found their segment already stored by an earlier attempt of this
  *     writer (an answer lost on the way) and went on
  * @param failures store failures reported to the volume's health (transient ones included)
+ * @param dirtyBytes block data in the write buffer that is not durable yet (the open window and the windows on their
+ *     way to the store), in bytes; a gauge, not a counter
  */
 public record VolumeStats(long segmentsWritten, long segmentBytesWritten, long indexNodesWritten, long readAheadBytes,
-        long ownSegmentsRecognised, long failures) {
+        long ownSegmentsRecognised, long failures, long dirtyBytes) {
 }

@@ -36,15 +36,18 @@ final class NbdChannelInitializer extends ChannelInitializer<Channel> {
     private final ConnectionLimits limits;
     private final ExportAccess access;
     private final ServerTls tls;
+    /** Null when the server counts nothing. */
+    private final NbdStats stats;
 
     NbdChannelInitializer(ServerConfig config, ExportRegistry exports, ServerState state, ConnectionLimits limits,
-            ServerTls tls) {
+            ServerTls tls, NbdStats stats) {
         this.config = config;
         this.exports = exports;
         this.state = state;
         this.limits = limits;
         this.access = new ExportAccess(exports, limits);
         this.tls = tls;
+        this.stats = stats;
     }
 
     /** Closes a connection over the server's limit at once (before the greeting); else installs the handshake. */
@@ -57,6 +60,9 @@ final class NbdChannelInitializer extends ChannelInitializer<Channel> {
             return;
         }
         state.connections().add(ch);
+        if (stats != null) {
+            stats.accepted();
+        }
         ch.pipeline().addLast("options", new NbdOptionHandler(exports, config.handshake(), state::isDraining, this::startTransmission,
                 access, tls));
     }
@@ -66,6 +72,7 @@ final class NbdChannelInitializer extends ChannelInitializer<Channel> {
         p.addAfter(optionsCtx.name(), "decoder", new NbdRequestDecoder(config.maxPayloadBytes()));
         p.addAfter("decoder", "encoder", ENCODER);
         p.addAfter("encoder", "flow", new FlowControlHandler());
-        p.addAfter("flow", "transmission", new NbdTransmissionHandler(session, config, state));
+        p.addAfter("flow", "transmission", new NbdTransmissionHandler(session, config, state,
+                stats == null ? null : stats.export(session.export().name())));
     }
 }

@@ -62,6 +62,9 @@ public final class NbdServer implements AutoCloseable {
     private UnixSocketListener unixListener;
     private CompletableFuture<Void> shutdown;
 
+    /** Null when the server counts nothing. */
+    private final NbdStats stats;
+
     /** A server open to everyone, without connection limits ({@link AccessConfig#OPEN}). */
     public NbdServer(ServerConfig config, ExportRegistry exports) {
         this(config, exports, AccessConfig.OPEN, ServerTls.OFF);
@@ -79,6 +82,12 @@ public final class NbdServer implements AutoCloseable {
 
     /** A server with access control ({@code access}, docs/ACCESS.md) and TLS ({@code tls}, docs/TLS.md). */
     public NbdServer(ServerConfig config, ExportRegistry exports, AccessConfig access, ServerTls tls) {
+        this(config, exports, access, tls, null);
+    }
+
+    /** As above, counting connections and requests into {@code stats} (null: counts nothing; docs/METRICS.md). */
+    public NbdServer(ServerConfig config, ExportRegistry exports, AccessConfig access, ServerTls tls, NbdStats stats) {
+        this.stats = stats;
         this.config = config;
         this.exports = exports;
         this.limits = new ConnectionLimits(access);
@@ -113,7 +122,7 @@ public final class NbdServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 16 << 20))
-                .childHandler(new NbdChannelInitializer(config, exports, state, limits, tls));
+                .childHandler(new NbdChannelInitializer(config, exports, state, limits, tls, stats));
         try {
             if (config.tcp()) {
                 serverChannel = b.bind(config.bindAddress(), config.port()).sync().channel();
@@ -126,7 +135,7 @@ public final class NbdServer implements AutoCloseable {
         if (config.unixSocket() != null) {
             unixListener = new UnixSocketListener(config.unixSocket());
             try {
-                unixListener.bind(group, new NbdChannelInitializer(config, exports, state, limits, tls));
+                unixListener.bind(group, new NbdChannelInitializer(config, exports, state, limits, tls, stats));
             } catch (IOException e) {
                 unixListener = null;
                 if (serverChannel != null) {

@@ -60,13 +60,16 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private final ServerState server;
     private final InFlightLimiter limiter;
     private final RequestValidator validator;
+    /** The export's figures; null when the server counts nothing. */
+    private final ExportStats stats;
     private ChannelHandlerContext ctx;
     private boolean discReceived;
     private boolean draining;
     private boolean closing;
     private boolean flushScheduled;
 
-    NbdTransmissionHandler(NbdSession session, ServerConfig config, ServerState server) {
+    NbdTransmissionHandler(NbdSession session, ServerConfig config, ServerState server, ExportStats stats) {
+        this.stats = stats;
         this.session = session;
         this.device = session.export().device();
         this.readOnly = session.export().readOnly();
@@ -80,6 +83,16 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (stats != null) {
+            stats.connected();
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (stats != null) {
+            stats.disconnected();
+        }
     }
 
     /** Requests outstanding on this connection (for tests and monitoring; event loop only). */
@@ -111,26 +124,34 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         if (limiter.acquire(held)) {
             updateAutoRead();
         }
+        long start = 0;
+        if (stats != null) {
+            stats.received(req.type());
+            start = stats.nanoTime();
+        }
         try {
-            dispatch(req, held);
+            dispatch(req, held, start);
         } catch (RuntimeException e) {
             if (req.refCnt() > 0) {
                 req.release();
             }
+            rejected(req.type());
             fail(req.cookie(), req.type(), e, held);
         }
     }
 
-    private void dispatch(NbdRequest req, long held) {
+    private void dispatch(NbdRequest req, long held, long start) {
         long cookie = req.cookie();
         RequestValidator.Rejection rejection = validator.check(req);
         if (rejection != null) {
+            rejected(req.type());
             req.release();
             LOG.debug("{}: {} rejected with {}: {}", ctx.channel(), req, rejection.error(), rejection.message());
             replyError(cookie, rejection.error(), rejection.message(), held, false);
             return;
         }
         if (draining || server.isDraining()) {
+            rejected(req.type());
             req.release();
             replyError(cookie, NbdError.ESHUTDOWN, "server is shutting down", held, false);
             return;
@@ -139,10 +160,10 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         long length = req.length();
         Durability durability = req.hasFlag(CMD_FLAG_FUA) ? Durability.DURABLE : Durability.BUFFERED;
         switch (req.type()) {
-            case CMD_READ -> read(cookie, offset, (int) length, req.hasFlag(CMD_FLAG_DF), held, req);
+            case CMD_READ -> read(cookie, offset, (int) length, req.hasFlag(CMD_FLAG_DF), held, req, start);
             case CMD_WRITE -> {
                 ByteBuf payload = req.content();
-                onLoop(device.write(offset, payload.nioBuffer(), durability), (v, e) -> {
+                onLoop(CMD_WRITE, length, start, device.write(offset, payload.nioBuffer(), durability), (v, e) -> {
                     req.release();
                     replyStatus(cookie, CMD_WRITE, e, held);
                 }, req::release);
@@ -152,12 +173,12 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 if (readOnly) {
                     replyStatus(cookie, CMD_FLUSH, null, held); // nothing was written through this export
                 } else {
-                    onLoop(device.flush(), (v, e) -> replyStatus(cookie, CMD_FLUSH, e, held), null);
+                    onLoop(CMD_FLUSH, 0, start, device.flush(), (v, e) -> replyStatus(cookie, CMD_FLUSH, e, held), null);
                 }
             }
             case CMD_TRIM -> {
                 req.release();
-                onLoop(device.trim(offset, length, durability), (v, e) -> replyStatus(cookie, CMD_TRIM, e, held), null);
+                onLoop(CMD_TRIM, 0, start, device.trim(offset, length, durability), (v, e) -> replyStatus(cookie, CMD_TRIM, e, held), null);
             }
             case CMD_WRITE_ZEROES -> {
                 EnumSet<ZeroOption> options = EnumSet.noneOf(ZeroOption.class);
@@ -168,17 +189,17 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                     options.add(ZeroOption.FAST_ONLY);
                 }
                 req.release();
-                onLoop(device.writeZeroes(offset, length, options, durability),
+                onLoop(CMD_WRITE_ZEROES, 0, start, device.writeZeroes(offset, length, options, durability),
                         (v, e) -> replyStatus(cookie, CMD_WRITE_ZEROES, e, held), null);
             }
             case CMD_CACHE -> {
                 req.release();
-                onLoop(device.cache(offset, length), (v, e) -> replyStatus(cookie, CMD_CACHE, e, held), null);
+                onLoop(CMD_CACHE, 0, start, device.cache(offset, length), (v, e) -> replyStatus(cookie, CMD_CACHE, e, held), null);
             }
             case CMD_BLOCK_STATUS -> {
                 req.release();
                 boolean reqOne = req.hasFlag(CMD_FLAG_REQ_ONE);
-                onLoop(device.blockStatus(offset, length), (runs, e) -> {
+                onLoop(CMD_BLOCK_STATUS, 0, start, device.blockStatus(offset, length), (runs, e) -> {
                     if (e != null) {
                         fail(cookie, CMD_BLOCK_STATUS, e, held);
                     } else {
@@ -195,7 +216,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
      * read as zeros ({@link BlockDevice#readSparse}) and send those as hole chunks; every other READ is one data
      * reply or chunk.
      */
-    private void read(long cookie, long offset, int length, boolean df, long held, NbdRequest req) {
+    private void read(long cookie, long offset, int length, boolean df, long held, NbdRequest req, long start) {
         req.release();
         if (length == 0) {
             writeReply(session.structuredReplies() ? NbdReply.none(cookie) : NbdReply.ok(cookie), held, true);
@@ -210,10 +231,11 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                     : device.read(offset, data.nioBuffer(0, length)).thenApply(v -> List.of());
         } catch (RuntimeException e) {
             data.release();
+            rejected(CMD_READ);
             fail(cookie, CMD_READ, e, held);
             return;
         }
-        onLoop(filled, (runs, e) -> {
+        onLoop(CMD_READ, length, start, filled, (runs, e) -> {
             if (e != null) {
                 data.release();
                 fail(cookie, CMD_READ, e, held);
@@ -232,11 +254,16 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     // ---------------------------------------------------------------- completion and replies
 
     /**
-     * Runs {@code action} on the event loop once {@code f} completes; if the loop no longer takes tasks (server
-     * stopped), runs {@code onRejected} instead (to release buffers).
+     * Runs {@code action} on the event loop once {@code f}, the device's answer to a request of {@code type} for
+     * {@code length} bytes dispatched at {@code start}, completes (counting it first); if the loop no longer takes
+     * tasks (server stopped), runs {@code onRejected} instead (to release buffers).
      */
-    private <T> void onLoop(CompletableFuture<T> f, BiConsumer<T, Throwable> action, Runnable onRejected) {
+    private <T> void onLoop(int type, long length, long start, CompletableFuture<T> f, BiConsumer<T, Throwable> action,
+            Runnable onRejected) {
         f.whenComplete((v, e) -> {
+            if (stats != null) {
+                stats.completed(type, length, stats.nanoTime() - start, e != null);
+            }
             if (ctx.executor().inEventLoop()) {
                 action.accept(v, e);
                 return;
@@ -324,7 +351,16 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         ctx.flush();
     }
 
+    private void rejected(int type) {
+        if (stats != null) {
+            stats.rejected(type);
+        }
+    }
+
     private void finish(long held) {
+        if (stats != null) {
+            stats.answered();
+        }
         if (limiter.release(held)) {
             updateAutoRead();
         }

@@ -64,7 +64,7 @@ class NbdTransmissionHandlerTest {
     private void open(Export export, boolean structured, ServerConfig config) {
         NbdSession session = new NbdSession(export, structured, structured ? 1 : 0,
                 NbdSession.transmissionFlags(export.readOnly(), structured));
-        handler = new NbdTransmissionHandler(session, config, state);
+        handler = new NbdTransmissionHandler(session, config, state, null);
         channel = new EmbeddedChannel(handler);
     }
 
