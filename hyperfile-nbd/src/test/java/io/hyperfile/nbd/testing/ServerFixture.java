@@ -65,6 +65,12 @@ public final class ServerFixture implements AutoCloseable {
         return this;
     }
 
+    /** Starts the server with TLS as {@code tls} says and an allow-list, limits or default export as {@code access} says. */
+    public ServerFixture start(ServerConfig config, AccessConfig access, ServerTls tls) throws IOException {
+        server = new NbdServer(config, exports, access, tls).start();
+        return this;
+    }
+
     public NbdServer server() {
         return server;
     }

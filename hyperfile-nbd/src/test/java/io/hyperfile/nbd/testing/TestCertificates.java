@@ -27,9 +27,12 @@ import org.junit.jupiter.api.Assumptions;
  * client-rogue/     CA + a client cert signed by the rogue CA
  * client-expired/   CA + a client cert that expired yesterday
  * </pre>
+ * More client directories, for other subjects, are made on demand by {@link #client(String, String)}.
  */
 public final class TestCertificates {
     public static final String CLIENT_SUBJECT = "CN=client-1,O=Hyperfile Test";
+    private static final String CLIENT_EXT = "basicConstraints=critical,CA:FALSE\n"
+            + "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n";
 
     private final Path root;
 
@@ -64,14 +67,25 @@ public final class TestCertificates {
         return root.resolve(name);
     }
 
+    /**
+     * Makes the client directory {@code name} (it must not exist yet): {@code ca-cert.pem} and a client certificate
+     * for {@code subject} (openssl's {@code -subj} form, most significant first, e.g. {@code /O=Hyperfile Test/CN=client-a})
+     * signed by the trusted CA, as {@code client-cert.pem}/{@code client-key.pem}. Returns the directory.
+     */
+    public Path client(String name, String subject) throws IOException, InterruptedException {
+        Path work = root.resolve("work");
+        Path ca = work.resolve("ca");
+        Path d = directory(name, ca);
+        issue(work, ca, "rsa:2048", subject, CLIENT_EXT, 30, d.resolve("client-cert.pem"), d.resolve("client-key.pem"));
+        return d;
+    }
+
     private void make() throws IOException, InterruptedException {
         Path work = Files.createDirectories(root.resolve("work"));
         Path ca = authority(work, "ca", "/CN=Hyperfile Test CA");
         Path rogue = authority(work, "rogue", "/CN=Rogue CA");
         String serverExt = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
                 + "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n";
-        String clientExt = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
-                + "extendedKeyUsage=clientAuth\n";
 
         Path server = directory("server", ca);
         issue(work, ca, "rsa:2048", "/CN=localhost", serverExt, 30, server.resolve("server-cert.pem"), server.resolve("server-key.pem"));
@@ -92,13 +106,13 @@ public final class TestCertificates {
 
         String subject = "/O=Hyperfile Test/CN=client-1";
         Path client = directory("client", ca);
-        issue(work, ca, "rsa:2048", subject, clientExt, 30, client.resolve("client-cert.pem"), client.resolve("client-key.pem"));
+        issue(work, ca, "rsa:2048", subject, CLIENT_EXT, 30, client.resolve("client-cert.pem"), client.resolve("client-key.pem"));
         directory("client-anonymous", ca);
         Path rogueClient = directory("client-rogue", ca);
-        issue(work, rogue, "rsa:2048", subject, clientExt, 30, rogueClient.resolve("client-cert.pem"),
+        issue(work, rogue, "rsa:2048", subject, CLIENT_EXT, 30, rogueClient.resolve("client-cert.pem"),
                 rogueClient.resolve("client-key.pem"));
         Path expiredClient = directory("client-expired", ca);
-        issue(work, ca, "rsa:2048", subject, clientExt, -1, expiredClient.resolve("client-cert.pem"),
+        issue(work, ca, "rsa:2048", subject, CLIENT_EXT, -1, expiredClient.resolve("client-cert.pem"),
                 expiredClient.resolve("client-key.pem"));
     }
 
