@@ -16,7 +16,8 @@ import java.util.concurrent.CompletionException;
  * What the commands that would disturb a server check first (docs/SERVING.md): {@code volume delete},
  * {@code gc} (not {@code --dry-run}) and {@code import} into an existing volume refuse a volume whose lease
  * {@code P/lease} is fresh, in one line naming the holder and how long ago it renewed, unless {@code --force}. A
- * stale lease (its server is taken to be gone) does not stop them; they say so on stderr. The lease is advisory:
+ * stale lease (its server is taken to be gone) does not stop them, nor does a fresh one whose server ran on this host
+ * under a PID that no longer runs (killed, crashed); they say so on stderr. The lease is advisory:
  * this check and the server's start can race (docs/SERVING.md, "Races").
  */
 final class LeaseGuard {
@@ -53,6 +54,11 @@ final class LeaseGuard {
         if (!l.isFresh(now)) {
             err.println("hyperfile: note: volume " + volume + " has a stale lease from " + l.holder() + " (renewed " + ago(l.age(now))
                     + "); that server is taken to be gone");
+            return;
+        }
+        if (l.host().equals(LeaseKeeper.hostName()) && ProcessHandle.of(l.pid()).isEmpty()) {
+            err.println("hyperfile: note: volume " + volume + " has a lease from " + l.holder() + " (renewed " + ago(l.age(now))
+                    + "), but no process " + l.pid() + " runs on this host: that server is gone");
             return;
         }
         if (force) {

@@ -259,7 +259,8 @@ final class LeaseKeeper {
         return name + "/";
     }
 
-    private static String hostName() {
+    /** This host's name as leases record it. */
+    static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (Exception e) {

@@ -66,6 +66,21 @@ class LeaseGuardTest {
     }
 
     @Test
+    void aFreshLeaseOfAProcessOfThisHostThatNoLongerRunsDoesNotBlock() throws Exception {
+        Process exited = new ProcessBuilder("true").start();
+        exited.waitFor();
+        Leases.write(store, "v/", new VolumeLease(UUID.randomUUID(), LeaseKeeper.hostName(), exited.pid(), "127.0.0.1:10809",
+                0, NOW.minusSeconds(5).toEpochMilli(), 30_000)).join();
+        check(false);
+        assertTrue(err.toString().contains("but no process " + exited.pid() + " runs on this host: that server is gone"),
+                err.toString());
+
+        Leases.write(store, "v/", new VolumeLease(UUID.randomUUID(), LeaseKeeper.hostName(), ProcessHandle.current().pid(),
+                "127.0.0.1:10809", 0, NOW.minusSeconds(5).toEpochMilli(), 30_000)).join();
+        assertThrows(IllegalStateException.class, () -> check(false), "a process of this host that runs holds it");
+    }
+
+    @Test
     void anUnreadableLeaseNeedsForce() {
         store.put("v/lease", ByteBuffer.wrap(new byte[] {1, 2, 3})).join();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> check(false));
