@@ -23,31 +23,11 @@ final class MetricsOptions {
      * or the host is unknown.
      */
     InetSocketAddress address() {
-        int colon = metrics.lastIndexOf(':');
-        if (colon <= 0 || colon == metrics.length() - 1) {
-            throw invalid("use HOST:PORT, e.g. 127.0.0.1:9400");
-        }
-        String host = metrics.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(metrics.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw invalid("the port must be a number");
-        }
-        if (port < 0 || port > 65535) {
-            throw invalid("the port must be in 0..65535");
-        }
-        InetSocketAddress address = new InetSocketAddress(host, port);
+        InetSocketAddress parsed = HostPort.parse("--metrics", metrics, "127.0.0.1:9400");
+        InetSocketAddress address = new InetSocketAddress(parsed.getHostString(), parsed.getPort());
         if (address.isUnresolved()) {
-            throw invalid("unknown host '" + host + "'");
+            throw HostPort.invalid("--metrics", metrics, "unknown host '" + parsed.getHostString() + "'");
         }
         return address;
-    }
-
-    private IllegalArgumentException invalid(String why) {
-        return new IllegalArgumentException("invalid --metrics '" + metrics + "': " + why);
     }
 }

@@ -385,23 +385,6 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     static InetSocketAddress parseListen(String listen) {
-        int colon = listen.lastIndexOf(':');
-        if (colon <= 0 || colon == listen.length() - 1) {
-            throw new IllegalArgumentException("invalid --listen '" + listen + "': use HOST:PORT, e.g. 127.0.0.1:10809");
-        }
-        String host = listen.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(listen.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid --listen '" + listen + "': the port must be a number");
-        }
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("invalid --listen '" + listen + "': the port must be in 0..65535");
-        }
-        return InetSocketAddress.createUnresolved(host, port);
+        return HostPort.parse("--listen", listen, "127.0.0.1:10809");
     }
 }
