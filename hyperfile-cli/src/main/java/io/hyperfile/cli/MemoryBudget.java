@@ -66,11 +66,11 @@ record MemoryBudget(long totalBytes, String source) {
 
     /** The budget a command line asks for (see the class comment for the order). */
     static MemoryBudget of(String[] args, Map<String, String> env) {
-        String cli = optionValue(args, "--memory");
-        if (cli != null) {
-            return new MemoryBudget(parse(cli, "--memory"), "--memory");
+        EarlyOptions early = EarlyOptions.scan(args, env);
+        if (early.memory() != null) {
+            return new MemoryBudget(parse(early.memory(), "--memory"), "--memory");
         }
-        Path config = EarlyOptions.scan(args, env).config();
+        Path config = early.config();
         if (config != null) {
             String fromFile = memoryKey(config);
             if (fromFile != null) {
@@ -90,22 +90,6 @@ record MemoryBudget(long totalBytes, String source) {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid memory size '" + value + "' (" + where + "): " + e.getMessage());
         }
-    }
-
-    /** The value of {@code name} as {@code name VALUE} or {@code name=VALUE}, the last one given; null if absent. */
-    static String optionValue(String[] args, String name) {
-        String value = null;
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--")) {
-                break;
-            }
-            if (args[i].equals(name) && i + 1 < args.length) {
-                value = args[++i];
-            } else if (args[i].startsWith(name + "=")) {
-                value = args[i].substring(name.length() + 1);
-            }
-        }
-        return value;
     }
 
     /** The {@code memory} key of a properties file, or null (an unreadable file is reported later, by serve). */
