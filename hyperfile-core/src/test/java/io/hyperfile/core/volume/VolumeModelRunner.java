@@ -191,9 +191,25 @@ final class VolumeModelRunner {
                         await(volume.flush());
                     }
                 }
+                // one segment of eight blocks of which one stays live: whatever the random steps did, this pass
+                // has a victim with data to move
+                byte[] segment = new byte[8 * block];
+                rnd.nextBytes(segment);
+                await(volume.write(0, ByteBuffer.wrap(segment)));
+                model.accept(new VolumeModel.Op(VolumeModel.Op.WRITE, 0, segment, segment.length));
+                await(volume.flush());
+                byte[] over = new byte[7 * block];
+                rnd.nextBytes(over);
+                await(volume.write(block, ByteBuffer.wrap(over)));
+                model.accept(new VolumeModel.Op(VolumeModel.Op.WRITE, block, over, over.length));
+                await(volume.flush());
                 GcPassReport fromTable = await(collector.runPass(false, line -> { }));
                 model.flushed();
                 assertTrue(fromTable.fromTable(), "the pass after a walk plans from the table: " + fromTable.summary());
+                assertTrue(fromTable.movedBlocks() > 0, "the pass moved the live block of a mostly dead segment: "
+                        + fromTable.summary());
+                deleted += fromTable.deletedSegments().size();
+                moved += fromTable.movedBlocks();
                 assertArrayEquals(model.current(), readAll(volume), "after a pass planned from the table");
                 collector.requestCheck();
                 GcPassReport last = await(collector.runPass(false, line -> { }));
