@@ -76,30 +76,73 @@ public final class IndexDiff {
             IntFunction<CompletableFuture<Void>> pacer) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(pacer, "pacer");
-        return new Diff(source, pacer).run(from, to);
+        LivenessCount count = new LivenessCount();
+        return new Diff(source, pacer, count).run(from, to).thenApply(nodesRead -> count.changes(nodesRead));
+    }
+
+    /**
+     * The block ranges whose mapping differs between the tree rooted at {@code from} and the one rooted at
+     * {@code to} (either may be null: an empty index), merged into runs; see {@link ChangedRuns}. Reads only the
+     * nodes that are in one tree and not the other, as {@link #liveness} does; fails as it does.
+     */
+    public static CompletableFuture<ChangedRuns> changedRuns(NodeSource source, NodePointer from, NodePointer to,
+            IntFunction<CompletableFuture<Void>> pacer) {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(pacer, "pacer");
+        LeafCollector leaves = new LeafCollector();
+        return new Diff(source, pacer, leaves).run(from, to).thenApply(leaves::runs);
+    }
+
+    /** What the walk reports: each node that is in one tree only, once, with its side (0: from, 1: to). */
+    interface Visitor {
+        void node(int side, NodePointer pointer, IndexNode node);
+    }
+
+    /** Counts the liveness changes of the nodes visited. */
+    private static final class LivenessCount implements Visitor {
+        private final Map<Long, Long> blocks = new HashMap<>();
+        private final Map<Long, Long> nodeBytes = new HashMap<>();
+
+        @Override
+        public void node(int side, NodePointer pointer, IndexNode node) {
+            long sign = side == 0 ? -1 : 1;
+            nodeBytes.merge(pointer.segmentSeq(), sign * pointer.length(), Long::sum);
+            if (node instanceof LeafNode leaf) {
+                for (int i = 0; i < leaf.entryCount(); i++) {
+                    if (leaf.seq(i) != LeafNode.ZERO_SEQ) {
+                        blocks.merge(leaf.seq(i), sign * leaf.blockCount(i), Long::sum);
+                    }
+                }
+            }
+        }
+
+        Changes changes(long nodesRead) {
+            return new Changes(nonZero(blocks), nonZero(nodeBytes), nodesRead);
+        }
     }
 
     /** One diff; see the class comment for its confinement. */
     private static final class Diff {
         private final NodeSource source;
         private final IntFunction<CompletableFuture<Void>> pacer;
+        private final Visitor visitor;
         /** Per side (0: from, counted −; 1: to, +): level → pointer to expand → its parent entry (null: root). */
         private final List<TreeMap<Integer, Map<NodePointer, ChildRef>>> pending =
                 List.of(new TreeMap<>(), new TreeMap<>());
         /** Nodes read and not expanded yet (the roots are read before their level is known). */
         private final Map<NodePointer, IndexNode> loaded = new HashMap<>();
-        private final Map<Long, Long> blocks = new HashMap<>();
-        private final Map<Long, Long> nodeBytes = new HashMap<>();
         private long nodesRead;
 
-        Diff(NodeSource source, IntFunction<CompletableFuture<Void>> pacer) {
+        Diff(NodeSource source, IntFunction<CompletableFuture<Void>> pacer, Visitor visitor) {
             this.source = source;
             this.pacer = pacer;
+            this.visitor = visitor;
         }
 
-        CompletableFuture<Changes> run(NodePointer from, NodePointer to) {
+        /** Visits every node in one tree only; completes with the number of nodes read. */
+        CompletableFuture<Long> run(NodePointer from, NodePointer to) {
             if (Objects.equals(from, to)) {
-                return CompletableFuture.completedFuture(new Changes(Map.of(), Map.of(), 0));
+                return CompletableFuture.completedFuture(0L);
             }
             List<NodePointer> roots = new ArrayList<>();
             if (from != null) {
@@ -120,10 +163,10 @@ public final class IndexDiff {
         }
 
         /** Expands the highest level either side has left, then the ones below, down to the leaves. */
-        private CompletableFuture<Changes> nextLevel() {
+        private CompletableFuture<Long> nextLevel() {
             int level = Math.max(top(pending.get(0)), top(pending.get(1)));
             if (level < 0) {
-                return CompletableFuture.completedFuture(new Changes(nonZero(blocks), nonZero(nodeBytes), nodesRead));
+                return CompletableFuture.completedFuture(nodesRead);
             }
             Map<NodePointer, ChildRef> removed = level(0, level);
             Map<NodePointer, ChildRef> added = level(1, level);
@@ -149,15 +192,14 @@ public final class IndexDiff {
             return chain.thenCompose(v -> nextLevel());
         }
 
-        /** Counts a node read for {@code level} (− on the from side, + on the to side) and queues its children. */
+        /** Visits a node read for {@code level} and queues its children. */
         private void expand(int level, Item item) {
             NodePointer pointer = item.pointer();
             IndexNode node = loaded.remove(pointer);
             if (item.parentEntry() != null) {
                 InternalNode.checkChild(item.parentEntry(), level, node);
             }
-            long sign = item.side() == 0 ? -1 : 1;
-            nodeBytes.merge(pointer.segmentSeq(), sign * pointer.length(), Long::sum);
+            visitor.node(item.side(), pointer, node);
             if (node instanceof InternalNode in) {
                 if (!in.isSaved()) {
                     throw new IllegalArgumentException("the node source returned an unsaved node for " + pointer);
@@ -165,13 +207,6 @@ public final class IndexDiff {
                 Map<NodePointer, ChildRef> below = level(item.side(), level - 1);
                 for (int i = 0; i < in.entryCount(); i++) {
                     below.put(in.pointer(i), in.ref(i));
-                }
-            } else {
-                LeafNode leaf = (LeafNode) node;
-                for (int i = 0; i < leaf.entryCount(); i++) {
-                    if (leaf.seq(i) != LeafNode.ZERO_SEQ) {
-                        blocks.merge(leaf.seq(i), sign * leaf.blockCount(i), Long::sum);
-                    }
                 }
             }
         }
@@ -212,15 +247,15 @@ public final class IndexDiff {
         /** A node to expand: its pointer, its parent's entry for it (null for a root), its side (0 from, 1 to). */
         private record Item(NodePointer pointer, ChildRef parentEntry, int side) {
         }
+    }
 
-        private static Map<Long, Long> nonZero(Map<Long, Long> counts) {
-            Map<Long, Long> out = new HashMap<>();
-            counts.forEach((segment, n) -> {
-                if (n != 0) {
-                    out.put(segment, n);
-                }
-            });
-            return out;
-        }
+    private static Map<Long, Long> nonZero(Map<Long, Long> counts) {
+        Map<Long, Long> out = new HashMap<>();
+        counts.forEach((segment, n) -> {
+            if (n != 0) {
+                out.put(segment, n);
+            }
+        });
+        return out;
     }
 }
