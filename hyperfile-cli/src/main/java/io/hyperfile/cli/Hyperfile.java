@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 @Command(name = "hyperfile", mixinStandardHelpOptions = true, versionProvider = Hyperfile.Version.class,
         description = "A crash-safe virtual disk on object storage, served over NBD.",
         subcommands = {ServeCommand.class, VolumeCommand.class, SnapshotCommand.class, FsckCommand.class, GcCommand.class,
-                ImportCommand.class, ExportCommand.class, picocli.AutoComplete.GenerateCompletion.class,
+                ImportCommand.class, ExportCommand.class, DiffCommand.class, ExportDiffCommand.class,
+                ImportDiffCommand.class, picocli.AutoComplete.GenerateCompletion.class,
                 CommandLine.HelpCommand.class})
 public final class Hyperfile {
     /** Exit code for a failure at run time (store unreachable, volume missing, ...). */
