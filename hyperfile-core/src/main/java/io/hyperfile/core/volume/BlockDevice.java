@@ -2,6 +2,7 @@ package io.hyperfile.core.volume;
 
 import io.hyperfile.core.CorruptionException;
 import io.hyperfile.core.block.AllocationRun;
+import io.hyperfile.core.block.ChangeRun;
 import io.hyperfile.core.block.Durability;
 import io.hyperfile.core.block.ZeroOption;
 import java.nio.ByteBuffer;
@@ -75,6 +76,14 @@ public interface BlockDevice {
 
     /** Allocation status of the range: runs covering it exactly, in order; empty for a zero length. */
     CompletableFuture<List<AllocationRun>> blockStatus(long offset, long length);
+
+    /**
+     * Which bytes of the range changed since {@code checkpoint} (the part of a checkpoint reference after
+     * {@code VOLUME@}: {@code seq:N}, {@code SNAPSHOT}, {@code time:ISO}): runs covering it exactly, in order; empty
+     * for a zero length. Fails with {@link IllegalArgumentException} for a name that does not parse, and with the
+     * store's not-found error for a checkpoint that does not exist.
+     */
+    CompletableFuture<List<ChangeRun>> changedSince(String checkpoint, long offset, long length);
 
     /** Advice that the range will be read soon: loads what the device can ahead of time. Changes nothing. */
     CompletableFuture<Void> cache(long offset, long length);

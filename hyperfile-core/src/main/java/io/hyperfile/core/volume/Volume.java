@@ -1,6 +1,7 @@
 package io.hyperfile.core.volume;
 
 import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.block.ChangeRun;
 import io.hyperfile.core.checkpoint.CheckpointLocator;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
 import io.hyperfile.core.index.BlockIndex;
@@ -21,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +76,7 @@ public final class Volume {
     private final MutationQueue mutations;
     private final VolumeReads reads;
     private final ReadAhead readAhead;
+    private final ChangeTracker changes;
     private final int maxBlocksPerSegment;
     private final BufferPool pool;
 
@@ -103,6 +106,7 @@ public final class Volume {
                 durableSeq + 1, pipeline::seal, pipeline::unsettledNewestFirst);
         this.reads = new VolumeReads(new SegmentReader(view, prefix, blockSize), volumeIndex, blockSize, config.maxGetBytes());
         this.readAhead = new ReadAhead(reads, config.readAheadBytes(), sizeBytes, blockSize);
+        this.changes = new ChangeTracker(view, prefix, volumeIndex, new SegmentReader(view, prefix, blockSize), blockSize);
         this.mutations = new MutationQueue(name, blockSize, monitor, health, buffer, pipeline, executor, config,
                 (offset, dst) -> buffer.planRead(offset, dst, pipeline.index(), reads).fetch());
         pipeline.attach(buffer, mutations::drain);
@@ -337,10 +341,20 @@ public final class Volume {
     /** Allocation state of the range: runs of DATA, ZERO and HOLE covering it exactly, in order. */
     public CompletableFuture<List<BlockStatusRun>> blockStatus(long offset, long length) {
         checkRange("block status", offset, length);
-        CompletableFuture<List<BlockStatusRun>> result = new CompletableFuture<>();
+        return overRange(offset, length, (pieces, snapshot) -> reads.blockStatus(snapshot, pieces, offset, length));
+    }
+
+    /** Which bytes of the range changed since {@code checkpoint} ({@code seq:N}, {@code SNAP}, {@code time:T}; {@link ChangeTracker}). */
+    public CompletableFuture<List<ChangeRun>> changedSince(String checkpoint, long offset, long length) {
+        checkRange("change status", offset, length);
+        return overRange(offset, length, (pieces, snapshot) -> changes.changedSince(checkpoint, snapshot, pieces, offset, length));
+    }
+
+    /** Runs {@code query} on the buffer pieces and index snapshot of a range, taken together; empty for no bytes. */
+    private <T> CompletableFuture<List<T>> overRange(long offset, long length,
+            BiFunction<List<WriteBuffer.Piece>, BlockIndex, CompletableFuture<List<T>>> query) {
         if (length == 0) {
-            result.complete(List.of());
-            return result;
+            return CompletableFuture.completedFuture(List.of());
         }
         List<WriteBuffer.Piece> pieces;
         BlockIndex snapshot;
@@ -354,14 +368,7 @@ public final class Volume {
         } finally {
             monitor.unlock();
         }
-        reads.blockStatus(snapshot, pieces, offset, length).whenComplete((runs, e) -> {
-            if (e != null) {
-                result.completeExceptionally(onReadFailure(e));
-            } else {
-                result.complete(runs);
-            }
-        });
-        return result;
+        return query.apply(pieces, snapshot).exceptionallyCompose(e -> CompletableFuture.failedFuture(onReadFailure(e)));
     }
 
     /** Flushes, then stops: later calls fail with {@link VolumeClosedException}. */

@@ -2,6 +2,7 @@ package io.hyperfile.core.volume;
 
 import io.hyperfile.core.block.Allocation;
 import io.hyperfile.core.block.AllocationRun;
+import io.hyperfile.core.block.ChangeRun;
 import io.hyperfile.core.block.Durability;
 import io.hyperfile.core.block.ZeroOption;
 import java.nio.ByteBuffer;
@@ -125,6 +126,11 @@ public final class VolumeBlockDevice implements BlockDevice {
     @Override
     public CompletableFuture<List<AllocationRun>> blockStatus(long offset, long length) {
         return attempt(() -> volume.blockStatus(offset, length)).thenApply(VolumeBlockDevice::toAllocationRuns);
+    }
+
+    @Override
+    public CompletableFuture<List<ChangeRun>> changedSince(String checkpoint, long offset, long length) {
+        return attempt(() -> volume.changedSince(checkpoint, offset, length));
     }
 
     @Override
