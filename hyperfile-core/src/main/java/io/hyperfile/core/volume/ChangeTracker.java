@@ -43,6 +43,19 @@ final class ChangeTracker {
         this.blockSize = blockSize;
     }
 
+    /**
+     * Whether {@code checkpoint} is a well-formed checkpoint name for {@link Volume#changedSince} ({@code seq:N},
+     * {@code SNAPSHOT}, {@code time:ISO}); says nothing about whether it exists.
+     */
+    static boolean isWellFormed(String checkpoint) {
+        try {
+            CheckpointRef.parse("v@" + checkpoint);
+            return !checkpoint.isEmpty();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** The index of checkpoint {@code checkpoint}; fails for a bad name or a checkpoint that does not exist. */
     CompletableFuture<BlockIndex> base(String checkpoint) {
         CompletableFuture<BlockIndex> known = bases.get(checkpoint);

@@ -128,6 +128,14 @@ public final class VolumeBlockDevice implements BlockDevice {
         return attempt(() -> volume.blockStatus(offset, length)).thenApply(VolumeBlockDevice::toAllocationRuns);
     }
 
+    /**
+     * Whether {@code checkpoint} is a well-formed name for {@link #changedSince} ({@code seq:N}, {@code SNAPSHOT},
+     * {@code time:ISO}); whether it exists is found out on first use.
+     */
+    public static boolean isCheckpointName(String checkpoint) {
+        return ChangeTracker.isWellFormed(checkpoint);
+    }
+
     @Override
     public CompletableFuture<List<ChangeRun>> changedSince(String checkpoint, long offset, long length) {
         return attempt(() -> volume.changedSince(checkpoint, offset, length));

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * Options: EXPORT_NAME, ABORT, LIST, STARTTLS (see {@link ServerTls}: ERR_POLICY when TLS is off; ACK and the switch
  * to TLS when on; ERR_INVALID once TLS is running; with TLS required, every other option but ABORT gets ERR_TLS_REQD
  * before TLS and EXPORT_NAME closes the connection), INFO, GO (INFO_EXPORT, NAME,
- * DESCRIPTION, BLOCK_SIZE), STRUCTURED_REPLY, LIST/SET_META_CONTEXT (base:allocation). Names go through the
+ * DESCRIPTION, BLOCK_SIZE), STRUCTURED_REPLY, LIST/SET_META_CONTEXT (base:allocation and
+ * hyperfile:changed-since:CHECKPOINT, see {@link MetaContexts}). Names go through the
  * {@link ExportGate}: an empty name may select a default export, a client the gate refuses gets ERR_POLICY (EXPORT_NAME:
  * the connection closes) and does not see the export in LIST, and GO to an export at its connection limit gets
  * ERR_POLICY. An unknown export gets
@@ -46,7 +47,6 @@ import org.slf4j.LoggerFactory;
 public final class NbdOptionHandler extends ByteToMessageDecoder {
     private static final Logger LOG = LoggerFactory.getLogger(NbdOptionHandler.class);
     private static final int KNOWN_CLIENT_FLAGS = FLAG_C_FIXED_NEWSTYLE | FLAG_C_NO_ZEROES;
-    private static final int ALLOCATION_CONTEXT_ID = 1;
 
     private enum State { CLIENT_FLAGS, OPTION_HEADER, OPTION_DATA, SKIP, DONE }
 
@@ -60,8 +60,9 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
     private State state = State.CLIENT_FLAGS;
     private boolean noZeroes;
     private boolean structuredReplies;
-    /** Export name the base:allocation context was selected for, or null when none is selected. */
-    private String allocationContextExport;
+    /** Export name the metadata contexts were selected for (null: none), and what was selected. */
+    private String contextExport;
+    private MetaContexts.Selection contexts = MetaContexts.Selection.NONE;
     private int option;
     private long optionLength;
     private long skipRemaining;
@@ -242,7 +243,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
             tlsActive = true;
             tlsStarting = true;
             structuredReplies = false;
-            allocationContextExport = null;
+            contextExport = null;
         }
     }
 
@@ -341,35 +342,22 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
         }
     }
 
-    /** LIST/SET_META_CONTEXT: {@code u32 name length, name, u32 n, n × (u32 query length, query)}. */
+    /** LIST/SET_META_CONTEXT; the contexts and their matching are in {@link MetaContexts}. */
     private void metaContext(ChannelHandlerContext ctx, ByteBuf data, boolean set) {
         if (set) {
-            allocationContextExport = null; // SET replaces the selection, even when it fails
+            contextExport = null; // SET replaces the selection, even when it fails
+            contexts = MetaContexts.Selection.NONE;
         }
         if (!structuredReplies) {
             replyError(ctx, REP_ERR_INVALID, "negotiate STRUCTURED_REPLY before " + optionName(option));
             return;
         }
-        String name = readString32(data);
-        if (name == null || data.readableBytes() < 4) {
-            replyError(ctx, REP_ERR_INVALID, "malformed " + optionName(option) + " request");
+        MetaContexts.Request request = MetaContexts.parse(data, MAX_STRING_BYTES, optionName(option));
+        if (request.error() != null) {
+            replyError(ctx, REP_ERR_INVALID, request.error());
             return;
         }
-        long queries = data.readUnsignedInt();
-        boolean allocation = !set && queries == 0;
-        for (long i = 0; i < queries; i++) {
-            String query = readString32(data);
-            if (query == null) {
-                replyError(ctx, REP_ERR_INVALID, "malformed " + optionName(option) + " request: query " + i + " overruns the data");
-                return;
-            }
-            allocation |= query.equals(CONTEXT_BASE_ALLOCATION) || (!set && query.equals("base:"));
-        }
-        if (data.isReadable()) {
-            replyError(ctx, REP_ERR_INVALID, "malformed " + optionName(option) + " request: trailing bytes");
-            return;
-        }
-        name = gate.resolve(name);
+        String name = gate.resolve(request.exportName());
         if (refusedPolicy(ctx, name)) {
             return;
         }
@@ -377,12 +365,14 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
             replyError(ctx, REP_ERR_UNKNOWN, gate.unknownExportMessage(name));
             return;
         }
-        if (allocation) {
-            byte[] b = CONTEXT_BASE_ALLOCATION.getBytes(StandardCharsets.UTF_8);
-            reply(ctx, REP_META_CONTEXT, ctx.alloc().buffer(4 + b.length).writeInt(set ? ALLOCATION_CONTEXT_ID : 0).writeBytes(b));
-            if (set) {
-                allocationContextExport = name;
-            }
+        MetaContexts.Selection selection = MetaContexts.match(request.queries(), set);
+        for (Object[] c : selection.replies(set)) {
+            byte[] b = ((String) c[1]).getBytes(StandardCharsets.UTF_8);
+            reply(ctx, REP_META_CONTEXT, ctx.alloc().buffer(4 + b.length).writeInt((Integer) c[0]).writeBytes(b));
+        }
+        if (set) {
+            contextExport = name;
+            contexts = selection;
         }
         reply(ctx, REP_ACK, Unpooled.EMPTY_BUFFER);
     }
@@ -390,8 +380,10 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
     private void enterTransmission(ChannelHandlerContext ctx, Export export, int flags) {
         state = State.DONE;
         cancelTimeout();
-        boolean context = structuredReplies && export.name().equals(allocationContextExport);
-        NbdSession session = new NbdSession(export, structuredReplies, context ? ALLOCATION_CONTEXT_ID : 0, flags);
+        MetaContexts.Selection selected = structuredReplies && export.name().equals(contextExport) ? contexts
+                : MetaContexts.Selection.NONE;
+        NbdSession session = new NbdSession(export, structuredReplies, selected.allocation() ? MetaContexts.ALLOCATION_ID : 0,
+                flags, selected.changedSince());
         LOG.debug("{}: entering transmission on export '{}' (structured replies {}, flags 0x{})", ctx.channel(),
                 export.name(), structuredReplies, Integer.toHexString(flags));
         ctx.flush();
@@ -408,16 +400,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
 
     /** Reads {@code u32 length, bytes} as UTF-8; null if the length overruns the data or exceeds the string limit. */
     private static String readString32(ByteBuf data) {
-        if (data.readableBytes() < 4) {
-            return null;
-        }
-        long len = data.readUnsignedInt();
-        if (len > data.readableBytes() || len > MAX_STRING_BYTES) {
-            return null;
-        }
-        String s = data.toString(data.readerIndex(), (int) len, StandardCharsets.UTF_8);
-        data.skipBytes((int) len);
-        return s;
+        return MetaContexts.readString32(data, MAX_STRING_BYTES);
     }
 
     private void reply(ChannelHandlerContext ctx, int type, ByteBuf data) {

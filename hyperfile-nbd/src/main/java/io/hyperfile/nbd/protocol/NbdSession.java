@@ -4,14 +4,29 @@ import io.hyperfile.nbd.export.Export;
 
 /**
  * What one connection negotiated during option haggling: the export, whether structured replies are on, the id of
- * the selected {@code base:allocation} context (0 when none is selected), and the transmission flags that were
- * sent.
+ * the selected {@code base:allocation} context (0 when none is selected), the transmission flags that were sent,
+ * and the checkpoint of the selected {@code hyperfile:changed-since:} context (null when none is selected; its id is
+ * {@link #CHANGED_SINCE_CONTEXT_ID}).
  */
-public record NbdSession(Export export, boolean structuredReplies, int allocationContextId, int transmissionFlags) {
+public record NbdSession(Export export, boolean structuredReplies, int allocationContextId, int transmissionFlags,
+        String changedSince) {
+    public static final int CHANGED_SINCE_CONTEXT_ID = MetaContexts.CHANGED_SINCE_ID;
+    /** The BLOCK_STATUS flag of a changed run in the changed-since context. */
+    public static final int STATE_CHANGED = MetaContexts.STATE_CHANGED;
 
-    /** Whether BLOCK_STATUS may be used (a context was selected for this export). */
+    /** A session without a changed-since context. */
+    public NbdSession(Export export, boolean structuredReplies, int allocationContextId, int transmissionFlags) {
+        this(export, structuredReplies, allocationContextId, transmissionFlags, null);
+    }
+
+    /** Whether base:allocation was selected. */
     public boolean hasAllocationContext() {
         return allocationContextId != 0;
+    }
+
+    /** Whether BLOCK_STATUS may be used (some context was selected for this export). */
+    public boolean hasMetaContext() {
+        return allocationContextId != 0 || changedSince != null;
     }
 
     /** The transmission flags for an export (they depend on whether structured replies were negotiated). */

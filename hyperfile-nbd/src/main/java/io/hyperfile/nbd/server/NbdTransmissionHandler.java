@@ -3,6 +3,7 @@ package io.hyperfile.nbd.server;
 import static io.hyperfile.nbd.protocol.NbdConstants.*;
 
 import io.hyperfile.core.block.AllocationRun;
+import io.hyperfile.core.block.ChangeRun;
 import io.hyperfile.core.block.Durability;
 import io.hyperfile.core.block.ZeroOption;
 import io.hyperfile.core.volume.BlockDevice;
@@ -199,16 +200,31 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             case CMD_BLOCK_STATUS -> {
                 req.release();
                 boolean reqOne = req.hasFlag(CMD_FLAG_REQ_ONE);
-                onLoop(CMD_BLOCK_STATUS, 0, start, device.blockStatus(offset, length), (runs, e) -> {
+                CompletableFuture<List<AllocationRun>> allocation = session.hasAllocationContext()
+                        ? device.blockStatus(offset, length) : CompletableFuture.completedFuture(null);
+                CompletableFuture<List<ChangeRun>> changes = session.changedSince() != null
+                        ? device.changedSince(session.changedSince(), offset, length) : CompletableFuture.completedFuture(null);
+                onLoop(CMD_BLOCK_STATUS, 0, start, allocation.thenCombine(changes, Status::new), (status, e) -> {
                     if (e != null) {
                         fail(cookie, CMD_BLOCK_STATUS, e, held);
-                    } else {
-                        writeReply(ReplyBuilder.blockStatus(ctx.alloc(), cookie, session.allocationContextId(), runs, reqOne), held, false);
+                        return;
+                    }
+                    boolean changesFollow = session.changedSince() != null;
+                    if (session.hasAllocationContext()) {
+                        writeReply(ReplyBuilder.blockStatus(ctx.alloc(), cookie, session.allocationContextId(),
+                                status.allocation(), reqOne, !changesFollow), held, false, !changesFollow);
+                    }
+                    if (changesFollow) {
+                        writeReply(ReplyBuilder.changeStatus(ctx.alloc(), cookie, status.changes(), reqOne, true), held, false, true);
                     }
                 }, null);
             }
             default -> throw new IllegalStateException("validated an unknown command " + req.type());
         }
+    }
+
+    /** The answers for the selected contexts of one BLOCK_STATUS (null for a context not selected). */
+    private record Status(List<AllocationRun> allocation, List<ChangeRun> changes) {
     }
 
     /**

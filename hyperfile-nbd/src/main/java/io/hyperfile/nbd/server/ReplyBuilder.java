@@ -2,8 +2,10 @@ package io.hyperfile.nbd.server;
 
 import io.hyperfile.core.block.Allocation;
 import io.hyperfile.core.block.AllocationRun;
+import io.hyperfile.core.block.ChangeRun;
 import io.hyperfile.nbd.protocol.NbdConstants;
 import io.hyperfile.nbd.protocol.NbdReply;
+import io.hyperfile.nbd.protocol.NbdSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
@@ -85,22 +87,53 @@ final class ReplyBuilder {
      * descriptor with {@code reqOne}, at most {@link #MAX_EXTENTS} otherwise.
      */
     static NbdReply blockStatus(ByteBufAllocator alloc, long cookie, int contextId, List<AllocationRun> runs, boolean reqOne) {
+        return blockStatus(alloc, cookie, contextId, runs, reqOne, true);
+    }
+
+    /** {@link #blockStatus} with DONE only if {@code done} (another context's chunk follows otherwise). */
+    static NbdReply blockStatus(ByteBufAllocator alloc, long cookie, int contextId, List<AllocationRun> runs, boolean reqOne,
+            boolean done) {
+        long[] pairs = new long[2 * runs.size()];
+        for (int i = 0; i < runs.size(); i++) {
+            pairs[2 * i] = runs.get(i).lengthBytes();
+            pairs[2 * i + 1] = stateFlags(runs.get(i).allocation());
+        }
+        return descriptors(alloc, cookie, contextId, pairs, reqOne, done);
+    }
+
+    /**
+     * The BLOCK_STATUS chunk of the {@code hyperfile:changed-since:} context: flag {@link NbdSession#STATE_CHANGED}
+     * for changed runs, 0 for unchanged ones; merged and limited as {@link #blockStatus}.
+     */
+    static NbdReply changeStatus(ByteBufAllocator alloc, long cookie, List<ChangeRun> runs, boolean reqOne, boolean done) {
+        long[] pairs = new long[2 * runs.size()];
+        for (int i = 0; i < runs.size(); i++) {
+            pairs[2 * i] = runs.get(i).lengthBytes();
+            pairs[2 * i + 1] = runs.get(i).changed() ? NbdSession.STATE_CHANGED : 0;
+        }
+        return descriptors(alloc, cookie, NbdSession.CHANGED_SINCE_CONTEXT_ID, pairs, reqOne, done);
+    }
+
+    /** One chunk of {@code (length, flags)} pairs: neighbours with equal flags merged, at most the limit. */
+    private static NbdReply descriptors(ByteBufAllocator alloc, long cookie, int contextId, long[] pairs, boolean reqOne,
+            boolean done) {
         int limit = reqOne ? 1 : MAX_EXTENTS;
-        long[] extents = new long[2 * Math.min(limit, Math.max(1, runs.size()))];
+        long[] extents = new long[2 * Math.min(limit, Math.max(1, pairs.length / 2))];
         int count = 0;
-        for (AllocationRun r : runs) {
-            int flags = stateFlags(r.allocation());
-            if (count > 0 && extents[2 * count - 1] == flags && extents[2 * count - 2] + r.lengthBytes() <= 0xFFFF_FFFFL) {
-                extents[2 * count - 2] += r.lengthBytes();
+        for (int i = 0; i < pairs.length; i += 2) {
+            long length = pairs[i];
+            long flags = pairs[i + 1];
+            if (count > 0 && extents[2 * count - 1] == flags && extents[2 * count - 2] + length <= 0xFFFF_FFFFL) {
+                extents[2 * count - 2] += length;
                 continue;
             }
             if (count == limit) {
                 break;
             }
-            extents[2 * count] = r.lengthBytes();
+            extents[2 * count] = length;
             extents[2 * count + 1] = flags;
             count++;
         }
-        return NbdReply.blockStatus(alloc, cookie, contextId, extents, count, true);
+        return NbdReply.blockStatus(alloc, cookie, contextId, extents, count, done);
     }
 }

@@ -67,7 +67,7 @@ final class RequestValidator {
         if (readOnly && (type == CMD_WRITE || type == CMD_TRIM || type == CMD_WRITE_ZEROES)) {
             return new Rejection(NbdError.EPERM, "export '" + session.export().name() + "' is read-only");
         }
-        if (type == CMD_BLOCK_STATUS && !session.hasAllocationContext()) {
+        if (type == CMD_BLOCK_STATUS && !session.hasMetaContext()) {
             return new Rejection(NbdError.EINVAL, "BLOCK_STATUS needs a metadata context selected with SET_META_CONTEXT");
         }
         if (type == CMD_BLOCK_STATUS && length == 0) {

@@ -288,6 +288,30 @@ class NbdOptionHandlerTest {
     }
 
     @Test
+    void changedSinceContextIsSelectedNextToAllocationAndIllFormedOnesAreLeftOut() {
+        int flags = NbdSession.transmissionFlags(false, true);
+        exchange(concat(clientFlags(3), option(OPT_STRUCTURED_REPLY, new byte[0]),
+                        option(OPT_LIST_META_CONTEXT, metaQuery("disk", "hyperfile:changed-since:seq:x",
+                                "hyperfile:changed-since:snap1")),
+                        option(OPT_SET_META_CONTEXT, metaQuery("disk", "hyperfile:changed-since:seq:", "base:allocation",
+                                "hyperfile:changed-since:seq:42", "hyperfile:changed-since:seq:43")),
+                        option(OPT_GO, nameAndInfos("disk"))),
+                reply(OPT_STRUCTURED_REPLY, REP_ACK, "")
+                        + reply(OPT_LIST_META_CONTEXT, REP_META_CONTEXT, "00000000" + hex("hyperfile:changed-since:snap1"))
+                        + reply(OPT_LIST_META_CONTEXT, REP_ACK, "")
+                        + reply(OPT_SET_META_CONTEXT, REP_META_CONTEXT, "00000001" + hex("base:allocation"))
+                        + reply(OPT_SET_META_CONTEXT, REP_META_CONTEXT, "00000002" + hex("hyperfile:changed-since:seq:42"))
+                        + reply(OPT_SET_META_CONTEXT, REP_ACK, "")
+                        + reply(OPT_GO, REP_INFO, String.format("0000%016x%04x", SIZE, flags))
+                        + reply(OPT_GO, REP_INFO, "0003" + "00000001" + "00001000" + "02000000")
+                        + reply(OPT_GO, REP_ACK, ""));
+        assertNotNull(session);
+        assertEquals(1, session.allocationContextId());
+        assertEquals("seq:42", session.changedSince());
+        assertTrue(session.hasMetaContext());
+    }
+
+    @Test
     void metaContextBeforeStructuredRepliesIsInvalid() {
         exchange(concat(clientFlags(3), option(OPT_SET_META_CONTEXT, metaQuery("disk", "base:allocation"))),
                 reply(OPT_SET_META_CONTEXT, REP_ERR_INVALID, hex("negotiate STRUCTURED_REPLY before SET_META_CONTEXT")));

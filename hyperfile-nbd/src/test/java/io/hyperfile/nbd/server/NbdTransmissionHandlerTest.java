@@ -281,6 +281,27 @@ class NbdTransmissionHandlerTest {
                 "blockStatus 0+20480", "blockStatus 0+20480", "cache 0+20480"), device.log());
     }
 
+    @Test
+    void blockStatusAnswersEachSelectedContextInOneChunkAndTheLastIsDone() {
+        Export export = Export.of("disk", device);
+        handler = new NbdTransmissionHandler(new NbdSession(export, true, 1, NbdSession.transmissionFlags(false, true), "seq:7"),
+                ServerConfig.builder().build(), state, null);
+        channel = new EmbeddedChannel(handler);
+        device.put(BS, pattern(BS, 1));
+        send(0, CMD_BLOCK_STATUS, 1, 0, 3 * BS);
+        // base:allocation (id 1): HOLE 4096, DATA 4096, HOLE 4096; changed-since (id 2): unchanged, changed, unchanged
+        assertEquals(List.of("1 STATUS 00000001" + "00001000" + "00000003" + "00001000" + "00000000" + "00001000" + "00000003",
+                "1 STATUS 00000002" + "00001000" + "00000000" + "00001000" + "00000001" + "00001000" + "00000000!"), replies());
+        handler = new NbdTransmissionHandler(new NbdSession(export, true, 0, NbdSession.transmissionFlags(false, true), "missing"),
+                ServerConfig.builder().build(), state, null);
+        channel.finishAndReleaseAll();
+        channel = new EmbeddedChannel(handler);
+        send(CMD_FLAG_REQ_ONE, CMD_BLOCK_STATUS, 2, 0, 3 * BS);
+        List<String> failed = replies();
+        assertEquals(1, failed.size(), failed.toString());
+        assertTrue(failed.get(0).startsWith("2 EIO 'BLOCK_STATUS failed: no checkpoint missing"), failed.toString());
+    }
+
     // ---------------------------------------------------------------- failures
 
     static Stream<Arguments> failures() {

@@ -2,6 +2,7 @@ package io.hyperfile.nbd.testing;
 
 import io.hyperfile.core.block.Allocation;
 import io.hyperfile.core.block.AllocationRun;
+import io.hyperfile.core.block.ChangeRun;
 import io.hyperfile.core.block.Durability;
 import io.hyperfile.core.block.ZeroOption;
 import io.hyperfile.core.volume.BlockDevice;
@@ -191,6 +192,21 @@ public final class FakeBlockDevice implements BlockDevice {
     @Override
     public CompletableFuture<List<AllocationRun>> blockStatus(long offset, long length) {
         return call("blockStatus " + offset + "+" + length, () -> runs(offset, length));
+    }
+
+    /** Changed since any checkpoint means DATA here (a stand-in); the checkpoint "missing" fails as an unknown one does. */
+    @Override
+    public CompletableFuture<List<ChangeRun>> changedSince(String checkpoint, long offset, long length) {
+        return call("changedSince " + checkpoint + " " + offset + "+" + length, () -> {
+            if (checkpoint.equals("missing")) {
+                throw new IllegalArgumentException("no checkpoint " + checkpoint);
+            }
+            List<ChangeRun> out = new ArrayList<>();
+            for (AllocationRun r : runs(offset, length)) {
+                out.add(new ChangeRun(r.offset(), r.lengthBytes(), r.allocation() == Allocation.DATA));
+            }
+            return out;
+        });
     }
 
     @Override
