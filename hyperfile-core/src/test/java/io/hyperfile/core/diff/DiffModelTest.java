@@ -163,6 +163,38 @@ class DiffModelTest {
     }
 
     @org.junit.jupiter.api.Test
+    void anInterruptedImportIsFinishedByTheSameDiffOnly() throws IOException {
+        ObjectStore store = new InMemoryObjectStore();
+        Volume.create(store, "src/", OPTIONS, Clock.systemUTC()).join();
+        Volume v = Volume.open(store, "src/", "src", CONFIG).join();
+        Random rnd = new Random(5);
+        long[] seqs = new long[3];
+        for (int cp = 0; cp < 3; cp++) {
+            for (int i = 0; i < 20; i++) {
+                byte[] data = new byte[8 * BLOCK];
+                rnd.nextBytes(data);
+                v.write((long) rnd.nextInt(BLOCKS - 8) * BLOCK, ByteBuffer.wrap(data)).join();
+            }
+            v.flush().join();
+            seqs[cp] = v.durableSeq().join();
+        }
+        v.close().join();
+        Volume.create(store, "copy/", OPTIONS, Clock.systemUTC()).join();
+        importDiff(store, export(store, 0, seqs[0]), false);
+        byte[] diff = export(store, seqs[0], seqs[2]);
+        byte[] cut = java.util.Arrays.copyOf(diff, diff.length / 2);
+        assertThrows(CorruptionException.class, () -> importDiff(store, cut, false));
+        DiffBase half = DiffBase.read(store, "copy/").join();
+        assertEquals(DiffBase.State.APPLYING, half.state(), half.toString());
+        IllegalStateException other = assertThrows(IllegalStateException.class,
+                () -> importDiff(store, export(store, seqs[0], seqs[1]), false));
+        assertTrue(other.getMessage().contains("half-applied diff"), other.getMessage());
+        importDiff(store, diff, false);
+        assertArrayEquals(read(store, "src/", seqs[2]), read(store, "copy/", newest(store)));
+        assertEquals(DiffBase.State.AT, DiffBase.read(store, "copy/").join().state());
+    }
+
+    @org.junit.jupiter.api.Test
     void aCorruptRecordIsRefused() throws IOException {
         ObjectStore store = new InMemoryObjectStore();
         Volume.create(store, "src/", OPTIONS, Clock.systemUTC()).join();
