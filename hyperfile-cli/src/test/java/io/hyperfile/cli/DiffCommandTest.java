@@ -94,6 +94,23 @@ class DiffCommandTest {
         ok("export", "backup", back.toString(), store());
         assertArrayEquals(image, Files.readAllBytes(back), "the backup equals src@two");
 
+        // through a pipe: export-diff to stdout, import-diff from stdin, into a third volume
+        java.io.PrintStream stdout = System.out;
+        java.io.InputStream stdin = System.in;
+        try {
+            java.io.ByteArrayOutputStream piped = new java.io.ByteArrayOutputStream();
+            System.setOut(new java.io.PrintStream(piped, true));
+            ok("export-diff", "src@seq:0", "src@two", "-", "--quiet", store());
+            System.setIn(new java.io.ByteArrayInputStream(piped.toByteArray()));
+            ok("import-diff", "-", "piped", "--quiet", store());
+        } finally {
+            System.setOut(stdout);
+            System.setIn(stdin);
+        }
+        Path pipedImage = dir.resolve("piped.img");
+        ok("export", "piped", pipedImage.toString(), store());
+        assertArrayEquals(image, Files.readAllBytes(pipedImage), "the piped full backup equals src@two");
+
         Result again = ok("import-diff", inc.toString(), "backup", store());
         assertTrue(again.out.contains("nothing to do"), again.out);
         Result wrongBase = run("import-diff", full.toString(), "backup", store());

@@ -1,6 +1,7 @@
 package io.hyperfile.core.diff;
 
 import io.hyperfile.core.index.ChangedRun;
+import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.volume.Volume;
 import io.hyperfile.core.volume.VolumeConfig;
 import java.io.IOException;
@@ -30,7 +31,7 @@ public final class DiffExport {
      * Writes the diff of volume {@code name} (at {@code prefix}) from {@code fromSeq} to {@code toSeq} to {@code out};
      * {@code progress} is told the target bytes covered so far. Does not close {@code out}.
      */
-    public static Summary write(io.hyperfile.core.store.ObjectStore store, String prefix, String name, long fromSeq,
+    public static Summary write(ObjectStore store, String prefix, String name, long fromSeq,
             long toSeq, OutputStream out, Clock clock, LongConsumer progress) throws IOException {
         CheckpointDiff.Result diff = CheckpointDiff.between(store, prefix, fromSeq, toSeq).join();
         DiffHeader header = new DiffHeader(diff.blockSizeBytes(), diff.volumeId(), fromSeq, diff.fromSizeBytes(), toSeq,

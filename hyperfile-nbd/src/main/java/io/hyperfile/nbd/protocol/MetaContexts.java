@@ -40,17 +40,21 @@ final class MetaContexts {
     record Selection(boolean allocation, String changedSince) {
         static final Selection NONE = new Selection(false, null);
 
-        /** The context replies to send, in order: (id, name), id 0 for LIST. */
-        List<Object[]> replies(boolean set) {
-            List<Object[]> out = new ArrayList<>(2);
+        /** The context replies to send, in order; id 0 for LIST. */
+        List<Reply> replies(boolean set) {
+            List<Reply> out = new ArrayList<>(2);
             if (allocation) {
-                out.add(new Object[] {set ? ALLOCATION_ID : 0, CONTEXT_BASE_ALLOCATION});
+                out.add(new Reply(set ? ALLOCATION_ID : 0, CONTEXT_BASE_ALLOCATION));
             }
             if (changedSince != null) {
-                out.add(new Object[] {set ? CHANGED_SINCE_ID : 0, CHANGED_SINCE + changedSince});
+                out.add(new Reply(set ? CHANGED_SINCE_ID : 0, CHANGED_SINCE + changedSince));
             }
             return out;
         }
+    }
+
+    /** One {@code REP_META_CONTEXT}: the context's id and full name. */
+    record Reply(int id, String name) {
     }
 
     static Request parse(ByteBuf data, int maxStringBytes, String optionName) {

@@ -366,9 +366,9 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
             return;
         }
         MetaContexts.Selection selection = MetaContexts.match(request.queries(), set);
-        for (Object[] c : selection.replies(set)) {
-            byte[] b = ((String) c[1]).getBytes(StandardCharsets.UTF_8);
-            reply(ctx, REP_META_CONTEXT, ctx.alloc().buffer(4 + b.length).writeInt((Integer) c[0]).writeBytes(b));
+        for (MetaContexts.Reply c : selection.replies(set)) {
+            byte[] b = c.name().getBytes(StandardCharsets.UTF_8);
+            reply(ctx, REP_META_CONTEXT, ctx.alloc().buffer(4 + b.length).writeInt(c.id()).writeBytes(b));
         }
         if (set) {
             contextExport = name;
