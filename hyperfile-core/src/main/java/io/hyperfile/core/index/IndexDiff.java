@@ -23,6 +23,10 @@ import java.util.function.IntFunction;
  * block count of each DATA extent against the extent's segment) and collects their children for the next level.
  * Extents that are unchanged inside a changed leaf appear on both sides and cancel out.
  *
+ * <p>The same walk also gives {@link #changedRuns}: the block ranges whose mapping differs (changed-block diffs,
+ * docs/DIFF.md), from the extents of the leaves only one tree has ({@link LeafCollector}). Both are a
+ * {@link Visitor} over the nodes in one tree only.
+ *
  * <p>Cost: one read per node that is in one tree but not the other, plus the lower root when the other tree shares
  * it (a root's level is only known once it is read): for a few changed ranges about {@code height} nodes per range
  * and side; for a range replacement that dropped whole subtrees, every node of those subtrees. The nodes of a level
