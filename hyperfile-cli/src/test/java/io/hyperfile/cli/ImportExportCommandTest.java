@@ -136,4 +136,31 @@ class ImportExportCommandTest {
         assertEquals(2, badRef.code);
         assertTrue(badRef.err.startsWith("hyperfile: bad checkpoint seq in 'vol@seq:x'"), badRef.err);
     }
+
+    @Test
+    void snapshotCreatePinsAPastCheckpoint() throws Exception {
+        byte[] a = image(6, 512 << 10);
+        Path in = dir.resolve("a.img");
+        Files.write(in, a);
+        assertEquals(0, run(null, "import", in.toString(), "vol", "-q", store()).code);
+        Matcher m = Pattern.compile("checkpoint (\\d+)").matcher(run(null, "snapshot", "create", "vol", "tmp", store()).out);
+        assertTrue(m.find());
+        long seqA = Long.parseLong(m.group(1));
+        assertEquals(0, run(null, "snapshot", "delete", "vol", "tmp", store()).code);
+        Files.write(in, image(7, 512 << 10));
+        assertEquals(0, run(null, "import", in.toString(), "vol", "-q", store()).code);
+
+        Result pinned = run(null, "snapshot", "create", "vol@seq:" + seqA, "past", store());
+        assertEquals(0, pinned.code, pinned.err);
+        assertEquals("created snapshot vol@past at checkpoint " + seqA + " (vol@seq:" + seqA + ")", pinned.out.trim());
+        assertArrayEquals(a, run(null, "export", "vol@past", "-", "-q", store()).stdout);
+        Result again = run(null, "snapshot", "create", "vol@past", "copy", store());
+        assertEquals(0, again.code, again.err);
+        assertTrue(run(null, "snapshot", "list", "vol", store()).out.contains("vol@copy\tcheckpoint " + seqA), "same checkpoint");
+
+        Result gone = run(null, "snapshot", "create", "vol@seq:999", "x", store());
+        assertEquals(1, gone.code);
+        assertTrue(gone.err.startsWith("hyperfile: no checkpoint vol@seq:999 (never written, or deleted by garbage collection)"), gone.err);
+        assertTrue(!run(null, "snapshot", "list", "vol", store()).out.contains("vol@x"), "nothing pinned");
+    }
 }
