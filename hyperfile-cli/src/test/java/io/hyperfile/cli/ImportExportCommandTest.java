@@ -163,4 +163,38 @@ class ImportExportCommandTest {
         assertTrue(gone.err.startsWith("hyperfile: no checkpoint vol@seq:999 (never written, or deleted by garbage collection)"), gone.err);
         assertTrue(!run(null, "snapshot", "list", "vol", store()).out.contains("vol@x"), "nothing pinned");
     }
+
+    @Test
+    void volumeRollbackToASnapshotAndUndo() throws Exception {
+        byte[] a = image(8, 512 << 10);
+        byte[] b = image(9, 512 << 10);
+        Path in = dir.resolve("a.img");
+        Files.write(in, a);
+        assertEquals(0, run(null, "import", in.toString(), "vol", "-q", store()).code);
+        assertEquals(0, run(null, "snapshot", "create", "vol", "a", store()).code);
+        Files.write(in, b);
+        assertEquals(0, run(null, "import", in.toString(), "vol", "-q", store()).code);
+
+        Result rolled = run(null, "volume", "rollback", "vol", "a", store());
+        assertEquals(0, rolled.code, rolled.err);
+        Matcher m = Pattern.compile("^rolled back vol to vol@a \\(checkpoint \\d+, 512 KiB\\) as checkpoint (\\d+); undo:"
+                + " hyperfile volume rollback vol @seq:(\\d+)$").matcher(rolled.out.trim());
+        assertTrue(m.matches(), rolled.out);
+        assertArrayEquals(a, run(null, "export", "vol", "-", "-q", store()).stdout, "the volume reads as snapshot a");
+
+        Result undo = run(null, "volume", "rollback", "vol", "@seq:" + m.group(2), store());
+        assertEquals(0, undo.code, undo.err);
+        assertArrayEquals(b, run(null, "export", "vol", "-", "-q", store()).stdout, "undone");
+        assertArrayEquals(a, run(null, "export", "vol@seq:" + m.group(1), "-", "-q", store()).stdout, "the rollback checkpoint");
+
+        Result missing = run(null, "volume", "rollback", "vol", "@seq:999", store());
+        assertEquals(1, missing.code);
+        assertTrue(missing.err.startsWith("hyperfile: no checkpoint vol@seq:999"), missing.err);
+        Matcher newest = Pattern.compile("as checkpoint (\\d+);").matcher(undo.out);
+        assertTrue(newest.find());
+        Result same = run(null, "volume", "rollback", "vol", "seq:" + newest.group(1), store());
+        assertEquals(1, same.code);
+        assertEquals("hyperfile: cannot roll back vol to vol@seq:" + newest.group(1) + ": checkpoint " + newest.group(1)
+                + " is the newest already: nothing to roll back", same.err.trim());
+    }
 }
