@@ -211,33 +211,30 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
         int heldOption = option;
         state = State.WAITING;
         ctx.channel().config().setAutoRead(false);
-        opening.get().whenCompleteAsync((failure, e) -> {
-            if (state != State.WAITING || !ctx.channel().isActive()) { // closed meanwhile (handshake timeout, client gone)
-                held.release();
-                return;
-            }
+        OnDemandLookup.whenOpened(ctx, opening.get(), held, () -> state == State.WAITING, failure -> {
             state = State.OPTION_HEADER;
             option = heldOption;
             onDemandName = gate.resolve(OnDemandLookup.name(heldOption, held));
-            onDemandFailure = e != null ? "cannot open " + onDemandName + ": " + e.getMessage() : failure.orElse(null);
-            ctx.channel().config().setAutoRead(true);
+            onDemandFailure = failure;
             try {
                 handleOption(ctx, held);
             } finally {
-                held.release();
                 onDemandName = null;
                 onDemandFailure = null;
             }
             ctx.flush();
-            if (state != State.DONE) {
-                try {
-                    channelRead(ctx, Unpooled.EMPTY_BUFFER); // options that arrived meanwhile
-                } catch (Exception ex) {
-                    ctx.fireExceptionCaught(ex);
-                }
-            }
-        }, ctx.executor());
+            return state != State.DONE;
+        }, () -> channelRead(ctx, Unpooled.EMPTY_BUFFER));
         return true;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (state == State.WAITING) {
+            ctx.fireChannelReadComplete(); // not super's: it would read on although auto-read is off
+            return;
+        }
+        super.channelReadComplete(ctx);
     }
 
     /** What to tell a client that asked for {@code name}, which is not an export. */

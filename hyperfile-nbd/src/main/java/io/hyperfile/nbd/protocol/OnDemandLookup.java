@@ -5,15 +5,17 @@ import static io.hyperfile.nbd.protocol.NbdConstants.*;
 import io.hyperfile.nbd.export.ExportRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 
 /**
  * Before the handshake answers an option that names an export (EXPORT_NAME, INFO, GO, LIST/SET_META_CONTEXT): if the
  * name is no export but one the registry opens on demand ({@link ExportRegistry.OnDemand}) and the client may use it,
- * starts that open, so that the option handler can wait for it and then answer the option as usual. Also reads the
- * handshake's length-prefixed strings. Stateless.
+ * starts that open ({@link #start}); the option handler stops reading meanwhile and answers the option as usual once
+ * the open completed ({@link #whenOpened}). Also reads the handshake's length-prefixed strings. Stateless.
  */
 final class OnDemandLookup {
     private OnDemandLookup() {
@@ -31,6 +33,44 @@ final class OnDemandLookup {
             return Optional.empty(); // served already, or refused: the option handler answers as usual
         }
         return exports.openOnDemand(name);
+    }
+
+    /** Answers an option once its export opened; returns whether the handshake goes on (no transmission yet). */
+    @FunctionalInterface
+    interface Answer {
+        boolean answer(String failure);
+    }
+
+    /** Reads what arrived while waiting. */
+    @FunctionalInterface
+    interface Resume {
+        void resume() throws Exception;
+    }
+
+    /**
+     * Once {@code opening} completed, on the channel's event loop and unless the channel closed or stopped waiting
+     * meanwhile: turns auto-read back on, calls {@code answer} with the reason the export could not be opened (null if
+     * it was), and then, if the handshake goes on, {@code resume}. Releases {@code held} (the copy of the option's data)
+     * in every case.
+     */
+    static void whenOpened(ChannelHandlerContext ctx, CompletableFuture<Optional<String>> opening, ByteBuf held,
+            BooleanSupplier stillWaiting, Answer answer, Resume resume) {
+        opening.whenCompleteAsync((failure, e) -> {
+            try {
+                if (!stillWaiting.getAsBoolean() || !ctx.channel().isActive()) {
+                    return; // closed meanwhile (handshake timeout, client gone)
+                }
+                ctx.channel().config().setAutoRead(true);
+                String why = e != null ? "cannot open the export: " + e.getMessage() : failure.orElse(null);
+                if (answer.answer(why)) {
+                    resume.resume();
+                }
+            } catch (Exception ex) {
+                ctx.fireExceptionCaught(ex);
+            } finally {
+                held.release();
+            }
+        }, ctx.executor());
     }
 
     /** The export name in {@code option}'s data (not consumed), or null if it names none or is malformed. */
