@@ -27,6 +27,11 @@ final class Progress {
         this(err, what, unit, 0);
     }
 
+    /** A writer that drops everything: progress for {@code --quiet}. */
+    static PrintWriter silent() {
+        return new PrintWriter(java.io.OutputStream.nullOutputStream());
+    }
+
     synchronized void update(long done) {
         long now = System.nanoTime();
         long every = terminal ? 200_000_000L : 5_000_000_000L;

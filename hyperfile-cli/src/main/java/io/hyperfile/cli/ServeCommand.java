@@ -79,6 +79,8 @@ final class ServeCommand implements Callable<Integer> {
     RescanOptions rescanOptions;
     @Mixin
     MetricsOptions metricsOptions;
+    @Mixin
+    PitOptions pitOptions;
 
     @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "${env:HYPERFILE_MEMORY:-" + MemoryBudget.DEFAULT + "}",
             description = "Memory budget of the server: heap, direct memory and write buffers are sized from it "
@@ -102,6 +104,7 @@ final class ServeCommand implements Callable<Integer> {
         access.validate();
         CacheConfig cacheConfig = cache.config(store);
         GcConfig gcConfig = gcOptions.config();
+        PointInTimeExports.Settings pit = pitOptions.settings();
         ServerTls tls = tlsOptions.serverTls();
         ServerConfig.Builder server = ServerConfig.builder().bindAddress(address.getHostString()).port(address.getPort())
                 .unixSocket(access.socket);
@@ -164,6 +167,7 @@ final class ServeCommand implements Callable<Integer> {
             Serving serving = new Serving(accessConfig, access::isReadOnly, tls, live, metrics);
             running = start(s, names, incomplete, volumeConfig, serverConfig, serving, OpenRetryPolicy.DEFAULT,
                     RetryScheduler.system(), gc, STARTUP_WAIT, spec.commandLine().getOut(), spec.commandLine().getErr());
+            running.servePointInTime(s, volumeConfig, pit, RetryScheduler.system());
             started.set(running);
         } catch (Exception e) {
             gc.stop();
@@ -330,6 +334,7 @@ final class ServeCommand implements Callable<Integer> {
         private final ObjectStore store;
         private final ExportRescan rescan;
         private final ServeMetrics metrics;
+        private volatile PointInTimeExports pointInTime;
 
         private Running(NbdServer server, VolumeExports volumes, ObjectStore store, ExportRescan rescan, ServeMetrics metrics) {
             this.server = server;
@@ -357,6 +362,14 @@ final class ServeCommand implements Callable<Integer> {
             return server.port();
         }
 
+        /** Serves {@code VOLUME@seq:N} and {@code VOLUME@time:T} of the served volumes on demand (docs/POINT-IN-TIME.md). */
+        PointInTimeExports servePointInTime(ObjectStore s, VolumeConfig config, PointInTimeExports.Settings settings,
+                RetryScheduler scheduler) {
+            pointInTime = new PointInTimeExports(s, config, volumes.registry(), volumes::isServed,
+                    name -> server.limits().connections(name), settings, System::nanoTime).start(scheduler);
+            return pointInTime;
+        }
+
         VolumeExports volumes() {
             return volumes;
         }
@@ -372,6 +385,9 @@ final class ServeCommand implements Callable<Integer> {
                 server.shutdown().get(60, TimeUnit.SECONDS);
             } catch (Exception e) {
                 LOG.warn("server shutdown: {}", e.toString());
+            }
+            if (pointInTime != null) {
+                pointInTime.close();
             }
             try {
                 closeAll(volumes);

@@ -1,6 +1,9 @@
 package io.hyperfile.cli;
 
-import io.hyperfile.core.checkpoint.CheckpointLocator;
+import io.hyperfile.core.checkpoint.CheckpointRef;
+import io.hyperfile.core.checkpoint.VolumeDescriptor;
+import io.hyperfile.core.gc.CheckpointPresence;
+import io.hyperfile.core.store.Exceptions;
 import io.hyperfile.core.checkpoint.Snapshots;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.volume.VolumeCatalog;
@@ -13,7 +16,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code hyperfile snapshot create|list|delete}: a snapshot pins the volume's newest durable checkpoint under a name;
+ * {@code hyperfile snapshot create|list|delete}: a snapshot pins a checkpoint of the volume (the newest durable one,
+ * or a past one still retained: {@code VOLUME@seq:N}, {@code VOLUME@time:T}, {@code VOLUME@OTHER}) under a name;
  * {@code hyperfile serve} exports it read-only as {@code VOLUME@SNAPSHOT}.
  */
 @Command(name = "snapshot", mixinStandardHelpOptions = true, description = "Create, list and delete named snapshots (served read-only as VOLUME@SNAPSHOT).",
@@ -31,26 +35,53 @@ final class SnapshotCommand {
         @Override
         public final Integer call() {
             try (ObjectStore s = store.open()) {
-                store.requireVolume(new VolumeCatalog(s), volume);
-                run(s, volume + "/");
+                store.requireVolume(new VolumeCatalog(s), volumeName());
+                run(s, volumeName() + "/");
             }
             return 0;
+        }
+
+        /** The volume's name ({@code VOLUME} may say more, as in {@code snapshot create VOLUME@seq:N}). */
+        String volumeName() {
+            return volume;
         }
 
         abstract void run(ObjectStore s, String prefix);
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Pin the newest durable checkpoint of VOLUME as SNAPSHOT.")
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Pin a checkpoint of VOLUME as SNAPSHOT: the"
+            + " newest durable one, or a past one named VOLUME@seq:N, VOLUME@time:ISO-8601 or VOLUME@OTHER-SNAPSHOT.")
     static final class Create extends OnVolume {
         @Parameters(index = "1", paramLabel = "SNAPSHOT")
         String name;
 
         @Override
+        String volumeName() {
+            return CheckpointRef.parse(volume).volume();
+        }
+
+        @Override
         void run(ObjectStore s, String prefix) {
             Snapshots.checkName(name);
-            long seq = CheckpointLocator.newestSegment(s, prefix).join();
-            Snapshots.create(s, prefix, name, seq).join();
-            spec.commandLine().getOut().println("created snapshot " + volume + "@" + name + " at checkpoint " + seq);
+            CheckpointRef ref = CheckpointRef.parse(volume);
+            long seq = ref.resolve(s).join();
+            if (!ref.isNewest()) {
+                // A past checkpoint may have lost segments to GC: pin it, then check that it is whole (a pass that
+                // started before the record was written may still delete; checking after pinning catches that
+                // unless that pass deletes after this check, see docs/POINT-IN-TIME.md).
+                VolumeDescriptor desc = new VolumeCatalog(s).info(ref.volume()).join().descriptor();
+                Snapshots.create(s, prefix, name, seq).join();
+                try {
+                    CheckpointPresence.verify(s, prefix, desc, seq).join();
+                } catch (RuntimeException e) {
+                    Snapshots.delete(s, prefix, name).join();
+                    throw new IllegalStateException("cannot pin " + ref + ": " + Hyperfile.describe(Exceptions.unwrap(e)));
+                }
+            } else {
+                Snapshots.create(s, prefix, name, seq).join();
+            }
+            spec.commandLine().getOut().println("created snapshot " + ref.volume() + "@" + name + " at checkpoint " + seq
+                    + (ref.isNewest() ? "" : " (" + ref + ")"));
         }
     }
 

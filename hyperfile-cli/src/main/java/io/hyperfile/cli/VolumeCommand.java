@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code hyperfile volume create|list|info|du|delete}. */
 @Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, describe and delete volumes.",
         subcommands = {VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Info.class,
-                VolumeDuCommand.class, VolumeCommand.Delete.class})
+                VolumeDuCommand.class, VolumeRollbackCommand.class, VolumeCommand.Delete.class})
 final class VolumeCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a volume (sparse: it costs nothing until written).")

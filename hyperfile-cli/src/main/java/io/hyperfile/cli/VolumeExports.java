@@ -220,6 +220,11 @@ final class VolumeExports {
         })).toArray(CompletableFuture[]::new))).thenCompose(x -> leases.releaseAll());
     }
 
+    /** The registry the exports are added to. */
+    ExportRegistry registry() {
+        return exports;
+    }
+
     /** Whether export {@code exportName} ({@code NAME} or {@code NAME@SNAP}) opened and is served. */
     synchronized boolean isServed(String exportName) {
         return opened.containsKey(exportName);

@@ -1,6 +1,7 @@
 package io.hyperfile.core.volume;
 
 import io.hyperfile.core.checkpoint.CheckpointLocator;
+import io.hyperfile.core.checkpoint.CheckpointRef;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
 import io.hyperfile.core.segment.SegmentFooter;
 import io.hyperfile.core.segment.SegmentKeys;
@@ -66,6 +67,15 @@ public final class VolumeCatalog {
     public CompletableFuture<Volume> openNewestReadOnly(String name, VolumeConfig config) {
         String p = checkName(name) + "/";
         return CheckpointLocator.newestSegment(store, p).thenCompose(seq -> Volume.openReadOnlyAt(store, p, name, config, seq));
+    }
+
+    /**
+     * A read-only view of the checkpoint {@code ref} names (the newest, a snapshot's, {@code @seq:N} or
+     * {@code @time:T}); fails with {@code ObjectNotFoundException} if there is no such checkpoint. Like
+     * {@link #openNewestReadOnly}, it never writes.
+     */
+    public CompletableFuture<Volume> openReadOnly(CheckpointRef ref, VolumeConfig config) {
+        return ref.resolve(store).thenCompose(seq -> Volume.openReadOnlyAt(store, ref.prefix(), ref.toString(), config, seq));
     }
 
     /** Whether volume {@code name} exists. */

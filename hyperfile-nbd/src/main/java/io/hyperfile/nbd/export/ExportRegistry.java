@@ -3,6 +3,7 @@ package io.hyperfile.nbd.export;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -16,6 +17,31 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public final class ExportRegistry {
     private final ConcurrentSkipListMap<String, Export> exports = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<String, String> unavailable = new ConcurrentHashMap<>();
+    private volatile OnDemand onDemand = name -> Optional.empty();
+
+    /**
+     * Opens exports that are not in the registry when a client asks for them by name (a volume's past checkpoint,
+     * {@code NAME@seq:N}, say). Called on an event loop: must not block.
+     */
+    @FunctionalInterface
+    public interface OnDemand {
+        /**
+         * Empty if {@code name} is not a name this opens (the client gets the usual unknown-export error); else a
+         * future that completes once the export is in the registry (with empty) or could not be opened (with the
+         * one-line message for the client). The future may complete on any thread.
+         */
+        Optional<CompletableFuture<Optional<String>>> open(String name);
+    }
+
+    /** Sets who opens exports on demand (by default nobody). */
+    public void onDemand(OnDemand opener) {
+        onDemand = opener;
+    }
+
+    /** Asks the {@link OnDemand} opener for {@code name}, which is not an export; empty if it does not open such names. */
+    public Optional<CompletableFuture<Optional<String>>> openOnDemand(String name) {
+        return exports.containsKey(name) ? Optional.empty() : onDemand.open(name);
+    }
 
     /** Adds an export (which clears any unavailable mark of its name); fails if the name is taken. */
     public ExportRegistry add(Export export) {

@@ -48,7 +48,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
     private static final Logger LOG = LoggerFactory.getLogger(NbdOptionHandler.class);
     private static final int KNOWN_CLIENT_FLAGS = FLAG_C_FIXED_NEWSTYLE | FLAG_C_NO_ZEROES;
 
-    private enum State { CLIENT_FLAGS, OPTION_HEADER, OPTION_DATA, SKIP, DONE }
+    private enum State { CLIENT_FLAGS, OPTION_HEADER, OPTION_DATA, SKIP, WAITING, DONE }
 
     private final ExportRegistry exports;
     private final HandshakeSettings settings;
@@ -71,6 +71,9 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
     private boolean tlsActive;
     /** STARTTLS was just acknowledged; the decode loop hands the channel to TLS before reading on. */
     private boolean tlsStarting;
+    /** While an option is replayed after an on-demand open failed: the export's name and why, else null. */
+    private String onDemandName;
+    private String onDemandFailure;
 
     /** A handler that lets everyone use every export ({@link ExportGate#open}), without TLS. */
     public NbdOptionHandler(ExportRegistry exports, HandshakeSettings settings, BooleanSupplier draining,
@@ -116,7 +119,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (state != State.DONE) {
+        while (state != State.DONE && state != State.WAITING) { // WAITING: input stays buffered, auto-read is off
             switch (state) {
                 case CLIENT_FLAGS -> {
                     if (in.readableBytes() < 4) {
@@ -174,6 +177,9 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
                     }
                     ByteBuf data = in.readSlice((int) optionLength);
                     state = State.OPTION_HEADER;
+                    if (waitForOnDemandExport(ctx, data)) {
+                        return;
+                    }
                     handleOption(ctx, data);
                     ctx.flush();
                     if (tlsStarting) {
@@ -186,6 +192,55 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
                 default -> throw new IllegalStateException(state.toString());
             }
         }
+    }
+
+    /**
+     * If the option names an export the registry opens on demand (see {@link OnDemandLookup}), stops reading, keeps a
+     * copy of the option's data and returns true; once the open completes, the option is answered as usual on this
+     * channel's event loop (the export is then registered, or the client is told why not) and reading goes on.
+     */
+    private boolean waitForOnDemandExport(ChannelHandlerContext ctx, ByteBuf data) {
+        if (draining.getAsBoolean() || (tls.isRequired() && !tlsActive)) {
+            return false;
+        }
+        Optional<java.util.concurrent.CompletableFuture<Optional<String>>> opening =
+                OnDemandLookup.start(exports, gate, ctx.channel(), option, data);
+        if (opening.isEmpty()) {
+            return false;
+        }
+        ByteBuf held = ctx.alloc().buffer(data.readableBytes()).writeBytes(data);
+        int heldOption = option;
+        state = State.WAITING;
+        ctx.channel().config().setAutoRead(false);
+        OnDemandLookup.whenOpened(ctx, opening.get(), held, () -> state == State.WAITING, failure -> {
+            state = State.OPTION_HEADER;
+            option = heldOption;
+            onDemandName = gate.resolve(OnDemandLookup.name(heldOption, held));
+            onDemandFailure = failure;
+            try {
+                handleOption(ctx, held);
+            } finally {
+                onDemandName = null;
+                onDemandFailure = null;
+            }
+            ctx.flush();
+            return state != State.DONE;
+        }, () -> channelRead(ctx, Unpooled.EMPTY_BUFFER));
+        return true;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (state == State.WAITING) {
+            ctx.fireChannelReadComplete(); // not super's: it would read on although auto-read is off
+            return;
+        }
+        super.channelReadComplete(ctx);
+    }
+
+    /** What to tell a client that asked for {@code name}, which is not an export. */
+    private String unknownExport(String name) {
+        return onDemandFailure != null && name.equals(onDemandName) ? onDemandFailure : gate.unknownExportMessage(name);
     }
 
     private void handleOption(ChannelHandlerContext ctx, ByteBuf data) {
@@ -252,7 +307,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
         Optional<String> refused = gate.refusal(ctx.channel(), name);
         Optional<Export> export = exports.find(name);
         if (refused.isEmpty() && export.isEmpty()) {
-            refused = Optional.of("EXPORT_NAME for an unknown export: " + gate.unknownExportMessage(name));
+            refused = Optional.of("EXPORT_NAME for an unknown export: " + unknownExport(name));
         }
         if (refused.isEmpty()) {
             refused = gate.admit(ctx.channel(), export.get());
@@ -289,7 +344,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
 
     /** INFO and GO: {@code u32 name length, name, u16 n, n × u16 info type}. */
     private void infoOrGo(ChannelHandlerContext ctx, ByteBuf data, boolean go) {
-        String name = readString32(data);
+        String name = OnDemandLookup.readString32(data);
         if (name == null || data.readableBytes() < 2) {
             replyError(ctx, REP_ERR_INVALID, "malformed " + optionName(option) + " request");
             return;
@@ -313,7 +368,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
         }
         Optional<Export> found = exports.find(name);
         if (found.isEmpty()) {
-            replyError(ctx, REP_ERR_UNKNOWN, gate.unknownExportMessage(name));
+            replyError(ctx, REP_ERR_UNKNOWN, unknownExport(name));
             return;
         }
         Export export = found.get();
@@ -362,7 +417,7 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
             return;
         }
         if (exports.find(name).isEmpty()) {
-            replyError(ctx, REP_ERR_UNKNOWN, gate.unknownExportMessage(name));
+            replyError(ctx, REP_ERR_UNKNOWN, unknownExport(name));
             return;
         }
         MetaContexts.Selection selection = MetaContexts.match(request.queries(), set);
@@ -396,11 +451,6 @@ public final class NbdOptionHandler extends ByteToMessageDecoder {
         Optional<String> refused = gate.refusal(ctx.channel(), name);
         refused.ifPresent(why -> replyError(ctx, REP_ERR_POLICY, why));
         return refused.isPresent();
-    }
-
-    /** Reads {@code u32 length, bytes} as UTF-8; null if the length overruns the data or exceeds the string limit. */
-    private static String readString32(ByteBuf data) {
-        return MetaContexts.readString32(data, MAX_STRING_BYTES);
     }
 
     private void reply(ChannelHandlerContext ctx, int type, ByteBuf data) {

@@ -231,6 +231,65 @@ class NbdOptionHandlerTest {
     }
 
     @Test
+    void anExportOpenedOnDemandIsWaitedForWhileLaterOptionsStayBufferedAndAFailureSaysWhy() {
+        java.util.Map<String, java.util.concurrent.CompletableFuture<java.util.Optional<String>>> asked = new java.util.HashMap<>();
+        exports.onDemand(name -> name.startsWith("pit") ? java.util.Optional.of(asked.computeIfAbsent(name,
+                n -> new java.util.concurrent.CompletableFuture<>())) : java.util.Optional.empty());
+        try {
+            int flags = NbdSession.transmissionFlags(true, true);
+            byte[] leftover = {0x25, 0x60, (byte) 0x95, 0x13};
+            byte[] input = concat(clientFlags(3), option(OPT_STRUCTURED_REPLY, new byte[0]),
+                    option(OPT_SET_META_CONTEXT, metaQuery("pit@seq:1", "base:allocation")), option(OPT_GO, nameAndInfos("pit@seq:1")),
+                    leftover);
+            for (int pieceBytes : new int[] {input.length, 1}) {
+                asked.clear();
+                forwarded.forEach(ByteBuf::release);
+                forwarded.clear();
+                if (channel != null) {
+                    channel.finishAndReleaseAll();
+                }
+                open();
+                assertEquals(GREETING, readAllOutbound());
+                for (int at = 0; at < input.length; at += pieceBytes) {
+                    channel.writeInbound(Unpooled.wrappedBuffer(input, at, Math.min(pieceBytes, input.length - at)));
+                }
+                channel.runPendingTasks();
+                assertEquals(reply(OPT_STRUCTURED_REPLY, REP_ACK, ""), readAllOutbound(), "waiting: nothing more answered");
+                assertFalse(channel.config().isAutoRead());
+
+                exports.add(new Export("pit@seq:1", new VolumeBlockDevice(volume), true, ""));
+                asked.get("pit@seq:1").complete(java.util.Optional.empty());
+                channel.runPendingTasks();
+                assertEquals(reply(OPT_SET_META_CONTEXT, REP_META_CONTEXT, "00000001" + hex("base:allocation"))
+                        + reply(OPT_SET_META_CONTEXT, REP_ACK, "")
+                        + reply(OPT_GO, REP_INFO, String.format("0000%016x%04x", SIZE, flags))
+                        + reply(OPT_GO, REP_INFO, "0003" + "00000001" + "00001000" + "02000000")
+                        + reply(OPT_GO, REP_ACK, ""), readAllOutbound(), pieceBytes + "-byte pieces");
+                assertEquals("pit@seq:1", session.export().name());
+                assertEquals(1, session.allocationContextId());
+                StringBuilder rest = new StringBuilder();
+                forwarded.forEach(b -> rest.append(ByteBufUtil.hexDump(b)));
+                assertEquals(ByteBufUtil.hexDump(leftover), rest.toString());
+                exports.remove("pit@seq:1");
+            }
+
+            open();
+            readAllOutbound();
+            channel.writeInbound(Unpooled.wrappedBuffer(concat(clientFlags(3), option(OPT_GO, nameAndInfos("pit@seq:9")),
+                    option(OPT_LIST, new byte[0]))));
+            asked.get("pit@seq:9").complete(java.util.Optional.of("no checkpoint pit@seq:9"));
+            channel.runPendingTasks();
+            assertEquals(reply(OPT_GO, REP_ERR_UNKNOWN, hex("no checkpoint pit@seq:9"))
+                    + reply(OPT_LIST, REP_SERVER, "00000004" + hex("disk") + hex("a test disk"))
+                    + reply(OPT_LIST, REP_SERVER, "00000002" + hex("ro")) + reply(OPT_LIST, REP_ACK, ""), readAllOutbound());
+            assertTrue(channel.config().isAutoRead());
+            assertTrue(channel.isActive());
+        } finally {
+            exports.onDemand(name -> java.util.Optional.empty());
+        }
+    }
+
+    @Test
     void malformedInfoIsInvalid() {
         byte[] bad = ByteBuffer.allocate(8).putInt(100).putInt(0).array(); // name length overruns
         exchange(concat(clientFlags(3), option(OPT_INFO, bad)), reply(OPT_INFO, REP_ERR_INVALID, hex("malformed INFO request")));

@@ -1,0 +1,200 @@
+package io.hyperfile.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImportExportCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Result(int code, String out, String err, byte[] stdout) {
+    }
+
+    @AfterEach
+    void restoreStdio() {
+        Stdio.use(null, null);
+    }
+
+    private Result run(byte[] stdin, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        ByteArrayOutputStream binary = new ByteArrayOutputStream();
+        Stdio.use(new ByteArrayInputStream(stdin == null ? new byte[0] : stdin), binary);
+        int code = Hyperfile.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString(), binary.toByteArray());
+    }
+
+    private String store() {
+        return "--store=file:" + dir.resolve("data");
+    }
+
+    private static byte[] image(int seed, int bytes) {
+        Random rnd = new Random(seed);
+        byte[] image = new byte[bytes];
+        for (int at = 0; at < image.length; at += 96 << 10) { // data with holes between
+            byte[] part = new byte[Math.min(20 << 10, image.length - at)];
+            rnd.nextBytes(part);
+            System.arraycopy(part, 0, image, at, part.length);
+        }
+        return image;
+    }
+
+    /** The first instant of a millisecond after {@code t}'s, once the system clock has reached it. */
+    private static java.time.Instant nextMilli(java.time.Instant t) {
+        java.time.Instant now;
+        do {
+            now = java.time.Instant.now();
+        } while (now.toEpochMilli() <= t.toEpochMilli());
+        return java.time.Instant.ofEpochMilli(now.toEpochMilli());
+    }
+
+    @Test
+    void standardInputIntoANewVolumeNeedsASizeAndExportsToStandardOutputByteForByte() {
+        byte[] image = image(1, (1 << 20) + 1000); // not a whole number of blocks
+        Result noSize = run(image, "import", "-", "pipe", store());
+        assertEquals(2, noSize.code, noSize.err);
+        assertTrue(noSize.err.startsWith("hyperfile: volume pipe does not exist: importing standard input needs --size"), noSize.err);
+
+        Result imported = run(image, "import", "-", "pipe", "--size", "2M", "--quiet", store());
+        assertEquals(0, imported.code, imported.err);
+        assertTrue(imported.out.startsWith("imported standard input (1.0 MiB) into pipe"), imported.out);
+        assertEquals("", imported.err, "--quiet: no progress");
+
+        Result exported = run(null, "export", "pipe", "-", store());
+        assertEquals(0, exported.code, exported.err);
+        assertEquals("", exported.out, "nothing but the image on standard output");
+        assertTrue(exported.err.contains("exported pipe to standard output"), exported.err);
+        assertTrue(exported.err.contains("exporting pipe: "), "progress on stderr: " + exported.err);
+        byte[] expected = Arrays.copyOf(image, 2 << 20);
+        assertEquals(expected.length, exported.stdout.length);
+        assertArrayEquals(expected, exported.stdout);
+    }
+
+    @Test
+    void standardInputStreamsIntoAnExistingVolumeAndRefusesMoreThanFits() {
+        assertEquals(0, run(null, "volume", "create", "v", "--size", "1M", store()).code);
+        byte[] first = image(2, 1 << 20);
+        assertEquals(0, run(first, "import", "-", "v", "-q", store()).code);
+        byte[] part = image(3, 300 << 10);
+        Result second = run(part, "import", "-", "v", "-q", store());
+        assertEquals(0, second.code, second.err);
+        byte[] expected = first.clone();
+        System.arraycopy(part, 0, expected, 0, part.length);
+        assertArrayEquals(expected, run(null, "export", "v", "-", "-q", store()).stdout, "beyond the input stays as it was");
+
+        Result tooBig = run(new byte[(1 << 20) + 4096], "import", "-", "v", "-q", store());
+        assertEquals(1, tooBig.code);
+        assertTrue(tooBig.err.startsWith("hyperfile: the input is larger than volume v (1048576 bytes)"), tooBig.err);
+    }
+
+    @Test
+    void exportsSnapshotsAndPastCheckpointsBySeqAndTime() throws Exception {
+        byte[] a = image(4, 1 << 20);
+        Path in = dir.resolve("a.img");
+        Files.write(in, a);
+        assertEquals(0, run(null, "import", in.toString(), "vol", "-q", store()).code);
+        Result snap = run(null, "snapshot", "create", "vol", "a", store());
+        Matcher m = Pattern.compile("at checkpoint (\\d+)").matcher(snap.out);
+        assertTrue(m.find(), snap.out);
+        long seqA = Long.parseLong(m.group(1));
+        // Footer times have millisecond resolution: take a time strictly after a's checkpoints and before b's.
+        java.time.Instant betweenAandB = nextMilli(java.time.Instant.now());
+        nextMilli(betweenAandB);
+
+        byte[] b = image(5, 1 << 20);
+        Files.write(in, b);
+        assertEquals(0, run(null, "import", in.toString(), "vol", "-q", store()).code);
+
+        Path out = dir.resolve("out.img");
+        assertEquals(0, run(null, "export", "vol@a", out.toString(), "-q", store()).code);
+        assertArrayEquals(a, Files.readAllBytes(out));
+        assertArrayEquals(a, run(null, "export", "vol@seq:" + seqA, "-", "-q", store()).stdout);
+        assertArrayEquals(a, run(null, "export", "vol@time:" + betweenAandB, "-", "-q", store()).stdout);
+        assertArrayEquals(b, run(null, "export", "vol", "-", "-q", store()).stdout);
+        assertArrayEquals(new byte[1 << 20], run(null, "export", "vol@seq:0", "-", "-q", store()).stdout);
+
+        Result missing = run(null, "export", "vol@seq:999", "-", store());
+        assertEquals(1, missing.code);
+        assertTrue(missing.err.startsWith("hyperfile: no checkpoint vol@seq:999 (never written, or deleted by garbage collection)"),
+                missing.err);
+        Result badRef = run(null, "export", "vol@seq:x", "-", store());
+        assertEquals(2, badRef.code);
+        assertTrue(badRef.err.startsWith("hyperfile: bad checkpoint seq in 'vol@seq:x'"), badRef.err);
+    }
+
+    @Test
+    void snapshotCreatePinsAPastCheckpoint() throws Exception {
+        byte[] a = image(6, 512 << 10);
+        Path in = dir.resolve("a.img");
+        Files.write(in, a);
+        assertEquals(0, run(null, "import", in.toString(), "vol", "-q", store()).code);
+        Matcher m = Pattern.compile("checkpoint (\\d+)").matcher(run(null, "snapshot", "create", "vol", "tmp", store()).out);
+        assertTrue(m.find());
+        long seqA = Long.parseLong(m.group(1));
+        assertEquals(0, run(null, "snapshot", "delete", "vol", "tmp", store()).code);
+        Files.write(in, image(7, 512 << 10));
+        assertEquals(0, run(null, "import", in.toString(), "vol", "-q", store()).code);
+
+        Result pinned = run(null, "snapshot", "create", "vol@seq:" + seqA, "past", store());
+        assertEquals(0, pinned.code, pinned.err);
+        assertEquals("created snapshot vol@past at checkpoint " + seqA + " (vol@seq:" + seqA + ")", pinned.out.trim());
+        assertArrayEquals(a, run(null, "export", "vol@past", "-", "-q", store()).stdout);
+        Result again = run(null, "snapshot", "create", "vol@past", "copy", store());
+        assertEquals(0, again.code, again.err);
+        assertTrue(run(null, "snapshot", "list", "vol", store()).out.contains("vol@copy\tcheckpoint " + seqA), "same checkpoint");
+
+        Result gone = run(null, "snapshot", "create", "vol@seq:999", "x", store());
+        assertEquals(1, gone.code);
+        assertTrue(gone.err.startsWith("hyperfile: no checkpoint vol@seq:999 (never written, or deleted by garbage collection)"), gone.err);
+        assertTrue(!run(null, "snapshot", "list", "vol", store()).out.contains("vol@x"), "nothing pinned");
+    }
+
+    @Test
+    void volumeRollbackToASnapshotAndUndo() throws Exception {
+        byte[] a = image(8, 512 << 10);
+        byte[] b = image(9, 512 << 10);
+        Path in = dir.resolve("a.img");
+        Files.write(in, a);
+        assertEquals(0, run(null, "import", in.toString(), "vol", "-q", store()).code);
+        assertEquals(0, run(null, "snapshot", "create", "vol", "a", store()).code);
+        Files.write(in, b);
+        assertEquals(0, run(null, "import", in.toString(), "vol", "-q", store()).code);
+
+        Result rolled = run(null, "volume", "rollback", "vol", "a", store());
+        assertEquals(0, rolled.code, rolled.err);
+        Matcher m = Pattern.compile("^rolled back vol to vol@a \\(checkpoint \\d+, 512 KiB\\) as checkpoint (\\d+); undo:"
+                + " hyperfile volume rollback vol @seq:(\\d+)$").matcher(rolled.out.trim());
+        assertTrue(m.matches(), rolled.out);
+        assertArrayEquals(a, run(null, "export", "vol", "-", "-q", store()).stdout, "the volume reads as snapshot a");
+
+        Result undo = run(null, "volume", "rollback", "vol", "@seq:" + m.group(2), store());
+        assertEquals(0, undo.code, undo.err);
+        assertArrayEquals(b, run(null, "export", "vol", "-", "-q", store()).stdout, "undone");
+        assertArrayEquals(a, run(null, "export", "vol@seq:" + m.group(1), "-", "-q", store()).stdout, "the rollback checkpoint");
+
+        Result missing = run(null, "volume", "rollback", "vol", "@seq:999", store());
+        assertEquals(1, missing.code);
+        assertTrue(missing.err.startsWith("hyperfile: no checkpoint vol@seq:999"), missing.err);
+        Matcher newest = Pattern.compile("as checkpoint (\\d+);").matcher(undo.out);
+        assertTrue(newest.find());
+        Result same = run(null, "volume", "rollback", "vol", "seq:" + newest.group(1), store());
+        assertEquals(1, same.code);
+        assertEquals("hyperfile: cannot roll back vol to vol@seq:" + newest.group(1) + ": checkpoint " + newest.group(1)
+                + " is the newest already: nothing to roll back", same.err.trim());
+    }
+}
