@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.OptionSpec;
  *
  * <p>The keys are generic: every long option of every command is a key, its name without the leading dashes
  * ({@code --gc-interval} is {@code gc-interval}; {@code --allow}, a map option, is {@code allow.KEY}), except
- * {@value #HELP}, {@value #VERSION}, {@value #CONFIG} and {@value #FORCE}. A new option needs nothing more to be settable in the
+ * {@value #HELP}, {@value #VERSION}, {@value #CONFIG}, {@value #FORCE} and {@value #ALLOW_SHRINK}. A new option needs nothing more to be settable in the
  * file. Keys that are not options ({@code s3.*}, {@code volume.*}, {@code cache.*}) are {@link Setting}s declared by
  * the {@link Configurable} commands and mixins. One file serves every command: a key that is an option of some
  * command is valid everywhere, and sets the option of that name on whichever command runs, if it has one.
@@ -29,7 +29,9 @@ final class ConfigKeys {
     static final String CONFIG = "config";
     /** Overrides a command's safety checks (a lease, say): given on the command line each time, never in a file. */
     static final String FORCE = "force";
-    private static final Set<String> NOT_IN_FILE = Set.of(HELP, VERSION, CONFIG, FORCE);
+    /** Lets {@code volume resize} discard data: like {@link #FORCE}, given on the command line each time. */
+    static final String ALLOW_SHRINK = "allow-shrink";
+    private static final Set<String> NOT_IN_FILE = Set.of(HELP, VERSION, CONFIG, FORCE, ALLOW_SHRINK);
 
     private final Map<String, OptionSpec> options;
     private final Map<String, Setting> settings;

@@ -16,10 +16,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code hyperfile volume create|list|info|du|delete}. */
-@Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, describe and delete volumes.",
+/** {@code hyperfile volume create|list|info|du|resize|delete}. */
+@Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, describe, resize and delete volumes.",
         subcommands = {VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Info.class,
-                VolumeDuCommand.class, VolumeRollbackCommand.class, VolumeCommand.Delete.class})
+                VolumeDuCommand.class, VolumeResizeCommand.class, VolumeRollbackCommand.class, VolumeCommand.Delete.class})
 final class VolumeCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a volume (sparse: it costs nothing until written).")

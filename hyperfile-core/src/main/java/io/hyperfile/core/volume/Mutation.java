@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A queued write, write-zeroes or trim. Mutations apply strictly in arrival order on the volume's thread; one
+ * A queued write, write-zeroes, trim, compaction window or size change. Mutations apply strictly in arrival order on the volume's thread; one
  * that must wait (for a buffer, or for the old content of a partially written block) holds up those behind it,
  * which keeps every overlapping pair of requests in order without per-block locks.
  */
 final class Mutation {
-    enum Kind { WRITE, ZERO, TRIM, RELOCATE }
+    enum Kind { WRITE, ZERO, TRIM, RELOCATE, RESIZE }
 
     final Kind kind;
     final long offset;
@@ -43,6 +43,14 @@ final class Mutation {
         this.source = source;
         this.durable = durable;
         this.relocation = null;
+    }
+
+    /**
+     * A size change to {@code newSizeBytes} ({@link VolumeResizer}): {@code offset} holds the new size; durable, so it
+     * completes once a checkpoint records it.
+     */
+    static Mutation resize(long newSizeBytes) {
+        return new Mutation(Kind.RESIZE, newSizeBytes, 0, null, true);
     }
 
     /** A compaction window: applied in arrival order like the writes around it. */

@@ -11,10 +11,11 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 
 /**
- * Writes, write-zeroes and trims, applied to the write buffer strictly in arrival order. A mutation that must wait
+ * Writes, write-zeroes, trims and size changes, applied to the write buffer strictly in arrival order. A mutation that must wait
  * (for buffer memory, or for the old content of a partially written block) holds up those behind it, which keeps
  * every overlapping pair of requests in order without per-block locks. A mutation that waits for memory longer than
  * {@code flush.deadline} (the store is down and the dirty budget is used up) fails with EIO rather than hanging;
@@ -34,15 +35,18 @@ final class MutationQueue {
     /** Reads the current content of a byte range (buffers first, then the store) for read-modify-write. */
     private final BiFunction<Long, ByteBuffer, CompletableFuture<Void>> reader;
     private final String name;
+    /** The volume's size; changed only here, by a RESIZE in its turn (read by any thread). */
+    private final AtomicLong sizeBytes;
 
     private final ArrayDeque<Mutation> queue = new ArrayDeque<>();
     private boolean draining;
     private boolean memoryTimerArmed;
 
     MutationQueue(String name, int blockSize, VolumeMonitor monitor, VolumeHealth health, WriteBuffer buffer,
-            SegmentPipeline pipeline, Executor executor, VolumeConfig config,
+            SegmentPipeline pipeline, Executor executor, VolumeConfig config, AtomicLong sizeBytes,
             BiFunction<Long, ByteBuffer, CompletableFuture<Void>> reader) {
         this.name = name;
+        this.sizeBytes = sizeBytes;
         this.blockSize = blockSize;
         this.monitor = monitor;
         this.health = health;
@@ -150,6 +154,28 @@ final class MutationQueue {
         return null;
     }
 
+    /**
+     * A size change (docs/RESIZE.md): the blocks between the old and the new end become holes in the open builder
+     * and the size changes in the same step, so the window sealed next records both in one checkpoint. A shrink thus
+     * never leaves a checkpoint whose size is smaller than its data, and a grow never shows what an interrupted or
+     * racing shrink left beyond the old end.
+     */
+    private CompletableFuture<?> resize(long newSizeBytes) {
+        long old = sizeBytes.get();
+        if (newSizeBytes == old) {
+            return null;
+        }
+        CompletableFuture<?> wait = buffer.ensureBuilder(-1);
+        if (wait != null) {
+            return wait;
+        }
+        long from = Math.min(old, newSizeBytes) / blockSize;
+        long to = Math.max(old, newSizeBytes) / blockSize;
+        buffer.open().writeRange(from, to - from, ExtentKind.HOLE, timer.nanoTime());
+        sizeBytes.set(newSizeBytes);
+        return null;
+    }
+
     /** Fails every queued mutation (the volume stops). */
     void failAll(Throwable reason) {
         Mutation m;
@@ -190,6 +216,13 @@ final class MutationQueue {
     private CompletableFuture<?> apply(Mutation m) {
         if (m.kind == Mutation.Kind.RELOCATE) {
             return relocate(m.relocation);
+        }
+        if (m.kind == Mutation.Kind.RESIZE) {
+            return resize(m.offset);
+        }
+        if (m.offset + m.length > sizeBytes.get()) { // checked against a larger size, then a shrink got in first
+            throw new OutOfRangeException(m.length + " bytes at offset " + m.offset + " are outside volume " + name
+                    + " of " + sizeBytes.get() + " bytes (it was shrunk)");
         }
         long firstBlock = m.offset / blockSize;
         long endByte = m.offset + m.length;

@@ -17,13 +17,16 @@ final class PendingSegment {
     final List<ExtentRecord> records;
     /** For a compaction window: what its records move and from where; null for client writes. */
     final RelocationBatch relocation;
+    /** The volume size as of the seal, which the footer records (docs/RESIZE.md). */
+    final long sizeBytes;
     /** The finished segment once the index step is done; null before. */
     ByteBuffer bytes;
 
-    PendingSegment(SegmentBuilder builder, List<ExtentRecord> records, RelocationBatch relocation) {
+    PendingSegment(SegmentBuilder builder, List<ExtentRecord> records, RelocationBatch relocation, long sizeBytes) {
         this.builder = builder;
         this.records = records;
         this.relocation = relocation;
+        this.sizeBytes = sizeBytes;
     }
 
     long seq() {

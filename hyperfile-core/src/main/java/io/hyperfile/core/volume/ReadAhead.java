@@ -12,14 +12,14 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ReadAhead {
     private final VolumeReads reads;
     private final long windowBytes;
-    private final long sizeBytes;
+    private final AtomicLong sizeBytes;
     private final int blockSize;
     private final AtomicLong lastReadEnd = new AtomicLong(-1);
     private volatile long aheadUpTo;
     private final AtomicBoolean busy = new AtomicBoolean();
     private final AtomicLong bytesFetched = new AtomicLong();
 
-    ReadAhead(VolumeReads reads, long windowBytes, long sizeBytes, int blockSize) {
+    ReadAhead(VolumeReads reads, long windowBytes, AtomicLong sizeBytes, int blockSize) {
         this.reads = reads;
         this.windowBytes = windowBytes;
         this.sizeBytes = sizeBytes;
@@ -29,12 +29,13 @@ final class ReadAhead {
     /** A read of {@code length} bytes at {@code offset} was planned on {@code snapshot}. */
     void onRead(long offset, int length, BlockIndex snapshot) {
         long end = offset + length;
-        if (windowBytes == 0 || lastReadEnd.getAndSet(end) != offset || end >= sizeBytes) {
+        long size = sizeBytes.get();
+        if (windowBytes == 0 || lastReadEnd.getAndSet(end) != offset || end >= size) {
             return;
         }
         long ahead = aheadUpTo;
         long from = ahead >= end && ahead <= end + windowBytes ? ahead : end;
-        long to = Math.min(sizeBytes, end + windowBytes);
+        long to = Math.min(size, end + windowBytes);
         if (to - from < Math.min(windowBytes / 2, to - end) || to <= from || !busy.compareAndSet(false, true)) {
             return;
         }

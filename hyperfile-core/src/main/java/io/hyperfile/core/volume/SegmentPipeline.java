@@ -54,7 +54,8 @@ final class SegmentPipeline {
 
     private final String name;
     private final String prefix;
-    private final long sizeBytes;
+    /** The volume's size: each window records it as of its seal (MutationQueue changes it only between windows' writes). */
+    private final AtomicLong sizeBytes;
     private final VolumeConfig config;
     private final VolumeMonitor monitor;
     private final VolumeHealth health;
@@ -91,7 +92,7 @@ final class SegmentPipeline {
     private final AtomicLong ownSegmentsRecognised = new AtomicLong();
     private final LivenessLog liveness = new LivenessLog();
 
-    SegmentPipeline(String name, String prefix, long sizeBytes, VolumeConfig config, VolumeMonitor monitor,
+    SegmentPipeline(String name, String prefix, AtomicLong sizeBytes, VolumeConfig config, VolumeMonitor monitor,
             VolumeHealth health, ObjectStore store, UnsettledSegments unsettled, VolumeIndex volumeIndex,
             Executor executor, BlockIndex index, long durableSeq) {
         this.name = name;
@@ -169,11 +170,11 @@ final class SegmentPipeline {
             return;
         }
         long target;
+        boolean sealNow = false;
         if (buffer.hasUnsealedWrites()) {
             target = buffer.open().seq();
-            if (pending.isEmpty()) {
-                seal(buffer.takeOpen());
-            } else {
+            sealNow = pending.isEmpty();
+            if (!sealNow) {
                 sealWhenIdle = target;
             }
         } else {
@@ -184,8 +185,12 @@ final class SegmentPipeline {
             return;
         }
         backoffUntilNanos = Long.MIN_VALUE; // a flush retries failed work at once
-        waiters.add(target, result);
-        advance();
+        waiters.add(target, result); // before the seal: it may reach the store at once, and a stop there fails the waiters
+        if (sealNow) {
+            seal(buffer.takeOpen());
+        } else {
+            advance();
+        }
     }
 
     /** Writes an empty segment as the next checkpoint: claims the log for this writer (see {@link VolumeOpener}). */
@@ -197,7 +202,7 @@ final class SegmentPipeline {
                 monitor.fail(result, new IllegalStateException("no write buffer for the claim of volume " + name));
                 return;
             }
-            pending.add(new PendingSegment(b, b.seal(), null));
+            pending.add(new PendingSegment(b, b.seal(), null, sizeBytes.get()));
             waiters.add(b.seq(), result);
             advance();
         });
@@ -209,7 +214,7 @@ final class SegmentPipeline {
         if (b == null) {
             return;
         }
-        pending.add(new PendingSegment(b, b.seal(), null));
+        pending.add(new PendingSegment(b, b.seal(), null, sizeBytes.get()));
         advance();
     }
 
@@ -218,7 +223,7 @@ final class SegmentPipeline {
      * (possibly none, when it only rewrites index paths), and every earlier window is already sealed.
      */
     void sealRelocation(SegmentBuilder b, RelocationBatch relocation) {
-        pending.add(new PendingSegment(b, b.seal(), relocation));
+        pending.add(new PendingSegment(b, b.seal(), relocation, sizeBytes.get()));
         advance();
     }
 
@@ -323,7 +328,7 @@ final class SegmentPipeline {
         NodePointer root = next.rootPointer();
         long createdMillis = config.clock().millis();
         ByteBuffer bytes = ps.builder.finish(ps.records, (dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset,
-                tableLength, headerCrc, blockCrcsCrc, nodeCrc, tableCrc) -> new SegmentFooter(ps.seq(), sizeBytes,
+                tableLength, headerCrc, blockCrcsCrc, nodeCrc, tableCrc) -> new SegmentFooter(ps.seq(), ps.sizeBytes,
                 dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset, tableLength,
                 root == null ? 0 : root.segmentSeq(), root == null ? 0 : root.offset(), root == null ? 0 : root.length(),
                 next.height(), next.stats().extentCount(), next.stats().mappedBlocks(), createdMillis,

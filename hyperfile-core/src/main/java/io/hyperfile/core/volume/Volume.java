@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +66,7 @@ public final class Volume {
     private final ObjectStore store;
     private final VolumeDescriptor descriptor;
     private final int blockSize;
-    private final long sizeBytes;
+    private final AtomicLong sizeBytes; // changed only in the mutation queue's turn (VolumeResizer)
     private final ScheduledThreadPoolExecutor executor;
     private final boolean snapshotView;
 
@@ -88,7 +89,7 @@ public final class Volume {
         this.store = store;
         this.descriptor = descriptor;
         this.blockSize = descriptor.blockSizeBytes();
-        this.sizeBytes = sizeBytes;
+        this.sizeBytes = new AtomicLong(sizeBytes);
         this.executor = executor;
         this.snapshotView = snapshotView;
         this.monitor = new VolumeMonitor(name);
@@ -100,15 +101,15 @@ public final class Volume {
         this.maxBlocksPerSegment = Math.max(2, (descriptor.segmentTargetBytes() - SegmentHeader.BYTES - SegmentFooter.BYTES) / stride);
         int bufferBytes = SegmentBuilder.minimumCapacity(blockSize, maxBlocksPerSegment) + (64 << 10) + maxBlocksPerSegment * 16;
         this.pool = new BufferPool(bufferBytes, (int) Math.max(2, config.dirtyLimitBytes() / bufferBytes));
-        this.pipeline = new SegmentPipeline(name, prefix, sizeBytes, config, monitor, health, store, view, volumeIndex,
+        this.pipeline = new SegmentPipeline(name, prefix, this.sizeBytes, config, monitor, health, store, view, volumeIndex,
                 executor, index, durableSeq);
         this.buffer = new WriteBuffer(blockSize, maxBlocksPerSegment, descriptor.volumeId(), UUID.randomUUID(), pool,
                 durableSeq + 1, pipeline::seal, pipeline::unsettledNewestFirst);
         this.reads = new VolumeReads(new SegmentReader(view, prefix, blockSize), volumeIndex, blockSize, config.maxGetBytes());
-        this.readAhead = new ReadAhead(reads, config.readAheadBytes(), sizeBytes, blockSize);
+        this.readAhead = new ReadAhead(reads, config.readAheadBytes(), this.sizeBytes, blockSize);
         this.changes = new ChangeTracker(view, prefix, volumeIndex, new SegmentReader(view, prefix, blockSize), blockSize);
         this.mutations = new MutationQueue(name, blockSize, monitor, health, buffer, pipeline, executor, config,
-                (offset, dst) -> buffer.planRead(offset, dst, pipeline.index(), reads).fetch());
+                this.sizeBytes, (offset, dst) -> buffer.planRead(offset, dst, pipeline.index(), reads).fetch());
         pipeline.attach(buffer, mutations::drain);
     }
 
@@ -147,7 +148,7 @@ public final class Volume {
     }
 
     public long sizeBytes() {
-        return sizeBytes;
+        return sizeBytes.get();
     }
 
     public int blockSizeBytes() {
@@ -266,7 +267,11 @@ public final class Volume {
             throw new IllegalArgumentException("a relocation batch holds at most " + maxBlocksPerSegment + " blocks, not "
                     + batch.blockCount());
         }
-        Mutation m = new Mutation(batch);
+        return submit(new Mutation(batch));
+    }
+
+    /** Queues {@code m} in order with the requests around it, unchecked (relocations; size changes: {@link VolumeResizer}). */
+    CompletableFuture<Void> submit(Mutation m) {
         run(m.future, () -> mutations.add(m));
         return m.future;
     }
@@ -456,8 +461,7 @@ public final class Volume {
         if (m.length == 0) {
             return CompletableFuture.completedFuture(null);
         }
-        run(m.future, () -> mutations.add(m));
-        return m.future;
+        return submit(m);
     }
 
     private Throwable onReadFailure(Throwable e) {
@@ -469,9 +473,10 @@ public final class Volume {
     }
 
     private void checkRange(String what, long offset, long length) {
-        if (offset < 0 || length < 0 || offset + length > sizeBytes || offset + length < 0) {
+        long size = sizeBytes.get();
+        if (offset < 0 || length < 0 || offset + length > size || offset + length < 0) {
             throw new OutOfRangeException(what + " of " + length + " bytes at offset " + offset
-                    + " is outside volume " + name + " of " + sizeBytes + " bytes");
+                    + " is outside volume " + name + " of " + size + " bytes");
         }
     }
 
