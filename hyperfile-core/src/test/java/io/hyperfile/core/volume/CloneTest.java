@@ -90,6 +90,9 @@ class CloneTest {
         }
         await(clone.close());
         await(src.close());
+        VolumeChecker.Report check = await(VolumeChecker.check(store, "c/", Runnable::run, n -> { }));
+        assertEquals(List.of(), check.problems());
+        assertTrue(check.extentsChecked() > 0);
         Volume snapshot = await(Volume.openReadOnlyAt(store, "src/", "s", VolumeModelTest.config(),
                 await(Snapshots.resolve(store, "src/", "s1"))));
         assertArrayEquals(atSnapshot, readAll(snapshot));
