@@ -1,9 +1,10 @@
 package io.hyperfile.cli;
 
-import io.hyperfile.core.checkpoint.CheckpointLocator;
 import io.hyperfile.core.checkpoint.Snapshots;
 import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.volume.Clones;
 import io.hyperfile.core.volume.VolumeCatalog;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -48,7 +49,7 @@ final class SnapshotCommand {
         @Override
         void run(ObjectStore s, String prefix) {
             Snapshots.checkName(name);
-            long seq = CheckpointLocator.newestSegment(s, prefix).join();
+            long seq = new VolumeCatalog(s).newestCheckpoint(volume).join();
             Snapshots.create(s, prefix, name, seq).join();
             spec.commandLine().getOut().println("created snapshot " + volume + "@" + name + " at checkpoint " + seq);
         }
@@ -73,6 +74,11 @@ final class SnapshotCommand {
         void run(ObjectStore s, String prefix) {
             if (s.head(Snapshots.key(prefix, name)).join() == null) {
                 throw new IllegalStateException("no snapshot " + volume + "@" + name);
+            }
+            List<String> clones = Clones.holders(s, volume, name, Snapshots.resolve(s, prefix, name).join()).join();
+            if (!clones.isEmpty()) {
+                throw new IllegalStateException("snapshot " + volume + "@" + name + " is held by clones that read it: "
+                        + String.join(", ", clones) + " (delete or 'hyperfile volume flatten' them first)");
             }
             Snapshots.delete(s, prefix, name).join();
             spec.commandLine().getOut().println("deleted snapshot " + volume + "@" + name);
