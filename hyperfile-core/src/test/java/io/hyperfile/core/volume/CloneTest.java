@@ -149,6 +149,7 @@ class CloneTest {
         long base = await(Snapshots.resolve(store, "src/", "s1"));
         assertEquals(base, await(catalog.newestCheckpoint("c")));
         assertEquals(base, await(catalog.info("c")).newestSeq());
+        assertEquals(base, await(io.hyperfile.core.checkpoint.CheckpointRef.parse("c").resolve(store)));
         Volume view = await(catalog.openNewestReadOnly("c", VolumeModelTest.config()));
         assertArrayEquals(atSnapshot, readAll(view));
         await(view.close());
