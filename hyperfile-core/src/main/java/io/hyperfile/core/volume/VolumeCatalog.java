@@ -1,6 +1,5 @@
 package io.hyperfile.core.volume;
 
-import io.hyperfile.core.checkpoint.CheckpointLocator;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
 import io.hyperfile.core.segment.SegmentFooter;
 import io.hyperfile.core.segment.SegmentKeys;
