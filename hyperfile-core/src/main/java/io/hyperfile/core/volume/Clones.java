@@ -92,7 +92,7 @@ public final class Clones {
     public static CompletableFuture<List<Link>> links(ObjectStore store, String parent) {
         String pp = VolumeCatalog.checkName(parent) + "/";
         String parentKey = SegmentKeys.descriptor(pp);
-        return store.get(parentKey, ByteRange.all()).handle((d, e) -> e == null ? VolumeDescriptor.decode(parentKey, d.data()) : null)
+        return store.get(parentKey, ByteRange.all()).handle((d, e) -> e == null ? decodeOrNull(parentKey, d.data()) : null)
                 .thenCompose(pd -> store.listAll(CloneLink.directory(pp), null).thenCompose(all -> {
                     List<Link> out = new ArrayList<>();
                     CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
@@ -137,6 +137,15 @@ public final class Clones {
             CloneLink link = CloneLink.decode(key, d.data());
             return link.cloneId().equals(desc.volumeId()) ? store.delete(key) : CompletableFuture.<Void>completedFuture(null);
         }).thenCompose(f -> f);
+    }
+
+    /** The descriptor, or null if it cannot be decoded (a damaged volume holds no clone and is held by none). */
+    static VolumeDescriptor decodeOrNull(String key, java.nio.ByteBuffer data) {
+        try {
+            return VolumeDescriptor.decode(key, data);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static CompletableFuture<VolumeDescriptor> cloneDescriptor(ObjectStore store, String clone) {

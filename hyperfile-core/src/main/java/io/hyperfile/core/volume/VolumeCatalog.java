@@ -196,7 +196,7 @@ public final class VolumeCatalog {
                 throw new IllegalStateException("volume " + name + " has clones that read its segments: "
                         + String.join(", ", clones) + " (delete them or 'hyperfile volume flatten' them first)");
             }
-            return store.get(key, ByteRange.all()).handle((d, e) -> e == null ? VolumeDescriptor.decode(key, d.data()) : null);
+            return store.get(key, ByteRange.all()).handle((d, e) -> e == null ? Clones.decodeOrNull(key, d.data()) : null);
         }).thenCompose(desc -> store.delete(key).thenCompose(v -> deleteFrom(prefix, 1, progress))
                 .thenCompose(n -> desc == null ? CompletableFuture.completedFuture(n)
                         : Clones.unlink(store, name, desc).thenApply(v -> n)));
