@@ -6,7 +6,9 @@ import io.hyperfile.core.gc.CheckpointPresence;
 import io.hyperfile.core.store.Exceptions;
 import io.hyperfile.core.checkpoint.Snapshots;
 import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.volume.Clones;
 import io.hyperfile.core.volume.VolumeCatalog;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -104,6 +106,11 @@ final class SnapshotCommand {
         void run(ObjectStore s, String prefix) {
             if (s.head(Snapshots.key(prefix, name)).join() == null) {
                 throw new IllegalStateException("no snapshot " + volume + "@" + name);
+            }
+            List<String> clones = Clones.holders(s, volume, name, Snapshots.resolve(s, prefix, name).join()).join();
+            if (!clones.isEmpty()) {
+                throw new IllegalStateException("snapshot " + volume + "@" + name + " is held by clones that read it: "
+                        + String.join(", ", clones) + " (delete or 'hyperfile volume flatten' them first)");
             }
             Snapshots.delete(s, prefix, name).join();
             spec.commandLine().getOut().println("deleted snapshot " + volume + "@" + name);

@@ -1,7 +1,9 @@
 package io.hyperfile.cli;
 
+import io.hyperfile.core.checkpoint.CloneOrigin;
 import io.hyperfile.core.store.ObjectInfo;
 import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.volume.Clones;
 import io.hyperfile.core.volume.VolumeCatalog;
 import io.hyperfile.core.volume.VolumeOptions;
 import java.io.PrintWriter;
@@ -16,10 +18,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code hyperfile volume create|list|info|du|resize|delete}. */
-@Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, describe, resize and delete volumes.",
+/** {@code hyperfile volume create|list|info|du|resize|rollback|delete|clone|flatten}. */
+@Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, describe, resize, roll back, delete and clone volumes.",
         subcommands = {VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Info.class,
-                VolumeDuCommand.class, VolumeResizeCommand.class, VolumeRollbackCommand.class, VolumeCommand.Delete.class})
+                VolumeDuCommand.class, VolumeResizeCommand.class, VolumeRollbackCommand.class, VolumeCommand.Delete.class,
+                VolumeCloneCommand.class, VolumeFlattenCommand.class})
 final class VolumeCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a volume (sparse: it costs nothing until written).")
@@ -123,6 +126,15 @@ final class VolumeCommand {
             out.println("segment target:  " + Sizes.format(i.descriptor().segmentTargetBytes()));
             out.println("format version:  " + i.descriptor().formatVersion().number());
             out.println("created:         " + Instant.ofEpochMilli(i.descriptor().createdMillis()));
+            CloneOrigin origin = i.descriptor().origin();
+            if (origin != null) {
+                out.println("clone of:        " + origin.parentName() + " at checkpoint " + origin.baseSeq()
+                        + (origin.flattened() ? " (flattened: reads nothing of it)" : ""));
+            }
+            List<String> clones = Clones.live(opened, name).join();
+            if (!clones.isEmpty()) {
+                out.println("clones:          " + String.join(", ", clones));
+            }
             out.println("newest segment:  " + i.newestSeq());
             out.println("extents:         " + i.extentCount());
             out.println("allocated:       " + Sizes.format(i.mappedBytes()));

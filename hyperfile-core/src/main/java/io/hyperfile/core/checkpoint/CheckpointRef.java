@@ -131,7 +131,7 @@ public record CheckpointRef(String volume, Kind kind, String snapshot, long seq,
     public CompletableFuture<Long> resolve(ObjectStore store) {
         String p = prefix();
         return switch (kind) {
-            case NEWEST -> CheckpointLocator.newestSegment(store, p);
+            case NEWEST -> newest(store, p);
             case SNAPSHOT -> Snapshots.resolve(store, p, snapshot).exceptionallyCompose(e -> CompletableFuture.failedFuture(
                     notFound(e, "no snapshot " + this)));
             case SEQ -> seq == 0 ? CompletableFuture.completedFuture(0L)
@@ -144,6 +144,14 @@ public record CheckpointRef(String volume, Kind kind, String snapshot, long seq,
                     });
             case TIME -> resolveTime(store, p);
         };
+    }
+
+    /** The newest segment, or for a clone without one of its own yet, its base checkpoint (docs/CLONES.md). */
+    private static CompletableFuture<Long> newest(ObjectStore store, String p) {
+        String dk = SegmentKeys.descriptor(p);
+        return store.get(dk, ByteRange.all()).thenApply(d -> VolumeDescriptor.decode(dk, d.data()))
+                .thenCompose(desc -> CheckpointLocator.newestSegment(store, p)
+                        .thenApply(seq -> desc.isClone() ? Math.max(seq, desc.borrowedUpTo()) : seq));
     }
 
     private static Throwable notFound(Throwable e, String message) {

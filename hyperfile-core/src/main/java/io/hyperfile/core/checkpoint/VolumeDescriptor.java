@@ -29,11 +29,30 @@ import java.util.UUID;
  *  56    68   reserved (0)
  * 124     4   CRC32C of bytes 0..123
  * </pre>
+ *
+ * <p>A clone's descriptor (docs/CLONES.md) has format version 2 and is 224 bytes: the 128 bytes above (version 2,
+ * flags bit 0 = clone, always set, bit 1 = flattened), then its {@link CloneOrigin}:
+ *
+ * <pre>
+ * offset size field
+ * 128    16   parent volume id
+ * 144     8   base seq: the parent checkpoint the clone starts from
+ * 152     1   parent name length n (1..64)
+ * 153    64   parent name, n ASCII bytes, then zeros
+ * 217     3   reserved (0)
+ * 220     4   CRC32C of bytes 128..219
+ * </pre>
+ *
+ * @param origin the parent this volume was cloned from, or null for a volume created empty
  */
 public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, long sizeBytes, int segmentTargetBytes,
-        int maxNodeBytes, UUID volumeId, long createdMillis) {
+        int maxNodeBytes, UUID volumeId, long createdMillis, CloneOrigin origin) {
 
     public static final int BYTES = 128;
+    /** Size of a clone's descriptor (format version 2). */
+    public static final int CLONE_BYTES = 224;
+    private static final int FLAG_CLONE = 1;
+    private static final int FLAG_FLATTENED = 2;
     /**
      * Most blocks a volume may have: the index addresses blocks in 48 bits ({@code startBlock + blockCount <= 2^48},
      * the index package's {@code NodeLimits.MAX_BLOCKS}), so a larger volume would accept writes its index cannot
@@ -57,6 +76,35 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
         if (segmentTargetBytes < 2 * blockSizeBytes) {
             throw new IllegalArgumentException("segment target must hold at least 2 blocks. segmentTargetBytes=" + segmentTargetBytes);
         }
+        if ((origin == null) != (formatVersion != FormatVersion.V2)) {
+            throw new IllegalArgumentException("a clone's descriptor has format version 2, any other version 1. version="
+                    + formatVersion + ", origin=" + origin);
+        }
+    }
+
+    /** A volume created empty (not a clone). */
+    public VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, long sizeBytes, int segmentTargetBytes,
+            int maxNodeBytes, UUID volumeId, long createdMillis) {
+        this(formatVersion, blockSizeBytes, sizeBytes, segmentTargetBytes, maxNodeBytes, volumeId, createdMillis, null);
+    }
+
+    /** A clone of {@code origin} with this volume's format parameters, a new id and creation time. */
+    public VolumeDescriptor asCloneOf(CloneOrigin cloneOrigin, UUID id, long created) {
+        return new VolumeDescriptor(FormatVersion.V2, blockSizeBytes, sizeBytes, segmentTargetBytes, maxNodeBytes, id, created,
+                cloneOrigin);
+    }
+
+    /** Whether this volume reads segments of a parent (a clone not flattened yet). */
+    public boolean isClone() {
+        return origin != null && !origin.flattened();
+    }
+
+    /**
+     * Segment seqs up to this one are not the volume's own: a clone's are its parent's, and a flattened clone's older
+     * checkpoints may still point at them. 0 for a volume created empty.
+     */
+    public long borrowedUpTo() {
+        return origin == null ? 0 : origin.baseSeq();
     }
 
     /** The largest volume size with blocks of {@code blockSizeBytes}: {@link #MAX_BLOCKS} blocks, or less if that overflows. */
@@ -70,20 +118,30 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
     }
 
     public ByteBuffer encode() {
-        ByteBuffer b = ByteBuffer.allocate(BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(MAGIC).putShort((short) formatVersion.number()).putShort((short) 0).putInt(blockSizeBytes);
+        ByteBuffer b = ByteBuffer.allocate(origin == null ? BYTES : CLONE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        int flags = origin == null ? 0 : FLAG_CLONE | (origin.flattened() ? FLAG_FLATTENED : 0);
+        b.put(MAGIC).putShort((short) formatVersion.number()).putShort((short) flags).putInt(blockSizeBytes);
         b.putLong(sizeBytes).putInt(segmentTargetBytes).putInt(maxNodeBytes);
         b.putLong(volumeId.getMostSignificantBits()).putLong(volumeId.getLeastSignificantBits());
         b.putLong(createdMillis);
         b.putInt(124, Crc32c.of(b.array(), 0, 124));
+        if (origin != null) {
+            byte[] name = origin.parentName().getBytes(StandardCharsets.US_ASCII);
+            b.position(128);
+            b.putLong(origin.parentId().getMostSignificantBits()).putLong(origin.parentId().getLeastSignificantBits());
+            b.putLong(origin.baseSeq()).put((byte) name.length).put(name);
+            b.putInt(220, Crc32c.of(b.array(), 128, 92));
+        }
         return b.position(0);
     }
 
     public static VolumeDescriptor decode(String key, ByteBuffer src) {
         ByteBuffer b = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        if (b.remaining() != BYTES) {
-            throw new CorruptionException(key, 0, "volume descriptor has " + b.remaining() + " bytes, expected " + BYTES);
+        if (b.remaining() != BYTES && b.remaining() != CLONE_BYTES) {
+            throw new CorruptionException(key, 0, "volume descriptor has " + b.remaining() + " bytes, expected " + BYTES
+                    + " (or " + CLONE_BYTES + " for a clone)");
         }
+        int length = b.remaining();
         int start = b.position();
         int computed = Crc32c.ofRange(b, start, start + 124);
         if (b.getInt(start + 124) != computed) {
@@ -95,17 +153,49 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
             throw new CorruptionException(key, 0, "not a volume descriptor (bad magic)");
         }
         FormatVersion version = FormatVersion.fromNumber(b.getShort() & 0xffff);
-        b.getShort();
+        int flags = b.getShort() & 0xffff;
         int blockSize = b.getInt();
         long size = b.getLong();
         int segmentTarget = b.getInt();
         int maxNode = b.getInt();
         UUID id = new UUID(b.getLong(), b.getLong());
         long created = b.getLong();
+        CloneOrigin origin = null;
+        if (version == FormatVersion.V2) {
+            origin = decodeOrigin(key, b, start, length, flags);
+        } else if (length != BYTES || flags != 0) {
+            throw new CorruptionException(key, 0, "volume descriptor of version " + version.number() + " has " + length
+                    + " bytes and flags 0x" + Integer.toHexString(flags) + ", expected " + BYTES + " bytes and no flags");
+        }
         try {
-            return new VolumeDescriptor(version, blockSize, size, segmentTarget, maxNode, id, created);
+            return new VolumeDescriptor(version, blockSize, size, segmentTarget, maxNode, id, created, origin);
         } catch (IllegalArgumentException e) {
             throw new CorruptionException(key, 0, "volume descriptor holds impossible values: " + e.getMessage(), e);
+        }
+    }
+
+    private static CloneOrigin decodeOrigin(String key, ByteBuffer b, int start, int length, int flags) {
+        if (length != CLONE_BYTES || (flags & FLAG_CLONE) == 0 || (flags & ~(FLAG_CLONE | FLAG_FLATTENED)) != 0) {
+            throw new CorruptionException(key, 0, "clone descriptor has " + length + " bytes and flags 0x"
+                    + Integer.toHexString(flags) + ", expected " + CLONE_BYTES + " bytes and flag 0x1 (0x2 optional)");
+        }
+        int computed = Crc32c.ofRange(b, start + 128, start + 220);
+        if (b.getInt(start + 220) != computed) {
+            throw CorruptionException.checksum(key, 128, "clone origin", b.getInt(start + 220), computed);
+        }
+        UUID parentId = new UUID(b.getLong(start + 128), b.getLong(start + 136));
+        long baseSeq = b.getLong(start + 144);
+        int nameLength = b.get(start + 152) & 0xff;
+        if (nameLength < 1 || nameLength > 64) {
+            throw new CorruptionException(key, 152, "clone origin has a parent name of " + nameLength + " bytes");
+        }
+        byte[] name = new byte[nameLength];
+        b.get(start + 153, name);
+        try {
+            return new CloneOrigin(new String(name, StandardCharsets.US_ASCII), parentId, baseSeq,
+                    (flags & FLAG_FLATTENED) != 0);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptionException(key, 128, "clone origin holds impossible values: " + e.getMessage(), e);
         }
     }
 }

@@ -7,7 +7,12 @@ package io.hyperfile.core.format;
  */
 public enum FormatVersion {
     /** The first format: index nodes as in {@code docs/FORMAT.md} "Index nodes". */
-    V1(1);
+    V1(1),
+    /**
+     * A clone's descriptor: version 1's 128 bytes followed by the clone's origin (docs/CLONES.md). Written only for
+     * clones; segments and index nodes are those of version 1.
+     */
+    V2(2);
 
     /** The version new volumes are created with. */
     public static final FormatVersion CURRENT = V1;
@@ -31,6 +36,6 @@ public enum FormatVersion {
             }
         }
         throw new FormatException("unsupported format version %d; this build reads versions 1 to %d"
-                .formatted(number, CURRENT.number));
+                .formatted(number, values()[values().length - 1].number));
     }
 }

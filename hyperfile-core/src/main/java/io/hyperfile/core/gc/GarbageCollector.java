@@ -64,9 +64,10 @@ public final class GarbageCollector {
 
     public GarbageCollector(ObjectStore store, String prefix, Volume volume, GcConfig config, Clock clock,
             RetryScheduler scheduler) {
-        this.store = Objects.requireNonNull(store, "store");
-        this.prefix = SegmentKeys.normalizePrefix(prefix);
         this.volume = Objects.requireNonNull(volume, "volume");
+        // A clone's collector reads its parent's nodes through the lineage and can never delete them (docs/CLONES.md).
+        this.store = volume.lineage().view(Objects.requireNonNull(store, "store"));
+        this.prefix = SegmentKeys.normalizePrefix(prefix);
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -312,7 +313,7 @@ public final class GarbageCollector {
         if (previous.seq() != walk.newestSeq()) {
             return CompletableFuture.completedFuture(null);
         }
-        return previous.settle(store, prefix, codec).thenApply(v -> {
+        return previous.settle(store, prefix, codec, volume.descriptor().borrowedUpTo()).thenApply(v -> {
             List<String> diffs = previous.differences(walk);
             if (!diffs.isEmpty()) {
                 LOG.warn("volume {}: the live table disagrees with the walk of checkpoint {} in {} segments, first: {}",

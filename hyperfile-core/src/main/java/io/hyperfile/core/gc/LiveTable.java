@@ -179,13 +179,18 @@ final class LiveTable {
         return !pending.isEmpty();
     }
 
-    /** Walks the dropped subtrees and takes what they held off the counts. */
-    CompletableFuture<Void> settle(ObjectStore store, String prefix, NodeCodec codec) {
+    /**
+     * Walks the dropped subtrees and takes what they held off the counts. Subtrees in segments up to
+     * {@code borrowedUpTo} are a clone's parent's (docs/CLONES.md), which the table does not count: skipped.
+     */
+    CompletableFuture<Void> settle(ObjectStore store, String prefix, NodeCodec codec, long borrowedUpTo) {
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         List<Dropped> todo = new ArrayList<>(pending);
         pending.clear();
         for (Dropped d : todo) {
-            chain = chain.thenCompose(v -> subtract(store, prefix, codec, d.pointer(), d.window()));
+            if (d.pointer().segmentSeq() > borrowedUpTo) {
+                chain = chain.thenCompose(v -> subtract(store, prefix, codec, d.pointer(), d.window(), borrowedUpTo));
+            }
         }
         return chain.whenComplete((v, e) -> {
             if (e != null) {
@@ -194,14 +199,15 @@ final class LiveTable {
         });
     }
 
-    private CompletableFuture<Void> subtract(ObjectStore store, String prefix, NodeCodec codec, NodePointer p, long window) {
+    private CompletableFuture<Void> subtract(ObjectStore store, String prefix, NodeCodec codec, NodePointer p, long window,
+            long borrowedUpTo) {
         return store.get(SegmentKeys.segment(prefix, p.segmentSeq()), ByteRange.of(p.offset(), p.length()))
                 .thenCompose(d -> {
                     IndexNode node = codec.decode(p, d.data());
                     add(Map.of(), Map.of(p.segmentSeq(), (long) -p.length()), window);
                     if (node instanceof LeafNode leaf) {
                         for (int i = 0; i < leaf.entryCount(); i++) {
-                            if (leaf.location(i) instanceof Location.Data data) {
+                            if (leaf.location(i) instanceof Location.Data data && data.segmentSeq() > borrowedUpTo) {
                                 add(Map.of(data.segmentSeq(), -leaf.blockCount(i)), Map.of(), window);
                             }
                         }
@@ -211,7 +217,9 @@ final class LiveTable {
                     CompletableFuture<Void> children = CompletableFuture.completedFuture(null);
                     for (int i = 0; i < in.entryCount(); i++) {
                         NodePointer child = in.pointer(i);
-                        children = children.thenCompose(v -> subtract(store, prefix, codec, child, window));
+                        if (child.segmentSeq() > borrowedUpTo) {
+                            children = children.thenCompose(v -> subtract(store, prefix, codec, child, window, borrowedUpTo));
+                        }
                     }
                     return children;
                 });

@@ -58,12 +58,12 @@ public final class SpaceAccounting {
 
     /**
      * Whether {@code key} is part of the volume's metadata (live in full): the descriptor, the head hint, the serving
-     * lease, a snapshot record, or a live table object of garbage collection.
+     * lease, a snapshot record, a live table object of garbage collection, or the link of a clone (docs/CLONES.md).
      */
     static boolean isMetadata(String prefix, String key) {
         return key.equals(SegmentKeys.descriptor(prefix)) || key.equals(SegmentKeys.hint(prefix))
                 || key.equals(SegmentKeys.lease(prefix))
-                || key.startsWith(prefix + "snap/") || key.startsWith(prefix + "gc/");
+                || key.startsWith(prefix + "snap/") || key.startsWith(prefix + "gc/") || key.startsWith(prefix + "clone/");
     }
 
     /** Measures the volume under {@code prefix} (as {@code "name"} or {@code "name/"}). */
@@ -129,6 +129,12 @@ public final class SpaceAccounting {
         private long storedBytes;
         private long metadataBytes;
         private final long objectCount;
+        /**
+         * Segment seqs up to this one are a clone's parent's (docs/CLONES.md): not the volume's to account, delete or
+         * compact, never listed under its prefix and so never victims. A walk stops at them: a node stored in a
+         * parent's segment only points into the parent's segments (children are written no later than their parent).
+         */
+        private final long borrowedUpTo;
 
         Measurement(ObjectStore store, String prefix, VolumeDescriptor desc, List<ObjectInfo> all, Instant graceBefore,
                 IntFunction<CompletableFuture<Void>> pacer) {
@@ -139,6 +145,7 @@ public final class SpaceAccounting {
             this.codec = new NodeCodec(NodeLimits.ofNodeBytes(desc.maxNodeBytes()));
             this.slotBytes = desc.blockSizeBytes() + 4L;
             this.objectCount = all.size();
+            this.borrowedUpTo = desc.borrowedUpTo();
             for (ObjectInfo o : all) {
                 storedBytes += o.size();
                 long seq = SegmentKeys.parseSegment(prefix, o.key());
@@ -181,8 +188,8 @@ public final class SpaceAccounting {
                 order.add(graceSeq); // last: it only holds what no retained checkpoint reaches
             }
             for (long seq : order) {
-                if (seq == 0) {
-                    continue;
+                if (seq == 0 || seq <= borrowedUpTo) {
+                    continue; // the empty volume, or a clone's base checkpoint: nothing of its own
                 }
                 chain = chain.thenCompose(v -> {
                     if (!segmentSizes.containsKey(seq)) {
@@ -259,6 +266,9 @@ public final class SpaceAccounting {
 
         /** The node, or null (reported) when its segment is not in the listing. */
         private CompletableFuture<IndexNode> readNode(long checkpoint, NodePointer ptr) {
+            if (ptr.segmentSeq() <= borrowedUpTo) {
+                return CompletableFuture.completedFuture(null); // the parent's: its subtree is too
+            }
             if (!segmentSizes.containsKey(ptr.segmentSeq())) {
                 missing(checkpoint, ptr.segmentSeq(), "index node " + ptr);
                 return CompletableFuture.completedFuture(null);
@@ -269,7 +279,7 @@ public final class SpaceAccounting {
 
         private void markLeaf(long checkpoint, LeafNode leaf) {
             for (int i = 0; i < leaf.entryCount(); i++) {
-                if (!(leaf.location(i) instanceof Location.Data d)) {
+                if (!(leaf.location(i) instanceof Location.Data d) || d.segmentSeq() <= borrowedUpTo) {
                     continue;
                 }
                 Long size = segmentSizes.get(d.segmentSeq());

@@ -53,7 +53,7 @@ final class TablePlan {
                 return CompletableFuture.completedFuture(null);
             }
             table.retainListed(listing.sizes.keySet());
-            return table.settle(store, prefix, codec).thenCompose(v -> footers(store, prefix, desc, table, listing,
+            return table.settle(store, prefix, codec, desc.borrowedUpTo()).thenCompose(v -> footers(store, prefix, desc, table, listing,
                     snapshots, pacer));
         }));
     }

@@ -69,6 +69,7 @@ public final class Volume {
     private final AtomicLong sizeBytes; // changed only in the mutation queue's turn (VolumeResizer)
     private final ScheduledThreadPoolExecutor executor;
     private final boolean snapshotView;
+    private final Lineage lineage;
 
     private final VolumeMonitor monitor;
     private final VolumeHealth health;
@@ -83,8 +84,9 @@ public final class Volume {
 
     Volume(String name, String prefix, ObjectStore store, UnsettledSegments view, VolumeDescriptor descriptor,
             VolumeConfig config, ScheduledThreadPoolExecutor executor, VolumeIndex volumeIndex, BlockIndex index,
-            long sizeBytes, long durableSeq, boolean snapshotView) {
+            long sizeBytes, long durableSeq, boolean snapshotView, Lineage lineage) {
         this.name = name;
+        this.lineage = lineage;
         this.prefix = prefix;
         this.store = store;
         this.descriptor = descriptor;
@@ -157,6 +159,11 @@ public final class Volume {
 
     public VolumeDescriptor descriptor() {
         return descriptor;
+    }
+
+    /** Whose segments this volume reads: only its own, or, for a clone, also its ancestors' (docs/CLONES.md). */
+    public Lineage lineage() {
+        return lineage;
     }
 
     /** Whether this is a read-only view of a checkpoint (a snapshot); corruption makes a volume read-only too. */

@@ -66,7 +66,24 @@ public final class VolumeCatalog {
      */
     public CompletableFuture<Volume> openNewestReadOnly(String name, VolumeConfig config) {
         String p = checkName(name) + "/";
-        return CheckpointLocator.newestSegment(store, p).thenCompose(seq -> Volume.openReadOnlyAt(store, p, name, config, seq));
+        return newestCheckpoint(name).thenCompose(seq -> Volume.openReadOnlyAt(store, p, name, config, seq));
+    }
+
+    /**
+     * The seq of volume {@code name}'s newest checkpoint (0: empty): its newest segment, or, for a clone that has
+     * none of its own yet, the parent's checkpoint it was cloned from.
+     */
+    public CompletableFuture<Long> newestCheckpoint(String name) {
+        String p = checkName(name) + "/";
+        return VolumeOpener.described(store, p).thenCompose(d -> VolumeOpener.newestSeq(store, p, d.lineage()));
+    }
+
+    /**
+     * Creates volume {@code clone} from snapshot {@code snapshot} of volume {@code parent}, writing two objects
+     * (docs/CLONES.md); see {@link Clones#create}.
+     */
+    public CompletableFuture<VolumeDescriptor> createClone(String parent, String snapshot, String clone, Clock clock) {
+        return Clones.create(store, parent, snapshot, clone, clock);
     }
 
     /**
@@ -164,12 +181,13 @@ public final class VolumeCatalog {
     public CompletableFuture<VolumeInfo> info(String name) {
         String prefix = checkName(name) + "/";
         String key = SegmentKeys.descriptor(prefix);
-        return store.get(key, ByteRange.all()).thenApply(d -> VolumeDescriptor.decode(key, d.data()))
-                .thenCompose(desc -> CheckpointLocator.newestSegment(store, prefix).thenCompose(newest -> {
+        return VolumeOpener.described(store, prefix)
+                .thenCompose(d -> VolumeOpener.newestSeq(store, prefix, d.lineage()).thenCompose(newest -> {
+                    VolumeDescriptor desc = d.desc();
                     if (newest == 0) {
                         return CompletableFuture.completedFuture(new VolumeInfo(name, desc, 0, desc.sizeBytes(), 0, 0));
                     }
-                    return new SegmentReader(store, prefix, desc.blockSizeBytes()).footer(newest).thenApply((SegmentFooter f) ->
+                    return new SegmentReader(d.store(), prefix, desc.blockSizeBytes()).footer(newest).thenApply((SegmentFooter f) ->
                             new VolumeInfo(name, desc, newest, f.volumeSizeBytes(), f.extentCount(),
                                     f.mappedBlocks() * desc.blockSizeBytes()));
                 }));
@@ -178,11 +196,21 @@ public final class VolumeCatalog {
     /**
      * Deletes volume {@code name} and every object under its prefix: the descriptor first (so the volume is gone at
      * once), then the rest in batches, reporting the running count of deleted objects. Run it again to finish a
-     * delete that failed half-way. The volume must not be open anywhere.
+     * delete that failed half-way. The volume must not be open anywhere. Refused with {@link IllegalStateException}
+     * while clones read the volume (docs/CLONES.md); a clone's link in its parent goes last.
      */
     public CompletableFuture<Long> delete(String name, LongConsumer progress) {
         String prefix = checkName(name) + "/";
-        return store.delete(SegmentKeys.descriptor(prefix)).thenCompose(v -> deleteFrom(prefix, 1, progress));
+        String key = SegmentKeys.descriptor(prefix);
+        return Clones.live(store, name).thenCompose(clones -> {
+            if (!clones.isEmpty()) {
+                throw new IllegalStateException("volume " + name + " has clones that read its segments: "
+                        + String.join(", ", clones) + " (delete them or 'hyperfile volume flatten' them first)");
+            }
+            return store.get(key, ByteRange.all()).handle((d, e) -> e == null ? Clones.decodeOrNull(key, d.data()) : null);
+        }).thenCompose(desc -> store.delete(key).thenCompose(v -> deleteFrom(prefix, 1, progress))
+                .thenCompose(n -> desc == null ? CompletableFuture.completedFuture(n)
+                        : Clones.unlink(store, name, desc).thenApply(v -> n)));
     }
 
     private CompletableFuture<Long> deleteFrom(String prefix, long deleted, LongConsumer progress) {

@@ -55,9 +55,9 @@ public final class VolumeChecker {
      */
     public static CompletableFuture<Report> check(ObjectStore store, String prefix, Executor executor, LongConsumer progress) {
         String p = SegmentKeys.normalizePrefix(prefix);
-        String descriptorKey = SegmentKeys.descriptor(p);
-        return store.get(descriptorKey, ByteRange.all()).thenApply(d -> VolumeDescriptor.decode(descriptorKey, d.data()))
-                .thenCompose(desc -> CheckpointLocator.allSegments(store, p).thenCompose(seqs -> {
+        return VolumeOpener.described(store, p).thenCompose(described -> {
+            VolumeDescriptor desc = described.desc();
+            return CheckpointLocator.allSegments(store, p).thenCompose(seqs -> {
                     List<String> problems = new ArrayList<>();
                     Map<Long, SegmentFooter> footers = new TreeMap<>();
                     long[] bytes = {0};
@@ -80,7 +80,8 @@ public final class VolumeChecker {
                         }));
                     }
                     long newest = seqs.isEmpty() ? 0 : seqs.get(seqs.size() - 1);
-                    return chain.thenCompose(v -> checkIndex(store, p, desc, newest, footers, executor, problems))
+                    // A clone's index reads its parent's nodes: through its lineage (docs/CLONES.md).
+                    return chain.thenCompose(v -> checkIndex(described.store(), p, desc, newest, footers, executor, problems))
                             .thenCompose(extents -> SpaceAccounting.measure(store, p).handle((space, e) -> {
                                 if (e != null) {
                                     problems.add("space accounting failed: " + Exceptions.unwrap(e).getMessage());
@@ -92,7 +93,8 @@ public final class VolumeChecker {
                                         .forEach(q -> problems.add(q.message()));
                                 return new Report(List.copyOf(problems), seqs.size(), bytes[0], extents, newest, space);
                             }));
-                }));
+            });
+        });
     }
 
     private static CompletableFuture<Long> checkIndex(ObjectStore store, String p, VolumeDescriptor desc, long newest,
@@ -127,7 +129,7 @@ public final class VolumeChecker {
                     problems.add("index maps blocks " + e.startBlock() + ".." + e.endBlock() + " beyond the volume's "
                             + volumeBlocks + " blocks");
                 }
-                if (e.location() instanceof Location.Data d) {
+                if (e.location() instanceof Location.Data d && d.segmentSeq() > desc.borrowedUpTo()) {
                     SegmentFooter target = footers.get(d.segmentSeq());
                     if (target == null) {
                         problems.add("extent " + e + " points into " + SegmentKeys.segment(p, d.segmentSeq()) + ", which is missing or unreadable");

@@ -61,9 +61,9 @@ final class VolumeOpener {
 
     private static CompletableFuture<Volume> openForWriting(ObjectStore store, String p, String name, VolumeConfig config,
             int attempt) {
-        return descriptor(store, p)
-                .thenCompose(desc -> newestCheckpoint(store, p, desc, config, config.scheduler().nanoTime(), 1)
-                        .thenCompose(cp -> build(store, p, name, config, desc, cp, false)))
+        return described(store, p)
+                .thenCompose(d -> newestCheckpoint(d, p, config, config.scheduler().nanoTime(), 1)
+                        .thenCompose(cp -> build(d, p, name, config, cp, false)))
                 .thenCompose(v -> v.claimLog().handle((x, e) -> {
                     if (e == null) {
                         return CompletableFuture.completedFuture(v);
@@ -86,22 +86,36 @@ final class VolumeOpener {
 
     static CompletableFuture<Volume> openReadOnlyAt(ObjectStore store, String prefix, String name, VolumeConfig config, long seq) {
         String p = SegmentKeys.normalizePrefix(prefix);
-        return descriptor(store, p).thenCompose(desc -> checkpoint(store, p, desc, seq)
-                .thenCompose(cp -> build(store, p, name, config, desc, cp, true)));
+        return described(store, p).thenCompose(d -> checkpoint(d, p, seq)
+                .thenCompose(cp -> build(d, p, name, config, cp, true)));
     }
 
-    private static CompletableFuture<VolumeDescriptor> descriptor(ObjectStore store, String p) {
+    /** A volume's descriptor, its lineage, and the store as it sees it (through the lineage, for a clone). */
+    record Described(VolumeDescriptor desc, Lineage lineage, ObjectStore store) {
+    }
+
+    static CompletableFuture<Described> described(ObjectStore store, String p) {
         String descriptorKey = SegmentKeys.descriptor(p);
-        return store.get(descriptorKey, ByteRange.all()).thenApply(d -> VolumeDescriptor.decode(descriptorKey, d.data()));
+        return store.get(descriptorKey, ByteRange.all()).thenApply(d -> VolumeDescriptor.decode(descriptorKey, d.data()))
+                .thenCompose(desc -> Lineage.resolve(store, p, desc)
+                        .thenApply(l -> new Described(desc, l, l.view(store))));
+    }
+
+    /**
+     * The newest checkpoint's seq: the newest own segment, or, for a clone without one yet, its base seq (the
+     * parent's checkpoint it starts from).
+     */
+    static CompletableFuture<Long> newestSeq(ObjectStore store, String p, Lineage lineage) {
+        return CheckpointLocator.newestSegment(store, p).thenApply(seq -> Math.max(seq, lineage.baseSeq()));
     }
 
     /**
      * The newest segment and its footer. If it cannot be read whole (missing after listing, short, bad checksum), it
      * may still be being written: list and read again with backoff until {@code open.retry} has passed.
      */
-    private static CompletableFuture<Checkpoint> newestCheckpoint(ObjectStore store, String p, VolumeDescriptor desc,
-            VolumeConfig config, long startNanos, int attempt) {
-        return CheckpointLocator.newestSegment(store, p).thenCompose(seq -> checkpoint(store, p, desc, seq)
+    private static CompletableFuture<Checkpoint> newestCheckpoint(Described d, String p, VolumeConfig config, long startNanos,
+            int attempt) {
+        return newestSeq(d.store(), p, d.lineage()).thenCompose(seq -> checkpoint(d, p, seq)
                 .handle((cp, e) -> {
                     if (e == null) {
                         return CompletableFuture.completedFuture(cp);
@@ -122,7 +136,7 @@ final class VolumeOpener {
                     LOG.warn("{}: newest segment {} not readable yet ({}); reading again in {} ms", p, key,
                             cause.getMessage(), delay / 1_000_000);
                     CompletableFuture<Checkpoint> again = new CompletableFuture<>();
-                    config.scheduler().schedule(() -> newestCheckpoint(store, p, desc, config, startNanos, attempt + 1)
+                    config.scheduler().schedule(() -> newestCheckpoint(d, p, config, startNanos, attempt + 1)
                             .whenComplete((c, f) -> {
                                 if (f != null) {
                                     again.completeExceptionally(Exceptions.unwrap(f));
@@ -135,23 +149,27 @@ final class VolumeOpener {
     }
 
     /** Segment {@code seq}'s footer, checked against the descriptor ({@code seq} 0: the empty volume). */
-    private static CompletableFuture<Checkpoint> checkpoint(ObjectStore store, String p, VolumeDescriptor desc, long seq) {
+    private static CompletableFuture<Checkpoint> checkpoint(Described d, String p, long seq) {
         if (seq == 0) {
             return CompletableFuture.completedFuture(new Checkpoint(0, null));
         }
-        SegmentReader reader = new SegmentReader(store, p, desc.blockSizeBytes());
+        VolumeDescriptor desc = d.desc();
+        SegmentReader reader = new SegmentReader(d.store(), p, desc.blockSizeBytes());
         return reader.header(seq).thenCombine(reader.footer(seq), (h, f) -> {
-            String key = SegmentKeys.segment(p, seq);
-            if (!h.volumeId().equals(desc.volumeId()) || h.blockSizeBytes() != desc.blockSizeBytes() || h.seq() != seq) {
+            Lineage.Level owner = d.lineage().owner(seq);
+            String key = SegmentKeys.segment(owner.prefix(), seq);
+            if (!h.volumeId().equals(owner.volumeId()) || h.blockSizeBytes() != desc.blockSizeBytes() || h.seq() != seq) {
                 throw new CorruptionException(key, 0, "segment belongs to volume " + h.volumeId() + " seq " + h.seq()
-                        + ", expected volume " + desc.volumeId() + " seq " + seq);
+                        + ", expected volume " + owner.volumeId() + " seq " + seq);
             }
             return new Checkpoint(seq, f);
         });
     }
 
-    private static CompletableFuture<Volume> build(ObjectStore store, String p, String name, VolumeConfig config,
-            VolumeDescriptor desc, Checkpoint cp, boolean snapshotView) {
+    private static CompletableFuture<Volume> build(Described d, String p, String name, VolumeConfig config, Checkpoint cp,
+            boolean snapshotView) {
+        ObjectStore store = d.store();
+        VolumeDescriptor desc = d.desc();
         ScheduledThreadPoolExecutor executor = newExecutor(name);
         UnsettledSegments view = new UnsettledSegments(store);
         VolumeIndex vi = new VolumeIndex(view, p, NodeLimits.ofNodeBytes(desc.maxNodeBytes()), config.nodeCacheBytes(), executor);
@@ -159,11 +177,11 @@ final class VolumeOpener {
         CompletableFuture<Volume> opened;
         if (f == null) {
             opened = CompletableFuture.completedFuture(new Volume(name, p, store, view, desc, config, executor, vi,
-                    vi.empty(), desc.sizeBytes(), 0, snapshotView));
+                    vi.empty(), desc.sizeBytes(), 0, snapshotView, d.lineage()));
         } else {
             opened = vi.open(f.rootSeq() == 0 ? null : new NodePointer(f.rootSeq(), f.rootOffset(), f.rootLength()),
                     f.height()).thenApply(idx -> new Volume(name, p, store, view, desc, config, executor, vi, idx,
-                    f.volumeSizeBytes(), cp.seq(), snapshotView));
+                    f.volumeSizeBytes(), cp.seq(), snapshotView, d.lineage()));
         }
         return opened.whenComplete((v, e) -> {
             if (e != null) {

@@ -52,4 +52,40 @@ class VolumeDescriptorTest {
         assertEquals(true, e.getMessage().startsWith("corrupt data in v/volume at offset 0: volume descriptor holds impossible"
                 + " values: size must be at most 2^48 blocks"), e.getMessage());
     }
+
+    @Test
+    void aClonesDescriptorIsVersion2WithItsOriginAfterTheFirst128Bytes() {
+        VolumeDescriptor plain = descriptor(4096, 1L << 30);
+        assertEquals(VolumeDescriptor.BYTES, plain.encode().remaining());
+        VolumeDescriptor clone = plain.asCloneOf(new CloneOrigin("src", new UUID(3, 4), 42, false), new UUID(5, 6), 2000);
+        ByteBuffer b = clone.encode().order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(VolumeDescriptor.CLONE_BYTES, b.remaining());
+        assertEquals(2, b.getShort(8));
+        assertEquals(1, b.getShort(10));
+        assertEquals(Crc32c.of(b.array(), 0, 124), b.getInt(124), "the first 128 bytes are checked on their own, as in version 1");
+        assertEquals(3, b.getLong(128));
+        assertEquals(4, b.getLong(136));
+        assertEquals(42, b.getLong(144));
+        assertEquals(3, b.get(152));
+        assertEquals('s', b.get(153));
+        assertEquals(0, b.get(156));
+        assertEquals(Crc32c.of(b.array(), 128, 92), b.getInt(220));
+        VolumeDescriptor decoded = VolumeDescriptor.decode("c/volume", b);
+        assertEquals(clone, decoded);
+        assertEquals(true, decoded.isClone());
+        assertEquals(42, decoded.borrowedUpTo());
+
+        VolumeDescriptor flat = new VolumeDescriptor(FormatVersion.V2, 4096, 1L << 30, 8 << 20, 4096, new UUID(5, 6), 2000,
+                clone.origin().asFlattened());
+        ByteBuffer fb = flat.encode().order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(3, fb.getShort(10));
+        VolumeDescriptor flatDecoded = VolumeDescriptor.decode("c/volume", fb);
+        assertEquals(false, flatDecoded.isClone());
+        assertEquals(42, flatDecoded.borrowedUpTo());
+
+        byte[] garbled = clone.encode().array();
+        garbled[150] ^= 1;
+        CorruptionException e = assertThrows(CorruptionException.class, () -> VolumeDescriptor.decode("c/volume", ByteBuffer.wrap(garbled)));
+        assertEquals(true, e.getMessage().contains("clone origin"), e.getMessage());
+    }
 }
