@@ -115,8 +115,6 @@ public final class Volume {
         pipeline.attach(buffer, mutations::drain);
     }
 
-    // ---------------------------------------------------------------- create / open
-
     /** Creates a volume under {@code prefix}; fails with {@link ObjectExistsException} if one is there. */
     public static CompletableFuture<VolumeDescriptor> create(ObjectStore store, String prefix, VolumeOptions options, Clock clock) {
         return VolumeOpener.create(store, prefix, options, clock);
@@ -142,8 +140,6 @@ public final class Volume {
     CompletableFuture<Void> claimLog() {
         return pipeline.claim();
     }
-
-    // ---------------------------------------------------------------- accessors
 
     public String name() {
         return name;
@@ -195,8 +191,6 @@ public final class Volume {
     public CompletableFuture<Long> durableSeq() {
         return onVolume(pipeline::durableSeq);
     }
-
-    // ---------------------------------------------------------------- I/O
 
     /** Reads {@code dst.remaining()} bytes at {@code offset} into {@code dst}. */
     public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
@@ -447,8 +441,6 @@ public final class Volume {
     public String toString() {
         return "Volume[" + name + " at " + prefix + "]";
     }
-
-    // ---------------------------------------------------------------- helpers
 
     /** The health listener: the volume stopped taking writes (read-only, fenced) or closed. Under the lock. */
     private void stopped(HealthState state, RuntimeException reason) {
