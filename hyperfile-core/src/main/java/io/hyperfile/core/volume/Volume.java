@@ -219,15 +219,7 @@ public final class Volume {
         if (fetched.isDone() && !fetched.isCompletedExceptionally()) {
             return fetched;
         }
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        fetched.whenComplete((v, e) -> {
-            if (e != null) {
-                result.completeExceptionally(onReadFailure(e));
-            } else {
-                result.complete(null);
-            }
-        });
-        return result;
+        return fetched.exceptionallyCompose(e -> CompletableFuture.failedFuture(onReadFailure(e)));
     }
 
     /** Writes {@code src.remaining()} bytes at {@code offset}; completes once buffered (readable, not yet durable). */
