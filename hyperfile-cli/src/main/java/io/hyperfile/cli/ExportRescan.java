@@ -1,15 +1,20 @@
 package io.hyperfile.cli;
 
+import io.hyperfile.core.CorruptionException;
 import io.hyperfile.core.checkpoint.Snapshots;
 import io.hyperfile.core.store.Exceptions;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryScheduler;
+import io.hyperfile.core.volume.ResizeRequest;
+import io.hyperfile.core.volume.Volume;
 import io.hyperfile.core.volume.VolumeCatalog;
+import io.hyperfile.core.volume.VolumeResizer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -31,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *   <li>withdraws each served volume whose descriptor is gone ({@link VolumeExports#withdrawVolume}), after checking
  *       it once more with a HEAD, so that a short or wrong listing never withdraws a volume;</li>
  *   <li>forgets a volume that failed permanently and is gone, so that one created later by that name opens;</li>
- *   <li>for each served volume, opens the snapshots that appeared and withdraws those deleted.</li>
+ *   <li>for each served volume, opens the snapshots that appeared and withdraws those deleted;</li>
+ *   <li>for each volume served for writing, applies a pending grow request {@code NAME/resize} written by
+ *       {@code volume resize} and deletes it (docs/RESIZE.md).</li>
  * </ul>
  * Each change is logged at INFO, one line. A rescan whose listing fails changes nothing and logs one WARN (then
  * nothing more until a rescan succeeds, which logs one INFO line).
@@ -232,6 +239,7 @@ final class ExportRescan {
                 rescanSnapshots(name, added, withdrawn);
             }
         }
+        exports.servedVolumes().forEach(this::applyResizeRequest);
         return new Changes(List.copyOf(added), List.copyOf(withdrawn), false);
     }
 
@@ -270,6 +278,51 @@ final class ExportRescan {
                 }
             }
         }
+    }
+
+    /**
+     * Grows served volume {@code name} as its pending request asks, if the volume still has the size the request was
+     * made from, then deletes the request; a request that cannot apply (stale, a shrink, not a request) is deleted
+     * with a WARN, one that failed for a passing reason stays for the next rescan. A read-only view leaves it alone.
+     */
+    private void applyResizeRequest(String name, Volume volume) {
+        if (volume.isSnapshotView()) {
+            return;
+        }
+        String prefix = name + "/";
+        ResizeRequest r;
+        try {
+            Optional<ResizeRequest> pending = await(ResizeRequest.read(store, prefix));
+            if (pending.isEmpty()) {
+                return;
+            }
+            r = pending.get();
+        } catch (CorruptionException e) {
+            LOG.warn("rescan: {}; deleting it", e.getMessage());
+            join(ResizeRequest.delete(store, prefix));
+            return;
+        } catch (Exception e) {
+            LOG.warn("rescan: reading the resize request of {} failed: {}; trying again at the next rescan", name, describe(e));
+            return;
+        }
+        long size = volume.sizeBytes();
+        if (r.toSizeBytes() != size && (r.fromSizeBytes() != size || r.toSizeBytes() < size)) {
+            LOG.warn("rescan: ignoring the resize request of {} from {} to {} bytes: the volume has {} bytes; deleting it",
+                    name, r.fromSizeBytes(), r.toSizeBytes(), size);
+        } else if (r.toSizeBytes() != size) {
+            try {
+                await(VolumeResizer.grow(volume, r.toSizeBytes()));
+                LOG.info("rescan: grew volume {} from {} to {} bytes as asked; NBD clients see the new size when they reconnect",
+                        name, size, r.toSizeBytes());
+            } catch (IllegalArgumentException e) {
+                LOG.warn("rescan: ignoring the resize request of {}: {}; deleting it", name, e.getMessage());
+            } catch (Exception e) {
+                LOG.warn("rescan: growing volume {} to {} bytes failed: {}; trying again at the next rescan", name,
+                        r.toSizeBytes(), describe(e));
+                return;
+            }
+        }
+        join(ResizeRequest.delete(store, prefix));
     }
 
     private static <T> T await(CompletableFuture<T> f) throws Exception {
