@@ -1,15 +1,20 @@
 package io.hyperfile.cli;
 
+import io.hyperfile.core.CorruptionException;
 import io.hyperfile.core.checkpoint.Snapshots;
 import io.hyperfile.core.store.Exceptions;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryScheduler;
+import io.hyperfile.core.volume.ResizeRequest;
+import io.hyperfile.core.volume.Volume;
 import io.hyperfile.core.volume.VolumeCatalog;
+import io.hyperfile.core.volume.VolumeResizer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -31,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *   <li>withdraws each served volume whose descriptor is gone ({@link VolumeExports#withdrawVolume}), after checking
  *       it once more with a HEAD, so that a short or wrong listing never withdraws a volume;</li>
  *   <li>forgets a volume that failed permanently and is gone, so that one created later by that name opens;</li>
- *   <li>for each served volume, opens the snapshots that appeared and withdraws those deleted.</li>
+ *   <li>for each served volume, opens the snapshots that appeared and withdraws those deleted;</li>
+ *   <li>for each volume served for writing, applies a pending grow request {@code NAME/resize} written by
+ *       {@code volume resize} and deletes it (docs/RESIZE.md).</li>
  * </ul>
  * Each change is logged at INFO, one line. A rescan whose listing fails changes nothing and logs one WARN (then
  * nothing more until a rescan succeeds, which logs one INFO line).
@@ -45,20 +52,26 @@ final class ExportRescan {
     /** Longest a rescan waits for one store request or for a new volume's first open attempt. */
     static final Duration STEP_TIMEOUT = Duration.ofMinutes(2);
 
-    /** What one rescan changed: export names added and withdrawn. */
-    record Changes(List<String> added, List<String> withdrawn, boolean failed) {
-        static final Changes FAILED = new Changes(List.of(), List.of(), true);
+    /**
+     * What one rescan changed: export names added and withdrawn, and one line per resize request it handled (applied,
+     * or deleted without applying it).
+     */
+    record Changes(List<String> added, List<String> withdrawn, List<String> resizes, boolean failed) {
+        static final Changes FAILED = new Changes(List.of(), List.of(), List.of(), true);
 
         String summary() {
             if (failed) {
                 return "the store could not be listed; nothing changed";
             }
-            if (added.isEmpty() && withdrawn.isEmpty()) {
-                return "no change";
+            List<String> parts = new ArrayList<>();
+            if (!added.isEmpty()) {
+                parts.add("now serving " + String.join(", ", added));
             }
-            return (added.isEmpty() ? "" : "now serving " + String.join(", ", added))
-                    + (added.isEmpty() || withdrawn.isEmpty() ? "" : "; ")
-                    + (withdrawn.isEmpty() ? "" : "no longer serving " + String.join(", ", withdrawn));
+            if (!withdrawn.isEmpty()) {
+                parts.add("no longer serving " + String.join(", ", withdrawn));
+            }
+            parts.addAll(resizes);
+            return parts.isEmpty() ? "no change" : String.join("; ", parts);
         }
     }
 
@@ -232,7 +245,9 @@ final class ExportRescan {
                 rescanSnapshots(name, added, withdrawn);
             }
         }
-        return new Changes(List.copyOf(added), List.copyOf(withdrawn), false);
+        List<String> resizes = new ArrayList<>();
+        exports.servedVolumes().forEach((name, volume) -> applyResizeRequest(name, volume).ifPresent(resizes::add));
+        return new Changes(List.copyOf(added), List.copyOf(withdrawn), List.copyOf(resizes), false);
     }
 
     /** Whether volume {@code name}'s descriptor is gone, asked directly (a listing alone never withdraws a volume). */
@@ -270,6 +285,69 @@ final class ExportRescan {
                 }
             }
         }
+    }
+
+    /**
+     * Grows served volume {@code name} as its pending request {@code NAME/resize} asks, if the volume still has the size
+     * the request was made from, then deletes the request, and says what it did in one line (empty: no request, or
+     * one left for the next rescan). A request that cannot apply (stale, a shrink, not a request) is deleted with a
+     * WARN; one that failed for a passing reason stays for the next rescan. A read-only view leaves it alone. One GET
+     * per volume served for writing.
+     */
+    private Optional<String> applyResizeRequest(String name, Volume volume) {
+        if (volume.isSnapshotView()) {
+            return Optional.empty();
+        }
+        String prefix = name + "/";
+        ResizeRequest r;
+        String done;
+        try {
+            Optional<ResizeRequest> pending = await(ResizeRequest.read(store, prefix));
+            if (pending.isEmpty()) {
+                return Optional.empty();
+            }
+            r = pending.get();
+        } catch (CorruptionException e) {
+            done = "deleted the unreadable resize request of " + name + " (" + e.getMessage() + ")";
+            LOG.warn("rescan: {}", done);
+            return deleteRequest(name, done);
+        } catch (Exception e) {
+            LOG.warn("rescan: reading the resize request of {} failed: {}; trying again at the next rescan", name, describe(e));
+            return Optional.empty();
+        }
+        long size = volume.sizeBytes();
+        if (r.toSizeBytes() == size) {
+            done = "the resize request of " + name + " to " + size + " bytes was already applied; deleted it";
+            LOG.info("rescan: {}", done);
+        } else if (r.fromSizeBytes() != size || r.toSizeBytes() < size) {
+            done = "deleted the resize request of " + name + " from " + r.fromSizeBytes() + " to " + r.toSizeBytes()
+                    + " bytes without applying it: the volume has " + size + " bytes";
+            LOG.warn("rescan: {}", done);
+        } else {
+            try {
+                await(VolumeResizer.grow(volume, r.toSizeBytes()));
+                done = "grew volume " + name + " from " + size + " to " + r.toSizeBytes() + " bytes as asked";
+                LOG.info("rescan: {}; NBD clients see the new size when they reconnect", done);
+            } catch (IllegalArgumentException e) {
+                done = "deleted the resize request of " + name + " without applying it: " + e.getMessage();
+                LOG.warn("rescan: {}", done);
+            } catch (Exception e) {
+                LOG.warn("rescan: growing volume {} to {} bytes failed: {}; trying again at the next rescan", name,
+                        r.toSizeBytes(), describe(e));
+                return Optional.empty();
+            }
+        }
+        return deleteRequest(name, done);
+    }
+
+    private Optional<String> deleteRequest(String name, String done) {
+        try {
+            await(ResizeRequest.delete(store, name + "/"));
+        } catch (Exception e) {
+            LOG.warn("rescan: deleting the resize request of {} failed: {}; it is handled again at the next rescan", name,
+                    describe(e));
+        }
+        return Optional.of(done);
     }
 
     private static <T> T await(CompletableFuture<T> f) throws Exception {

@@ -45,27 +45,54 @@ final class LeaseGuard {
             throw new IllegalStateException("volume " + volume + " has a lease " + Leases.key(volume + "/")
                     + " that cannot be read (" + Hyperfile.describe(cause) + "); if no server serves the volume, add --force to " + action);
         }
-        if (lease.isEmpty()) {
+        Optional<String> held = holder(volume, lease, clock, err);
+        if (held.isEmpty()) {
             return;
+        }
+        if (force) {
+            err.println("hyperfile: warning: " + held.get() + "; going on (--force): that server's writes to it will fail");
+            return;
+        }
+        throw new IllegalStateException(held.get() + "; stop that server first, or add --force to " + action + " anyway");
+    }
+
+    /**
+     * Whether a running server holds {@code volume}: a fresh lease whose server may still run (notes on a stale or
+     * orphaned lease go to {@code err}). A lease that cannot be read throws {@link IllegalStateException} with one line.
+     */
+    static boolean isServed(ObjectStore store, String volume, String action, Clock clock, PrintWriter err) {
+        Optional<VolumeLease> lease;
+        try {
+            lease = Leases.read(store, volume + "/").join();
+        } catch (CompletionException e) {
+            Throwable cause = Exceptions.unwrap(e);
+            if (!(cause instanceof CorruptionException)) {
+                throw e;
+            }
+            throw new IllegalStateException("volume " + volume + " has a lease " + Leases.key(volume + "/")
+                    + " that cannot be read (" + Hyperfile.describe(cause) + "); if no server serves the volume, add --force to " + action);
+        }
+        return holder(volume, lease, clock, err).isPresent();
+    }
+
+    /** "volume v is served by ... (lease renewed ...)" if {@code lease} is fresh and its server may run; else empty. */
+    private static Optional<String> holder(String volume, Optional<VolumeLease> lease, Clock clock, PrintWriter err) {
+        if (lease.isEmpty()) {
+            return Optional.empty();
         }
         VolumeLease l = lease.get();
         Instant now = clock.instant();
-        String held = "volume " + volume + " is served by " + l.holder() + " (lease renewed " + ago(l.age(now)) + ")";
         if (!l.isFresh(now)) {
             err.println("hyperfile: note: volume " + volume + " has a stale lease from " + l.holder() + " (renewed " + ago(l.age(now))
                     + "); that server is taken to be gone");
-            return;
+            return Optional.empty();
         }
         if (l.host().equals(LeaseKeeper.hostName()) && ProcessHandle.of(l.pid()).isEmpty()) {
             err.println("hyperfile: note: volume " + volume + " has a lease from " + l.holder() + " (renewed " + ago(l.age(now))
                     + "), but no process " + l.pid() + " runs on this host: that server is gone");
-            return;
+            return Optional.empty();
         }
-        if (force) {
-            err.println("hyperfile: warning: " + held + "; going on (--force): that server's writes to it will fail");
-            return;
-        }
-        throw new IllegalStateException(held + "; stop that server first, or add --force to " + action + " anyway");
+        return Optional.of("volume " + volume + " is served by " + l.holder() + " (lease renewed " + ago(l.age(now)) + ")");
     }
 
     /** "12 s ago", "3 min ago", "in the future (clocks differ)". */

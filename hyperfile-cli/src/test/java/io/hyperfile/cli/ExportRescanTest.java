@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hyperfile.core.store.ManualScheduler;
 import io.hyperfile.core.store.memory.InMemoryObjectStore;
+import io.hyperfile.core.volume.ResizeRequest;
 import io.hyperfile.core.volume.VolumeCatalog;
 import io.hyperfile.core.volume.VolumeConfig;
 import io.hyperfile.core.volume.VolumeOptions;
@@ -16,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -92,7 +94,8 @@ class ExportRescanTest {
     }
 
     @Test
-    void aRescanWithoutChangesCostsOneListingAndOneHeadPerVolumeAndOneSnapshotListingPerServedVolume() throws Exception {
+    void aRescanWithoutChangesCostsOneListingAndOneHeadPerVolumeAndOneSnapshotListingAndOneResizeGetPerServedVolume()
+            throws Exception {
         io.hyperfile.core.store.fault.FlakyObjectStore counted = new io.hyperfile.core.store.fault.FlakyObjectStore(store);
         for (String name : List.of("a", "b", "c")) {
             create(name);
@@ -103,6 +106,34 @@ class ExportRescanTest {
         assertEquals(3 + 1 + 3, counted.calls(io.hyperfile.core.store.fault.FlakyObjectStore.Op.LIST),
                 "one listing per volume prefix, one that finds the end, one snapshot listing per served volume");
         assertEquals(3, counted.calls(io.hyperfile.core.store.fault.FlakyObjectStore.Op.HEAD), "one descriptor HEAD per volume");
-        assertEquals(7 + 3, counted.totalCalls(), "nothing else");
+        assertEquals(3, counted.calls(io.hyperfile.core.store.fault.FlakyObjectStore.Op.GET),
+                "one GET of the resize request NAME/resize per volume served for writing");
+        assertEquals(7 + 3 + 3, counted.totalCalls(), "nothing else");
+    }
+
+    @Test
+    void aRescanGrowsAServedVolumeAsAskedAndDeletesTheRequestButOnlyDeletesAStaleOne() throws Exception {
+        create("a");
+        create("b");
+        exports.open(List.of("a", "b")).get(30, TimeUnit.SECONDS);
+        ExportRescan rescan = new ExportRescan(store, exports, List.of(), Duration.ZERO, scheduler, Runnable::run);
+        ResizeRequest.write(store, "a", new ResizeRequest(1 << 20, 3 << 20, 0)).join();
+        ResizeRequest.write(store, "b", new ResizeRequest(2 << 20, 4 << 20, 0)).join(); // made when b had 2 MiB: stale
+
+        ExportRescan.Changes changes = rescan.rescanNow().get(30, TimeUnit.SECONDS);
+        assertEquals(List.of("grew volume a from 1048576 to 3145728 bytes as asked",
+                "deleted the resize request of b from 2097152 to 4194304 bytes without applying it: the volume has 1048576 bytes"),
+                changes.resizes());
+        assertEquals(3L << 20, exports.servedVolumes().get("a").sizeBytes());
+        assertEquals(3L << 20, catalog.info("a").join().sizeBytes(), "a checkpoint records the new size");
+        assertEquals(1L << 20, catalog.info("b").join().sizeBytes(), "a stale request is not applied");
+        assertEquals(Optional.empty(), ResizeRequest.read(store, "a").join());
+        assertEquals(Optional.empty(), ResizeRequest.read(store, "b").join());
+        assertEquals("no change", rescan.rescanNow().get(30, TimeUnit.SECONDS).summary(), "each request handled once");
+
+        ResizeRequest.write(store, "a", new ResizeRequest(3 << 20, 2 << 20, 0)).join(); // a shrink is never applied online
+        assertTrue(rescan.rescanNow().get(30, TimeUnit.SECONDS).summary().startsWith("deleted the resize request of a"));
+        assertEquals(3L << 20, catalog.info("a").join().sizeBytes());
+        assertEquals(Optional.empty(), ResizeRequest.read(store, "a").join());
     }
 }

@@ -9,9 +9,11 @@ import io.hyperfile.core.lease.VolumeLease;
 import io.hyperfile.core.stack.StoreStack;
 import io.hyperfile.core.store.ObjectInfo;
 import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.volume.ResizeRequest;
 import io.hyperfile.core.volume.Volume;
 import io.hyperfile.core.volume.VolumeCatalog;
 import io.hyperfile.core.volume.VolumeConfig;
+import io.hyperfile.core.volume.VolumeResizer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
@@ -146,20 +148,81 @@ class VolumeResizeCommandTest {
         assertEquals(MIB, new VolumeCatalog(store).info("v").join().sizeBytes());
     }
 
-    @Test
-    void aServedVolumeIsRefusedUnlessForce() {
+    private void leaseHeldByARunningServer() {
         Leases.write(store, "v/", new VolumeLease(UUID.randomUUID(), "box", 4242, "127.0.0.1:10809", 0,
                 System.currentTimeMillis(), 30_000)).join();
-        Result r = run("volume", "resize", "v", "2M");
-        assertEquals(1, r.code);
-        assertTrue(r.err.startsWith("hyperfile: volume v is served by host box, pid 4242"), r.err);
-        assertTrue(r.err.endsWith("stop that server first, or add --force to resize it (the server would be fenced) anyway"
-                + System.lineSeparator()), r.err);
-        assertEquals(MIB, new VolumeCatalog(store).info("v").join().sizeBytes());
-        Result forced = run("volume", "resize", "v", "2M", "--force");
+    }
+
+    @Test
+    void aServedVolumeIsGrownByARequestForItsServerAndForceStillResizesOffline() {
+        leaseHeldByARunningServer();
+        Result r = run("volume", "resize", "v", "2M", "--no-wait");
+        assertEquals(0, r.code, r.err);
+        assertEquals("asked the server holding volume v to grow it from 1 MiB (1048576 bytes) to 2 MiB (2097152 bytes) at its"
+                + " next export rescan (request v/resize)" + System.lineSeparator(), r.out);
+        ResizeRequest request = ResizeRequest.read(store, "v").join().orElseThrow();
+        assertEquals(MIB, request.fromSizeBytes());
+        assertEquals(2L * MIB, request.toSizeBytes());
+        assertEquals(MIB, new VolumeCatalog(store).info("v").join().sizeBytes(), "the server applies it, not the command");
+
+        Result forced = run("volume", "resize", "v", "3M", "--force");
         assertEquals(0, forced.code, forced.err);
         assertTrue(forced.err.startsWith("hyperfile: warning: volume v is served by host box"), forced.err);
-        assertEquals(2L * MIB, new VolumeCatalog(store).info("v").join().sizeBytes());
+        assertEquals(3L * MIB, new VolumeCatalog(store).info("v").join().sizeBytes());
+    }
+
+    @Test
+    void waitingForAServerThatDoesNotApplyTheRequestTimesOutInOneLineAndLeavesItPending() {
+        leaseHeldByARunningServer();
+        Result r = run("volume", "resize", "v", "2M", "--wait", "1s");
+        assertEquals(1, r.code);
+        assertEquals("", r.out);
+        assertEquals("hyperfile: volume v is still 1 MiB (1048576 bytes) after 1s: the request to grow it to 2 MiB (2097152"
+                + " bytes) is pending; the server holding it applies it at its next export rescan (serve --rescan-interval, or"
+                + " SIGHUP)" + System.lineSeparator(), r.err);
+        assertEquals(2L * MIB, ResizeRequest.read(store, "v").join().orElseThrow().toSizeBytes());
+    }
+
+    @Test
+    void waitingEndsWhenTheServerAppliesTheRequest() throws Exception {
+        leaseHeldByARunningServer();
+        Thread server = new Thread(() -> { // stands in for serve's rescan: applies the request once it is there
+            long giveUp = System.nanoTime() + 60_000_000_000L;
+            while (ResizeRequest.read(store, "v").join().isEmpty()) {
+                if (System.nanoTime() > giveUp) {
+                    return; // the command never wrote it: it fails below
+                }
+                Thread.onSpinWait();
+            }
+            Volume v = open();
+            try {
+                VolumeResizer.grow(v, 2L * MIB).join();
+                v.close().join();
+            } finally {
+                v.abort();
+            }
+            ResizeRequest.delete(store, "v").join();
+        });
+        server.setDaemon(true);
+        server.start();
+        Result r = run("volume", "resize", "v", "2M", "--wait", "1m");
+        server.join();
+        assertEquals(0, r.code, r.err);
+        assertEquals("resized volume v from 1 MiB (1048576 bytes) to 2 MiB (2097152 bytes) (applied by the server holding it;"
+                + " its NBD clients see the new size when they reconnect)" + System.lineSeparator(), r.out);
+    }
+
+    @Test
+    void aServedVolumeIsNeverShrunkOnlineWithoutForce() {
+        leaseHeldByARunningServer();
+        List<ObjectInfo> before = store.listAll("v/", null).join();
+        Result r = run("volume", "resize", "v", "512K", "--allow-shrink");
+        assertEquals(1, r.code);
+        assertEquals("hyperfile: volume v is served by a running server, which grows a volume but never shrinks it: stop that"
+                + " server first, or add --force to shrink it anyway (the server would be fenced)" + System.lineSeparator(), r.err);
+        assertEquals(before, store.listAll("v/", null).join(), "no request written");
+        assertEquals(0, run("volume", "resize", "v", "512K", "--allow-shrink", "--force").code);
+        assertEquals(512L << 10, new VolumeCatalog(store).info("v").join().sizeBytes());
     }
 
     private Volume open() {

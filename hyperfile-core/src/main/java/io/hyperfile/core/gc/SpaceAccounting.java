@@ -58,11 +58,12 @@ public final class SpaceAccounting {
 
     /**
      * Whether {@code key} is part of the volume's metadata (live in full): the descriptor, the head hint, the serving
-     * lease, a snapshot record, a live table object of garbage collection, or the link of a clone (docs/CLONES.md).
+     * lease, a pending resize request, a snapshot record, a live table object of garbage collection, or the link of a
+     * clone (docs/CLONES.md).
      */
     static boolean isMetadata(String prefix, String key) {
         return key.equals(SegmentKeys.descriptor(prefix)) || key.equals(SegmentKeys.hint(prefix))
-                || key.equals(SegmentKeys.lease(prefix))
+                || key.equals(SegmentKeys.lease(prefix)) || key.equals(SegmentKeys.resizeRequest(prefix))
                 || key.startsWith(prefix + "snap/") || key.startsWith(prefix + "gc/") || key.startsWith(prefix + "clone/");
     }
 

@@ -3,7 +3,8 @@ package io.hyperfile.core.segment;
 /**
  * Names of a volume's objects under its prefix {@code P/}: the descriptor {@code P/volume}, the segments
  * {@code P/seg/<seq>} with the sequence number zero-padded to 20 digits (so lexical order is numeric order), and
- * the open hint {@code P/head} and the serving lease {@code P/lease} (docs/SERVING.md).
+ * the open hint {@code P/head}, the serving lease {@code P/lease} (docs/SERVING.md) and a pending online grow
+ * {@code P/resize} (docs/RESIZE.md).
  */
 public final class SegmentKeys {
     private static final String SEG = "seg/";
@@ -30,6 +31,11 @@ public final class SegmentKeys {
     /** The advisory lease of the server that serves the volume for writing, if any. */
     public static String lease(String prefix) {
         return prefix + "lease";
+    }
+
+    /** A request to the server holding the volume to grow it (docs/RESIZE.md), if any. */
+    public static String resizeRequest(String prefix) {
+        return prefix + "resize";
     }
 
     public static String segmentPrefix(String prefix) {

@@ -168,7 +168,7 @@ public final class VolumeCatalog {
     private static boolean looksLikeVolume(String name, String firstKey) {
         String prefix = name + "/";
         return firstKey.equals(SegmentKeys.hint(prefix)) || firstKey.equals(SegmentKeys.lease(prefix))
-                || firstKey.startsWith(SegmentKeys.segmentPrefix(prefix))
+                || firstKey.equals(SegmentKeys.resizeRequest(prefix)) || firstKey.startsWith(SegmentKeys.segmentPrefix(prefix))
                 || firstKey.startsWith(prefix + "snap/") || firstKey.startsWith(prefix + "gc/");
     }
 
