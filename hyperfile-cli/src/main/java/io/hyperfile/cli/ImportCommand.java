@@ -136,7 +136,8 @@ final class ImportCommand implements Callable<Integer> {
     private static void writeChunk(Volume v, long off, ByteBuffer chunk, int len, ByteBuffer zero, boolean fresh,
             ArrayDeque<CompletableFuture<Void>> inFlight) {
         int runStart = -1;
-        for (int at = 0; at <= len; at += 4096) {
+        // One step past the last (possibly partial) block ends the run in progress.
+        for (int at = 0; at < len + 4096; at += 4096) {
             boolean end = at >= len;
             boolean isZero = !end && chunk.duplicate().position(at).limit(Math.min(len, at + 4096))
                     .mismatch(zero.duplicate().limit(Math.min(4096, len - at))) == -1;

@@ -1,6 +1,11 @@
 package io.hyperfile.cli;
 
 import io.hyperfile.core.checkpoint.CloneOrigin;
+import io.hyperfile.core.checkpoint.VolumeDescriptor;
+import io.hyperfile.core.encoding.SegmentEncoding;
+import io.hyperfile.core.segment.SegmentFooter;
+import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.segment.SegmentReader;
 import io.hyperfile.core.store.ObjectInfo;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.volume.Clones;
@@ -9,6 +14,8 @@ import io.hyperfile.core.volume.VolumeOptions;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -39,6 +46,10 @@ final class VolumeCommand {
         int blockSize;
         @Option(names = "--segment-size", paramLabel = "SIZE", defaultValue = "8M", description = "Segment target size (default ${DEFAULT-VALUE}).")
         String segmentSize;
+        @Option(names = "--compression", paramLabel = "CODEC", defaultValue = "none",
+                description = {"Compress segment data: none (default), lz4, or zstd[:LEVEL] (level 1-19, default 3).",
+                        "Fixed for the volume's life; incompressible data is stored raw (docs/ENCODING.md)."})
+        String compression;
 
         @Override
         public Integer call() {
@@ -52,7 +63,8 @@ final class VolumeCommand {
                         + Sizes.format(VolumeOptions.maxSizeBytes(blockSize)) + " (the index addresses 2^48 blocks); use a larger --block-size");
             }
             VolumeOptions options = VolumeOptions.ofSize(bytes).withBlockSizeBytes(blockSize)
-                    .withSegmentTargetBytes(Math.toIntExact(Sizes.parse(segmentSize))).validate();
+                    .withSegmentTargetBytes(Math.toIntExact(Sizes.parse(segmentSize)))
+                    .withEncoding(SegmentEncoding.parseCompression(compression)).validate();
             try (ObjectStore s = store.open()) {
                 new VolumeCatalog(s).create(name, options, Clock.systemUTC()).join();
             }
@@ -116,6 +128,8 @@ final class VolumeCommand {
 
     @Command(name = "info", mixinStandardHelpOptions = true, description = "Describe a volume.")
     static final class Info extends OnExistingVolume {
+        static final int RATIO_SEGMENTS = 64;
+
         @Override
         void run(VolumeCatalog catalog, PrintWriter out) {
             VolumeCatalog.VolumeInfo i = catalog.info(name).join();
@@ -125,6 +139,7 @@ final class VolumeCommand {
             out.println("block size:      " + i.descriptor().blockSizeBytes());
             out.println("segment target:  " + Sizes.format(i.descriptor().segmentTargetBytes()));
             out.println("format version:  " + i.descriptor().formatVersion().number());
+            out.println("compression:     " + i.descriptor().encoding().describe());
             out.println("created:         " + Instant.ofEpochMilli(i.descriptor().createdMillis()));
             CloneOrigin origin = i.descriptor().origin();
             if (origin != null) {
@@ -142,6 +157,38 @@ final class VolumeCommand {
             long stored = objects.stream().mapToLong(ObjectInfo::size).sum();
             out.println("stored:          " + VolumeDuCommand.bytes(stored) + " in " + objects.size()
                     + " objects (live and garbage: hyperfile volume du " + name + ")");
+            if (i.descriptor().encoding().isEncoded()) {
+                out.println("data ratio:      " + dataRatio(objects, i.descriptor()));
+            }
+        }
+
+        /**
+         * Stored data bytes per byte written, over the newest {@value #RATIO_SEGMENTS} segments (their footers say
+         * both), so that the figure costs a bounded number of reads on any volume.
+         */
+        private String dataRatio(List<ObjectInfo> objects, VolumeDescriptor desc) {
+            String p = name + "/";
+            List<Long> seqs = new ArrayList<>();
+            for (ObjectInfo o : objects) {
+                if (o.key().startsWith(SegmentKeys.segmentPrefix(p))) {
+                    seqs.add(SegmentKeys.parseSegment(p, o.key()));
+                }
+            }
+            Collections.sort(seqs);
+            List<Long> newest = seqs.subList(Math.max(0, seqs.size() - RATIO_SEGMENTS), seqs.size());
+            SegmentReader reader = new SegmentReader(opened, p, desc.blockSizeBytes());
+            long written = 0;
+            long stored = 0;
+            for (long seq : newest) {
+                SegmentFooter f = reader.footer(seq).join();
+                written += f.dataBlockCount() * desc.blockSizeBytes();
+                stored += f.nodeOffset() - f.dataOffset();
+            }
+            if (written == 0) {
+                return "no data written yet";
+            }
+            return String.format("%.3f (%s stored for %s of blocks in the newest %d segments)", (double) stored / written,
+                    VolumeDuCommand.bytes(stored), VolumeDuCommand.bytes(written), newest.size());
         }
     }
 

@@ -86,6 +86,30 @@ class ImportExportCommandTest {
     }
 
     @Test
+    void anImageEndingInAPartialBlockIsImportedToItsLastByteIntoACompressedVolume() throws Exception {
+        Random rnd = new Random(9);
+        byte[] image = new byte[(3 << 20) + 1000]; // the last chunk ends inside a block, and every block holds data
+        for (int i = 0; i < image.length; i++) {
+            image[i] = i % 3 == 0 ? (byte) rnd.nextInt() : (byte) (i / 4096); // compressible, never all zero
+        }
+        java.nio.file.Path file = dir.resolve("odd.img");
+        java.nio.file.Files.write(file, image);
+        Result created = run(null, "volume", "create", "odd", "--size", "4M", "--compression", "zstd:5", store());
+        assertEquals(0, created.code, created.err);
+        Result imported = run(null, "import", file.toString(), "odd", "-q", store());
+        assertEquals(0, imported.code, imported.err);
+        byte[] exported = run(null, "export", "odd", "-", "-q", store()).stdout;
+        assertArrayEquals(image, Arrays.copyOf(exported, image.length), "every byte, the partial block's too");
+        Result info = run(null, "volume", "info", "odd", store());
+        assertTrue(info.out.contains("compression:     zstd:5"), info.out);
+        java.util.regex.Matcher ratio = java.util.regex.Pattern.compile("data ratio:      ([0-9.]+) ").matcher(info.out);
+        assertTrue(ratio.find(), info.out);
+        assertTrue(Double.parseDouble(ratio.group(1)) < 0.9, "a third of the bytes random, the rest repeats: " + info.out);
+        Result fsck = run(null, "fsck", "odd", store());
+        assertEquals(0, fsck.code, fsck.out + fsck.err);
+    }
+
+    @Test
     void standardInputStreamsIntoAnExistingVolumeAndRefusesMoreThanFits() {
         assertEquals(0, run(null, "volume", "create", "v", "--size", "1M", store()).code);
         byte[] first = image(2, 1 << 20);

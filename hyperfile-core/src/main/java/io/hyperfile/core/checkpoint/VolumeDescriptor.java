@@ -1,6 +1,8 @@
 package io.hyperfile.core.checkpoint;
 
 import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.encoding.Compression;
+import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.format.Crc32c;
 import io.hyperfile.core.format.FormatVersion;
 import java.nio.ByteBuffer;
@@ -43,10 +45,20 @@ import java.util.UUID;
  * 220     4   CRC32C of bytes 128..219
  * </pre>
  *
+ * <p>An encoded volume's descriptor (docs/ENCODING.md) has format version 3, and either layout above (flags as
+ * for a clone when it is one); its segment encoding takes two of the reserved bytes:
+ *
+ * <pre>
+ * offset size field
+ *  56     1   compression codec (1 lz4, 2 zstd)
+ *  57     1   zstd level (1..19), 0 for lz4
+ * </pre>
+ *
  * @param origin the parent this volume was cloned from, or null for a volume created empty
+ * @param encoding how the volume's segments store their data ({@link SegmentEncoding#NONE} below version 3)
  */
 public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, long sizeBytes, int segmentTargetBytes,
-        int maxNodeBytes, UUID volumeId, long createdMillis, CloneOrigin origin) {
+        int maxNodeBytes, UUID volumeId, long createdMillis, CloneOrigin origin, SegmentEncoding encoding) {
 
     public static final int BYTES = 128;
     /** Size of a clone's descriptor (format version 2). */
@@ -76,10 +88,33 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
         if (segmentTargetBytes < 2 * blockSizeBytes) {
             throw new IllegalArgumentException("segment target must hold at least 2 blocks. segmentTargetBytes=" + segmentTargetBytes);
         }
-        if ((origin == null) != (formatVersion != FormatVersion.V2)) {
-            throw new IllegalArgumentException("a clone's descriptor has format version 2, any other version 1. version="
-                    + formatVersion + ", origin=" + origin);
+        boolean versionFits = switch (formatVersion) {
+            case V1 -> origin == null && !encoding.isEncoded();
+            case V2 -> origin != null && !encoding.isEncoded();
+            case V3 -> encoding.isEncoded();
+        };
+        if (!versionFits) {
+            throw new IllegalArgumentException("an encoded volume's descriptor has format version 3, an unencoded clone's 2,"
+                    + " any other version 1. version=" + formatVersion + ", origin=" + origin + ", encoding=" + encoding);
         }
+    }
+
+    /** An unencoded volume (format version 1, or 2 for a clone). */
+    public VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, long sizeBytes, int segmentTargetBytes,
+            int maxNodeBytes, UUID volumeId, long createdMillis, CloneOrigin origin) {
+        this(formatVersion, blockSizeBytes, sizeBytes, segmentTargetBytes, maxNodeBytes, volumeId, createdMillis, origin,
+                SegmentEncoding.NONE);
+    }
+
+    /** The format version of a descriptor with this origin and encoding. */
+    public static FormatVersion versionFor(CloneOrigin origin, SegmentEncoding encoding) {
+        return encoding.isEncoded() ? FormatVersion.V3 : origin == null ? FormatVersion.V1 : FormatVersion.V2;
+    }
+
+    /** This descriptor with {@code newOrigin} (e.g. flattened) in place of its origin, the version to match. */
+    public VolumeDescriptor withOrigin(CloneOrigin newOrigin) {
+        return new VolumeDescriptor(versionFor(newOrigin, encoding), blockSizeBytes, sizeBytes, segmentTargetBytes,
+                maxNodeBytes, volumeId, createdMillis, newOrigin, encoding);
     }
 
     /** A volume created empty (not a clone). */
@@ -90,8 +125,8 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
 
     /** A clone of {@code origin} with this volume's format parameters, a new id and creation time. */
     public VolumeDescriptor asCloneOf(CloneOrigin cloneOrigin, UUID id, long created) {
-        return new VolumeDescriptor(FormatVersion.V2, blockSizeBytes, sizeBytes, segmentTargetBytes, maxNodeBytes, id, created,
-                cloneOrigin);
+        return new VolumeDescriptor(versionFor(cloneOrigin, encoding), blockSizeBytes, sizeBytes, segmentTargetBytes,
+                maxNodeBytes, id, created, cloneOrigin, encoding);
     }
 
     /** Whether this volume reads segments of a parent (a clone not flattened yet). */
@@ -124,6 +159,9 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
         b.putLong(sizeBytes).putInt(segmentTargetBytes).putInt(maxNodeBytes);
         b.putLong(volumeId.getMostSignificantBits()).putLong(volumeId.getLeastSignificantBits());
         b.putLong(createdMillis);
+        if (encoding.isEncoded()) {
+            b.put((byte) encoding.compression().code()).put((byte) encoding.level());
+        }
         b.putInt(124, Crc32c.of(b.array(), 0, 124));
         if (origin != null) {
             byte[] name = origin.parentName().getBytes(StandardCharsets.US_ASCII);
@@ -161,14 +199,25 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
         UUID id = new UUID(b.getLong(), b.getLong());
         long created = b.getLong();
         CloneOrigin origin = null;
-        if (version == FormatVersion.V2) {
+        SegmentEncoding encoding = SegmentEncoding.NONE;
+        if (version == FormatVersion.V3) {
+            try {
+                encoding = new SegmentEncoding(Compression.fromCode(b.get(start + 56) & 0xff), b.get(start + 57) & 0xff);
+            } catch (IllegalArgumentException e) {
+                throw new CorruptionException(key, 56, "volume descriptor names an impossible encoding: " + e.getMessage(), e);
+            }
+            if (!encoding.isEncoded()) {
+                throw new CorruptionException(key, 56, "volume descriptor of version 3 names no encoding");
+            }
+        }
+        if (version == FormatVersion.V2 || (version == FormatVersion.V3 && length == CLONE_BYTES)) {
             origin = decodeOrigin(key, b, start, length, flags);
         } else if (length != BYTES || flags != 0) {
             throw new CorruptionException(key, 0, "volume descriptor of version " + version.number() + " has " + length
                     + " bytes and flags 0x" + Integer.toHexString(flags) + ", expected " + BYTES + " bytes and no flags");
         }
         try {
-            return new VolumeDescriptor(version, blockSize, size, segmentTarget, maxNode, id, created, origin);
+            return new VolumeDescriptor(version, blockSize, size, segmentTarget, maxNode, id, created, origin, encoding);
         } catch (IllegalArgumentException e) {
             throw new CorruptionException(key, 0, "volume descriptor holds impossible values: " + e.getMessage(), e);
         }

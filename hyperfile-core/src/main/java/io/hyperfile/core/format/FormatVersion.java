@@ -12,7 +12,14 @@ public enum FormatVersion {
      * A clone's descriptor: version 1's 128 bytes followed by the clone's origin (docs/CLONES.md). Written only for
      * clones; segments and index nodes are those of version 1.
      */
-    V2(2);
+    V2(2),
+    /**
+     * An encoded volume (docs/ENCODING.md): its descriptor records the segment encoding (128 bytes, or 224 for a
+     * clone), and its segments carry a frame directory after the header and store their data in frames, compressed
+     * or raw (docs/FORMAT.md, "Encoded segments"). Written only for volumes created with an encoding; index nodes
+     * are those of version 1.
+     */
+    V3(3);
 
     /** The version new volumes are created with. */
     public static final FormatVersion CURRENT = V1;

@@ -86,7 +86,7 @@ final class GcPass {
         this.dryRun = dryRun;
         this.progress = progress;
         this.blockSize = live.descriptor().blockSizeBytes();
-        this.reader = new SegmentReader(store, prefix, blockSize);
+        this.reader = new SegmentReader(store, prefix, blockSize, live.descriptor().encoding());
     }
 
     CompletableFuture<GcPassReport> run() {
@@ -292,7 +292,8 @@ final class GcPass {
      */
     private CompletableFuture<Void> yieldToClients(long deadline, boolean first) {
         double load = volume.writeBufferLoad();
-        if (load <= 0.5 || scheduler().nanoTime() >= deadline) {
+        // A volume that stopped (crashed, closed, fenced) never drains: the move fails at once instead of waiting.
+        if (load <= 0.5 || volume.health() != HealthState.OPEN || scheduler().nanoTime() >= deadline) {
             return CompletableFuture.completedFuture(null);
         }
         if (first) {

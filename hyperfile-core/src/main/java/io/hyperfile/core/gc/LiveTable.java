@@ -43,6 +43,12 @@ final class LiveTable {
         long changedAt;
         /** The length of its extent table, or −1 until a footer read tells. */
         long extentTableLength = -1;
+        /**
+         * Encoded volumes: the bytes its data frames take and the slots they hold (from its footer), −1 until a footer
+         * read tells. Kept in memory only: after a restart the first plan reads the footers again.
+         */
+        long dataBytes = -1;
+        long slots = -1;
 
         boolean isLive() {
             return blocks > 0 || nodeBytes > 0;

@@ -53,6 +53,19 @@ public final class SpaceAccounting {
     /** Header (64 bytes) and footer (160 bytes): the fixed overhead of every segment. */
     static final long FIXED_OVERHEAD_BYTES = SegmentHeader.BYTES + SegmentFooter.BYTES;
 
+    /**
+     * The stored bytes of {@code liveSlots} slots of a segment: a slot's size (block and checksum) each, or, in an
+     * encoded volume whose segment's data section ({@code dataBytes}, for {@code slots} slots) is known, that
+     * section's share (a frame's bytes are kept while any of its slots is live, so this counts what moving the live
+     * slots would free no more than roughly).
+     */
+    static long liveDataBytes(VolumeDescriptor desc, long liveSlots, long dataBytes, long slots) {
+        if (!desc.encoding().isEncoded() || dataBytes < 0 || slots <= 0) {
+            return liveSlots * (desc.blockSizeBytes() + 4L);
+        }
+        return (long) ((double) liveSlots / slots * dataBytes);
+    }
+
     private SpaceAccounting() {
     }
 
@@ -289,7 +302,8 @@ public final class SpaceAccounting {
                     continue;
                 }
                 long end = d.blockOffset() + leaf.blockCount(i);
-                if (end > (size - FIXED_OVERHEAD_BYTES) / slotBytes) {
+                // Encoded segments hold fewer bytes than slots; their slot count is checked against the footer.
+                if (!desc.encoding().isEncoded() && end > (size - FIXED_OVERHEAD_BYTES) / slotBytes) {
                     problem(checkpoint, "extent " + leaf.extent(i) + " of checkpoint " + checkpoint + " points past the data of "
                             + SegmentKeys.segment(prefix, d.segmentSeq()) + " (" + size + " bytes)");
                     continue;
@@ -339,8 +353,9 @@ public final class SpaceAccounting {
                 long nodeBytes = liveNodeBytes.getOrDefault(seq, 0L);
                 boolean isLive = checkpoint || slotCount > 0 || nodeBytes > 0;
                 long overhead = !isLive ? 0 : FIXED_OVERHEAD_BYTES + (f == null ? 0 : f.extentTableLength());
-                SpaceReport.SegmentSpace s = new SpaceReport.SegmentSpace(seq, e.getValue(), slotCount, slotCount * slotBytes,
-                        nodeBytes, overhead, checkpoint);
+                SpaceReport.SegmentSpace s = new SpaceReport.SegmentSpace(seq, e.getValue(), slotCount,
+                        liveDataBytes(desc, slotCount, f == null ? -1 : f.nodeOffset() - f.dataOffset(),
+                                f == null ? -1 : f.dataBlockCount()), nodeBytes, overhead, checkpoint);
                 segments.add(s);
                 live += s.liveBytes();
                 if (!isLive) {

@@ -65,7 +65,8 @@ final class TablePlan {
         List<Long> unknown = new ArrayList<>();
         for (long s : listing.sizes.keySet()) {
             LiveTable.Entry e = table.entries().get(s);
-            if ((e.isLive() || s == listing.newest || snapshots.containsValue(s)) && e.extentTableLength < 0) {
+            boolean needed = e.isLive() || s == listing.newest || snapshots.containsValue(s);
+            if (needed && (e.extentTableLength < 0 || (desc.encoding().isEncoded() && e.slots < 0))) {
                 unknown.add(s);
             }
         }
@@ -80,14 +81,18 @@ final class TablePlan {
             if (failure.get() != null) {
                 throw new CompletionException(failure.get());
             }
-            footers.forEach((s, f) -> table.entry(s).extentTableLength = f.extentTableLength());
+            footers.forEach((s, f) -> {
+                LiveTable.Entry e = table.entry(s);
+                e.extentTableLength = f.extentTableLength();
+                e.dataBytes = f.nodeOffset() - f.dataOffset();
+                e.slots = f.dataBlockCount();
+            });
             return build(desc, table, listing, new TreeSet<>(snapshots.values()), footers);
         });
     }
 
     private static SpaceAccounting.Liveness build(VolumeDescriptor desc, LiveTable table, Listing listing,
             TreeSet<Long> snapshots, Map<Long, SegmentFooter> footers) {
-        long slotBytes = desc.blockSizeBytes() + 4L;
         long g = listing.graceSeq;
         Set<Long> held = new HashSet<>();
         List<SpaceReport.SegmentSpace> segments = new ArrayList<>();
@@ -108,7 +113,8 @@ final class TablePlan {
                 if (snapshotReaches || (graceReaches && e.changedAt > g)) {
                     held.add(s);
                 }
-                space = new SpaceReport.SegmentSpace(s, size, e.blocks, e.blocks * slotBytes, e.nodeBytes,
+                space = new SpaceReport.SegmentSpace(s, size, e.blocks,
+                        SpaceAccounting.liveDataBytes(desc, e.blocks, e.dataBytes, e.slots), e.nodeBytes,
                         SpaceAccounting.FIXED_OVERHEAD_BYTES + Math.max(0, e.extentTableLength), checkpoint);
             } else if (snapshotReaches) {
                 held.add(s);

@@ -1,6 +1,10 @@
 package io.hyperfile.core.segment;
 
+import io.hyperfile.core.encoding.Compression;
+import io.hyperfile.core.encoding.FrameCodec;
+import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.format.Crc32c;
+import io.hyperfile.core.format.FormatVersion;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -22,6 +26,11 @@ import java.util.zip.CRC32C;
  * <p>Memory layout = segment layout: {@value SegmentHeader#BYTES}-byte header, then slot {@code i} at
  * {@code 64 + i * (blockSize + 4)}: the block's bytes followed by the CRC32C of (seq, slot, bytes), little-endian.
  *
+ * <p>An encoded volume's builder ({@link SegmentEncoding#isEncoded()}) keeps the same slots in memory, so that
+ * reads of the window and of the sealed segment copy from them unchanged; the first step after sealing that lays
+ * out the trailer packs the slots into frames ({@link FrameDirectory}, compressed where that saves space, raw
+ * otherwise) in a second buffer, which the trailer and footer follow and {@link #finish} returns.
+ *
  * <p>Not thread-safe: writes and {@link #claims} run under the volume's lock. Once sealed, the slots no longer
  * change, so {@link #copyTo} may run while another thread appends the trailer (index nodes, table, footer).
  */
@@ -33,6 +42,7 @@ public final class SegmentBuilder {
     private final UUID volumeId;
     private final UUID writerId;
     private final ByteBuffer zeroBlock;
+    private final SegmentEncoding encoding;
     /** Volatile: {@link #finish} may swap in a larger buffer while readers copy sealed slots from the old one. */
     private volatile ByteBuffer memory;
     private final TreeMap<Long, Integer> slots = new TreeMap<>();
@@ -45,6 +55,8 @@ public final class SegmentBuilder {
     private int usedSlots;
     private long firstChangeNanos = -1;
     private boolean sealed;
+    /** Where the segment's bytes are assembled once sealed: {@link #memory} unencoded, the packed frames encoded. */
+    private ByteBuffer out;
     private long trailerPosition = -1;
     private long nodeOffset = -1;
 
@@ -54,6 +66,17 @@ public final class SegmentBuilder {
      */
     public SegmentBuilder(ByteBuffer memory, int blockSize, int maxBlocks, long seq, UUID volumeId, UUID writerId,
             ByteBuffer zeroBlock) {
+        this(memory, blockSize, maxBlocks, seq, volumeId, writerId, zeroBlock, SegmentEncoding.NONE);
+    }
+
+    /**
+     * A builder for a volume whose segments are stored with {@code encoding}.
+     *
+     * @param memory a buffer of at least {@link #minimumCapacity} bytes, owned by this builder until released
+     * @param zeroBlock a read-only buffer of {@code blockSize} zero bytes, for spotting zero blocks
+     */
+    public SegmentBuilder(ByteBuffer memory, int blockSize, int maxBlocks, long seq, UUID volumeId, UUID writerId,
+            ByteBuffer zeroBlock, SegmentEncoding encoding) {
         if (memory.capacity() < minimumCapacity(blockSize, maxBlocks)) {
             throw new IllegalArgumentException("buffer too small for " + maxBlocks + " blocks: " + memory.capacity());
         }
@@ -66,6 +89,7 @@ public final class SegmentBuilder {
         this.volumeId = volumeId;
         this.writerId = writerId;
         this.zeroBlock = zeroBlock;
+        this.encoding = encoding;
     }
 
     /** Bytes a builder of {@code maxBlocks} needs: header, slots, and room for a modest trailer. */
@@ -245,9 +269,74 @@ public final class SegmentBuilder {
         if (runLength > 0) {
             records.add(new ExtentRecord(ExtentKind.DATA, runStart, runLength, runSlot));
         }
-        trailerPosition = SegmentHeader.BYTES + (long) usedSlots * stride;
-        nodeOffset = trailerPosition;
+        if (!encoding.isEncoded()) {
+            layOutData();
+        }
         return records;
+    }
+
+    /**
+     * Fixes where the trailer starts, once: right after the slots for an unencoded segment; for an encoded one,
+     * after the frames that this packs the slots into.
+     */
+    private void layOutData() {
+        if (nodeOffset >= 0) {
+            return;
+        }
+        if (encoding.isEncoded()) {
+            out = packFrames();
+            trailerPosition = out.position();
+        } else {
+            out = memory;
+            trailerPosition = SegmentHeader.BYTES + (long) usedSlots * stride;
+        }
+        nodeOffset = trailerPosition;
+    }
+
+    /**
+     * Packs the slots into frames of {@link FrameDirectory#blocksPerFrame} blocks behind a header-sized gap and the
+     * directory: each frame compressed when that saves at least 1/32 of its raw size, raw slots otherwise (so
+     * incompressible data costs 4 bytes per frame). Returns the buffer positioned after the last frame.
+     */
+    private ByteBuffer packFrames() {
+        int perFrame = FrameDirectory.blocksPerFrame(blockSize);
+        int frames = FrameDirectory.frameCount(usedSlots, perFrame);
+        FrameCodec codec = encoding.codec();
+        byte[] plain = new byte[perFrame * blockSize];
+        byte[] packed = new byte[codec.maxCompressedLength(plain.length)];
+        int dataStart = SegmentHeader.BYTES + FrameDirectory.bytes(frames);
+        ByteBuffer o = ByteBuffer.allocate(dataStart + usedSlots * stride + (64 << 10)).order(ByteOrder.LITTLE_ENDIAN);
+        int[] entries = new int[frames];
+        int at = dataStart;
+        for (int k = 0; k < frames; k++) {
+            int first = k * perFrame;
+            int blocks = Math.min(perFrame, usedSlots - first);
+            int rawLength = blocks * stride;
+            for (int i = 0; i < blocks; i++) {
+                memory.get(SegmentHeader.BYTES + (first + i) * stride, plain, i * blockSize, blockSize);
+            }
+            int n = codec.compress(plain, blocks * blockSize, packed);
+            if (n + 4 <= rawLength - rawLength / 32) {
+                o.put(at, packed, 0, n);
+                o.putInt(at + n, frameCrc(seq, k, packed, n));
+                entries[k] = FrameDirectory.entry(n + 4, codec.compression());
+                at += n + 4;
+            } else {
+                o.put(at, memory, SegmentHeader.BYTES + first * stride, rawLength);
+                entries[k] = FrameDirectory.entry(rawLength, Compression.NONE);
+                at += rawLength;
+            }
+        }
+        FrameDirectory.encode(seq, usedSlots, entries, o, SegmentHeader.BYTES);
+        return o.position(at);
+    }
+
+    /** The checksum after a compressed frame: CRC32C over seq and frame index (8 bytes each, LE), then the bytes. */
+    public static int frameCrc(long seq, long frame, byte[] bytes, int length) {
+        CRC32C c = new CRC32C();
+        c.update(ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(0, seq).putLong(8, frame));
+        c.update(bytes, 0, length);
+        return (int) c.getValue();
     }
 
     /**
@@ -255,17 +344,19 @@ public final class SegmentBuilder {
      * failed half-way (a node fetch that timed out, say) can run again on the same sealed data.
      */
     public void rewindTrailer() {
-        if (!sealed || nodeOffset < 0) {
+        if (!sealed) {
             throw new IllegalStateException("rewindTrailer() comes after seal()");
         }
+        layOutData();
         trailerPosition = nodeOffset;
     }
 
     /** Appends an encoded index node after the data and returns its byte offset in the segment. */
     public long appendNode(ByteBuffer node) {
-        if (!sealed || nodeOffset < 0) {
+        if (!sealed) {
             throw new IllegalStateException("nodes are appended after seal()");
         }
+        layOutData();
         long at = trailerPosition;
         append(node);
         return at;
@@ -279,6 +370,7 @@ public final class SegmentBuilder {
         if (!sealed) {
             throw new IllegalStateException("finish() comes after seal()");
         }
+        layOutData();
         long nodeLength = trailerPosition - nodeOffset;
         int nodeCrc = crcOf(nodeOffset, nodeLength);
         ByteBuffer table = ByteBuffer.allocate(records.size() * ExtentRecord.BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -289,17 +381,25 @@ public final class SegmentBuilder {
         append(table.flip());
         int tableCrc = crcOf(tableOffset, table.capacity());
 
-        new SegmentHeader(blockSize, volumeId, seq, writerId).encode(memory, 0);
-        int headerCrc = memory.getInt(60);
-        CRC32C crcs = new CRC32C();
-        for (int i = 0; i < usedSlots; i++) {
-            crcs.update(memory.duplicate().position(SegmentHeader.BYTES + i * stride + blockSize)
-                    .limit(SegmentHeader.BYTES + i * stride + stride));
+        FormatVersion version = encoding.isEncoded() ? FormatVersion.V3 : FormatVersion.V1;
+        new SegmentHeader(blockSize, volumeId, seq, writerId, version,
+                encoding.isEncoded() ? FrameDirectory.blocksPerFrame(blockSize) : 0).encode(out, 0);
+        int headerCrc = out.getInt(60);
+        int dataCrc;
+        if (encoding.isEncoded()) {
+            dataCrc = crcOf(SegmentHeader.BYTES, nodeOffset - SegmentHeader.BYTES);
+        } else {
+            CRC32C crcs = new CRC32C();
+            for (int i = 0; i < usedSlots; i++) {
+                crcs.update(memory.duplicate().position(SegmentHeader.BYTES + i * stride + blockSize)
+                        .limit(SegmentHeader.BYTES + i * stride + stride));
+            }
+            dataCrc = (int) crcs.getValue();
         }
         SegmentFooter f = footer.create(SegmentHeader.BYTES, usedSlots, nodeOffset, nodeLength, tableOffset,
-                table.capacity(), headerCrc, (int) crcs.getValue(), nodeCrc, tableCrc);
-        append(f.encode());
-        return memory.duplicate().position(0).limit((int) trailerPosition).slice().order(ByteOrder.LITTLE_ENDIAN);
+                table.capacity(), headerCrc, dataCrc, nodeCrc, tableCrc);
+        append(f.encode(version));
+        return out.duplicate().position(0).limit((int) trailerPosition).slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Builds the footer once the layout is known. */
@@ -326,18 +426,22 @@ public final class SegmentBuilder {
     }
 
     private int crcOf(long offset, long length) {
-        return Crc32c.ofRange(memory, offset, offset + length);
+        return Crc32c.ofRange(out, offset, offset + length);
     }
 
     private void append(ByteBuffer src) {
         int need = (int) trailerPosition + src.remaining();
-        if (need > memory.capacity()) {
-            ByteBuffer bigger = ByteBuffer.allocateDirect(Math.max(need, memory.capacity() + memory.capacity() / 2))
+        if (need > out.capacity()) {
+            int capacity = Math.max(need, out.capacity() + out.capacity() / 2);
+            ByteBuffer bigger = (out.isDirect() ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity))
                     .order(ByteOrder.LITTLE_ENDIAN);
-            bigger.put(memory.duplicate().position(0).limit((int) trailerPosition));
-            memory = bigger;
+            bigger.put(out.duplicate().position(0).limit((int) trailerPosition));
+            if (out == memory) {
+                memory = bigger;
+            }
+            out = bigger;
         }
-        memory.put((int) trailerPosition, src, src.position(), src.remaining());
+        out.put((int) trailerPosition, src, src.position(), src.remaining());
         trailerPosition += src.remaining();
     }
 

@@ -17,13 +17,14 @@ import java.util.Arrays;
  * <pre>
  * offset size field
  *   0     8   magic "HFFOOTER"
- *   8     2   format version (1)
+ *   8     2   format version (1; 3 in an encoded volume, whose data section is a frame directory and frames)
  *  10     2   flags (0)
  *  12     4   footer length (160)
  *  16     8   segment seq
  *  24     8   volume size in bytes as of this checkpoint
  *  32     8   data section offset (64: right after the header)
- *  40     8   data block count (each block is stored as block-size bytes + its 4-byte CRC32C)
+ *  40     8   data block count (version 1: each block is stored as block-size bytes + its 4-byte CRC32C;
+ *             version 3: the slots of the frames)
  *  48     8   node section offset
  *  56     8   node section length
  *  64     8   extent table offset
@@ -36,7 +37,8 @@ import java.util.Arrays;
  * 112     8   index mapped block count
  * 120     8   creation time, ms since the epoch
  * 128     4   CRC32C of the header (equal to the header's own checksum field)
- * 132     4   CRC32C of the data section's per-block checksums, in order (each block is covered by its own)
+ * 132     4   version 1: CRC32C of the data section's per-block checksums, in order (each block is covered by
+ *             its own); version 3: CRC32C of the whole data section (frame directory and frames)
  * 136     4   CRC32C of the node section
  * 140     4   CRC32C of the extent table
  * 144    12   reserved (0)
@@ -51,9 +53,15 @@ public record SegmentFooter(long seq, long volumeSizeBytes, long dataOffset, lon
     public static final int BYTES = 160;
     static final byte[] MAGIC = "HFFOOTER".getBytes(StandardCharsets.US_ASCII);
 
+    /** The footer of an unencoded segment (format version 1). */
     public ByteBuffer encode() {
+        return encode(FormatVersion.V1);
+    }
+
+    /** The footer as a segment of format {@code version} (1, or 3 for a framed segment) stores it. */
+    public ByteBuffer encode(FormatVersion version) {
         ByteBuffer b = ByteBuffer.allocate(BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(MAGIC).putShort((short) FormatVersion.CURRENT.number()).putShort((short) 0).putInt(BYTES);
+        b.put(MAGIC).putShort((short) version.number()).putShort((short) 0).putInt(BYTES);
         b.putLong(seq).putLong(volumeSizeBytes).putLong(dataOffset).putLong(dataBlockCount);
         b.putLong(nodeOffset).putLong(nodeLength).putLong(extentTableOffset).putLong(extentTableLength);
         b.putLong(rootSeq).putLong(rootOffset).putInt(rootLength).putInt(height);

@@ -1,6 +1,9 @@
 package io.hyperfile.core.segment;
 
 import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.encoding.Compression;
+import io.hyperfile.core.encoding.FrameCodec;
+import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.format.Crc32c;
 import io.hyperfile.core.store.ByteRange;
 import io.hyperfile.core.store.ObjectData;
@@ -8,24 +11,45 @@ import io.hyperfile.core.store.ObjectStore;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 
 /**
  * Reads the parts of stored segments, verifying every byte: footers (one suffix GET), data blocks (each against its
  * own CRC32C, which also binds it to its segment and slot, so a block read from the wrong place fails too) and
- * extent tables. Stateless and thread-safe.
+ * extent tables.
+ *
+ * <p>Segments of an encoded volume (format version 3) keep their data in frames listed by a {@link FrameDirectory}
+ * after the header: a read first needs that directory (one GET of the segment's first bytes, then remembered for
+ * the next {@value #MAX_DIRECTORIES} segments read), then fetches exactly the slots it wants from raw frames and the
+ * whole of each compressed frame it touches, which it checks against the frame's checksum before decompressing.
+ * Thread-safe; the only state is that cache of directories.
  */
 public final class SegmentReader {
+    /** Directories remembered; about 600 bytes each for 8 MiB segments. */
+    static final int MAX_DIRECTORIES = 4096;
+    /** The first GET for a directory: the header and up to 1000 frames (64 MiB segments) in one request. */
+    static final int DIRECTORY_GUESS_BYTES = 4096;
     private final ObjectStore store;
     private final String prefix;
     private final int blockSize;
+    private final boolean framed;
+    private final ConcurrentHashMap<Long, CompletableFuture<FrameDirectory>> directories = new ConcurrentHashMap<>();
 
+    /** A reader of unencoded segments (format version 1), or of any segment's footer, header and extent table. */
     public SegmentReader(ObjectStore store, String prefix, int blockSize) {
+        this(store, prefix, blockSize, SegmentEncoding.NONE);
+    }
+
+    /** A reader of the segments of a volume stored with {@code encoding}. */
+    public SegmentReader(ObjectStore store, String prefix, int blockSize, SegmentEncoding encoding) {
         this.store = store;
         this.prefix = prefix;
         this.blockSize = blockSize;
+        this.framed = encoding.isEncoded();
     }
 
     /** Reads and checks the footer of segment {@code seq}. */
@@ -63,6 +87,13 @@ public final class SegmentReader {
      */
     public CompletableFuture<VerifiedBlocks> readVerified(long seq, long firstSlot, int count) {
         String key = SegmentKeys.segment(prefix, seq);
+        if (framed) {
+            return directory(seq).thenCompose(dir -> {
+                long[] range = byteRange(key, dir, firstSlot, count);
+                return store.get(key, ByteRange.of(range[0], range[1] - range[0]))
+                        .thenApply(d -> unpack(key, seq, dir, firstSlot, count, range[0], d));
+            });
+        }
         int stride = blockSize + 4;
         long at = SegmentHeader.BYTES + firstSlot * stride;
         return store.get(key, ByteRange.of(at, (long) count * stride)).thenApply(d -> verifyBlocks(key, seq, firstSlot, count, d));
@@ -70,23 +101,35 @@ public final class SegmentReader {
 
     /** Fetches {@code count} data blocks (with their checksums) and drops them: read-ahead into a caching store. */
     public CompletableFuture<Long> prefetch(long seq, long firstSlot, int count) {
+        if (framed) {
+            String key = SegmentKeys.segment(prefix, seq);
+            return directory(seq).thenCompose(dir -> {
+                long[] range = byteRange(key, dir, firstSlot, count);
+                return store.get(key, ByteRange.of(range[0], range[1] - range[0])).thenApply(d -> (long) d.length());
+            });
+        }
         int stride = blockSize + 4;
         return store.get(SegmentKeys.segment(prefix, seq), ByteRange.of(SegmentHeader.BYTES + firstSlot * stride,
                 (long) count * stride)).thenApply(d -> (long) d.length());
     }
 
-    /** Verified data blocks as fetched: each block followed by its 4-byte checksum. */
+    /**
+     * Verified data blocks: as fetched, each block followed by its 4-byte checksum ({@code stride} = block size + 4),
+     * or unpacked from frames, back to back ({@code stride} = block size).
+     */
     public static final class VerifiedBlocks {
         private final ByteBuffer raw;
         private final int base;
         private final int blockSize;
         private final int count;
+        private final int stride;
 
-        VerifiedBlocks(ByteBuffer raw, int base, int blockSize, int count) {
+        VerifiedBlocks(ByteBuffer raw, int base, int blockSize, int count, int stride) {
             this.raw = raw;
             this.base = base;
             this.blockSize = blockSize;
             this.count = count;
+            this.stride = stride;
         }
 
         public int blockCount() {
@@ -98,7 +141,6 @@ public final class SegmentReader {
          * at {@code dstIndex}; absolute, neither position moves.
          */
         public void copyTo(long from, ByteBuffer dst, int dstIndex, int length) {
-            int stride = blockSize + 4;
             long at = from;
             int to = dstIndex;
             int left = length;
@@ -134,7 +176,143 @@ public final class SegmentReader {
                         "data block %d checksum mismatch: stored %08x, computed %08x", firstSlot + i, stored, actual));
             }
         }
-        return new VerifiedBlocks(src, base, blockSize, count);
+        return new VerifiedBlocks(src, base, blockSize, count, stride);
+    }
+
+    /**
+     * The frame directory of segment {@code seq} (framed segments only): remembered, or read with the header in one
+     * GET (two if the directory is longer than {@value #DIRECTORY_GUESS_BYTES} bytes). A failed read is not remembered.
+     */
+    CompletableFuture<FrameDirectory> directory(long seq) {
+        CompletableFuture<FrameDirectory> known = directories.get(seq);
+        if (known != null && !known.isCompletedExceptionally()) {
+            return known;
+        }
+        if (directories.size() >= MAX_DIRECTORIES) {
+            Iterator<Long> it = directories.keySet().iterator();
+            for (int i = 0; i < MAX_DIRECTORIES / 4 && it.hasNext(); i++) {
+                it.next();
+                it.remove();
+            }
+        }
+        String key = SegmentKeys.segment(prefix, seq);
+        CompletableFuture<FrameDirectory> loaded = store.get(key, ByteRange.of(0, DIRECTORY_GUESS_BYTES)).thenCompose(d -> {
+            ByteBuffer b = d.data().order(ByteOrder.LITTLE_ENDIAN);
+            SegmentHeader h = SegmentHeader.decode(key, b);
+            if (!h.isFramed() || h.seq() != seq || h.blockSizeBytes() != blockSize) {
+                throw new CorruptionException(key, 0, "segment header says format " + h.version().number() + ", seq "
+                        + h.seq() + ", blocks of " + h.blockSizeBytes() + " bytes; expected an encoded segment (format 3)"
+                        + " of seq " + seq + " with blocks of " + blockSize + " bytes");
+            }
+            int at = b.position() + SegmentHeader.BYTES;
+            if (b.limit() - at < 4) {
+                throw new CorruptionException(key, SegmentHeader.BYTES, "segment ends before its frame directory");
+            }
+            long slots = b.getInt(at) & 0xffffffffL;
+            long length = FrameDirectory.bytes(FrameDirectory.frameCount(slots, h.blocksPerFrame()));
+            if (at + length <= b.limit()) {
+                return CompletableFuture.completedFuture(FrameDirectory.decode(key, seq, blockSize, h.blocksPerFrame(),
+                        b.duplicate().position(at)));
+            }
+            if (length > Integer.MAX_VALUE) {
+                throw new CorruptionException(key, SegmentHeader.BYTES, "frame directory of " + slots + " blocks is too long");
+            }
+            return store.get(key, ByteRange.of(SegmentHeader.BYTES, length)).thenApply(rest ->
+                    FrameDirectory.decode(key, seq, blockSize, h.blocksPerFrame(), rest.data()));
+        });
+        directories.put(seq, loaded);
+        loaded.whenComplete((dir, e) -> {
+            if (e != null) {
+                directories.remove(seq, loaded);
+            }
+        });
+        return loaded;
+    }
+
+    /**
+     * The bytes {@code [from, to)} that hold slots {@code [firstSlot, firstSlot + count)}: exactly those slots in raw
+     * frames, whole frames where compressed.
+     */
+    private long[] byteRange(String key, FrameDirectory dir, long firstSlot, int count) {
+        long last = firstSlot + count - 1;
+        if (firstSlot < 0 || count < 1 || last >= dir.slots()) {
+            throw new CorruptionException(key, SegmentHeader.BYTES, "a read of blocks " + firstSlot + ".." + last
+                    + " but the segment holds " + dir.slots());
+        }
+        int stride = blockSize + 4;
+        int k1 = dir.frameOf(firstSlot);
+        int k2 = dir.frameOf(last);
+        long from = dir.codec(k1) == Compression.NONE ? dir.offset(k1) + (firstSlot - dir.firstSlot(k1)) * stride : dir.offset(k1);
+        long to = dir.codec(k2) == Compression.NONE ? dir.offset(k2) + (last + 1 - dir.firstSlot(k2)) * stride
+                : dir.offset(k2) + dir.storedLength(k2);
+        return new long[] {from, to};
+    }
+
+    /** Verifies and unpacks the frames fetched from {@code from}, keeping slots {@code [firstSlot, firstSlot + count)}. */
+    private VerifiedBlocks unpack(String key, long seq, FrameDirectory dir, long firstSlot, int count, long from, ObjectData d) {
+        int stride = blockSize + 4;
+        long[] range = byteRange(key, dir, firstSlot, count);
+        ByteBuffer src = d.data().order(ByteOrder.LITTLE_ENDIAN);
+        if (src.remaining() != range[1] - range[0]) {
+            throw new CorruptionException(key, from, "expected " + (range[1] - range[0]) + " bytes of frames but the segment"
+                    + " ends after " + src.remaining());
+        }
+        int base = src.position();
+        ByteBuffer outBuf = ByteBuffer.allocate(count * blockSize);
+        CRC32C crc = new CRC32C();
+        ByteBuffer prefixBuf = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer view = src.duplicate();
+        long last = firstSlot + count - 1;
+        for (int k = dir.frameOf(firstSlot); k <= dir.frameOf(last); k++) {
+            long lo = Math.max(firstSlot, dir.firstSlot(k));
+            long hi = Math.min(last + 1, dir.firstSlot(k) + dir.blocksIn(k));
+            if (dir.codec(k) == Compression.NONE) {
+                for (long slot = lo; slot < hi; slot++) {
+                    int at = base + (int) (dir.offset(k) + (slot - dir.firstSlot(k)) * stride - from);
+                    int stored = src.getInt(at + blockSize);
+                    int actual = SegmentBuilder.blockCrc(seq, slot, view, at, blockSize, crc, prefixBuf);
+                    if (stored != actual) {
+                        throw new CorruptionException(key, from + at - base, String.format(
+                                "data block %d checksum mismatch: stored %08x, computed %08x", slot, stored, actual));
+                    }
+                    outBuf.put((int) (slot - firstSlot) * blockSize, src, at, blockSize);
+                }
+                continue;
+            }
+            int at = base + (int) (dir.offset(k) - from);
+            byte[] plain = unpackFrame(key, seq, dir, k, src, at);
+            outBuf.put((int) (lo - firstSlot) * blockSize, plain, (int) (lo - dir.firstSlot(k)) * blockSize,
+                    (int) (hi - lo) * blockSize);
+        }
+        return new VerifiedBlocks(outBuf, 0, blockSize, count, blockSize);
+    }
+
+    /**
+     * Checks compressed frame {@code k} (at {@code at} in {@code src}) against its checksum and decompresses it to its
+     * blocks; a mismatch or a frame that does not decompress to exactly its blocks is corruption naming the frame.
+     */
+    byte[] unpackFrame(String key, long seq, FrameDirectory dir, int k, ByteBuffer src, int at) {
+        int length = dir.storedLength(k) - 4;
+        byte[] packed = new byte[length];
+        src.get(at, packed, 0, length);
+        int stored = src.order(ByteOrder.LITTLE_ENDIAN).getInt(at + length);
+        int actual = SegmentBuilder.frameCrc(seq, k, packed, length);
+        if (stored != actual) {
+            throw new CorruptionException(key, dir.offset(k), String.format(
+                    "data frame %d checksum mismatch: stored %08x, computed %08x", k, stored, actual));
+        }
+        byte[] plain = new byte[dir.blocksIn(k) * blockSize];
+        Compression c = dir.codec(k);
+        String unavailable = FrameCodec.unavailableReason(c);
+        if (unavailable != null) {
+            throw new IllegalStateException(unavailable);
+        }
+        try {
+            FrameCodec.decoder(c).decompress(packed, 0, length, plain, plain.length);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptionException(key, dir.offset(k), "data frame " + k + ": " + e.getMessage(), e);
+        }
+        return plain;
     }
 
     /** Reads and checks the extent table of segment {@code seq}, given its footer. */

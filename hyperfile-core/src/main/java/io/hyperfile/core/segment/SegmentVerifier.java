@@ -1,6 +1,7 @@
 package io.hyperfile.core.segment;
 
 import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.encoding.Compression;
 import io.hyperfile.core.format.Crc32c;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,8 +29,10 @@ public final class SegmentVerifier {
         ByteBuffer b = whole.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int size = b.remaining();
         SegmentFooter footer = null;
+        SegmentHeader header = null;
         try {
             SegmentHeader h = SegmentHeader.decode(key, b.duplicate());
+            header = h;
             if (!h.volumeId().equals(volumeId) || h.seq() != seq || h.blockSizeBytes() != blockSize) {
                 problems.add(key + " at 0: header names volume " + h.volumeId() + " seq " + h.seq() + " block size "
                         + h.blockSizeBytes() + ", expected " + volumeId + " seq " + seq + " block size " + blockSize);
@@ -43,6 +46,10 @@ public final class SegmentVerifier {
         } catch (CorruptionException | IllegalArgumentException e) {
             problems.add(e.getMessage());
             return new Verified(null, problems);
+        }
+        if (header != null && header.isFramed()) {
+            verifyFrames(key, seq, b, footer, header, blockSize, problems);
+            return new Verified(footer, problems);
         }
         int stride = blockSize + 4;
         long dataEnd = SegmentHeader.BYTES + footer.dataBlockCount() * stride;
@@ -71,6 +78,57 @@ public final class SegmentVerifier {
         check(problems, key, footer.extentTableOffset(), "extent table", footer.extentTableCrc(),
                 crcOf(b, footer.extentTableOffset(), footer.extentTableLength()));
         return new Verified(footer, problems);
+    }
+
+    /** The data section of a framed segment: directory, every frame, and the footer's checksums. */
+    private static void verifyFrames(String key, long seq, ByteBuffer b, SegmentFooter footer, SegmentHeader header,
+            int blockSize, List<String> problems) {
+        FrameDirectory dir;
+        try {
+            dir = FrameDirectory.decode(key, seq, blockSize, header.blocksPerFrame(),
+                    b.duplicate().position(SegmentHeader.BYTES).limit((int) footer.nodeOffset()));
+        } catch (CorruptionException e) {
+            problems.add(e.getMessage());
+            return;
+        }
+        if (dir.slots() != footer.dataBlockCount() || dir.dataEnd() != footer.nodeOffset()) {
+            problems.add(key + ": frame directory lists " + dir.slots() + " blocks ending at " + dir.dataEnd()
+                    + " but the footer says " + footer.dataBlockCount() + " blocks and the node section starts at "
+                    + footer.nodeOffset());
+            return;
+        }
+        SegmentReader unpacker = new SegmentReader(null, "", blockSize);
+        CRC32C crc = new CRC32C();
+        ByteBuffer prefix = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer view = b.duplicate();
+        int stride = blockSize + 4;
+        for (int k = 0; k < dir.frameCount(); k++) {
+            int at = (int) dir.offset(k);
+            if (dir.codec(k) != Compression.NONE) {
+                try {
+                    unpacker.unpackFrame(key, seq, dir, k, b, at);
+                } catch (CorruptionException | IllegalStateException e) {
+                    problems.add(e.getMessage());
+                }
+                continue;
+            }
+            for (int i = 0; i < dir.blocksIn(k); i++) {
+                long slot = dir.firstSlot(k) + i;
+                int blockAt = at + i * stride;
+                int stored = b.getInt(blockAt + blockSize);
+                int actual = SegmentBuilder.blockCrc(seq, slot, view, blockAt, blockSize, crc, prefix);
+                if (stored != actual) {
+                    problems.add(String.format("%s at %d: data block %d checksum mismatch: stored %08x, computed %08x",
+                            key, blockAt, slot, stored, actual));
+                }
+            }
+        }
+        check(problems, key, SegmentHeader.BYTES, "data section", footer.blockCrcsCrc(),
+                crcOf(b, SegmentHeader.BYTES, footer.nodeOffset() - SegmentHeader.BYTES));
+        check(problems, key, footer.nodeOffset(), "node section", footer.nodeCrc(),
+                crcOf(b, footer.nodeOffset(), footer.nodeLength()));
+        check(problems, key, footer.extentTableOffset(), "extent table", footer.extentTableCrc(),
+                crcOf(b, footer.extentTableOffset(), footer.extentTableLength()));
     }
 
     private static void check(List<String> problems, String key, long at, String what, int expected, int actual) {

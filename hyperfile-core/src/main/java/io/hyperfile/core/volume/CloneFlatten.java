@@ -78,9 +78,7 @@ public final class CloneFlatten {
                 }
                 return v.close().thenApply(x -> r);
             }).thenCompose(f -> f)).thenCompose(r -> {
-                VolumeDescriptor flat = new VolumeDescriptor(desc.formatVersion(), desc.blockSizeBytes(), desc.sizeBytes(),
-                        desc.segmentTargetBytes(), desc.maxNodeBytes(), desc.volumeId(), desc.createdMillis(),
-                        desc.origin().asFlattened());
+                VolumeDescriptor flat = desc.withOrigin(desc.origin().asFlattened());
                 progress.accept("nothing borrowed is left; marking " + name + " flattened");
                 return store.put(SegmentKeys.descriptor(p), flat.encode())
                         .thenCompose(v -> Clones.unlink(store, name, flat)).thenApply(v -> r);

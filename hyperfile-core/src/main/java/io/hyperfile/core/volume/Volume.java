@@ -105,11 +105,13 @@ public final class Volume {
         this.pool = new BufferPool(bufferBytes, (int) Math.max(2, config.dirtyLimitBytes() / bufferBytes));
         this.pipeline = new SegmentPipeline(name, prefix, this.sizeBytes, config, monitor, health, store, view, volumeIndex,
                 executor, index, durableSeq);
-        this.buffer = new WriteBuffer(blockSize, maxBlocksPerSegment, descriptor.volumeId(), UUID.randomUUID(), pool,
+        this.buffer = new WriteBuffer(blockSize, maxBlocksPerSegment, descriptor.volumeId(), UUID.randomUUID(),
+                descriptor.encoding(), pool,
                 durableSeq + 1, pipeline::seal, pipeline::unsettledNewestFirst);
-        this.reads = new VolumeReads(new SegmentReader(view, prefix, blockSize), volumeIndex, blockSize, config.maxGetBytes());
+        SegmentReader segments = new SegmentReader(view, prefix, blockSize, descriptor.encoding());
+        this.reads = new VolumeReads(segments, volumeIndex, blockSize, config.maxGetBytes());
         this.readAhead = new ReadAhead(reads, config.readAheadBytes(), this.sizeBytes, blockSize);
-        this.changes = new ChangeTracker(view, prefix, volumeIndex, new SegmentReader(view, prefix, blockSize), blockSize);
+        this.changes = new ChangeTracker(view, prefix, volumeIndex, segments, blockSize);
         this.mutations = new MutationQueue(name, blockSize, monitor, health, buffer, pipeline, executor, config,
                 this.sizeBytes, (offset, dst) -> buffer.planRead(offset, dst, pipeline.index(), reads).fetch());
         pipeline.attach(buffer, mutations::drain);

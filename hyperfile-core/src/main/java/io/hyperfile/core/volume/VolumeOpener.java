@@ -3,7 +3,6 @@ package io.hyperfile.core.volume;
 import io.hyperfile.core.CorruptionException;
 import io.hyperfile.core.checkpoint.CheckpointLocator;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
-import io.hyperfile.core.format.FormatVersion;
 import io.hyperfile.core.index.NodeLimits;
 import io.hyperfile.core.index.NodePointer;
 import io.hyperfile.core.segment.SegmentFooter;
@@ -49,8 +48,9 @@ final class VolumeOpener {
 
     static CompletableFuture<VolumeDescriptor> create(ObjectStore store, String prefix, VolumeOptions options, Clock clock) {
         String p = SegmentKeys.normalizePrefix(prefix);
-        VolumeDescriptor d = new VolumeDescriptor(FormatVersion.CURRENT, options.blockSizeBytes(), options.sizeBytes(),
-                options.segmentTargetBytes(), options.maxNodeBytes(), UUID.randomUUID(), clock.millis());
+        VolumeDescriptor d = new VolumeDescriptor(VolumeDescriptor.versionFor(null, options.encoding()),
+                options.blockSizeBytes(), options.sizeBytes(), options.segmentTargetBytes(), options.maxNodeBytes(),
+                UUID.randomUUID(), clock.millis(), null, options.encoding());
         NodeLimits.ofNodeBytes(options.maxNodeBytes());
         return store.create(SegmentKeys.descriptor(p), d.encode()).thenApply(v -> d);
     }

@@ -1,6 +1,8 @@
 package io.hyperfile.core.volume;
 
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
+import io.hyperfile.core.encoding.FrameCodec;
+import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.index.NodeLimits;
 
 /**
@@ -13,8 +15,16 @@ import io.hyperfile.core.index.NodeLimits;
  * @param blockSizeBytes the unit of the index and of checksums: a power of two in 512..65536 (default 4096)
  * @param segmentTargetBytes how large a flush may grow one segment object (default 8 MiB; S3 favours 8–16 MiB)
  * @param maxNodeBytes the largest encoded index node (default 4096)
+ * @param encoding how segments store their data: compressed with LZ4 or Zstandard, or not (the default)
  */
-public record VolumeOptions(long sizeBytes, int blockSizeBytes, int segmentTargetBytes, int maxNodeBytes) {
+public record VolumeOptions(long sizeBytes, int blockSizeBytes, int segmentTargetBytes, int maxNodeBytes,
+        SegmentEncoding encoding) {
+
+    /** Options for an unencoded volume. */
+    public VolumeOptions(long sizeBytes, int blockSizeBytes, int segmentTargetBytes, int maxNodeBytes) {
+        this(sizeBytes, blockSizeBytes, segmentTargetBytes, maxNodeBytes, SegmentEncoding.NONE);
+    }
+
     public static final int DEFAULT_BLOCK_SIZE_BYTES = 4096;
     public static final int DEFAULT_SEGMENT_TARGET_BYTES = 8 << 20;
     public static final int DEFAULT_MAX_NODE_BYTES = 4096;
@@ -24,15 +34,19 @@ public record VolumeOptions(long sizeBytes, int blockSizeBytes, int segmentTarge
     }
 
     public VolumeOptions withBlockSizeBytes(int v) {
-        return new VolumeOptions(sizeBytes, v, segmentTargetBytes, maxNodeBytes);
+        return new VolumeOptions(sizeBytes, v, segmentTargetBytes, maxNodeBytes, encoding);
     }
 
     public VolumeOptions withSegmentTargetBytes(int v) {
-        return new VolumeOptions(sizeBytes, blockSizeBytes, v, maxNodeBytes);
+        return new VolumeOptions(sizeBytes, blockSizeBytes, v, maxNodeBytes, encoding);
     }
 
     public VolumeOptions withMaxNodeBytes(int v) {
-        return new VolumeOptions(sizeBytes, blockSizeBytes, segmentTargetBytes, v);
+        return new VolumeOptions(sizeBytes, blockSizeBytes, segmentTargetBytes, v, encoding);
+    }
+
+    public VolumeOptions withEncoding(SegmentEncoding v) {
+        return new VolumeOptions(sizeBytes, blockSizeBytes, segmentTargetBytes, maxNodeBytes, v);
     }
 
     /** The largest volume with blocks of {@code blockSizeBytes}: 2^48 blocks (1 EiB at 4096-byte blocks). */
@@ -61,6 +75,10 @@ public record VolumeOptions(long sizeBytes, int blockSizeBytes, int segmentTarge
             throw new IllegalArgumentException("segment target must hold at least 2 blocks. segmentTargetBytes=" + segmentTargetBytes);
         }
         NodeLimits.ofNodeBytes(maxNodeBytes);
+        String unavailable = FrameCodec.unavailableReason(encoding.compression());
+        if (unavailable != null) {
+            throw new IllegalArgumentException(unavailable);
+        }
         return this;
     }
 }

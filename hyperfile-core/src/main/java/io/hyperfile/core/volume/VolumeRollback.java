@@ -67,7 +67,7 @@ public final class VolumeRollback {
     static ByteBuffer emptySegment(VolumeDescriptor desc, long seq, SegmentFooter target, long createdMillis) {
         int bs = desc.blockSizeBytes();
         SegmentBuilder b = new SegmentBuilder(ByteBuffer.allocate(SegmentBuilder.minimumCapacity(bs, 1)), bs, 1, seq,
-                desc.volumeId(), UUID.randomUUID(), ByteBuffer.allocate(bs).asReadOnlyBuffer());
+                desc.volumeId(), UUID.randomUUID(), ByteBuffer.allocate(bs).asReadOnlyBuffer(), desc.encoding());
         List<io.hyperfile.core.segment.ExtentRecord> records = b.seal();
         long size = target == null ? desc.sizeBytes() : target.volumeSizeBytes();
         return b.finish(records, (dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset, tableLength, headerCrc,

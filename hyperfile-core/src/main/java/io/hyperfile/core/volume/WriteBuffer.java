@@ -1,5 +1,6 @@
 package io.hyperfile.core.volume;
 
+import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.index.BlockIndex;
 import io.hyperfile.core.segment.ExtentKind;
 import io.hyperfile.core.segment.SegmentBuilder;
@@ -24,6 +25,7 @@ final class WriteBuffer {
     private final UUID volumeId;
     private final UUID writerId;
     private final ByteBuffer zeroBlock;
+    private final SegmentEncoding encoding;
     private final BufferPool pool;
     /** Hands a full or flushed builder to the segment pipeline. */
     private final Consumer<SegmentBuilder> sealer;
@@ -34,8 +36,10 @@ final class WriteBuffer {
     private CompletableFuture<ByteBuffer> pendingBuffer;
     private long nextSeq;
 
-    WriteBuffer(int blockSize, int maxBlocksPerSegment, UUID volumeId, UUID writerId, BufferPool pool, long nextSeq,
-            Consumer<SegmentBuilder> sealer, Supplier<List<SegmentBuilder>> unsettledNewestFirst) {
+    WriteBuffer(int blockSize, int maxBlocksPerSegment, UUID volumeId, UUID writerId, SegmentEncoding encoding,
+            BufferPool pool, long nextSeq, Consumer<SegmentBuilder> sealer,
+            Supplier<List<SegmentBuilder>> unsettledNewestFirst) {
+        this.encoding = encoding;
         this.blockSize = blockSize;
         this.maxBlocksPerSegment = maxBlocksPerSegment;
         this.volumeId = volumeId;
@@ -120,7 +124,8 @@ final class WriteBuffer {
     }
 
     private SegmentBuilder newBuilder(ByteBuffer memory) {
-        return new SegmentBuilder(memory, blockSize, maxBlocksPerSegment, nextSeq++, volumeId, writerId, zeroBlock);
+        return new SegmentBuilder(memory, blockSize, maxBlocksPerSegment, nextSeq++, volumeId, writerId, zeroBlock,
+                encoding);
     }
 
     /** A durable segment's memory comes back. */

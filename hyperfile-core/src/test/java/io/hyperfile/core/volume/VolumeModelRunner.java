@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.gc.GarbageCollector;
 import io.hyperfile.core.gc.GcConfig;
 import io.hyperfile.core.gc.GcPassReport;
@@ -32,23 +33,48 @@ final class VolumeModelRunner {
     final int maxIo;
     /** Garbage collection passes run in the background while the operations go on (docs/GC.md). */
     final boolean gc;
+    /** How the volume's segments store data (docs/ENCODING.md). */
+    final SegmentEncoding encoding;
 
     VolumeModelRunner(int size, int block, int segmentTarget, int nodeBytes, int maxIo) {
-        this(size, block, segmentTarget, nodeBytes, maxIo, false);
+        this(size, block, segmentTarget, nodeBytes, maxIo, false, SegmentEncoding.NONE);
     }
 
-    private VolumeModelRunner(int size, int block, int segmentTarget, int nodeBytes, int maxIo, boolean gc) {
+    private VolumeModelRunner(int size, int block, int segmentTarget, int nodeBytes, int maxIo, boolean gc,
+            SegmentEncoding encoding) {
         this.size = size;
         this.block = block;
         this.segmentTarget = segmentTarget;
         this.nodeBytes = nodeBytes;
         this.maxIo = maxIo;
         this.gc = gc;
+        this.encoding = encoding;
     }
 
     /** The same runner with garbage collection passes started now and then, concurrent with the operations. */
     VolumeModelRunner withGc() {
-        return new VolumeModelRunner(size, block, segmentTarget, nodeBytes, maxIo, true);
+        return new VolumeModelRunner(size, block, segmentTarget, nodeBytes, maxIo, true, encoding);
+    }
+
+    /** The same runner on a volume created with {@code e}. */
+    VolumeModelRunner withEncoding(SegmentEncoding e) {
+        return new VolumeModelRunner(size, block, segmentTarget, nodeBytes, maxIo, gc, e);
+    }
+
+    /**
+     * Fills {@code data} with random bytes half of the time, otherwise with data that compresses (a short random
+     * pattern repeated, with some bytes changed), so that encoded volumes store both raw and compressed frames.
+     */
+    static void fill(Random rnd, byte[] data) {
+        if (rnd.nextBoolean()) {
+            fill(rnd, data);
+            return;
+        }
+        byte[] pattern = new byte[1 + rnd.nextInt(64)];
+        rnd.nextBytes(pattern);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = rnd.nextInt(50) == 0 ? (byte) rnd.nextInt() : pattern[i % pattern.length];
+        }
     }
 
     private static final GcConfig GC = GcConfig.DEFAULT.withGrace(Duration.ZERO).withCompactBelow(0.8)
@@ -65,7 +91,7 @@ final class VolumeModelRunner {
 
     /** Runs {@code steps} steps of seed {@code seed} on a new volume under {@code prefix} of {@code store}. */
     GcTotals run(ObjectStore store, String prefix, long seed, int steps) {
-        await(Volume.create(store, prefix, new VolumeOptions(size, block, segmentTarget, nodeBytes), Clock.systemUTC()));
+        await(Volume.create(store, prefix, new VolumeOptions(size, block, segmentTarget, nodeBytes, encoding), Clock.systemUTC()));
         Volume volume = await(Volume.open(store, prefix, "model", config()));
         Random rnd = new Random(seed);
         VolumeModel model = new VolumeModel(size, block);
@@ -105,7 +131,7 @@ final class VolumeModelRunner {
                 if (dice < 40) {
                     long[] r = range(rnd);
                     byte[] data = new byte[(int) r[1]];
-                    rnd.nextBytes(data);
+                    fill(rnd, data);
                     boolean fua = rnd.nextInt(20) == 0;
                     op = (fua ? "writeDurable " : "write ") + r[0] + "+" + r[1];
                     await(fua ? volume.writeDurable(r[0], ByteBuffer.wrap(data)) : volume.write(r[0], ByteBuffer.wrap(data)));
@@ -183,7 +209,7 @@ final class VolumeModelRunner {
                         model.accept(new VolumeModel.Op(VolumeModel.Op.ZERO, r[0], null, r[1]));
                     } else {
                         byte[] data = new byte[(int) r[1]];
-                        rnd.nextBytes(data);
+                        fill(rnd, data);
                         await(volume.write(r[0], ByteBuffer.wrap(data)));
                         model.accept(new VolumeModel.Op(VolumeModel.Op.WRITE, r[0], data, r[1]));
                     }
@@ -194,12 +220,12 @@ final class VolumeModelRunner {
                 // one segment of eight blocks of which one stays live: whatever the random steps did, this pass
                 // has a victim with data to move
                 byte[] segment = new byte[8 * block];
-                rnd.nextBytes(segment);
+                fill(rnd, segment);
                 await(volume.write(0, ByteBuffer.wrap(segment)));
                 model.accept(new VolumeModel.Op(VolumeModel.Op.WRITE, 0, segment, segment.length));
                 await(volume.flush());
                 byte[] over = new byte[7 * block];
-                rnd.nextBytes(over);
+                fill(rnd, over);
                 await(volume.write(block, ByteBuffer.wrap(over)));
                 model.accept(new VolumeModel.Op(VolumeModel.Op.WRITE, block, over, over.length));
                 await(volume.flush());

@@ -2,6 +2,7 @@ package io.hyperfile.core.volume;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.store.memory.InMemoryObjectStore;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -70,6 +72,25 @@ class VolumeModelTest {
     void randomOperationsMatchTheModel(long seed) {
         RUNNER.run(new InMemoryObjectStore(Clock.systemUTC(), storeThreads), "v", seed,
                 Integer.getInteger("hyperfile.model.steps", 1500));
+    }
+
+    /** Each encoding with a fixed and a random seed. */
+    static List<Arguments> encodedSeeds() {
+        List<Arguments> out = new ArrayList<>();
+        for (String encoding : List.of("lz4", "zstd:3")) {
+            out.add(Arguments.of(encoding, 7L));
+            out.add(Arguments.of(encoding, System.nanoTime()));
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0} seed {1}")
+    @MethodSource("encodedSeeds")
+    void encodedVolumesMatchTheModelWhileGarbageCollectionRuns(String encoding, long seed) {
+        VolumeModelRunner.GcTotals gc = RUNNER.withGc().withEncoding(SegmentEncoding.parseCompression(encoding))
+                .run(new InMemoryObjectStore(Clock.systemUTC(), storeThreads), "v", seed,
+                        Integer.getInteger("hyperfile.model.steps", 1500));
+        assertTrue(gc.passes() > 1 && gc.movedBlocks() > 0, "the passes moved blocks: " + gc);
     }
 
     @ParameterizedTest(name = "seed {0}")

@@ -1,0 +1,71 @@
+package io.hyperfile.core.encoding;
+
+/**
+ * How a volume's segments store their data: the compression codec and, for Zstandard, its level. Fixed when the
+ * volume is created (its descriptor records it) and shared by its clones, which read their parent's segments.
+ *
+ * @param compression the codec; {@link Compression#NONE} keeps the unencoded layout of format version 1
+ * @param level the Zstandard level (1..19); 0 for the other codecs
+ */
+public record SegmentEncoding(Compression compression, int level) {
+    /** Unencoded segments (format version 1 layout). */
+    public static final SegmentEncoding NONE = new SegmentEncoding(Compression.NONE, 0);
+    public static final int DEFAULT_ZSTD_LEVEL = 3;
+    public static final int MAX_ZSTD_LEVEL = 19;
+
+    public SegmentEncoding {
+        if (compression == Compression.ZSTD ? level < 1 || level > MAX_ZSTD_LEVEL : level != 0) {
+            throw new IllegalArgumentException(compression == Compression.ZSTD
+                    ? "zstd level must be in 1.." + MAX_ZSTD_LEVEL + ". level=" + level
+                    : compression.label() + " takes no level. level=" + level);
+        }
+    }
+
+    /** Whether segments use the framed layout (format version 3) rather than version 1's. */
+    public boolean isEncoded() {
+        return compression != Compression.NONE;
+    }
+
+    /**
+     * Parses {@code none}, {@code lz4}, {@code zstd} or {@code zstd:LEVEL}; {@link IllegalArgumentException} with a
+     * one-line message otherwise.
+     */
+    public static SegmentEncoding parseCompression(String text) {
+        String s = text.trim();
+        int colon = s.indexOf(':');
+        Compression c = Compression.fromLabel(colon < 0 ? s : s.substring(0, colon));
+        if (colon < 0) {
+            return new SegmentEncoding(c, c == Compression.ZSTD ? DEFAULT_ZSTD_LEVEL : 0);
+        }
+        if (c != Compression.ZSTD) {
+            throw new IllegalArgumentException("compression '" + text + "': only zstd takes a level (zstd:1 to zstd:"
+                    + MAX_ZSTD_LEVEL + ")");
+        }
+        int level;
+        try {
+            level = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("compression '" + text + "': the zstd level must be a number in 1.."
+                    + MAX_ZSTD_LEVEL);
+        }
+        if (level < 1 || level > MAX_ZSTD_LEVEL) {
+            throw new IllegalArgumentException("compression '" + text + "': the zstd level must be in 1.." + MAX_ZSTD_LEVEL);
+        }
+        return new SegmentEncoding(c, level);
+    }
+
+    /** The form {@link #parseCompression} reads: {@code none}, {@code lz4}, {@code zstd:3}. */
+    public String describe() {
+        return compression == Compression.ZSTD ? "zstd:" + level : compression.label();
+    }
+
+    /** The codec that compresses this encoding's frames (null for {@link Compression#NONE}). */
+    public FrameCodec codec() {
+        return FrameCodec.of(compression, level);
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}
