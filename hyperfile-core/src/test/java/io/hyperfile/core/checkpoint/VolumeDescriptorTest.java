@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.format.Crc32c;
 import io.hyperfile.core.format.FormatVersion;
 import io.hyperfile.core.index.NodeLimits;
@@ -87,5 +88,44 @@ class VolumeDescriptorTest {
         garbled[150] ^= 1;
         CorruptionException e = assertThrows(CorruptionException.class, () -> VolumeDescriptor.decode("c/volume", ByteBuffer.wrap(garbled)));
         assertEquals(true, e.getMessage().contains("clone origin"), e.getMessage());
+    }
+
+    @Test
+    void anEncodedVolumeHasVersion3AndItsClonesKeepTheEncoding() {
+        SegmentEncoding zstd = SegmentEncoding.parseCompression("zstd:7");
+        VolumeDescriptor d = new VolumeDescriptor(FormatVersion.V3, 4096, 1L << 30, 8 << 20, 4096, ID, 1000, null, zstd);
+        ByteBuffer bytes = d.encode();
+        assertEquals(VolumeDescriptor.BYTES, bytes.remaining());
+        assertEquals(3, bytes.order(ByteOrder.LITTLE_ENDIAN).getShort(8));
+        assertEquals(2, bytes.get(56));
+        assertEquals(7, bytes.get(57));
+        assertEquals(d, VolumeDescriptor.decode("v/volume", d.encode()));
+
+        VolumeDescriptor clone = d.asCloneOf(new CloneOrigin("src", new UUID(3, 4), 42, false), new UUID(5, 6), 2000);
+        assertEquals(FormatVersion.V3, clone.formatVersion());
+        assertEquals(zstd, clone.encoding());
+        assertEquals(VolumeDescriptor.CLONE_BYTES, clone.encode().remaining());
+        assertEquals(clone, VolumeDescriptor.decode("c/volume", clone.encode()));
+        VolumeDescriptor flat = clone.withOrigin(clone.origin().asFlattened());
+        assertEquals(flat, VolumeDescriptor.decode("c/volume", flat.encode()));
+
+        assertEquals(FormatVersion.V1, VolumeDescriptor.versionFor(null, SegmentEncoding.NONE));
+        assertThrows(IllegalArgumentException.class,
+                () -> new VolumeDescriptor(FormatVersion.V1, 4096, 1L << 30, 8 << 20, 4096, ID, 1000, null, zstd));
+        assertThrows(IllegalArgumentException.class, () -> new VolumeDescriptor(FormatVersion.V3, 4096, 1L << 30, 8 << 20,
+                4096, ID, 1000, null, SegmentEncoding.NONE));
+    }
+
+    @Test
+    void aVersion3DescriptorNamingNoOrAnUnknownCodecIsCorrupt() {
+        VolumeDescriptor d = new VolumeDescriptor(FormatVersion.V3, 4096, 1L << 30, 8 << 20, 4096, ID, 1000, null,
+                SegmentEncoding.parseCompression("lz4"));
+        for (int codec : new int[] {0, 9}) {
+            ByteBuffer b = d.encode();
+            b.put(56, (byte) codec);
+            b.putInt(124, Crc32c.of(b.array(), 0, 124));
+            CorruptionException e = assertThrows(CorruptionException.class, () -> VolumeDescriptor.decode("v/volume", b));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("encoding"), e.getMessage());
+        }
     }
 }

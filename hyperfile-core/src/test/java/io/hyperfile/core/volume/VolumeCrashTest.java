@@ -2,6 +2,7 @@ package io.hyperfile.core.volume;
 
 import static io.hyperfile.core.store.StoreTesting.await;
 
+import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.store.FailureCategory;
 import io.hyperfile.core.store.StorageException;
 import io.hyperfile.core.store.fault.FaultAction;
@@ -34,19 +35,22 @@ class VolumeCrashTest {
 
     static Stream<Arguments> crashPoints() {
         List<Arguments> points = new ArrayList<>();
-        for (int n = 1; n <= WINDOW; n++) {
-            points.add(Arguments.of(n, "before"));
-            points.add(Arguments.of(n, "after"));
+        for (String encoding : List.of("none", "zstd:3")) {
+            for (int n = 1; n <= WINDOW; n++) {
+                points.add(Arguments.of(n, "before", encoding));
+                points.add(Arguments.of(n, "after", encoding));
+            }
         }
         return points.stream();
     }
 
-    @ParameterizedTest(name = "crash {1} store request {0}")
+    @ParameterizedTest(name = "crash {1} store request {0}, compression {2}")
     @MethodSource("crashPoints")
-    void reopenAfterACrashAtAnyStoreRequestIsConsistent(int n, String when) {
+    void reopenAfterACrashAtAnyStoreRequestIsConsistent(int n, String when, String encoding) {
         boolean before = when.equals("before");
         InMemoryObjectStore memory = new InMemoryObjectStore();
-        await(Volume.create(memory, "v", new VolumeOptions(SIZE, BLOCK, VolumeModelTest.SEGMENT_TARGET, VolumeModelTest.NODE_BYTES),
+        await(Volume.create(memory, "v", new VolumeOptions(SIZE, BLOCK, VolumeModelTest.SEGMENT_TARGET, VolumeModelTest.NODE_BYTES,
+                SegmentEncoding.parseCompression(encoding)),
                 Clock.systemUTC()));
         FlakyObjectStore flaky = new FlakyObjectStore(memory);
         Volume volume = await(Volume.open(flaky, "v", "crash", VolumeModelTest.config()));
@@ -76,7 +80,7 @@ class VolumeCrashTest {
                 int len = rnd.nextBoolean() ? BLOCK * (1 + rnd.nextInt(6)) : 1 + rnd.nextInt(3 * BLOCK);
                 int off = rnd.nextBoolean() ? rnd.nextInt(SIZE / BLOCK - 8) * BLOCK : rnd.nextInt(SIZE - len);
                 byte[] data = new byte[len];
-                rnd.nextBytes(data);
+                VolumeModelRunner.fill(rnd, data);
                 await(volume.write(off, ByteBuffer.wrap(data)));
                 model.accept(new VolumeModel.Op(VolumeModel.Op.WRITE, off, data, len));
             } catch (VolumeClosedException | StorageException | CompletionException e) {
