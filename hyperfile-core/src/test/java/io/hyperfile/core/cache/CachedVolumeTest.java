@@ -80,6 +80,50 @@ class CachedVolumeTest {
         }
     }
 
+    @Test
+    void aCompressedVolumeReadsThroughTheCacheAfterARestart() {
+        LocalDirectoryObjectStore local = new LocalDirectoryObjectStore(dir.resolve("store"));
+        CacheConfig config = CacheConfig.builder(dir.resolve("cache"), 32L << 20).build();
+        byte[] model = new byte[(int) SIZE];
+        try {
+            CachingObjectStore first = openReady(local, config);
+            await(Volume.create(first, "z", new VolumeOptions(SIZE, 4096, 1 << 20, 4096,
+                    io.hyperfile.core.encoding.SegmentEncoding.parseCompression("lz4")), Clock.systemUTC()));
+            Volume v = await(Volume.open(first, "z", "z", VolumeConfig.DEFAULT));
+            for (int i = 0; i < 24; i++) {
+                long offset = ((i * 7919L) % 4000) * 4096;
+                byte[] data = random(64 * 1024 + (i % 3) * 4096, i);
+                if (i % 2 == 0) {
+                    for (int k = 0; k < data.length; k++) {
+                        data[k] = k % 7 == 0 ? data[k] : (byte) (k / 512); // compresses
+                    }
+                }
+                await(v.write(offset, ByteBuffer.wrap(data)));
+                System.arraycopy(data, 0, model, (int) offset, data.length);
+            }
+            await(v.close());
+            await(first.drainInserts());
+            first.close();
+
+            CachingObjectStore second = openReady(local, config);
+            Volume reopened = await(Volume.open(second, "z", "z", VolumeConfig.DEFAULT));
+            for (int pass = 0; pass < 2; pass++) { // the second pass reads what the first cached
+                for (long offset = 0; offset < SIZE; offset += 1 << 20) {
+                    ByteBuffer got = ByteBuffer.allocate(1 << 20);
+                    await(reopened.read(offset, got));
+                    byte[] want = new byte[1 << 20];
+                    System.arraycopy(model, (int) offset, want, 0, want.length);
+                    assertArrayEquals(want, got.array(), "MiB at " + offset + ", pass " + pass);
+                }
+            }
+            assertTrue(second.stats().hits() > 0, second.stats().toString());
+            await(reopened.close());
+            second.close();
+        } finally {
+            local.close();
+        }
+    }
+
     /**
      * The user's report: {@code volume create v}, copy the store's {@code v/} directory to {@code w/} (so both have
      * the same volume id), serve both with one cache, write 1 MiB of "V" to v and of "W" to w at offset 0, flush,
