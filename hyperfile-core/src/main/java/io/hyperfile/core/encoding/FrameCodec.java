@@ -50,16 +50,7 @@ public interface FrameCodec {
      * one-line reason it does not.
      */
     static String unavailableReason(Compression compression) {
-        if (compression != Compression.ZSTD) {
-            return null;
-        }
-        try {
-            Zstd.compressBound(1);
-            return null;
-        } catch (LinkageError e) {
-            return "zstd compression needs the zstd-jni native library, which does not load on this platform ("
-                    + System.getProperty("os.name") + " " + System.getProperty("os.arch") + "): " + e.getMessage();
-        }
+        return compression == Compression.ZSTD ? Zstandard.UNAVAILABLE : null;
     }
 
     /** LZ4's block format, native where it loads, pure Java otherwise (same bytes either way). */
@@ -105,7 +96,19 @@ public interface FrameCodec {
 
     /** Zstandard's frame format at a level, through zstd-jni's native library. */
     final class Zstandard implements FrameCodec {
+        /** Why the native library does not load here, or null; checked once (reads ask for every frame). */
+        static final String UNAVAILABLE = loadFailure();
         private final int level;
+
+        private static String loadFailure() {
+            try {
+                Zstd.compressBound(1);
+                return null;
+            } catch (LinkageError e) {
+                return "zstd compression needs the zstd-jni native library, which does not load on this platform ("
+                        + System.getProperty("os.name") + " " + System.getProperty("os.arch") + "): " + e.getMessage();
+            }
+        }
 
         Zstandard(int level) {
             this.level = level;

@@ -91,7 +91,7 @@ public final class SegmentReader {
             return directory(seq).thenCompose(dir -> {
                 long[] range = byteRange(key, dir, firstSlot, count);
                 return store.get(key, ByteRange.of(range[0], range[1] - range[0]))
-                        .thenApply(d -> unpack(key, seq, dir, firstSlot, count, range[0], d));
+                        .thenApply(d -> unpack(key, seq, dir, firstSlot, count, range, d));
             });
         }
         int stride = blockSize + 4;
@@ -248,10 +248,10 @@ public final class SegmentReader {
         return new long[] {from, to};
     }
 
-    /** Verifies and unpacks the frames fetched from {@code from}, keeping slots {@code [firstSlot, firstSlot + count)}. */
-    private VerifiedBlocks unpack(String key, long seq, FrameDirectory dir, long firstSlot, int count, long from, ObjectData d) {
+    /** Verifies and unpacks the frames fetched as {@code range}, keeping slots {@code [firstSlot, firstSlot + count)}. */
+    private VerifiedBlocks unpack(String key, long seq, FrameDirectory dir, long firstSlot, int count, long[] range, ObjectData d) {
         int stride = blockSize + 4;
-        long[] range = byteRange(key, dir, firstSlot, count);
+        long from = range[0];
         ByteBuffer src = d.data().order(ByteOrder.LITTLE_ENDIAN);
         if (src.remaining() != range[1] - range[0]) {
             throw new CorruptionException(key, from, "expected " + (range[1] - range[0]) + " bytes of frames but the segment"
@@ -280,7 +280,7 @@ public final class SegmentReader {
                 continue;
             }
             int at = base + (int) (dir.offset(k) - from);
-            byte[] plain = unpackFrame(key, seq, dir, k, src, at);
+            byte[] plain = unpackFrame(key, seq, dir, k, src, at, blockSize);
             outBuf.put((int) (lo - firstSlot) * blockSize, plain, (int) (lo - dir.firstSlot(k)) * blockSize,
                     (int) (hi - lo) * blockSize);
         }
@@ -291,7 +291,7 @@ public final class SegmentReader {
      * Checks compressed frame {@code k} (at {@code at} in {@code src}) against its checksum and decompresses it to its
      * blocks; a mismatch or a frame that does not decompress to exactly its blocks is corruption naming the frame.
      */
-    byte[] unpackFrame(String key, long seq, FrameDirectory dir, int k, ByteBuffer src, int at) {
+    static byte[] unpackFrame(String key, long seq, FrameDirectory dir, int k, ByteBuffer src, int at, int blockSize) {
         int length = dir.storedLength(k) - 4;
         byte[] packed = new byte[length];
         src.get(at, packed, 0, length);

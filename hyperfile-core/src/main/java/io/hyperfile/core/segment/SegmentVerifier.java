@@ -97,7 +97,6 @@ public final class SegmentVerifier {
                     + footer.nodeOffset());
             return;
         }
-        SegmentReader unpacker = new SegmentReader(null, "", blockSize);
         CRC32C crc = new CRC32C();
         ByteBuffer prefix = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer view = b.duplicate();
@@ -106,7 +105,7 @@ public final class SegmentVerifier {
             int at = (int) dir.offset(k);
             if (dir.codec(k) != Compression.NONE) {
                 try {
-                    unpacker.unpackFrame(key, seq, dir, k, b, at);
+                    SegmentReader.unpackFrame(key, seq, dir, k, b, at, blockSize);
                 } catch (CorruptionException | IllegalStateException e) {
                     problems.add(e.getMessage());
                 }
