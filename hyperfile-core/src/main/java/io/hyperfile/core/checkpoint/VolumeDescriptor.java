@@ -2,6 +2,7 @@ package io.hyperfile.core.checkpoint;
 
 import io.hyperfile.core.CorruptionException;
 import io.hyperfile.core.encoding.Compression;
+import io.hyperfile.core.encoding.Encryption;
 import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.format.Crc32c;
 import io.hyperfile.core.format.FormatVersion;
@@ -88,14 +89,10 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
         if (segmentTargetBytes < 2 * blockSizeBytes) {
             throw new IllegalArgumentException("segment target must hold at least 2 blocks. segmentTargetBytes=" + segmentTargetBytes);
         }
-        boolean versionFits = switch (formatVersion) {
-            case V1 -> origin == null && !encoding.isEncoded();
-            case V2 -> origin != null && !encoding.isEncoded();
-            case V3 -> encoding.isEncoded();
-        };
-        if (!versionFits) {
-            throw new IllegalArgumentException("an encoded volume's descriptor has format version 3, an unencoded clone's 2,"
-                    + " any other version 1. version=" + formatVersion + ", origin=" + origin + ", encoding=" + encoding);
+        if (formatVersion != versionFor(origin, encoding)) {
+            throw new IllegalArgumentException("an encrypted volume's descriptor has format version 4, a compressed one's 3,"
+                    + " an unencoded clone's 2, any other version 1. version=" + formatVersion + ", origin=" + origin
+                    + ", encoding=" + encoding);
         }
     }
 
@@ -108,6 +105,9 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
 
     /** The format version of a descriptor with this origin and encoding. */
     public static FormatVersion versionFor(CloneOrigin origin, SegmentEncoding encoding) {
+        if (encoding.isEncrypted()) {
+            return FormatVersion.V4;
+        }
         return encoding.isEncoded() ? FormatVersion.V3 : origin == null ? FormatVersion.V1 : FormatVersion.V2;
     }
 
@@ -159,8 +159,8 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
         b.putLong(sizeBytes).putInt(segmentTargetBytes).putInt(maxNodeBytes);
         b.putLong(volumeId.getMostSignificantBits()).putLong(volumeId.getLeastSignificantBits());
         b.putLong(createdMillis);
-        if (encoding.isEncoded()) {
-            b.put((byte) encoding.compression().code()).put((byte) encoding.level());
+        if (encoding.isEncoded() || encoding.isEncrypted()) {
+            b.put((byte) encoding.compression().code()).put((byte) encoding.level()).put((byte) encoding.encryption().code());
         }
         b.putInt(124, Crc32c.of(b.array(), 0, 124));
         if (origin != null) {
@@ -200,17 +200,20 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
         long created = b.getLong();
         CloneOrigin origin = null;
         SegmentEncoding encoding = SegmentEncoding.NONE;
-        if (version == FormatVersion.V3) {
+        boolean encoded = version == FormatVersion.V3 || version == FormatVersion.V4;
+        if (encoded) {
             try {
-                encoding = new SegmentEncoding(Compression.fromCode(b.get(start + 56) & 0xff), b.get(start + 57) & 0xff);
+                encoding = new SegmentEncoding(Compression.fromCode(b.get(start + 56) & 0xff), b.get(start + 57) & 0xff,
+                        Encryption.fromCode(b.get(start + 58) & 0xff));
             } catch (IllegalArgumentException e) {
                 throw new CorruptionException(key, 56, "volume descriptor names an impossible encoding: " + e.getMessage(), e);
             }
-            if (!encoding.isEncoded()) {
-                throw new CorruptionException(key, 56, "volume descriptor of version 3 names no encoding");
+            if (version == FormatVersion.V3 ? !encoding.isEncoded() || encoding.isEncrypted() : !encoding.isEncrypted()) {
+                throw new CorruptionException(key, 56, "volume descriptor of version " + version.number()
+                        + " names the encoding " + encoding);
             }
         }
-        if (version == FormatVersion.V2 || (version == FormatVersion.V3 && length == CLONE_BYTES)) {
+        if (version == FormatVersion.V2 || (encoded && length == CLONE_BYTES)) {
             origin = decodeOrigin(key, b, start, length, flags);
         } else if (length != BYTES || flags != 0) {
             throw new CorruptionException(key, 0, "volume descriptor of version " + version.number() + " has " + length

@@ -1,24 +1,46 @@
 package io.hyperfile.core.encoding;
 
 /**
- * How a volume's segments store their data: the compression codec and, for Zstandard, its level. Fixed when the
- * volume is created (its descriptor records it) and shared by its clones, which read their parent's segments.
+ * How a volume's segments store their data: the compression codec and, for Zstandard, its level, and whether the
+ * objects are encrypted. Fixed when the volume is created (its descriptor records it) and shared by its clones,
+ * which read their parent's segments.
+ *
+ * <p>Compression changes the segment's layout (frames, format version 3); encryption does not: it wraps whole
+ * objects in the store layer ({@code core.crypto.EncryptingObjectStore}), so a segment's plaintext is laid out
+ * exactly as in an unencrypted volume of the same compression.
  *
  * @param compression the codec; {@link Compression#NONE} keeps the unencoded layout of format version 1
  * @param level the Zstandard level (1..19); 0 for the other codecs
+ * @param encryption the cipher of the volume's segments
  */
-public record SegmentEncoding(Compression compression, int level) {
+public record SegmentEncoding(Compression compression, int level, Encryption encryption) {
     /** Unencoded segments (format version 1 layout). */
     public static final SegmentEncoding NONE = new SegmentEncoding(Compression.NONE, 0);
     public static final int DEFAULT_ZSTD_LEVEL = 3;
     public static final int MAX_ZSTD_LEVEL = 19;
 
     public SegmentEncoding {
+        java.util.Objects.requireNonNull(encryption, "encryption");
         if (compression == Compression.ZSTD ? level < 1 || level > MAX_ZSTD_LEVEL : level != 0) {
             throw new IllegalArgumentException(compression == Compression.ZSTD
                     ? "zstd level must be in 1.." + MAX_ZSTD_LEVEL + ". level=" + level
                     : compression.label() + " takes no level. level=" + level);
         }
+    }
+
+    /** Unencrypted segments of {@code compression}. */
+    public SegmentEncoding(Compression compression, int level) {
+        this(compression, level, Encryption.NONE);
+    }
+
+    /** This encoding with {@code cipher} in place of its encryption. */
+    public SegmentEncoding withEncryption(Encryption cipher) {
+        return new SegmentEncoding(compression, level, cipher);
+    }
+
+    /** Whether the volume's segments (and GC's live tables) are encrypted. */
+    public boolean isEncrypted() {
+        return encryption != Encryption.NONE;
     }
 
     /** Whether segments use the framed layout (format version 3) rather than version 1's. */
@@ -66,6 +88,6 @@ public record SegmentEncoding(Compression compression, int level) {
 
     @Override
     public String toString() {
-        return describe();
+        return isEncrypted() ? describe() + "+" + encryption.label() : describe();
     }
 }

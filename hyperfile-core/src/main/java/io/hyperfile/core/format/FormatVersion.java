@@ -19,7 +19,13 @@ public enum FormatVersion {
      * or raw (docs/FORMAT.md, "Encoded segments"). Written only for volumes created with an encoding; index nodes
      * are those of version 1.
      */
-    V3(3);
+    V3(3),
+    /**
+     * An encrypted volume (docs/ENCRYPTION.md): version 3's descriptor (128 bytes, or 224 for a clone) with the cipher
+     * in byte 58 (the codec byte may be 0: no compression). Its segments and GC live tables are stored in encrypted
+     * envelopes; inside, a segment is laid out as in version 1 (no compression) or 3 (compressed).
+     */
+    V4(4);
 
     /** The version new volumes are created with. */
     public static final FormatVersion CURRENT = V1;
