@@ -2,6 +2,7 @@ package io.hyperfile.core.volume;
 
 import static io.hyperfile.core.store.StoreTesting.await;
 
+import io.hyperfile.core.crypto.TestEncodings;
 import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.store.FailureCategory;
 import io.hyperfile.core.store.StorageException;
@@ -35,7 +36,7 @@ class VolumeCrashTest {
 
     static Stream<Arguments> crashPoints() {
         List<Arguments> points = new ArrayList<>();
-        for (String encoding : List.of("none", "zstd:3")) {
+        for (String encoding : List.of("none", "zstd:3", "aes-256-gcm", "lz4+aes-256-gcm")) {
             for (int n = 1; n <= WINDOW; n++) {
                 points.add(Arguments.of(n, "before", encoding));
                 points.add(Arguments.of(n, "after", encoding));
@@ -44,16 +45,16 @@ class VolumeCrashTest {
         return points.stream();
     }
 
-    @ParameterizedTest(name = "crash {1} store request {0}, compression {2}")
+    @ParameterizedTest(name = "crash {1} store request {0}, encoding {2}")
     @MethodSource("crashPoints")
     void reopenAfterACrashAtAnyStoreRequestIsConsistent(int n, String when, String encoding) {
         boolean before = when.equals("before");
         InMemoryObjectStore memory = new InMemoryObjectStore();
-        await(Volume.create(memory, "v", new VolumeOptions(SIZE, BLOCK, VolumeModelTest.SEGMENT_TARGET, VolumeModelTest.NODE_BYTES,
-                SegmentEncoding.parseCompression(encoding)),
-                Clock.systemUTC()));
+        SegmentEncoding enc = TestEncodings.parse(encoding);
+        await(Volume.create(TestEncodings.wrap(memory, enc), "v", new VolumeOptions(SIZE, BLOCK, VolumeModelTest.SEGMENT_TARGET,
+                VolumeModelTest.NODE_BYTES, enc), Clock.systemUTC()));
         FlakyObjectStore flaky = new FlakyObjectStore(memory);
-        Volume volume = await(Volume.open(flaky, "v", "crash", VolumeModelTest.config()));
+        Volume volume = await(Volume.open(TestEncodings.wrap(flaky, enc), "v", "crash", VolumeModelTest.config()));
         long base = flaky.totalCalls();
         AtomicReference<Volume> victim = new AtomicReference<>(volume);
         Supplier<Throwable> crashed = () -> new StorageException(null, FailureCategory.UNKNOWN, "crashed");
@@ -89,7 +90,7 @@ class VolumeCrashTest {
         }
         volume.abort();
         org.junit.jupiter.api.Assertions.assertEquals(1, crash.acted(), "the workload reached store request " + n);
-        Volume reopened = await(Volume.open(memory, "v", "check", VolumeModelTest.config()));
+        Volume reopened = await(Volume.open(TestEncodings.wrap(memory, enc), "v", "check", VolumeModelTest.config()));
         ByteBuffer all = ByteBuffer.allocate(SIZE);
         await(reopened.read(0, all));
         model.reconcileAfterCrash(all.array(), "crash " + (before ? "before" : "after") + " store request " + n);

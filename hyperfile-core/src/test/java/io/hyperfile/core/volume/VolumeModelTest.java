@@ -2,6 +2,7 @@ package io.hyperfile.core.volume;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hyperfile.core.crypto.TestEncodings;
 import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.store.memory.InMemoryObjectStore;
 import java.time.Clock;
@@ -77,7 +78,7 @@ class VolumeModelTest {
     /** Each compression with a fixed and a random seed, and a shorter run with garbage collection. */
     static List<Arguments> encodedSeeds() {
         List<Arguments> out = new ArrayList<>();
-        for (String encoding : List.of("lz4", "zstd:3")) {
+        for (String encoding : List.of("lz4", "zstd:3", "aes-256-gcm", "lz4+aes-256-gcm")) {
             out.add(Arguments.of(encoding, 7L, false));
             out.add(Arguments.of(encoding, System.nanoTime(), false));
             out.add(Arguments.of(encoding, 7L, true));
@@ -88,15 +89,16 @@ class VolumeModelTest {
     @ParameterizedTest(name = "{0} seed {1} gc {2}")
     @MethodSource("encodedSeeds")
     void compressedVolumesMatchTheModel(String encoding, long seed, boolean gc) {
-        VolumeModelRunner runner = RUNNER.withEncoding(SegmentEncoding.parseCompression(encoding));
+        SegmentEncoding enc = TestEncodings.parse(encoding);
+        VolumeModelRunner runner = RUNNER.withEncoding(enc);
         int steps = Integer.getInteger("hyperfile.model.steps", 1500);
         if (!gc) {
-            runner.run(new InMemoryObjectStore(Clock.systemUTC(), storeThreads), "v", seed, steps);
+            runner.run(TestEncodings.wrap(new InMemoryObjectStore(Clock.systemUTC(), storeThreads), enc), "v", seed, steps);
             return;
         }
         // Compaction yields to client writes for up to 10 s a move while the tiny write buffer is busy: fewer steps.
-        VolumeModelRunner.GcTotals totals = runner.withGc().run(new InMemoryObjectStore(Clock.systemUTC(), storeThreads),
-                "v", seed, steps / 3);
+        VolumeModelRunner.GcTotals totals = runner.withGc().run(TestEncodings.wrap(
+                new InMemoryObjectStore(Clock.systemUTC(), storeThreads), enc), "v", seed, steps / 3);
         assertTrue(totals.passes() > 1 && totals.movedBlocks() > 0, "the passes moved blocks: " + totals);
     }
 
