@@ -2,6 +2,7 @@ package io.hyperfile.cli;
 
 import io.hyperfile.core.stack.StoreStack;
 import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.store.s3.S3PutOptions;
 import io.hyperfile.core.store.s3.S3StoreConfig;
 import io.hyperfile.core.volume.VolumeCatalog;
 import java.net.URI;
@@ -77,6 +78,19 @@ final class StoreOptions implements Configurable {
             throw new ConfigException(file.at(alone, alone.key() + ": static credentials need both "
                     + S3StoreConfig.ACCESS_KEY_ID + " and " + S3StoreConfig.SECRET_ACCESS_KEY));
         }
+        ConfigFile.Entry kmsKey = file.get(S3StoreConfig.SSE_KMS_KEY_ID);
+        if (kmsKey != null && !sseIsKms(file.get(S3StoreConfig.SSE))) {
+            throw new ConfigException(file.at(kmsKey, kmsKey.key() + ": needs " + S3StoreConfig.SSE + " = aws:kms"));
+        }
+    }
+
+    /** Whether {@code s3.sse} says aws:kms; a bad value counts as yes, since its own line reports it. */
+    private static boolean sseIsKms(ConfigFile.Entry sse) {
+        try {
+            return sse != null && S3PutOptions.Sse.parse(sse.value()) == S3PutOptions.Sse.AWS_KMS;
+        } catch (IllegalArgumentException e) {
+            return true;
+        }
     }
 
     @Override
@@ -89,6 +103,7 @@ final class StoreOptions implements Configurable {
         Map<String, String> one = new HashMap<>(Map.of(S3StoreConfig.BUCKET, "bucket", key, value));
         one.putIfAbsent(S3StoreConfig.ACCESS_KEY_ID, "id"); // credentials are checked as a pair in check(ConfigFile)
         one.putIfAbsent(S3StoreConfig.SECRET_ACCESS_KEY, "secret");
+        one.putIfAbsent(S3StoreConfig.SSE, "aws:kms"); // the KMS key needs it; checked as a pair in check(ConfigFile)
         try {
             S3StoreConfig.fromMap(one);
         } catch (NumberFormatException e) {

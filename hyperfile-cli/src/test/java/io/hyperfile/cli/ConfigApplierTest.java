@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hyperfile.core.store.s3.S3PutOptions;
 import io.hyperfile.core.store.s3.S3StoreConfig;
 import io.hyperfile.core.volume.VolumeConfig;
 import java.net.URI;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
+import software.amazon.awssdk.services.s3.model.StorageClass;
 
 /**
  * Values of the configuration file and the environment reach the options: command line over file over environment
@@ -159,6 +161,9 @@ class ConfigApplierTest {
                 s3.access-key-id = AK
                 s3.secret-access-key = SK
                 s3.connect-timeout-millis = 2500
+                s3.sse = aws:kms
+                s3.sse-kms-key-id = arn:aws:kms:us-east-1:111122223333:key/k1
+                s3.storage-class = standard_ia
                 """, NO_ENV, "--endpoint", "http://127.0.0.1:9000", "--path-style");
         S3StoreConfig s3 = c.store.s3Config("bucket", "team/");
         assertEquals(16, s3.maxConcurrency());
@@ -169,6 +174,28 @@ class ConfigApplierTest {
         assertEquals(URI.create("http://127.0.0.1:9000"), s3.endpoint());
         assertTrue(s3.forcePathStyle());
         assertEquals("team/", s3.keyPrefix());
+        assertEquals(new S3PutOptions(S3PutOptions.Sse.AWS_KMS, "arn:aws:kms:us-east-1:111122223333:key/k1",
+                StorageClass.STANDARD_IA), s3.putOptions());
+        assertEquals(new S3PutOptions(S3PutOptions.Sse.AES256, null, null),
+                apply("s3.sse = AES256\n", NO_ENV).store.s3Config("b", "").putOptions());
+    }
+
+    @Test
+    void badEncryptionAndStorageClassSettingsAreRejectedWithFileLineAndKey() {
+        assertEquals("t.conf:2: s3.sse: invalid value 'kms': s3.sse must be none, aes256 or aws:kms. value=kms",
+                assertThrows(ConfigException.class, () -> apply("tag = a\ns3.sse = kms\n", NO_ENV)).getMessage());
+        assertEquals("t.conf:2: s3.sse-kms-key-id: needs s3.sse = aws:kms", assertThrows(ConfigException.class,
+                () -> apply("s3.sse = aes256\ns3.sse-kms-key-id = k1\n", NO_ENV)).getMessage());
+        assertEquals("t.conf:1: s3.sse-kms-key-id: needs s3.sse = aws:kms",
+                assertThrows(ConfigException.class, () -> apply("s3.sse-kms-key-id = k1\n", NO_ENV)).getMessage());
+        String badClass = assertThrows(ConfigException.class,
+                () -> apply("tag = a\n\ns3.storage-class = CHEAP\n", NO_ENV)).getMessage();
+        assertTrue(badClass.startsWith("t.conf:3: s3.storage-class: invalid value 'CHEAP': s3.storage-class must be an "
+                + "S3 storage class, one of ") && badClass.endsWith(". value=CHEAP"), badClass);
+        assertEquals("t.conf:1: s3.storage-class: invalid value 'deep_archive': s3.storage-class DEEP_ARCHIVE is an "
+                + "archive class: its objects cannot be read without a restore (GLACIER_IR can). value=deep_archive",
+                assertThrows(ConfigException.class, () -> apply("s3.storage-class = deep_archive\n", NO_ENV))
+                        .getMessage());
     }
 
     @Test

@@ -41,6 +41,7 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -49,7 +50,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * SDK v2 CRT client ({@link S3AsyncClient#crtBuilder()}).
  *
  * <p>Mapping: {@code get} is GetObject with a {@code Range} header (offset and object size come from
- * {@code Content-Range}); {@code put} is PutObject; {@code create} is PutObject with {@code If-None-Match: *}, whose
+ * {@code Content-Range}); {@code put} is PutObject (with the configured encryption and storage class, see
+ * {@link S3PutOptions}, as is {@code create}); {@code create} is PutObject with {@code If-None-Match: *}, whose
  * 412 becomes {@link ObjectExistsException}; {@code head} is HeadObject (404 gives null); {@code list} is
  * ListObjectsV2 with {@code StartAfter}; {@code delete} is DeleteObject; batches are quiet DeleteObjects of at most
  * 1000 keys. The store does not retry; retry policy lives in {@code RetryingObjectStore}. The CRT client, though,
@@ -198,8 +200,7 @@ public final class S3ObjectStore extends AbstractObjectStore {
     protected CompletableFuture<Void> doPutAsync(String key, ByteBuffer data) {
         checkKeyLength(key);
         return send("PutObject", key,
-                () -> client.putObject(r -> r.bucket(bucket).key(prefix + key).contentLength((long) data.remaining()),
-                        AsyncRequestBody.fromRemainingByteBufferUnsafe(data)),
+                () -> client.putObject(r -> putRequest(r, key, data), AsyncRequestBody.fromRemainingByteBufferUnsafe(data)),
                 response -> null, null);
     }
 
@@ -207,12 +208,16 @@ public final class S3ObjectStore extends AbstractObjectStore {
     protected CompletableFuture<Void> doCreateAsync(String key, ByteBuffer data) {
         checkKeyLength(key);
         return send("PutObject(If-None-Match)", key,
-                () -> client.putObject(r -> r.bucket(bucket).key(prefix + key).contentLength((long) data.remaining())
-                                .ifNoneMatch("*"),
+                () -> client.putObject(r -> putRequest(r, key, data).ifNoneMatch("*"),
                         AsyncRequestBody.fromRemainingByteBufferUnsafe(data)),
                 response -> null,
                 failure -> failure instanceof PreconditionFailedException
                         ? CompletableFuture.failedFuture(ObjectExistsException.mayBeOwnWrite(key, failure)) : null);
+    }
+
+    /** Every object write: bucket, key, length, and the configured encryption and storage class. */
+    private PutObjectRequest.Builder putRequest(PutObjectRequest.Builder r, String key, ByteBuffer data) {
+        return config.putOptions().apply(r.bucket(bucket).key(prefix + key).contentLength((long) data.remaining()));
     }
 
     @Override

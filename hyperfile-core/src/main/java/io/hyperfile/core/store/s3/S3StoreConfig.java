@@ -52,6 +52,12 @@ import java.util.Set;
  *       detection off</td></tr>
  *   <tr><td>{@code s3.min-throughput-timeout-seconds}</td><td>15</td><td>how long a connection may stay below the
  *       minimum throughput, in whole seconds, at least 2 (the CRT's limit)</td></tr>
+ *   <tr><td>{@code s3.sse}</td><td>{@code none}</td><td>server-side encryption of every object written:
+ *       {@code none} (the bucket's default), {@code aes256} (SSE-S3) or {@code aws:kms} (SSE-KMS)</td></tr>
+ *   <tr><td>{@code s3.sse-kms-key-id}</td><td>the bucket's default KMS key</td><td>KMS key id or ARN; only with
+ *       {@code s3.sse=aws:kms}</td></tr>
+ *   <tr><td>{@code s3.storage-class}</td><td>the bucket's default</td><td>storage class of every object written,
+ *       e.g. {@code STANDARD_IA}; the archive classes GLACIER and DEEP_ARCHIVE are refused</td></tr>
  * </table>
  *
  * @param bucket the bucket name
@@ -71,6 +77,7 @@ import java.util.Set;
  * @param connectTimeout how long the CRT client may take to open a connection
  * @param minThroughputBytesPerSecond the CRT client's stall detection threshold, 0 for none
  * @param minThroughputTimeout how long a connection may stay below the threshold (whole seconds)
+ * @param putOptions server-side encryption and storage class of every object written, see {@link S3PutOptions}
  */
 public record S3StoreConfig(
         String bucket,
@@ -88,7 +95,8 @@ public record S3StoreConfig(
         Duration connectTimeout,
         long minThroughputBytesPerSecond,
         Duration minThroughputTimeout,
-        String profile) {
+        String profile,
+        S3PutOptions putOptions) {
 
     public static final String BUCKET = "s3.bucket";
     public static final String KEY_PREFIX = "s3.key-prefix";
@@ -110,6 +118,9 @@ public record S3StoreConfig(
     public static final String CONNECT_TIMEOUT_MILLIS = "s3.connect-timeout-millis";
     public static final String MIN_THROUGHPUT_BYTES_PER_SECOND = "s3.min-throughput-bytes-per-second";
     public static final String MIN_THROUGHPUT_TIMEOUT_SECONDS = "s3.min-throughput-timeout-seconds";
+    public static final String SSE = "s3.sse";
+    public static final String SSE_KMS_KEY_ID = "s3.sse-kms-key-id";
+    public static final String STORAGE_CLASS = "s3.storage-class";
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final long DEFAULT_MIN_THROUGHPUT_BYTES_PER_SECOND = 1024;
     public static final Duration DEFAULT_MIN_THROUGHPUT_TIMEOUT = Duration.ofSeconds(15);
@@ -117,7 +128,8 @@ public record S3StoreConfig(
     private static final Set<String> KEYS = Set.of(BUCKET, KEY_PREFIX, ENDPOINT, REGION, FORCE_PATH_STYLE,
             ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, MAX_CONCURRENCY, TARGET_THROUGHPUT_GBPS,
             MINIMUM_PART_SIZE_BYTES, MULTIPART_THRESHOLD_BYTES, CHECKSUM_MODE, DIRECTORY_BUCKET, CONNECT_TIMEOUT_MILLIS,
-            MIN_THROUGHPUT_BYTES_PER_SECOND, MIN_THROUGHPUT_TIMEOUT_SECONDS, PROFILE);
+            MIN_THROUGHPUT_BYTES_PER_SECOND, MIN_THROUGHPUT_TIMEOUT_SECONDS, PROFILE,
+            SSE, SSE_KMS_KEY_ID, STORAGE_CLASS);
 
     /** The suffix that marks an S3 Express One Zone directory bucket name. */
     public static final String DIRECTORY_BUCKET_SUFFIX = "--x-s3";
@@ -217,6 +229,7 @@ public record S3StoreConfig(
                         && minThroughputTimeout.getSeconds() <= Integer.MAX_VALUE,
                 "minThroughputTimeout must be a whole number of seconds, at least 2. minThroughputTimeout="
                         + minThroughputTimeout);
+        putOptions = putOptions == null ? S3PutOptions.DEFAULT : putOptions;
     }
 
     public static Builder builder(String bucket) {
@@ -234,7 +247,8 @@ public record S3StoreConfig(
                 .bucketType(directoryBucket ? BucketType.DIRECTORY : BucketType.GENERAL_PURPOSE)
                 .connectTimeout(connectTimeout)
                 .minThroughput(minThroughputBytesPerSecond, minThroughputTimeout)
-                .profile(profile);
+                .profile(profile)
+                .putOptions(putOptions);
         b.maxConcurrency = maxConcurrency;
         b.targetThroughputGbps = targetThroughputGbps;
         b.minimumPartSizeBytes = minimumPartSizeBytes;
@@ -296,6 +310,7 @@ public record S3StoreConfig(
         }
         b.minThroughput(minThroughput, minThroughputTimeout);
         b.profile(settings.get(PROFILE));
+        b.putOptions(S3PutOptions.fromMap(settings));
         return b.build();
     }
 
@@ -318,7 +333,8 @@ public record S3StoreConfig(
                 + ", multipartThresholdBytes=" + multipartThresholdBytes + ", checksumMode=" + checksumMode
                 + ", directoryBucket=" + directoryBucket + ", connectTimeout=" + connectTimeout
                 + ", minThroughputBytesPerSecond=" + minThroughputBytesPerSecond + ", minThroughputTimeout="
-                + minThroughputTimeout + (profile == null ? "" : ", profile=" + profile) + "]";
+                + minThroughputTimeout + (profile == null ? "" : ", profile=" + profile)
+                + (putOptions.isDefault() ? "" : ", " + putOptions) + "]";
     }
 
     private static int keyPrefixBytes(String prefix) {
@@ -363,6 +379,7 @@ public record S3StoreConfig(
         private long minThroughputBytesPerSecond = DEFAULT_MIN_THROUGHPUT_BYTES_PER_SECOND;
         private Duration minThroughputTimeout = DEFAULT_MIN_THROUGHPUT_TIMEOUT;
         private String profile;
+        private S3PutOptions putOptions = S3PutOptions.DEFAULT;
 
         private Builder(String bucket) {
             this.bucket = bucket;
@@ -461,6 +478,12 @@ public record S3StoreConfig(
             return this;
         }
 
+        /** Server-side encryption and storage class of every object written; null restores the bucket's defaults. */
+        public Builder putOptions(S3PutOptions putOptions) {
+            this.putOptions = putOptions == null ? S3PutOptions.DEFAULT : putOptions;
+            return this;
+        }
+
         public S3StoreConfig build() {
             boolean directory = switch (bucketType) {
                 case AUTO -> bucket != null && bucket.endsWith(DIRECTORY_BUCKET_SUFFIX);
@@ -469,7 +492,8 @@ public record S3StoreConfig(
             };
             return new S3StoreConfig(bucket, keyPrefix, endpoint, region, forcePathStyle, credentials,
                     maxConcurrency, targetThroughputGbps, minimumPartSizeBytes, multipartThresholdBytes, checksumMode,
-                    directory, connectTimeout, minThroughputBytesPerSecond, minThroughputTimeout, profile);
+                    directory, connectTimeout, minThroughputBytesPerSecond, minThroughputTimeout, profile,
+                    putOptions);
         }
     }
 }

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.model.StorageClass;
 
 class S3StoreConfigTest {
 
@@ -32,6 +33,7 @@ class S3StoreConfigTest {
         assertEquals(Duration.ofSeconds(10), c.connectTimeout());
         assertEquals(1024, c.minThroughputBytesPerSecond());
         assertEquals(Duration.ofSeconds(15), c.minThroughputTimeout());
+        assertEquals(S3PutOptions.DEFAULT, c.putOptions());
         assertEquals(c, S3StoreConfig.fromMap(Map.of("s3.bucket", "my-bucket")), "fromMap has the same defaults");
     }
 
@@ -65,6 +67,9 @@ class S3StoreConfigTest {
                 Map.entry("s3.min-throughput-bytes-per-second", "4096"),
                 Map.entry("s3.min-throughput-timeout-seconds", "7"),
                 Map.entry("s3.profile", "staging"),
+                Map.entry("s3.sse", "aws:kms"),
+                Map.entry("s3.sse-kms-key-id", "arn:aws:kms:eu-west-1:111122223333:key/k1"),
+                Map.entry("s3.storage-class", "standard_ia"),
                 Map.entry("cache.data.size-bytes", "1")));
         assertEquals("team/a/", c.keyPrefix());
         assertEquals(7, c.keyPrefixBytes());
@@ -82,6 +87,10 @@ class S3StoreConfigTest {
         assertEquals(4096, c.minThroughputBytesPerSecond());
         assertEquals(Duration.ofSeconds(7), c.minThroughputTimeout());
         assertEquals("staging", c.profile());
+        assertEquals(new S3PutOptions(S3PutOptions.Sse.AWS_KMS, "arn:aws:kms:eu-west-1:111122223333:key/k1",
+                StorageClass.STANDARD_IA), c.putOptions());
+        assertTrue(c.toString().endsWith(", sse=aws:kms, sseKmsKeyId=arn:aws:kms:eu-west-1:111122223333:key/k1, "
+                + "storageClass=STANDARD_IA]"), c.toString());
         assertEquals(c, c.toBuilder().build(), "toBuilder keeps every setting");
         assertEquals(c, c.toBuilder().build());
         assertEquals(0, S3StoreConfig.fromMap(Map.of("s3.bucket", "b", "s3.min-throughput-bytes-per-second", "0"))
@@ -132,5 +141,17 @@ class S3StoreConfigTest {
         assertEquals("s3.force-path-style must be true or false. value=yes", assertThrows(
                 IllegalArgumentException.class,
                 () -> S3StoreConfig.fromMap(Map.of("s3.bucket", "b", "s3.force-path-style", "yes"))).getMessage());
+        assertEquals("s3.sse must be none, aes256 or aws:kms. value=kms", assertThrows(IllegalArgumentException.class,
+                () -> S3StoreConfig.fromMap(Map.of("s3.bucket", "b", "s3.sse", "kms"))).getMessage());
+        assertEquals("s3.sse-kms-key-id needs s3.sse=aws:kms. s3.sse=none", assertThrows(
+                IllegalArgumentException.class,
+                () -> S3StoreConfig.fromMap(Map.of("s3.bucket", "b", "s3.sse-kms-key-id", "k1"))).getMessage());
+        assertEquals("s3.sse-kms-key-id needs s3.sse=aws:kms. s3.sse=aes256", assertThrows(
+                IllegalArgumentException.class, () -> S3StoreConfig.fromMap(
+                        Map.of("s3.bucket", "b", "s3.sse", "aes256", "s3.sse-kms-key-id", "k1"))).getMessage());
+        String unknownClass = assertThrows(IllegalArgumentException.class,
+                () -> S3StoreConfig.fromMap(Map.of("s3.bucket", "b", "s3.storage-class", "CHEAP"))).getMessage();
+        assertTrue(unknownClass.startsWith("s3.storage-class must be an S3 storage class, one of ")
+                && unknownClass.contains("STANDARD_IA") && unknownClass.endsWith(". value=CHEAP"), unknownClass);
     }
 }
