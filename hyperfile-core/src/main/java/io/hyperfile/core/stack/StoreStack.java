@@ -2,6 +2,8 @@ package io.hyperfile.core.stack;
 
 import io.hyperfile.core.cache.CacheConfig;
 import io.hyperfile.core.cache.CachingObjectStore;
+import io.hyperfile.core.crypto.EncryptingObjectStore;
+import io.hyperfile.core.crypto.KeySource;
 import io.hyperfile.core.store.MeteredObjectStore;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryPolicy;
@@ -18,7 +20,9 @@ import java.util.function.Supplier;
 /**
  * Builds the store a volume runs on, the same way for every backend:
  * <pre>
- *   [CachingObjectStore]      optional, outermost: cache hits never wait for retries or timeouts
+ *   [EncryptingObjectStore]   optional, outermost: encrypted volumes' segments are sealed before anything below sees
+ *                             them (the cache holds ciphertext), with the key given to {@link Builder#encryption}
+ *   [CachingObjectStore]      optional: cache hits never wait for retries or timeouts
  *   RetryingObjectStore       always: retries, backoff, deadline and per-attempt timeouts (RetryPolicy)
  *   [MeteredObjectStore]      optional: counts and times each request sent to the backend (StoreStats)
  *   backend                   S3ObjectStore, LocalDirectoryObjectStore, or any given store
@@ -60,6 +64,8 @@ public final class StoreStack {
         private RetryScheduler scheduler = RetryScheduler.system();
         private CacheConfig cache;
         private StoreStats stats;
+        private boolean encryption;
+        private KeySource keySource;
 
         private Builder(Supplier<ObjectStore> backend, String description) {
             this.backend = backend;
@@ -91,6 +97,16 @@ public final class StoreStack {
         }
 
         /**
+         * Puts the encryption layer on top, with the user's key {@code source} (null: none given, so encrypted volumes
+         * are refused with a message that asks for it; unencrypted ones work either way).
+         */
+        public Builder encryption(KeySource source) {
+            this.encryption = true;
+            this.keySource = source;
+            return this;
+        }
+
+        /**
          * Opens the backend and wraps it. The cache, if any, opens in the background (see
          * {@link CachingObjectStore}). If a layer cannot be built, the ones already built are closed.
          */
@@ -100,15 +116,15 @@ public final class StoreStack {
                 base = new MeteredObjectStore(base, stats, scheduler::nanoTime);
             }
             ObjectStore store = new RetryingObjectStore(base, retryPolicy, scheduler);
-            if (cache == null) {
-                return store;
+            if (cache != null) {
+                try {
+                    store = new CachingObjectStore(store, cache);
+                } catch (RuntimeException | Error e) {
+                    store.close();
+                    throw e;
+                }
             }
-            try {
-                return new CachingObjectStore(store, cache);
-            } catch (RuntimeException | Error e) {
-                store.close();
-                throw e;
-            }
+            return encryption ? new EncryptingObjectStore(store, keySource) : store;
         }
 
         @Override
