@@ -1,5 +1,6 @@
 package io.hyperfile.core.cache;
 
+import io.hyperfile.core.crypto.ObjectEnvelope;
 import io.hyperfile.core.segment.SegmentHeader;
 import java.nio.ByteBuffer;
 import java.util.UUID;
@@ -8,7 +9,8 @@ import java.util.UUID;
  * Which object a segment key names: the writer id from the segment's header and the object's size. A writer writes
  * each seq once (docs/FORMAT.md, invariants 1 and 4), so two objects under one segment key with equal identities
  * hold equal bytes; a segment rolled back and written again, or written by a copy of the volume, has another writer
- * and so another identity. Every cached chunk records the identity of the object it came from.
+ * and so another identity. Every cached chunk records the identity of the object it came from. An encrypted volume's
+ * segment (an envelope, docs/ENCRYPTION.md) is identified by its envelope's salt instead, which each write draws anew.
  */
 record SegmentIdentity(UUID writerId, long objectSize) {
 
@@ -18,6 +20,10 @@ record SegmentIdentity(UUID writerId, long objectSize) {
      * can vouch for; reads of it pass through).
      */
     static SegmentIdentity of(String key, long seq, ByteBuffer header, long objectSize) {
+        UUID sealed = ObjectEnvelope.writeId(header);
+        if (sealed != null) {
+            return new SegmentIdentity(sealed, objectSize); // an encrypted volume's segment: the salt names the write
+        }
         if (header.remaining() < SegmentHeader.BYTES) {
             return null;
         }

@@ -171,6 +171,23 @@ public final class ObjectEnvelope {
         return b.getInt(at + 12);
     }
 
+    /**
+     * If {@code src} (position to limit) starts with a valid envelope header, its salt as a UUID: what names this
+     * write of the object (a cache's identity for it); else null.
+     */
+    public static UUID writeId(ByteBuffer src) {
+        if (src.remaining() < HEADER || src.get(src.position()) != 'H') {
+            return null;
+        }
+        try {
+            keyVersionOf("", src);
+        } catch (CorruptionException notAnEnvelope) {
+            return null;
+        }
+        ByteBuffer salt = ByteBuffer.wrap(saltOf(src));
+        return new UUID(salt.getLong(), salt.getLong());
+    }
+
     /** The salt of the header at {@code src}'s position (already checked by {@link #keyVersionOf}). */
     public static byte[] saltOf(ByteBuffer src) {
         byte[] salt = new byte[16];

@@ -80,16 +80,18 @@ class CachedVolumeTest {
         }
     }
 
-    @Test
-    void aCompressedVolumeReadsThroughTheCacheAfterARestart() {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"lz4", "lz4+aes-256-gcm"})
+    void aCompressedVolumeReadsThroughTheCacheAfterARestart(String encoding) {
+        io.hyperfile.core.encoding.SegmentEncoding enc = io.hyperfile.core.crypto.TestEncodings.parse(encoding);
         LocalDirectoryObjectStore local = new LocalDirectoryObjectStore(dir.resolve("store"));
         CacheConfig config = CacheConfig.builder(dir.resolve("cache"), 32L << 20).build();
         byte[] model = new byte[(int) SIZE];
         try {
             CachingObjectStore first = openReady(local, config);
-            await(Volume.create(first, "z", new VolumeOptions(SIZE, 4096, 1 << 20, 4096,
-                    io.hyperfile.core.encoding.SegmentEncoding.parseCompression("lz4")), Clock.systemUTC()));
-            Volume v = await(Volume.open(first, "z", "z", VolumeConfig.DEFAULT));
+            io.hyperfile.core.store.ObjectStore top = io.hyperfile.core.crypto.TestEncodings.wrap(first, enc);
+            await(Volume.create(top, "z", new VolumeOptions(SIZE, 4096, 1 << 20, 4096, enc), Clock.systemUTC()));
+            Volume v = await(Volume.open(top, "z", "z", VolumeConfig.DEFAULT));
             for (int i = 0; i < 24; i++) {
                 long offset = ((i * 7919L) % 4000) * 4096;
                 byte[] data = random(64 * 1024 + (i % 3) * 4096, i);
@@ -106,7 +108,8 @@ class CachedVolumeTest {
             first.close();
 
             CachingObjectStore second = openReady(local, config);
-            Volume reopened = await(Volume.open(second, "z", "z", VolumeConfig.DEFAULT));
+            Volume reopened = await(Volume.open(io.hyperfile.core.crypto.TestEncodings.wrap(second, enc), "z", "z",
+                    VolumeConfig.DEFAULT));
             for (int pass = 0; pass < 2; pass++) { // the second pass reads what the first cached
                 for (long offset = 0; offset < SIZE; offset += 1 << 20) {
                     ByteBuffer got = ByteBuffer.allocate(1 << 20);
