@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# What compression costs through NBD (docs/ENCODING.md "Figures"): one `hyperfile serve` with two volumes of the
-# same size on the local store, one unencoded and one compressed, driven by fio's nbd engine in turn (A B, B A, ...),
-# with data that compresses about 2:1 (fio's buffer_compress_percentage=50). Prints, per workload, the median of
-# the per-repetition ratios compressed / unencoded.
+# What compression and encryption cost through NBD (docs/ENCODING.md and docs/ENCRYPTION.md "Figures"): one
+# `hyperfile serve` with two volumes of the same size on the local store, one unencoded and one encoded, driven by
+# fio's nbd engine in turn (A B, B A, ...), with data that compresses about 2:1 (fio's buffer_compress_percentage=50).
+# Prints, per workload, the median of the per-repetition ratios encoded / unencoded.
 #
-#   bench/encoding-io.sh [--codec lz4|zstd:N] [--reps N] [--seconds S] [--size-mib N] [--port P]
+#   bench/encoding-io.sh [--codec none|lz4|zstd:N] [--encrypt] [--reps N] [--seconds S] [--size-mib N] [--port P]
+#
+# --encrypt makes the encoded volume aes-256-gcm too (with a key file made for the run).
 #
 # Needs fio (Debian's, with the nbd engine), python3, a JDK 17; uses hyperfile-cli/target/hyperfile.jar (build it).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-codec=lz4 reps=3 secs=5 size_mib=256 port=10970
+codec=lz4 reps=3 secs=5 size_mib=256 port=10970 encrypt=
 while (($#)); do
     case $1 in
         --codec) codec=$2; shift ;;
+        --encrypt) encrypt=1 ;;
         --reps) reps=$2; shift ;;
         --seconds) secs=$2; shift ;;
         --size-mib) size_mib=$2; shift ;;
@@ -37,8 +40,16 @@ cleanup() {
 trap cleanup EXIT
 store="file:$work/store"
 "$hf" volume create plain --size "${size_mib}M" --store "$store" >/dev/null
-"$hf" volume create packed --size "${size_mib}M" --compression "$codec" --store "$store" >/dev/null
-"$hf" serve --store "$store" --listen "127.0.0.1:$port" --gc off plain packed >"$work/serve.log" 2>&1 &
+keyargs=()
+label=$codec
+if [[ -n $encrypt ]]; then
+    head -c 32 /dev/urandom >"$work/key"
+    keyargs=(--key-file "$work/key")
+    label="$codec+aes-256-gcm"
+fi
+"$hf" volume create packed --size "${size_mib}M" --compression "$codec" ${encrypt:+--encryption aes-256-gcm} \
+    "${keyargs[@]}" --store "$store" >/dev/null
+"$hf" serve --store "$store" --listen "127.0.0.1:$port" --gc off "${keyargs[@]}" plain packed >"$work/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 600); do grep -q "hyperfile: serving" "$work/serve.log" && break; sleep 0.1; done
 grep -q "hyperfile: serving" "$work/serve.log" || { tail "$work/serve.log" >&2; exit 1; }
@@ -54,7 +65,7 @@ for v in plain packed; do
     fio --name=fill "${common[@]}" --uri="nbd://127.0.0.1:$port/$v" --rw=write --bs=1m --iodepth=8 --end_fsync=1 \
         --output-format=json >/dev/null
 done
-echo "codec $codec, $reps reps of $secs s, $size_mib MiB, $(nproc) cores, $(date -Is)"
+echo "encoding $label, $reps reps of $secs s, $size_mib MiB, $(nproc) cores, $(date -Is)"
 for w in randread-4k-qd32 randwrite-4k-qd32 seqwrite-1m-qd8; do
     ratios=()
     for ((rep = 1; rep <= reps; rep++)); do
@@ -70,8 +81,8 @@ for w in randread-4k-qd32 randwrite-4k-qd32 seqwrite-1m-qd8; do
         done
         ratios+=("$(python3 -c "print(${got[packed]} / ${got[plain]})")")
         printf '%s rep %d: plain %.1f MiB/s, %s %.1f MiB/s\n' "$w" "$rep" "$(echo "${got[plain]} / 1048576" | bc -l)" \
-            "$codec" "$(echo "${got[packed]} / 1048576" | bc -l)"
+            "$label" "$(echo "${got[packed]} / 1048576" | bc -l)"
         unset got
     done
-    python3 -c "import statistics,sys; r=[float(x) for x in sys.argv[1:]]; print('$w: $codec / unencoded = %.2f (median of %s)' % (statistics.median(r), ', '.join('%.2f' % x for x in r)))" "${ratios[@]}"
+    python3 -c "import statistics,sys; r=[float(x) for x in sys.argv[1:]]; print('$w: $label / unencoded = %.2f (median of %s)' % (statistics.median(r), ', '.join('%.2f' % x for x in r)))" "${ratios[@]}"
 done

@@ -2,6 +2,7 @@ package io.hyperfile.cli;
 
 import io.hyperfile.core.cache.CacheConfig;
 import io.hyperfile.core.cache.CachingObjectStore;
+import io.hyperfile.core.crypto.EncryptingObjectStore;
 import io.hyperfile.core.gc.GcConfig;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryScheduler;
@@ -127,7 +128,8 @@ final class ServeCommand implements Callable<Integer> {
         });
         ServeMetrics metrics = metricsOptions.isEnabled() ? new ServeMetrics(metricsOptions.address()) : null;
         ObjectStore s = store.stack().cache(cacheConfig).stats(metrics == null ? null : metrics.storeStats()).open();
-        if (metrics != null && s instanceof CachingObjectStore cached) {
+        ObjectStore belowEncryption = s instanceof EncryptingObjectStore e ? e.plain() : s;
+        if (metrics != null && belowEncryption instanceof CachingObjectStore cached) {
             metrics.cache(cached);
         }
         Running running;

@@ -1,5 +1,7 @@
 package io.hyperfile.cli;
 
+import io.hyperfile.core.crypto.KeySource;
+import io.hyperfile.core.crypto.LocalKeySource;
 import io.hyperfile.core.stack.StoreStack;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.s3.S3PutOptions;
@@ -47,6 +49,25 @@ final class StoreOptions implements Configurable {
 
     @Option(names = "--path-style", description = "S3 path-style addressing (for most S3-compatible servers).")
     boolean pathStyle;
+
+    @Option(names = "--key-file", paramLabel = "FILE",
+            description = "The key of encrypted volumes: a file of 32 raw bytes (docs/ENCRYPTION.md).")
+    Path keyFile;
+
+    @Option(names = "--key-env", paramLabel = "VAR",
+            description = "The key of encrypted volumes, from environment variable VAR (64 hex digits or base64).")
+    String keyEnv;
+
+    @Option(names = "--kms-key-id", paramLabel = "ARN",
+            description = "The key of encrypted volumes: an AWS KMS key that wraps their data keys.")
+    String kmsKeyId;
+
+    @Option(names = "--kms-endpoint", paramLabel = "URL",
+            description = "AWS KMS endpoint (a KMS-compatible service). Default: $AWS_ENDPOINT_URL_KMS, else AWS.")
+    String kmsEndpoint;
+
+    /** The key source made from the key options, once. */
+    private KeySource keySource;
 
     /** The {@code s3.*} settings of the configuration file. */
     private Map<String, String> s3Settings = Map.of();
@@ -126,6 +147,28 @@ final class StoreOptions implements Configurable {
         }
     }
 
+    /**
+     * The key the options give (at most one of {@code --key-file}, {@code --key-env}, {@code --kms-key-id}), or null;
+     * {@link IllegalArgumentException} if more than one is given.
+     */
+    KeySource keySource() {
+        if (keySource != null) {
+            return keySource;
+        }
+        int given = (keyFile != null ? 1 : 0) + (keyEnv != null ? 1 : 0) + (kmsKeyId != null ? 1 : 0);
+        if (given > 1) {
+            throw new IllegalArgumentException("give one key: --key-file, --key-env or --kms-key-id");
+        }
+        if (keyFile != null) {
+            keySource = LocalKeySource.fromFile(keyFile);
+        } else if (keyEnv != null) {
+            keySource = LocalKeySource.fromEnv(keyEnv, System.getenv(keyEnv));
+        } else if (kmsKeyId != null) {
+            keySource = KeySources.kms(kmsKeyId, region, kmsEndpoint, profile);
+        }
+        return keySource;
+    }
+
     /** Opens the store (retries and timeouts included, no cache); {@link IllegalArgumentException} for a bad URI. */
     ObjectStore open() {
         return stack().open();
@@ -144,7 +187,7 @@ final class StoreOptions implements Configurable {
             if (path.isEmpty()) {
                 throw new IllegalArgumentException("invalid store '" + store + "': file: needs a path, e.g. file:/var/lib/hyperfile");
             }
-            return StoreStack.localDirectory(Path.of(path));
+            return StoreStack.localDirectory(Path.of(path)).encryption(keySource());
         }
         if (store.startsWith("s3://")) {
             String rest = store.substring("s3://".length());
@@ -157,7 +200,7 @@ final class StoreOptions implements Configurable {
             if (!prefix.isEmpty() && !prefix.endsWith("/")) {
                 prefix = prefix + "/";
             }
-            return StoreStack.s3(s3Config(bucket, prefix));
+            return StoreStack.s3(s3Config(bucket, prefix)).encryption(keySource());
         }
         throw new IllegalArgumentException("invalid store '" + store + "': use file:PATH or s3://BUCKET[/PREFIX]");
     }

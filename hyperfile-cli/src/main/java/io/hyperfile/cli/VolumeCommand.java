@@ -2,6 +2,10 @@ package io.hyperfile.cli;
 
 import io.hyperfile.core.checkpoint.CloneOrigin;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
+import io.hyperfile.core.crypto.KeyRecord;
+import io.hyperfile.core.crypto.KeySource;
+import io.hyperfile.core.crypto.Keyring;
+import io.hyperfile.core.encoding.Encryption;
 import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.segment.SegmentFooter;
 import io.hyperfile.core.segment.SegmentKeys;
@@ -29,7 +33,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, describe, resize, roll back, delete and clone volumes.",
         subcommands = {VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Info.class,
                 VolumeDuCommand.class, VolumeResizeCommand.class, VolumeRollbackCommand.class, VolumeCommand.Delete.class,
-                VolumeCloneCommand.class, VolumeFlattenCommand.class})
+                VolumeCloneCommand.class, VolumeFlattenCommand.class, VolumeRotateKeyCommand.class})
 final class VolumeCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a volume (sparse: it costs nothing until written).")
@@ -50,10 +54,20 @@ final class VolumeCommand {
                 description = {"Compress segment data: none (default), lz4, or zstd[:LEVEL] (level 1-19, default 3).",
                         "Fixed for the volume's life; incompressible data is stored raw (docs/ENCODING.md)."})
         String compression;
+        @Option(names = "--encryption", paramLabel = "CIPHER", defaultValue = "none",
+                description = {"Encrypt the volume's segments: none (default) or aes-256-gcm, with the key that --key-file,",
+                        "--key-env or --kms-key-id gives (needed by every command that opens it; docs/ENCRYPTION.md)."})
+        String encryption;
 
         @Override
         public Integer call() {
             VolumeCatalog.checkName(name);
+            Encryption cipher = Encryption.fromLabel(encryption);
+            KeySource key = store.keySource();
+            if (cipher != Encryption.NONE && key == null) {
+                throw new IllegalArgumentException("--encryption " + cipher.label() + " needs a key: --key-file FILE,"
+                        + " --key-env VAR or --kms-key-id ARN");
+            }
             long bytes = Sizes.parse(size);
             if (bytes % blockSize != 0) {
                 throw new IllegalArgumentException("size " + size + " is not a multiple of the block size " + blockSize);
@@ -64,12 +78,29 @@ final class VolumeCommand {
             }
             VolumeOptions options = VolumeOptions.ofSize(bytes).withBlockSizeBytes(blockSize)
                     .withSegmentTargetBytes(Math.toIntExact(Sizes.parse(segmentSize)))
-                    .withEncoding(SegmentEncoding.parseCompression(compression)).validate();
+                    .withEncoding(SegmentEncoding.parseCompression(compression).withEncryption(cipher)).validate();
             try (ObjectStore s = store.open()) {
-                new VolumeCatalog(s).create(name, options, Clock.systemUTC()).join();
+                VolumeCatalog catalog = new VolumeCatalog(s);
+                VolumeDescriptor d = catalog.create(name, options, Clock.systemUTC()).join();
+                if (cipher != Encryption.NONE) {
+                    createKeys(catalog, s, name, d, key);
+                }
             }
             spec.commandLine().getOut().println("created volume " + name + " (" + Sizes.format(bytes) + ") in " + store.store);
             return 0;
+        }
+    }
+
+    /**
+     * Writes version 1 of encrypted volume {@code name}'s data key now, so that a key that cannot wrap (KMS
+     * unreachable or refusing) fails the create, which then removes the volume again.
+     */
+    static void createKeys(VolumeCatalog catalog, ObjectStore s, String name, VolumeDescriptor d, KeySource key) {
+        try {
+            Keyring.empty(name + "/", d.volumeId()).rotate(s, name + "/", key).join();
+        } catch (RuntimeException e) {
+            catalog.delete(name, n -> { }).exceptionally(x -> null).join();
+            throw e;
         }
     }
 
@@ -140,6 +171,12 @@ final class VolumeCommand {
             out.println("segment target:  " + Sizes.format(i.descriptor().segmentTargetBytes()));
             out.println("format version:  " + i.descriptor().formatVersion().number());
             out.println("compression:     " + i.descriptor().encoding().describe());
+            out.println("encryption:      " + i.descriptor().encoding().encryption().label());
+            if (i.descriptor().encoding().isEncrypted()) {
+                for (KeyRecord r : Keyring.records(opened, VolumeCatalog.checkName(name) + "/").join()) {
+                    out.println("key version " + r.keyVersion() + ":   wrapped by " + r.describeWrapping());
+                }
+            }
             out.println("created:         " + Instant.ofEpochMilli(i.descriptor().createdMillis()));
             CloneOrigin origin = i.descriptor().origin();
             if (origin != null) {
