@@ -10,8 +10,8 @@ final class KeySources {
     }
 
     /**
-     * An AWS KMS key: {@code endpoint} (else {@code $AWS_ENDPOINT_URL_KMS}, else AWS's), the region and profile of
-     * the S3 options (else the AWS chains).
+     * An AWS KMS key: {@code endpoint} (else {@code $AWS_ENDPOINT_URL_KMS}, else AWS's); the region of a key ARN,
+     * else the S3 options' region, else the AWS chain; the S3 options' profile for credentials.
      */
     static KeySource kms(String keyId, String region, String endpoint, String profile) {
         String url = endpoint != null ? endpoint : System.getenv("AWS_ENDPOINT_URL_KMS");
@@ -23,6 +23,6 @@ final class KeySources {
                 throw new IllegalArgumentException("invalid --kms-endpoint '" + url + "': " + e.getMessage());
             }
         }
-        return KmsKeySource.create(keyId, region, uri, profile);
+        return KmsKeySource.create(keyId, keyId.startsWith("arn:") ? null : region, uri, profile);
     }
 }

@@ -180,4 +180,39 @@ class EncryptionCommandTest {
         assertEquals(List.of(), List.of(run(with(new String[] {"volume", "list"})).out.strip()).stream()
                 .filter(s -> !s.isEmpty()).toList(), "nothing was created");
     }
+
+    @Test
+    void aKmsWrappedVolumeOpensWithItsKmsKeyAndNotWithALocalOne() throws Exception {
+        try (io.hyperfile.core.crypto.FakeKms kms = new io.hyperfile.core.crypto.FakeKms()) {
+            String arn = kms.createKey();
+            System.setProperty("aws.accessKeyId", "test");
+            System.setProperty("aws.secretAccessKey", "test");
+            System.setProperty("aws.region", "us-east-1");
+            try {
+                String[] key = {"--kms-key-id=" + arn, "--kms-endpoint=" + kms.uri()};
+                ok(with(new String[] {"volume", "create", "kv", "--size", "1M", "--encryption", "aes-256-gcm"}, key));
+                byte[] image = image(8, 1 << 20);
+                ok(with(new String[] {"import", Files.write(dir.resolve("k.img"), image).toString(), "kv", "-q"}, key));
+                int decrypts = kms.calls("Decrypt");
+                assertArrayEquals(image, run(with(new String[] {"export", "kv", "-", "-q"}, key)).stdout);
+                assertEquals(decrypts + 1, kms.calls("Decrypt"), "one Decrypt per key version and open");
+                Result info = ok(with(new String[] {"volume", "info", "kv"}, key));
+                assertTrue(info.out.contains("key version 1:   wrapped by the KMS key " + arn), info.out);
+                Result local = run(with(new String[] {"export", "kv", "-", "-q"}, "--key-file=" + key("l", 3)));
+                assertEquals(1, local.code);
+                assertTrue(local.err.startsWith("hyperfile: volume kv: key version 1 is wrapped by the KMS key " + arn),
+                        local.err);
+                // Move the volume under a local key, after which KMS is no longer asked.
+                Path moved = key("m", 4);
+                ok(with(new String[] {"volume", "rotate-key", "kv", "--new-key-file", moved.toString()}, key));
+                int calls = kms.calls("Decrypt");
+                assertArrayEquals(image, run(with(new String[] {"export", "kv", "-", "-q"}, "--key-file=" + moved)).stdout);
+                assertEquals(calls, kms.calls("Decrypt"));
+            } finally {
+                System.clearProperty("aws.accessKeyId");
+                System.clearProperty("aws.secretAccessKey");
+                System.clearProperty("aws.region");
+            }
+        }
+    }
 }

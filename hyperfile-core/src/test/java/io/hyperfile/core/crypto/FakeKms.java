@@ -40,7 +40,7 @@ import software.amazon.awssdk.services.kms.KmsClient;
  * HTTP 500); calls are counted per operation.
  * Requests are not authenticated. Thread-safe.
  */
-final class FakeKms implements AutoCloseable {
+public final class FakeKms implements AutoCloseable {
     static final String ARN_PREFIX = "arn:aws:kms:us-east-1:111122223333:";
     private static final SecureRandom RANDOM = new SecureRandom();
     private final HttpServer server;
@@ -52,13 +52,13 @@ final class FakeKms implements AutoCloseable {
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final Map<String, Map<String, String>> lastContext = new ConcurrentHashMap<>();
 
-    FakeKms() throws IOException {
+    public FakeKms() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
         server.start();
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
@@ -70,7 +70,7 @@ final class FakeKms implements AutoCloseable {
     }
 
     /** Creates a key and returns its ARN. */
-    String createKey() {
+    public String createKey() {
         byte[] material = new byte[32];
         RANDOM.nextBytes(material);
         String arn = ARN_PREFIX + "key/" + UUID.randomUUID();
@@ -102,7 +102,7 @@ final class FakeKms implements AutoCloseable {
     }
 
     /** How many requests of {@code operation} ({@code Encrypt}, {@code Decrypt}) arrived. */
-    int calls(String operation) {
+    public int calls(String operation) {
         AtomicInteger n = calls.get(operation);
         return n == null ? 0 : n.get();
     }
