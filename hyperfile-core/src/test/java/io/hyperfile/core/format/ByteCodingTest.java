@@ -71,8 +71,9 @@ class ByteCodingTest {
     void formatVersionsRoundTripAndUnknownOnesAreRejected() {
         assertEquals(FormatVersion.V1, FormatVersion.fromNumber(FormatVersion.CURRENT.number()));
         FormatException e = assertThrows(FormatException.class, () -> FormatVersion.fromNumber(9));
-        assertEquals("unsupported format version 9; this build reads versions 1 to 3", e.getMessage());
+        assertEquals("unsupported format version 9; this build reads versions 1 to 4", e.getMessage());
         assertEquals(FormatVersion.V2, FormatVersion.fromNumber(2));
         assertEquals(FormatVersion.V3, FormatVersion.fromNumber(3));
+        assertEquals(FormatVersion.V4, FormatVersion.fromNumber(4));
     }
 }
