@@ -94,14 +94,22 @@ class ImportExportCommandTest {
         }
         java.nio.file.Path file = dir.resolve("odd.img");
         java.nio.file.Files.write(file, image);
-        Result created = run(null, "volume", "create", "odd", "--size", "4M", "--compression", "zstd:5", store());
+        Result noCodec = run(null, "volume", "create", "odd", "--size", "4M", "--frame-size", "32K", store());
+        assertEquals(2, noCodec.code);
+        assertTrue(noCodec.err.startsWith("hyperfile: --frame-size applies to compressed volumes"), noCodec.err);
+        Result badFrame = run(null, "volume", "create", "odd", "--size", "4M", "--compression", "lz4", "--frame-size", "3K",
+                store());
+        assertEquals(2, badFrame.code);
+        assertTrue(badFrame.err.startsWith("hyperfile: invalid --frame-size 3K: use a power of two from 4K to 1M"), badFrame.err);
+        Result created = run(null, "volume", "create", "odd", "--size", "4M", "--compression", "zstd:5", "--frame-size", "32K",
+                store());
         assertEquals(0, created.code, created.err);
         Result imported = run(null, "import", file.toString(), "odd", "-q", store());
         assertEquals(0, imported.code, imported.err);
         byte[] exported = run(null, "export", "odd", "-", "-q", store()).stdout;
         assertArrayEquals(image, Arrays.copyOf(exported, image.length), "every byte, the partial block's too");
         Result info = run(null, "volume", "info", "odd", store());
-        assertTrue(info.out.contains("compression:     zstd:5"), info.out);
+        assertTrue(info.out.contains("compression:     zstd:5 in frames of 32 KiB"), info.out);
         java.util.regex.Matcher ratio = java.util.regex.Pattern.compile("data ratio:      ([0-9.]+) ").matcher(info.out);
         assertTrue(ratio.find(), info.out);
         assertTrue(Double.parseDouble(ratio.group(1)) < 0.9, "a third of the bytes random, the rest repeats: " + info.out);

@@ -161,6 +161,7 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
         b.putLong(createdMillis);
         if (encoding.isEncoded() || encoding.isEncrypted()) {
             b.put((byte) encoding.compression().code()).put((byte) encoding.level()).put((byte) encoding.encryption().code());
+            b.put((byte) (encoding.isEncoded() ? Integer.numberOfTrailingZeros(encoding.frameBytes()) : 0));
         }
         b.putInt(124, Crc32c.of(b.array(), 0, 124));
         if (origin != null) {
@@ -203,8 +204,15 @@ public record VolumeDescriptor(FormatVersion formatVersion, int blockSizeBytes, 
         boolean encoded = version == FormatVersion.V3 || version == FormatVersion.V4;
         if (encoded) {
             try {
-                encoding = new SegmentEncoding(Compression.fromCode(b.get(start + 56) & 0xff), b.get(start + 57) & 0xff,
-                        Encryption.fromCode(b.get(start + 58) & 0xff));
+                Compression c = Compression.fromCode(b.get(start + 56) & 0xff);
+                int frameLog = b.get(start + 59) & 0xff;
+                int frame = c == Compression.NONE ? 0 : frameLog == 0 ? SegmentEncoding.LEGACY_FRAME_BYTES
+                        : frameLog < 31 ? 1 << frameLog : -1;
+                if (c == Compression.NONE && frameLog != 0) {
+                    frame = -1;
+                }
+                encoding = new SegmentEncoding(c, b.get(start + 57) & 0xff, Encryption.fromCode(b.get(start + 58) & 0xff),
+                        frame);
             } catch (IllegalArgumentException e) {
                 throw new CorruptionException(key, 56, "volume descriptor names an impossible encoding: " + e.getMessage(), e);
             }

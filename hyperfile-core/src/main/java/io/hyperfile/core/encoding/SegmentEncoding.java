@@ -12,15 +12,30 @@ package io.hyperfile.core.encoding;
  * @param compression the codec; {@link Compression#NONE} keeps the unencoded layout of format version 1
  * @param level the Zstandard level (1..19); 0 for the other codecs
  * @param encryption the cipher of the volume's segments
+ * @param frameBytes bytes of blocks per compressed frame (a power of two, 4 KiB to 1 MiB); 0 without compression
  */
-public record SegmentEncoding(Compression compression, int level, Encryption encryption) {
+public record SegmentEncoding(Compression compression, int level, Encryption encryption, int frameBytes) {
     /** Unencoded segments (format version 1 layout). */
     public static final SegmentEncoding NONE = new SegmentEncoding(Compression.NONE, 0);
     public static final int DEFAULT_ZSTD_LEVEL = 3;
     public static final int MAX_ZSTD_LEVEL = 19;
+    /**
+     * Frame size of new compressed volumes: a 4 KiB read decompresses (and, encrypted, decrypts) one frame, so smaller
+     * frames read faster at random and pack a little less (docs/ENCODING.md, "Frame size").
+     */
+    public static final int DEFAULT_FRAME_BYTES = 16 << 10;
+    /** Frame size of compressed volumes created before the frame size was a choice (descriptor byte 59 zero). */
+    public static final int LEGACY_FRAME_BYTES = 64 << 10;
+    public static final int MIN_FRAME_BYTES = 4 << 10;
+    public static final int MAX_FRAME_BYTES = 1 << 20;
 
     public SegmentEncoding {
         java.util.Objects.requireNonNull(encryption, "encryption");
+        if (compression == Compression.NONE ? frameBytes != 0 : Integer.bitCount(frameBytes) != 1
+                || frameBytes < MIN_FRAME_BYTES || frameBytes > MAX_FRAME_BYTES) {
+            throw new IllegalArgumentException(compression == Compression.NONE ? "only compressed volumes have frames. frameBytes="
+                    + frameBytes : "frame size must be a power of two from 4 KiB to 1 MiB. frameBytes=" + frameBytes);
+        }
         if (compression == Compression.ZSTD ? level < 1 || level > MAX_ZSTD_LEVEL : level != 0) {
             throw new IllegalArgumentException(compression == Compression.ZSTD
                     ? "zstd level must be in 1.." + MAX_ZSTD_LEVEL + ". level=" + level
@@ -28,14 +43,29 @@ public record SegmentEncoding(Compression compression, int level, Encryption enc
         }
     }
 
-    /** Unencrypted segments of {@code compression}. */
+    /** Unencrypted segments of {@code compression}, in frames of the default size. */
     public SegmentEncoding(Compression compression, int level) {
         this(compression, level, Encryption.NONE);
     }
 
+    /** Segments of {@code compression} (in frames of the default size) and {@code encryption}. */
+    public SegmentEncoding(Compression compression, int level, Encryption encryption) {
+        this(compression, level, encryption, compression == Compression.NONE ? 0 : DEFAULT_FRAME_BYTES);
+    }
+
     /** This encoding with {@code cipher} in place of its encryption. */
     public SegmentEncoding withEncryption(Encryption cipher) {
-        return new SegmentEncoding(compression, level, cipher);
+        return new SegmentEncoding(compression, level, cipher, frameBytes);
+    }
+
+    /** This encoding with frames of {@code bytes} (compressed encodings only). */
+    public SegmentEncoding withFrameBytes(int bytes) {
+        return new SegmentEncoding(compression, level, encryption, bytes);
+    }
+
+    /** Blocks per frame at {@code blockSize}: at least one. */
+    public int blocksPerFrame(int blockSize) {
+        return Math.max(1, frameBytes / blockSize);
     }
 
     /** Whether the volume's segments (and GC's live tables) are encrypted. */

@@ -46,11 +46,6 @@ public final class FrameDirectory {
         return 8 + 4 * frames;
     }
 
-    /** Blocks per frame for a block size: 64 KiB of data per frame, at least one block. */
-    public static int blocksPerFrame(int blockSize) {
-        return Math.max(1, (64 << 10) / blockSize);
-    }
-
     /** A directory entry. */
     static int entry(int storedLength, Compression codec) {
         return storedLength | codec.code() << 28;

@@ -294,12 +294,12 @@ public final class SegmentBuilder {
     }
 
     /**
-     * Packs the slots into frames of {@link FrameDirectory#blocksPerFrame} blocks behind a header-sized gap and the
+     * Packs the slots into frames of {@link SegmentEncoding#blocksPerFrame} blocks behind a header-sized gap and the
      * directory: each frame compressed when that saves at least 1/32 of its raw size, raw slots otherwise (so
      * incompressible data costs 4 bytes per frame). Returns the buffer positioned after the last frame.
      */
     private ByteBuffer packFrames() {
-        int perFrame = FrameDirectory.blocksPerFrame(blockSize);
+        int perFrame = encoding.blocksPerFrame(blockSize);
         int frames = FrameDirectory.frameCount(usedSlots, perFrame);
         FrameCodec codec = encoding.codec();
         byte[] plain = new byte[perFrame * blockSize];
@@ -383,7 +383,7 @@ public final class SegmentBuilder {
 
         FormatVersion version = encoding.isEncoded() ? FormatVersion.V3 : FormatVersion.V1;
         new SegmentHeader(blockSize, volumeId, seq, writerId, version,
-                encoding.isEncoded() ? FrameDirectory.blocksPerFrame(blockSize) : 0).encode(out, 0);
+                encoding.isEncoded() ? encoding.blocksPerFrame(blockSize) : 0).encode(out, 0);
         int headerCrc = out.getInt(60);
         int dataCrc;
         if (encoding.isEncoded()) {

@@ -29,9 +29,9 @@ import java.util.zip.CRC32C;
  * Thread-safe; the only state is that cache of directories.
  */
 public final class SegmentReader {
-    /** Directories remembered; about 600 bytes each for 8 MiB segments. */
-    static final int MAX_DIRECTORIES = 4096;
-    /** The first GET for a directory: the header and up to 1000 frames (64 MiB segments) in one request. */
+    /** Directories remembered; about 6 KiB each for 8 MiB segments in 16 KiB frames (12 bytes a frame). */
+    static final int MAX_DIRECTORIES = 1024;
+    /** The first GET for a directory: the header and up to 1000 frames (16 MiB segments at 16 KiB frames) in one request. */
     static final int DIRECTORY_GUESS_BYTES = 4096;
     private final ObjectStore store;
     private final String prefix;

@@ -128,4 +128,28 @@ class VolumeDescriptorTest {
             org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("encoding"), e.getMessage());
         }
     }
+
+    @Test
+    void theFrameSizeIsRecordedAndAZeroMeansTheFramesOfOlderVolumes() {
+        SegmentEncoding lz4 = SegmentEncoding.parseCompression("lz4").withFrameBytes(32 << 10);
+        VolumeDescriptor d = new VolumeDescriptor(FormatVersion.V3, 4096, 1L << 30, 8 << 20, 4096, ID, 1000, null, lz4);
+        ByteBuffer b = d.encode();
+        assertEquals(15, b.get(59), "log2 of 32 KiB");
+        assertEquals(d, VolumeDescriptor.decode("v/volume", b.duplicate()));
+        b.put(59, (byte) 0);
+        b.putInt(124, Crc32c.of(b.array(), 0, 124));
+        assertEquals(SegmentEncoding.LEGACY_FRAME_BYTES, VolumeDescriptor.decode("v/volume", b.duplicate()).encoding().frameBytes(),
+                "a descriptor written before frame sizes were recorded: 64 KiB frames");
+        b.put(59, (byte) 21); // 2 MiB: larger than any frame may be
+        b.putInt(124, Crc32c.of(b.array(), 0, 124));
+        assertThrows(CorruptionException.class, () -> VolumeDescriptor.decode("v/volume", b.duplicate()));
+        VolumeDescriptor encrypted = new VolumeDescriptor(FormatVersion.V4, 4096, 1L << 30, 8 << 20, 4096, ID, 1000, null,
+                SegmentEncoding.NONE.withEncryption(io.hyperfile.core.encoding.Encryption.AES_256_GCM));
+        ByteBuffer e = encrypted.encode();
+        assertEquals(4, e.order(ByteOrder.LITTLE_ENDIAN).getShort(8));
+        assertEquals(0, e.get(56));
+        assertEquals(1, e.get(58));
+        assertEquals(0, e.get(59));
+        assertEquals(encrypted, VolumeDescriptor.decode("v/volume", e));
+    }
 }

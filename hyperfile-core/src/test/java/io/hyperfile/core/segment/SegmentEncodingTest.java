@@ -71,10 +71,11 @@ class SegmentEncodingTest {
     @ParameterizedTest
     @ValueSource(strings = {"none", "lz4", "zstd:1", "zstd:19"})
     void everySubRangeReadsBackWhatWasWritten(String encoding) {
-        SegmentEncoding e = SegmentEncoding.parseCompression(encoding);
+        SegmentEncoding parsed = SegmentEncoding.parseCompression(encoding);
+        SegmentEncoding e = parsed.isEncoded() ? parsed.withFrameBytes(64 << 10) : parsed;
         Random rnd = new Random(encoding.hashCode());
         int blockSize = 4096;
-        int count = 100; // 16 blocks per frame: 7 frames, the last one short
+        int count = 100; // 16 blocks per 64 KiB frame: 7 frames, the last one short
         byte[] data = content(blockSize, count, rnd, false);
         InMemoryObjectStore store = new InMemoryObjectStore();
         ByteBuffer seg = segment(e, blockSize, 5, data);
@@ -107,9 +108,11 @@ class SegmentEncodingTest {
         int blockSize = 4096;
         byte[] data = content(blockSize, 2048, new Random(3), true);
         int unencoded = segment(SegmentEncoding.NONE, blockSize, 5, data).remaining();
-        ByteBuffer encoded = segment(SegmentEncoding.parseCompression(encoding), blockSize, 5, data);
-        // 128 frames: a 4-byte entry each, plus the directory's slot count and checksum.
-        assertEquals(unencoded + 128 * 4 + 8, encoded.remaining());
+        SegmentEncoding e = SegmentEncoding.parseCompression(encoding);
+        ByteBuffer encoded = segment(e, blockSize, 5, data);
+        // 512 frames of 16 KiB (the default): a 4-byte entry each, plus the directory's slot count and checksum.
+        assertEquals(SegmentEncoding.DEFAULT_FRAME_BYTES, e.frameBytes());
+        assertEquals(unencoded + 2048 / e.blocksPerFrame(blockSize) * 4 + 8, encoded.remaining());
         assertTrue(encoded.remaining() <= unencoded * 1.01);
     }
 
