@@ -11,6 +11,8 @@ public enum Compression {
     /** Zstandard (frame format) at a level: slower to write, better ratios, reads about as fast as LZ4. */
     ZSTD(2, "zstd");
 
+    /** By code; {@code values()} copies its array on every call, and frame reads ask for a codec per frame. */
+    private static final Compression[] BY_CODE = {NONE, LZ4, ZSTD};
     private final int code;
     private final String label;
 
@@ -30,10 +32,8 @@ public enum Compression {
 
     /** The codec stored as {@code code}; {@link IllegalArgumentException} for an unknown one. */
     public static Compression fromCode(int code) {
-        for (Compression c : values()) {
-            if (c.code == code) {
-                return c;
-            }
+        if (code >= 0 && code < BY_CODE.length) {
+            return BY_CODE[code];
         }
         throw new IllegalArgumentException("unknown compression code " + code);
     }

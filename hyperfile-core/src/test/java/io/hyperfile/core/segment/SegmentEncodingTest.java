@@ -184,4 +184,13 @@ class SegmentEncodingTest {
             assertTrue(e.getMessage().contains("zstd"), e.getMessage());
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void everyCodecIsFoundByItsCodeAndUnknownCodesAreRefused() {
+        for (Compression c : Compression.values()) {
+            assertEquals(c, Compression.fromCode(c.code()));
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Compression.fromCode(3));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Compression.fromCode(-1));
+    }
 }

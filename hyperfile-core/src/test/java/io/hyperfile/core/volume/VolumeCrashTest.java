@@ -36,7 +36,7 @@ class VolumeCrashTest {
 
     static Stream<Arguments> crashPoints() {
         List<Arguments> points = new ArrayList<>();
-        for (String encoding : List.of("none", "zstd:3", "aes-256-gcm", "lz4+aes-256-gcm")) {
+        for (String encoding : List.of("none", "lz4", "zstd:3", "aes-256-gcm", "lz4+aes-256-gcm")) {
             for (int n = 1; n <= WINDOW; n++) {
                 points.add(Arguments.of(n, "before", encoding));
                 points.add(Arguments.of(n, "after", encoding));
