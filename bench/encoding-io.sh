@@ -4,18 +4,21 @@
 # fio's nbd engine in turn (A B, B A, ...), with data that compresses about 2:1 (fio's buffer_compress_percentage=50).
 # Prints, per workload, the median of the per-repetition ratios encoded / unencoded.
 #
-#   bench/encoding-io.sh [--codec none|lz4|zstd:N] [--encrypt] [--reps N] [--seconds S] [--size-mib N] [--port P]
+#   bench/encoding-io.sh [--codec none|lz4|zstd:N] [--frame-size SIZE] [--encrypt] [--reps N] [--seconds S]
+#                        [--size-mib N] [--port P]
 #
-# --encrypt makes the encoded volume aes-256-gcm too (with a key file made for the run).
+# --encrypt makes the encoded volume aes-256-gcm too (with a key file made for the run); --frame-size is passed to
+# `volume create` (compressed codecs only).
 #
 # Needs fio (Debian's, with the nbd engine), python3, a JDK 17; uses hyperfile-cli/target/hyperfile.jar (build it).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-codec=lz4 reps=3 secs=5 size_mib=256 port=10970 encrypt=
+codec=lz4 reps=3 secs=5 size_mib=256 port=10970 encrypt= frame=
 while (($#)); do
     case $1 in
         --codec) codec=$2; shift ;;
         --encrypt) encrypt=1 ;;
+        --frame-size) frame=$2; shift ;;
         --reps) reps=$2; shift ;;
         --seconds) secs=$2; shift ;;
         --size-mib) size_mib=$2; shift ;;
@@ -47,7 +50,8 @@ if [[ -n $encrypt ]]; then
     keyargs=(--key-file "$work/key")
     label="$codec+aes-256-gcm"
 fi
-"$hf" volume create packed --size "${size_mib}M" --compression "$codec" ${encrypt:+--encryption aes-256-gcm} \
+[[ -n $frame ]] && label="$label/$frame"
+"$hf" volume create packed --size "${size_mib}M" --compression "$codec" ${encrypt:+--encryption aes-256-gcm} ${frame:+--frame-size "$frame"} \
     "${keyargs[@]}" --store "$store" >/dev/null
 "$hf" serve --store "$store" --listen "127.0.0.1:$port" --gc off "${keyargs[@]}" plain packed >"$work/serve.log" 2>&1 &
 pid=$!

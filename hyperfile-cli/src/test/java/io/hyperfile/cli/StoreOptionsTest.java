@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.hyperfile.core.crypto.EncryptingObjectStore;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryingObjectStore;
 import io.hyperfile.core.store.local.LocalDirectoryObjectStore;
@@ -24,9 +25,11 @@ class StoreOptionsTest {
     }
 
     @Test
-    void aLocalDirectoryStoreIsOpenedBehindTheRetryLayer() {
+    void aLocalDirectoryStoreIsOpenedBehindTheRetryLayerAndTheEncryptionLayer() {
         try (ObjectStore store = parse("--store=file:" + dir.resolve("data")).open()) {
-            RetryingObjectStore retrying = assertInstanceOf(RetryingObjectStore.class, store);
+            EncryptingObjectStore encrypting = assertInstanceOf(EncryptingObjectStore.class, store);
+            assertEquals(null, encrypting.keySource(), "no key given");
+            RetryingObjectStore retrying = assertInstanceOf(RetryingObjectStore.class, encrypting.plain());
             assertEquals(dir.resolve("data"), assertInstanceOf(LocalDirectoryObjectStore.class, retrying.delegate()).root());
         }
     }
