@@ -2,6 +2,7 @@ package io.hyperfile.cli;
 
 import io.hyperfile.core.volume.VolumeUnavailableException;
 import io.hyperfile.core.CorruptionException;
+import io.hyperfile.core.crypto.KeyException;
 import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.store.Exceptions;
 import io.hyperfile.core.store.ObjectNotFoundException;
@@ -20,6 +21,10 @@ final class OpenFailures {
 
     /** Whether {@code failure} may pass by itself, so that opening again later may succeed. */
     static boolean isTransient(Throwable failure) {
+        KeyException key = keyFailure(failure);
+        if (key != null) {
+            return key.isTransient(); // a missing, wrong or refused key stays so; an unreachable key service may pass
+        }
         Throwable t = Exceptions.unwrap(failure);
         for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) { // the first cause that says decides
             if (t instanceof CorruptionException) {
@@ -37,6 +42,10 @@ final class OpenFailures {
 
     /** One line saying why volume {@code name} (null: not a volume) could not be opened, without "hyperfile:". */
     static String describe(String name, Throwable failure) {
+        KeyException key = keyFailure(failure);
+        if (key != null) {
+            return key.getMessage();
+        }
         Throwable t = Exceptions.unwrap(failure);
         if (name != null && t instanceof ObjectNotFoundException nf && SegmentKeys.descriptor(name + "/").equals(nf.key())) {
             return "it has no volume descriptor " + nf.key() + " (no such volume, or a half-deleted one)";
@@ -45,5 +54,16 @@ final class OpenFailures {
             return "opening it did not finish in time (" + Hyperfile.describe(t) + ")";
         }
         return Hyperfile.describe(t);
+    }
+
+    /** The key failure anywhere in {@code failure}'s causes (an upload of the claim at open wraps it), or null. */
+    private static KeyException keyFailure(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof KeyException k) {
+                return k;
+            }
+        }
+        return null;
     }
 }

@@ -47,4 +47,18 @@ class OpenFailuresTest {
         assertEquals("opening it did not finish in time (no answer within 300 s)",
                 OpenFailures.describe(null, new TimeoutException("no answer within 300 s")));
     }
+
+    @Test
+    void aMissingOrWrongKeyIsNotRetriedButAnUnreachableKeyServiceIs() {
+        io.hyperfile.core.crypto.KeyException missing = new io.hyperfile.core.crypto.KeyException(
+                "volume e1 is encrypted (aes-256-gcm): give its key with --key-file FILE, --key-env VAR or --kms-key-id ARN");
+        // Opening a volume with no segments stores a claim first; its failed upload wraps the key failure.
+        Throwable claim = new io.hyperfile.core.volume.VolumeUnavailableException("volume e1: upload of e1/seg/1 failed",
+                new IllegalStateException("upload", missing));
+        assertFalse(OpenFailures.isTransient(claim));
+        assertEquals(missing.getMessage(), OpenFailures.describe("e1", new CompletionException(claim)));
+        assertFalse(OpenFailures.isTransient(new io.hyperfile.core.crypto.KeyException("volume e1: wrong key: ...")));
+        assertTrue(OpenFailures.isTransient(io.hyperfile.core.crypto.KeyException.unavailable(
+                "volume e1: cannot reach KMS to unwrap key version 1: timeout", null)));
+    }
 }

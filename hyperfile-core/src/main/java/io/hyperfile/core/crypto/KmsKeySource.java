@@ -133,8 +133,9 @@ public final class KmsKeySource implements KeySource, AutoCloseable {
             r = kms.encrypt(e -> e.keyId(keyId).plaintext(SdkBytes.fromByteArray(dek))
                     .encryptionContext(context(volumeId, version)));
         } catch (KmsException e) {
-            throw new KeyException("volume " + volumeId + ": KMS " + (isRefusal(e) ? "refused" : "failed") + " to wrap key"
-                    + " version " + version + " with " + describe() + ": " + kmsMessage(e), e);
+            String m = "volume " + volumeId + ": KMS " + (isRefusal(e) ? "refused" : "failed") + " to wrap key"
+                    + " version " + version + " with " + describe() + ": " + kmsMessage(e);
+            throw isRefusal(e) ? new KeyException(m, e) : KeyException.unavailable(m, e);
         } catch (SdkException e) {
             throw unreachable("volume " + volumeId + ": ", "wrap", version, e);
         }
@@ -181,7 +182,7 @@ public final class KmsKeySource implements KeySource, AutoCloseable {
             if (isRefusal(e)) {
                 throw refused(where, version, wrappedBy, e); // AccessDeniedException, UnrecognizedClient, ...
             }
-            throw new KeyException(where + "KMS failed to unwrap key version " + version + " with key " + wrappedBy
+            throw KeyException.unavailable(where + "KMS failed to unwrap key version " + version + " with key " + wrappedBy
                     + ": " + kmsMessage(e), e);
         } catch (SdkException e) {
             throw unreachable(where, "unwrap", version, e);
@@ -210,8 +211,11 @@ public final class KmsKeySource implements KeySource, AutoCloseable {
     /** A failure before KMS answered: no credentials, no network, a timeout. */
     private static KeyException unreachable(String where, String op, int version, SdkException e) {
         String message = oneLine(e.getMessage());
-        String what = message.contains("credentials") ? "no AWS credentials to ask KMS to " : "cannot reach KMS to ";
-        return new KeyException(where + what + op + " key version " + version + ": " + message, e);
+        if (message.contains("credentials")) {
+            return new KeyException(where + "no AWS credentials to ask KMS to " + op + " key version " + version + ": "
+                    + message, e);
+        }
+        return KeyException.unavailable(where + "cannot reach KMS to " + op + " key version " + version + ": " + message, e);
     }
 
     /**
