@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stored bytes per byte imported, for each compression codec, on the local store (docs/ENCODING.md "Figures").
-# Usage: bench/encoding.sh [JAR]   (default: hyperfile-cli/target/hyperfile.jar; build it first)
+# Usage: [FRAME_SIZE=4K] bench/encoding.sh [JAR]   (default: hyperfile-cli/target/hyperfile.jar; build it first;
+# FRAME_SIZE: the compressed volumes' --frame-size, default the product's)
 # Two 100 MB images: text (the repository's docs, repeated) and random bytes. Prints one line per image and codec:
 # the stored bytes of the volume's segments divided by those of the unencoded volume, and the import time.
 set -euo pipefail
@@ -21,7 +22,9 @@ for img in text random; do
   base=
   for codec in none lz4 zstd:3; do
     vol="$img-${codec/:/-}"
-    java -jar "$jar" volume create "$vol" --size 128M --compression "$codec" "$store" > /dev/null
+    frame=()
+    [ "$codec" != none ] && [ -n "${FRAME_SIZE:-}" ] && frame=(--frame-size "$FRAME_SIZE")
+    java -jar "$jar" volume create "$vol" --size 128M --compression "$codec" "${frame[@]}" "$store" > /dev/null
     start=$(date +%s.%N)
     java -jar "$jar" import --quiet "$work/$img.img" "$vol" "$store" > /dev/null
     secs=$(echo "$(date +%s.%N) - $start" | bc)

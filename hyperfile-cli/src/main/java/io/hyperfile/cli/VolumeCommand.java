@@ -55,7 +55,7 @@ final class VolumeCommand {
                         "Fixed for the volume's life; incompressible data is stored raw (docs/ENCODING.md)."})
         String compression;
         @Option(names = "--frame-size", paramLabel = "SIZE",
-                description = {"With --compression: bytes of blocks compressed together, 4K to 1M (default 16K). Smaller",
+                description = {"With --compression: bytes of blocks compressed together, 4K to 1M (default 4K for lz4, 16K for zstd). Smaller",
                         "frames make random 4 KiB reads cheaper, larger ones pack better (docs/ENCODING.md)."})
         String frameSize;
         @Option(names = "--encryption", paramLabel = "CIPHER", defaultValue = "none",

@@ -20,10 +20,12 @@ public record SegmentEncoding(Compression compression, int level, Encryption enc
     public static final int DEFAULT_ZSTD_LEVEL = 3;
     public static final int MAX_ZSTD_LEVEL = 19;
     /**
-     * Frame size of new compressed volumes: a 4 KiB read decompresses (and, encrypted, decrypts) one frame, so smaller
-     * frames read faster at random and pack a little less (docs/ENCODING.md, "Frame size").
+     * Frame size of new lz4 volumes: a 4 KiB read decompresses (and, encrypted, decrypts) one frame, so small frames
+     * read fast at random; lz4 is the codec chosen for speed (docs/ENCODING.md, "Frame size").
      */
-    public static final int DEFAULT_FRAME_BYTES = 16 << 10;
+    public static final int DEFAULT_LZ4_FRAME_BYTES = 4 << 10;
+    /** Frame size of new zstd volumes: zstd is the codec chosen for space, and packs better with more context. */
+    public static final int DEFAULT_ZSTD_FRAME_BYTES = 16 << 10;
     /** Frame size of compressed volumes created before the frame size was a choice (descriptor byte 59 zero). */
     public static final int LEGACY_FRAME_BYTES = 64 << 10;
     public static final int MIN_FRAME_BYTES = 4 << 10;
@@ -43,14 +45,23 @@ public record SegmentEncoding(Compression compression, int level, Encryption enc
         }
     }
 
-    /** Unencrypted segments of {@code compression}, in frames of the default size. */
+    /** Unencrypted segments of {@code compression}, in frames of the codec's default size. */
     public SegmentEncoding(Compression compression, int level) {
         this(compression, level, Encryption.NONE);
     }
 
-    /** Segments of {@code compression} (in frames of the default size) and {@code encryption}. */
+    /** Segments of {@code compression} (in frames of the codec's default size) and {@code encryption}. */
     public SegmentEncoding(Compression compression, int level, Encryption encryption) {
-        this(compression, level, encryption, compression == Compression.NONE ? 0 : DEFAULT_FRAME_BYTES);
+        this(compression, level, encryption, defaultFrameBytes(compression));
+    }
+
+    /** The frame size new volumes of {@code compression} get unless told otherwise; 0 for none. */
+    public static int defaultFrameBytes(Compression compression) {
+        return switch (compression) {
+            case NONE -> 0;
+            case LZ4 -> DEFAULT_LZ4_FRAME_BYTES;
+            case ZSTD -> DEFAULT_ZSTD_FRAME_BYTES;
+        };
     }
 
     /** This encoding with {@code cipher} in place of its encryption. */

@@ -27,9 +27,10 @@ public final class FrameDirectory {
     private final int slots;
     private final int blocksPerFrame;
     private final int[] entries;
-    private final long[] offsets;
+    /** Frame offsets in the object (int: 4 bytes a frame, for the directories a reader keeps; segments stay below 2 GiB). */
+    private final int[] offsets;
 
-    private FrameDirectory(int slots, int blocksPerFrame, int[] entries, long[] offsets) {
+    private FrameDirectory(int slots, int blocksPerFrame, int[] entries, int[] offsets) {
         this.slots = slots;
         this.blocksPerFrame = blocksPerFrame;
         this.entries = entries;
@@ -93,7 +94,7 @@ public final class FrameDirectory {
         }
         int stride = blockSize + 4;
         int[] entries = new int[n];
-        long[] offsets = new long[n + 1];
+        int[] offsets = new int[n + 1];
         offsets[0] = SegmentHeader.BYTES + bytes(n);
         for (int k = 0; k < n; k++) {
             int e = b.getInt(start + 4 + 4 * k);
@@ -112,7 +113,11 @@ public final class FrameDirectory {
                         + " blocks has an impossible entry: codec " + code + ", " + length + " bytes");
             }
             entries[k] = e;
-            offsets[k + 1] = offsets[k] + length;
+            long next = (long) offsets[k] + length;
+            if (next > Integer.MAX_VALUE) {
+                throw new CorruptionException(key, SegmentHeader.BYTES + 4 + 4L * k, "frames run past 2 GiB at frame " + k);
+            }
+            offsets[k + 1] = (int) next;
         }
         return new FrameDirectory((int) slots, blocksPerFrame, entries, offsets);
     }
@@ -163,6 +168,6 @@ public final class FrameDirectory {
 
     /** Bytes the frames take (the directory not included). */
     public long storedDataBytes() {
-        return offsets[entries.length] - offsets[0];
+        return (long) offsets[entries.length] - offsets[0];
     }
 }

@@ -29,10 +29,13 @@ import java.util.zip.CRC32C;
  * Thread-safe; the only state is that cache of directories.
  */
 public final class SegmentReader {
-    /** Directories remembered; about 6 KiB each for 8 MiB segments in 16 KiB frames (12 bytes a frame). */
-    static final int MAX_DIRECTORIES = 1024;
-    /** The first GET for a directory: the header and up to 1000 frames (16 MiB segments at 16 KiB frames) in one request. */
-    static final int DIRECTORY_GUESS_BYTES = 4096;
+    /**
+     * Directories remembered: 8 bytes a frame, so about 16 KiB each for 8 MiB segments in 4 KiB frames (lz4's
+     * default) and 4 KiB in 16 KiB frames (zstd's): at most about 8 MiB per open volume.
+     */
+    static final int MAX_DIRECTORIES = 512;
+    /** The first GET for a directory: the header and up to 4000 frames (16 MiB segments at 4 KiB frames) at once. */
+    static final int DIRECTORY_GUESS_BYTES = 16 << 10;
     private final ObjectStore store;
     private final String prefix;
     private final int blockSize;

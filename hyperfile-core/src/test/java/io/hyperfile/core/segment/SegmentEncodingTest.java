@@ -110,8 +110,9 @@ class SegmentEncodingTest {
         int unencoded = segment(SegmentEncoding.NONE, blockSize, 5, data).remaining();
         SegmentEncoding e = SegmentEncoding.parseCompression(encoding);
         ByteBuffer encoded = segment(e, blockSize, 5, data);
-        // 512 frames of 16 KiB (the default): a 4-byte entry each, plus the directory's slot count and checksum.
-        assertEquals(SegmentEncoding.DEFAULT_FRAME_BYTES, e.frameBytes());
+        // Frames of the codec's default size (4 KiB lz4, 16 KiB zstd): a 4-byte entry each, plus the directory's slot
+        // count and checksum.
+        assertEquals(SegmentEncoding.defaultFrameBytes(e.compression()), e.frameBytes());
         assertEquals(unencoded + 2048 / e.blocksPerFrame(blockSize) * 4 + 8, encoded.remaining());
         assertTrue(encoded.remaining() <= unencoded * 1.01);
     }
