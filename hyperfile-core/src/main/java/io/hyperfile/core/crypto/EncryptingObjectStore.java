@@ -274,9 +274,12 @@ public final class EncryptingObjectStore extends ForwardingObjectStore {
             if (c == null) {
                 return create ? delegate.create(key, data) : delegate.put(key, data);
             }
-            return c.seal(key.substring(prefix.length()), data).thenCompose(sealed -> {
+            String name = key.substring(prefix.length());
+            return c.seal(name, data).thenCompose(sealed -> {
                 headers.remove(key);
-                return create ? delegate.create(key, sealed) : delegate.put(key, sealed);
+                CompletableFuture<Void> written = create ? delegate.create(key, sealed) : delegate.put(key, sealed);
+                // Written by this process: its reads need not fetch the header.
+                return written.thenCompose(v -> c.header(key, name, sealed.duplicate())).thenAccept(h -> remember(key, h));
             });
         });
     }

@@ -107,6 +107,35 @@ class EncryptingObjectStoreTest {
     }
 
     @Test
+    void theWriterKnowsTheHeaderAndAFreshReaderFetchesItOnce() {
+        InMemoryObjectStore plain = withEncryptedVolume("v");
+        java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
+        ObjectStore counting = new io.hyperfile.core.store.ForwardingObjectStore(plain) {
+            @Override
+            public java.util.concurrent.CompletableFuture<ObjectData> get(String key, ByteRange range) {
+                if (key.contains("/seg/")) {
+                    gets.incrementAndGet();
+                }
+                return super.get(key, range);
+            }
+        };
+        byte[] bytes = new byte[50_000];
+        new Random(6).nextBytes(bytes);
+        String k = SegmentKeys.segment("v/", 8);
+        ObjectStore writer = new EncryptingObjectStore(counting, key());
+        writer.create(k, ByteBuffer.wrap(bytes)).join();
+        gets.set(0);
+        assertArrayEquals(Arrays.copyOfRange(bytes, 30_000, 30_100), writer.get(k, ByteRange.of(30_000, 100)).join().toByteArray());
+        assertEquals(1, gets.get(), "the writer reads the chunks only");
+        ObjectStore fresh = new EncryptingObjectStore(counting, key());
+        gets.set(0);
+        fresh.get(k, ByteRange.of(30_000, 100)).join();
+        assertEquals(2, gets.get(), "a fresh reader fetches the header too");
+        fresh.get(k, ByteRange.of(20_000, 100)).join();
+        assertEquals(3, gets.get(), "then remembers it");
+    }
+
+    @Test
     void everyFlippedByteIsAnErrorNeverOtherData() {
         InMemoryObjectStore plain = withEncryptedVolume("v");
         byte[] bytes = new byte[9000];
