@@ -222,6 +222,17 @@ final class SegmentPipeline {
      * Takes a compaction window into the pipeline: {@code b} holds only the moved blocks of {@code relocation}
      * (possibly none, when it only rewrites index paths), and every earlier window is already sealed.
      */
+    /** Sealed relocation windows not durable yet: the write buffers garbage collection itself holds. Under the lock. */
+    int relocationsPending() {
+        int n = 0;
+        for (PendingSegment ps : pending) {
+            if (ps.relocation != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     void sealRelocation(SegmentBuilder b, RelocationBatch relocation) {
         pending.add(new PendingSegment(b, b.seal(), relocation, sizeBytes.get()));
         advance();

@@ -300,13 +300,14 @@ public final class Volume {
     }
 
     /**
-     * The share of the write buffer in use, from 0 to 1: buffers taken by the open window and by sealed windows not
-     * yet durable. Garbage collection holds its moves back while it is above one half.
+     * The share of the write buffer that clients use, from 0 to 1: buffers taken by the open window and by sealed
+     * client windows not yet durable (not those of garbage collection's own relocations, or compaction would wait
+     * for itself). Garbage collection holds its moves back while it is above one half.
      */
     public double writeBufferLoad() {
         monitor.lock();
         try {
-            return (double) pool.outstanding() / pool.maxBuffers();
+            return (double) (pool.outstanding() - pipeline.relocationsPending()) / pool.maxBuffers();
         } finally {
             monitor.unlock();
         }
