@@ -2,11 +2,32 @@ package io.hyperfile.cli;
 
 import io.hyperfile.core.crypto.KeySource;
 import io.hyperfile.core.crypto.KmsKeySource;
+import io.hyperfile.core.crypto.LocalKeySource;
 import java.net.URI;
+import java.nio.file.Path;
 
 /** Key sources the CLI's options name that need more than the option's value. */
 final class KeySources {
     private KeySources() {
+    }
+
+    /**
+     * The key at most one of a file, a variable name or a KMS key id names (null: none), the KMS one reached through
+     * {@code store}'s region, endpoint and profile; {@link IllegalArgumentException} with {@code tooMany} if more
+     * than one is given.
+     */
+    static KeySource of(Path file, String env, String kmsKeyId, StoreOptions store, String tooMany) {
+        int given = (file != null ? 1 : 0) + (env != null ? 1 : 0) + (kmsKeyId != null ? 1 : 0);
+        if (given > 1) {
+            throw new IllegalArgumentException(tooMany);
+        }
+        if (file != null) {
+            return LocalKeySource.fromFile(file);
+        }
+        if (env != null) {
+            return LocalKeySource.fromEnv(env, System.getenv(env));
+        }
+        return kmsKeyId == null ? null : kms(kmsKeyId, store.region, store.kmsEndpoint, store.profile);
     }
 
     /**

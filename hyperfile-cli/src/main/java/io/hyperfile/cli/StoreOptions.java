@@ -1,7 +1,6 @@
 package io.hyperfile.cli;
 
 import io.hyperfile.core.crypto.KeySource;
-import io.hyperfile.core.crypto.LocalKeySource;
 import io.hyperfile.core.stack.StoreStack;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.s3.S3PutOptions;
@@ -155,17 +154,7 @@ final class StoreOptions implements Configurable {
         if (keySource != null) {
             return keySource;
         }
-        int given = (keyFile != null ? 1 : 0) + (keyEnv != null ? 1 : 0) + (kmsKeyId != null ? 1 : 0);
-        if (given > 1) {
-            throw new IllegalArgumentException("give one key: --key-file, --key-env or --kms-key-id");
-        }
-        if (keyFile != null) {
-            keySource = LocalKeySource.fromFile(keyFile);
-        } else if (keyEnv != null) {
-            keySource = LocalKeySource.fromEnv(keyEnv, System.getenv(keyEnv));
-        } else if (kmsKeyId != null) {
-            keySource = KeySources.kms(kmsKeyId, region, kmsEndpoint, profile);
-        }
+        keySource = KeySources.of(keyFile, keyEnv, kmsKeyId, this, "give one key: --key-file, --key-env or --kms-key-id");
         return keySource;
     }
 

@@ -3,7 +3,6 @@ package io.hyperfile.cli;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
 import io.hyperfile.core.crypto.KeySource;
 import io.hyperfile.core.crypto.Keyring;
-import io.hyperfile.core.crypto.LocalKeySource;
 import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.store.ByteRange;
 import io.hyperfile.core.volume.VolumeCatalog;
@@ -56,16 +55,7 @@ final class VolumeRotateKeyCommand extends VolumeCommand.OnExistingVolume {
     }
 
     private KeySource newKeySource() {
-        int given = (newKeyFile != null ? 1 : 0) + (newKeyEnv != null ? 1 : 0) + (newKmsKeyId != null ? 1 : 0);
-        if (given > 1) {
-            throw new IllegalArgumentException("give one new key: --new-key-file, --new-key-env or --new-kms-key-id");
-        }
-        if (newKeyFile != null) {
-            return LocalKeySource.fromFile(newKeyFile);
-        }
-        if (newKeyEnv != null) {
-            return LocalKeySource.fromEnv(newKeyEnv, System.getenv(newKeyEnv));
-        }
-        return newKmsKeyId == null ? null : KeySources.kms(newKmsKeyId, store.region, store.kmsEndpoint, store.profile);
+        return KeySources.of(newKeyFile, newKeyEnv, newKmsKeyId, store,
+                "give one new key: --new-key-file, --new-key-env or --new-kms-key-id");
     }
 }

@@ -262,10 +262,7 @@ public final class EncryptingObjectStore extends ForwardingObjectStore {
     }
 
     private CompletableFuture<Void> write(String key, ByteBuffer data, boolean create) {
-        String dp = descriptorPrefix(key);
-        if (dp != null) {
-            forget(dp);
-        }
+        forgetObject(key);
         String prefix = prefixOf(key);
         if (prefix == null) {
             return create ? delegate.create(key, data) : delegate.put(key, data);
@@ -276,10 +273,10 @@ public final class EncryptingObjectStore extends ForwardingObjectStore {
             }
             String name = key.substring(prefix.length());
             return c.seal(name, data).thenCompose(sealed -> {
-                headers.remove(key);
-                CompletableFuture<Void> written = create ? delegate.create(key, sealed) : delegate.put(key, sealed);
+                CompletableFuture<Void> written = create ? delegate.create(key, sealed.bytes())
+                        : delegate.put(key, sealed.bytes());
                 // Written by this process: its reads need not fetch the header.
-                return written.thenCompose(v -> c.header(key, name, sealed.duplicate())).thenAccept(h -> remember(key, h));
+                return written.thenRun(() -> remember(key, sealed.header()));
             });
         });
     }
@@ -320,24 +317,23 @@ public final class EncryptingObjectStore extends ForwardingObjectStore {
 
     @Override
     public CompletableFuture<Void> delete(String key) {
-        headers.remove(key);
-        String dp = descriptorPrefix(key);
-        if (dp != null) {
-            forget(dp);
-        }
+        forgetObject(key);
         return delegate.delete(key);
     }
 
     @Override
     public CompletableFuture<Void> deleteAll(java.util.Collection<String> keys) {
-        for (String key : keys) {
-            headers.remove(key);
-            String dp = descriptorPrefix(key);
-            if (dp != null) {
-                forget(dp);
-            }
-        }
+        keys.forEach(this::forgetObject);
         return delegate.deleteAll(keys);
+    }
+
+    /** Object {@code key} is about to change or go: forget its header, and the volume if it is a descriptor. */
+    private void forgetObject(String key) {
+        headers.remove(key);
+        String dp = descriptorPrefix(key);
+        if (dp != null) {
+            forget(dp);
+        }
     }
 
     @Override

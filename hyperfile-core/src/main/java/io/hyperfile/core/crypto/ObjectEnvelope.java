@@ -144,8 +144,8 @@ public final class ObjectEnvelope {
     }
 
     /**
-     * Decodes the header at {@code src}'s position (which is offset 0 of object {@code storeKey}) and derives the
-     * object key with {@code dataKey}; the data key is looked up by the caller from {@link #keyVersionOf}.
+     * Checks the header at {@code src}'s position (offset 0 of object {@code storeKey}) and returns its key version,
+     * with which the caller looks up the data key; corruption naming the object if it is not a header.
      */
     public static int keyVersionOf(String storeKey, ByteBuffer src) {
         ByteBuffer b = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);

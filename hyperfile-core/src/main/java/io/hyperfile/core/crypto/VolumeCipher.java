@@ -49,13 +49,17 @@ final class VolumeCipher {
         });
     }
 
+    /** An object sealed for writing, with the header (and derived key) its reads need. */
+    record Sealed(ByteBuffer bytes, ObjectEnvelope.Header header) {
+    }
+
     /** Seals {@code plaintext} as object {@code name} (its name within the volume) with the newest key version. */
-    CompletableFuture<ByteBuffer> seal(String name, ByteBuffer plaintext) {
+    CompletableFuture<Sealed> seal(String name, ByteBuffer plaintext) {
         return forWriting().thenApply(k -> {
             int version = k.newestVersion();
             byte[] salt = ObjectEnvelope.newSalt();
             SecretKeySpec key = ObjectEnvelope.objectKey(k.key(version), volumeId, salt, name);
-            return ObjectEnvelope.seal(version, salt, key, plaintext);
+            return new Sealed(ObjectEnvelope.seal(version, salt, key, plaintext), new ObjectEnvelope.Header(version, salt, key));
         });
     }
 
