@@ -1,5 +1,6 @@
 package io.hyperfile.core.index;
 
+import io.hyperfile.core.collect.LongSums;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,8 @@ public final class MutableBlockIndex {
     private IndexNode root;
     private NodePointer rootPointer;
     private LivenessSink sink = LivenessSink.NONE;
+    /** Scratch for {@link PendingEvents}, reused by every mutation (one runs at a time). */
+    private final LongSums dataSums = new LongSums(256);
 
     MutableBlockIndex(NodeLimits limits, IndexNode root, NodePointer rootPointer) {
         this.limits = limits;
@@ -176,7 +179,7 @@ public final class MutableBlockIndex {
             return;
         }
         Extent first = leaf.extent(0);
-        PendingEvents events = new PendingEvents(sink);
+        PendingEvents events = new PendingEvents(sink, dataSums);
         TreeUpdate update = new TreeUpdate(limits, resolver, events.target());
         List<IndexNode> pieces = update.replace(root, first.startBlock(), first.endBlock(), first);
         if (rootPointer != null) {
@@ -239,7 +242,7 @@ public final class MutableBlockIndex {
 
     /** Replaces {@code [a, b)} of a non-empty tree with {@code extents} (sorted, disjoint, inside it). */
     private void applyAll(NodeResolver resolver, long a, long b, List<Extent> extents) {
-        PendingEvents events = new PendingEvents(sink);
+        PendingEvents events = new PendingEvents(sink, dataSums);
         TreeUpdate update = new TreeUpdate(limits, resolver, events.target());
         List<IndexNode> pieces = update.replace(root, a, b, extents);
         if (pieces.size() == 1 && pieces.get(0) == root) {
@@ -268,10 +271,15 @@ public final class MutableBlockIndex {
      */
     private static final class PendingEvents implements LivenessSink {
         private final LivenessSink sink;
-        private final List<Runnable> events = new ArrayList<>();
+        /** Data counts summed per segment: a leaf rebuild reports every entry it cuts and writes, mostly cancelling. */
+        private final LongSums data;
+        private final List<Runnable> nodeEvents = new ArrayList<>();
 
-        PendingEvents(LivenessSink sink) {
+        /** {@code scratch}: where data counts are summed; emptied here (a failed mutation may have left some). */
+        PendingEvents(LivenessSink sink, LongSums scratch) {
             this.sink = sink;
+            this.data = scratch;
+            scratch.clear();
         }
 
         LivenessSink target() {
@@ -279,23 +287,25 @@ public final class MutableBlockIndex {
         }
 
         void deliver() {
-            events.forEach(Runnable::run);
-            events.clear();
+            data.forEach(sink::data);
+            data.clear();
+            nodeEvents.forEach(Runnable::run);
+            nodeEvents.clear();
         }
 
         @Override
         public void data(long segmentSeq, long blocks) {
-            events.add(() -> sink.data(segmentSeq, blocks));
+            data.add(segmentSeq, blocks);
         }
 
         @Override
         public void nodeDropped(NodePointer pointer) {
-            events.add(() -> sink.nodeDropped(pointer));
+            nodeEvents.add(() -> sink.nodeDropped(pointer));
         }
 
         @Override
         public void subtreeDropped(NodePointer pointer) {
-            events.add(() -> sink.subtreeDropped(pointer));
+            nodeEvents.add(() -> sink.subtreeDropped(pointer));
         }
     }
 

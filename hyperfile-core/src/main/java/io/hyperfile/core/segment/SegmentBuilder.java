@@ -1,5 +1,6 @@
 package io.hyperfile.core.segment;
 
+import io.hyperfile.core.collect.LongIntMap;
 import io.hyperfile.core.encoding.Compression;
 import io.hyperfile.core.encoding.FrameCodec;
 import io.hyperfile.core.encoding.SegmentEncoding;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.zip.CRC32C;
@@ -45,7 +45,8 @@ public final class SegmentBuilder {
     private final SegmentEncoding encoding;
     /** Volatile: {@link #finish} may swap in a larger buffer while readers copy sealed slots from the old one. */
     private volatile ByteBuffer memory;
-    private final TreeMap<Long, Integer> slots = new TreeMap<>();
+    /** Block → slot of the blocks this window holds data for. */
+    private final LongIntMap slots = new LongIntMap(1024);
     /** Non-overlapping block ranges [start, end) → ZERO or HOLE, newest wins. */
     private final TreeMap<Long, long[]> ranges = new TreeMap<>();
     private final CRC32C crc = new CRC32C();
@@ -140,8 +141,8 @@ public final class SegmentBuilder {
             putRange(blockNo, blockNo + 1, ExtentKind.ZERO);
             return;
         }
-        Integer slot = slots.get(blockNo);
-        if (slot == null) {
+        int slot = slots.get(blockNo, -1);
+        if (slot < 0) {
             if (usedSlots == maxBlocks) {
                 throw new IllegalStateException("segment builder " + seq + " is full");
             }
@@ -165,8 +166,7 @@ public final class SegmentBuilder {
 
     /** The slot holding {@code blockNo}, or -1. */
     public int slotOf(long blockNo) {
-        Integer slot = slots.get(blockNo);
-        return slot == null ? -1 : slot;
+        return slots.get(blockNo, -1);
     }
 
     /** ZERO or HOLE if a range of this window covers {@code blockNo} (and no later write does), else null. */
@@ -205,21 +205,21 @@ public final class SegmentBuilder {
             rs.add(new long[] {e.getKey(), Math.min(end, e.getValue()[0]), e.getValue()[1]});
         }
         int ri = 0;
-        Iterator<Map.Entry<Long, Integer>> slotIt = slots.subMap(start, true, end, false).entrySet().iterator();
-        Map.Entry<Long, Integer> nextSlot = slotIt.hasNext() ? slotIt.next() : null;
+        long[] held = slots.sortedKeys(start, end);
+        int h = 0;
         while (cursor < end) {
-            long nextSlotBlock = nextSlot == null ? end : nextSlot.getKey();
+            long nextSlotBlock = h < held.length ? held[h] : end;
             while (ri < rs.size() && rs.get(ri)[1] <= cursor) {
                 ri++;
             }
             if (nextSlotBlock == cursor) {
                 long runStart = cursor;
-                int runSlot = nextSlot.getValue();
+                int runSlot = slots.get(cursor, -1);
                 long runEnd = cursor + 1;
-                nextSlot = slotIt.hasNext() ? slotIt.next() : null;
-                while (nextSlot != null && nextSlot.getKey() == runEnd && nextSlot.getValue() == runSlot + (runEnd - runStart)) {
+                h++;
+                while (h < held.length && held[h] == runEnd && slots.get(runEnd, -1) == runSlot + (runEnd - runStart)) {
                     runEnd++;
-                    nextSlot = slotIt.hasNext() ? slotIt.next() : null;
+                    h++;
                 }
                 out.add(new Claim(runStart, runEnd, ExtentKind.DATA, runSlot));
                 cursor = runEnd;
@@ -252,9 +252,8 @@ public final class SegmentBuilder {
         long runStart = -1;
         long runSlot = -1;
         long runLength = 0;
-        for (Map.Entry<Long, Integer> e : slots.entrySet()) {
-            long block = e.getKey();
-            int slot = e.getValue();
+        for (long block : slots.sortedKeys()) {
+            int slot = slots.get(block, -1);
             if (runLength > 0 && block == runStart + runLength && slot == runSlot + runLength) {
                 runLength++;
                 continue;
@@ -447,8 +446,7 @@ public final class SegmentBuilder {
 
     private void putRange(long start, long end, ExtentKind kind) {
         // Writes inside the range are superseded.
-        NavigableMap<Long, Integer> covered = slots.subMap(start, true, end, false);
-        covered.clear();
+        slots.removeRange(start, end);
         // Cut overlapping ranges, then insert.
         Map.Entry<Long, long[]> left = ranges.lowerEntry(start);
         if (left != null && left.getValue()[0] > start) {
