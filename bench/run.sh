@@ -17,6 +17,8 @@
 #   --workloads A,B     subset of: randread-4k-qd1 randread-4k-qd32 randwrite-4k-qd1 randwrite-4k-qd32
 #                       seqread-1m-qd8 seqwrite-1m-qd8 flush32-randwrite-4k-qd32 randrw-mixed-16jobs (default all)
 #   --size-mib N        working set and volume size in MiB (default 256 local, 128 s3)
+#   --volume-size S     a larger (sparse) volume on every side, e.g. 100G, with the --size-mib working set in its
+#                       middle: the large-volume row, to show that nothing costs more as the volume grows
 #   --port-base P       ports P..P+4 (default 10930): Hyperfile, peer, S3Proxy, S3Proxy counters, spare
 #   --results DIR       where raw fio JSON, logs and summary.md go (default bench/results/<mode>-<time>)
 #   --store-dir DIR     parent of the Hyperfile store directory (local mode) or of S3Proxy's object files (s3
@@ -43,7 +45,7 @@ cd "$root"
 py() { python3 "$root/bench/bench.py" "$@"; }
 
 mode=local reps=3 secs=10 workloads=all size_mib="" port_base=10930 results="" store_parent="" s3backer=1 smoke=0
-segment_size="" gc_compare=0 gc_on_args="--gc on --gc-interval 1s --gc-grace 0" java_jar=0
+volume_size="" segment_size="" gc_compare=0 gc_on_args="--gc on --gc-interval 1s --gc-grace 0" java_jar=0
 while (($#)); do
     case $1 in
         local | s3) mode=$1 ;;
@@ -51,6 +53,7 @@ while (($#)); do
         --seconds) secs=$2; shift ;;
         --workloads) workloads=$2; shift ;;
         --size-mib) size_mib=$2; shift ;;
+        --volume-size) volume_size=$2; shift ;;
         --port-base) port_base=$2; shift ;;
         --results) results=$2; shift ;;
         --store-dir) store_parent=$2; shift ;;
@@ -136,7 +139,7 @@ trap cleanup EXIT
     echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
     echo "java: $(java -version 2>&1 | head -1); $(fio --version); $(nbdkit --version)"
     echo "git: $(git -C "$root" rev-parse --short HEAD 2>/dev/null)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (dirty)')"
-    echo "command: bench/run.sh $mode$( ((java_jar)) && printf ' --java-jar')$( ((gc_compare)) && printf ' --gc --gc-on-args "%s"' "$gc_on_args") --reps $reps --seconds $secs --size-mib $size_mib --hf-segment-size $segment_size --workloads $(IFS=,; echo "${wl[*]}")"
+    echo "command: bench/run.sh $mode$( ((java_jar)) && printf ' --java-jar')$( ((gc_compare)) && printf ' --gc --gc-on-args "%s"' "$gc_on_args") --reps $reps --seconds $secs --size-mib $size_mib$([[ -n $volume_size ]] && printf ' --volume-size %s' "$volume_size") --hf-segment-size $segment_size --workloads $(IFS=,; echo "${wl[*]}")"
     echo "before: $(uptime)"
 } | tee "$results/machine.txt"
 
@@ -152,6 +155,12 @@ wait_log() { # file pattern seconds pid
 }
 
 size=$((size_mib << 20))
+volume_bytes=$size offset=0
+if [[ -n $volume_size ]]; then
+    volume_bytes=$(numfmt --from=iec "$volume_size") || { echo "run.sh: bad --volume-size '$volume_size'" >&2; exit 2; }
+    ((volume_bytes >= size)) || { echo "run.sh: --volume-size is smaller than the working set" >&2; exit 2; }
+    offset=$(((volume_bytes - size) / 2 >> 20 << 20)) # the working set in the middle, 1 MiB aligned
+fi
 # ---- start the servers ------------------------------------------------------------------------------------
 if [[ $mode == local ]]; then
     store_parent=${store_parent:-$([[ -d /dev/shm && -w /dev/shm ]] && echo /dev/shm || echo "${TMPDIR:-/tmp}")}
@@ -197,7 +206,7 @@ fi
 counters_url=-
 [[ $mode == s3 ]] && counters_url=http://127.0.0.1:$port_ctr/counters
 
-"$hf" volume create bench --size "${size_mib}M" --segment-size "$segment_size" "${hf_store[@]}" >"$results/hyperfile-create.log" 2>&1 ||
+"$hf" volume create bench --size "$volume_bytes" --segment-size "$segment_size" "${hf_store[@]}" >"$results/hyperfile-create.log" 2>&1 ||
     { cat "$results/hyperfile-create.log" >&2; exit 1; }
 hf_serve=()
 # s3 mode: the local read cache is on by default for S3 stores; keep it in the results, cold at the start.
@@ -230,7 +239,7 @@ peer_pids=""
 if ((gc_compare)); then
     :
 elif [[ $mode == local ]]; then
-    nbdkit -f -p "$port_peer" -i 127.0.0.1 memory "$size" >"$results/nbdkit.log" 2>&1 &
+    nbdkit -f -p "$port_peer" -i 127.0.0.1 memory "$volume_bytes" >"$results/nbdkit.log" 2>&1 &
     peer_pids=$!
     pids+=("$peer_pids")
     uri_peer=nbd://127.0.0.1:$port_peer/
@@ -241,7 +250,7 @@ elif ((s3backer)); then
     blocks=$((size / 4096))
     # Flags from docs/PERFORMANCE.md: --directIO, a block cache holding the working set, no MD5 cache and no
     # minimum write delay (without them s3backer manages about 100 block writes/s).
-    s3backer -f --blockSize=4k --size="$size" --baseURL="$endpoint/" \
+    s3backer -f --blockSize=4k --size="$volume_bytes" --baseURL="$endpoint/" \
         --accessId="$AWS_ACCESS_KEY_ID" --accessKey="$AWS_SECRET_ACCESS_KEY" --directIO \
         --blockCacheSize="$blocks" --blockCacheThreads=32 --md5CacheSize=0 --md5CacheTime=0 --minWriteDelay=0 \
         --listBlocks s3backer "$mnt" >"$results/s3backer.log" 2>&1 &
@@ -261,7 +270,7 @@ fi
 # Write runs stop after this many bytes or the given seconds, whichever comes first: Hyperfile's stores keep
 # every segment written (no garbage collection yet), so the store directory or the S3Proxy heap holds all of it.
 if [[ $mode == local ]]; then write_cap_mib=$((smoke ? 256 : 1024)); else write_cap_mib=512; fi
-common=(--ioengine=nbd --lat_percentiles=1 --randrepeat=0 --size="$size")
+common=(--ioengine=nbd --lat_percentiles=1 --randrepeat=0 --offset="$offset" --size="$size")
 # A FLUSH after exactly every 32 writes (fio 3.33's fsync=32 is wrong at iodepth > 1): a replayed iolog, long
 # enough that the run ends by time, never by running out of log.
 iolog=$work/flush32.iolog
