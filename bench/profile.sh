@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Profiles one fio workload against one Hyperfile server (issue 15's diagnostics; not a benchmark: no peer, one
+# run). Creates a 256 MiB volume on a tmpfs local-directory store, fills it with 1 MiB writes, optionally fragments
+# it with 4 KiB random writes, warms up, then runs the workload under JFR (`settings=profile`) and prints
+# throughput, p50 latency, the server's user and system CPU per I/O, the threads that ran, and the hottest frames.
+#
+#   bench/profile.sh RW BS IODEPTH [options] [-- extra serve flags]
+#     RW       fio's --rw: read, write, randread, randwrite, randrw
+#     --seconds S      length of the profiled run (default 10)
+#     --fragment       before warming up, 15 s of 4 KiB random writes at QD32 (what bench/run.sh's warm-up does
+#                      to the sequential rows)
+#     --frames N       hottest frames to print (default 25)
+#     --dir DIR        working directory (default /dev/shm/hyperfile-profile, else $TMPDIR); the recording stays in
+#                      DIR/rec.jfr for `jfr print` or JDK Mission Control
+# Example: bench/profile.sh read 1M 8 --fragment
+# Needs fio with its nbd engine, nbdinfo (libnbd-bin), python3, a JDK 17 (jfr, jcmd), and the CLI jar built.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+(($# >= 3)) || { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
+rw=$1 bs=$2 qd=$3
+shift 3
+secs=10 fragment=0 frames=25 dir=""
+while (($#)); do
+    case $1 in
+        --seconds) secs=$2; shift ;;
+        --fragment) fragment=1 ;;
+        --frames) frames=$2; shift ;;
+        --dir) dir=$2; shift ;;
+        --) shift; break ;;
+        *) echo "profile.sh: unknown argument '$1'" >&2; exit 2 ;;
+    esac
+    shift
+done
+dir=${dir:-$([[ -d /dev/shm && -w /dev/shm ]] && echo /dev/shm/hyperfile-profile || echo "${TMPDIR:-/tmp}/hyperfile-profile")}
+jar=$root/hyperfile-cli/target/hyperfile.jar
+[[ -f $jar ]] || { echo "profile.sh: build the jar first (mvn -B -q package -DskipTests)" >&2; exit 1; }
+rm -rf "$dir"; mkdir -p "$dir"
+port=${PROFILE_PORT:-10999}
+uri=nbd://127.0.0.1:$port/v
+java -jar "$jar" volume create v --size 256M --store "file:$dir/store" >/dev/null
+# The launcher's default budget (1 GiB): heap 384 MiB, direct memory 512 MiB.
+java -Xmx384m -XX:MaxDirectMemorySize=512m \
+    -jar "$jar" serve --store "file:$dir/store" --listen "127.0.0.1:$port" --gc off "$@" v >"$dir/serve.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null && wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do nbdinfo --size "$uri" >/dev/null 2>&1 && break; sleep 0.2; done
+f() { fio --ioengine=nbd --uri="$uri" --size=256M "$@"; }
+f --name=fill --rw=write --bs=1M --iodepth=8 >/dev/null
+((fragment)) && f --name=fragment --rw=randwrite --bs=4k --iodepth=32 --time_based --runtime=15 >/dev/null
+f --name=warm --rw="$rw" --bs="$bs" --iodepth="$qd" --time_based --runtime=5 >/dev/null
+read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+jcmd "$pid" JFR.start name=run settings=profile >"$dir/jcmd.log"
+f --name=run --rw="$rw" --bs="$bs" --iodepth="$qd" --time_based --runtime="$secs" --output-format=json >"$dir/fio.json"
+read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+jcmd "$pid" JFR.stop name=run filename="$dir/rec.jfr" >>"$dir/jcmd.log"
+jfr print --events jdk.ExecutionSample --stack-depth 30 "$dir/rec.jfr" >"$dir/samples.txt"
+python3 - "$dir/fio.json" "$((u1 - u0))" "$((s1 - s0))" "$(getconf CLK_TCK)" "$dir/samples.txt" "$frames" <<'PY'
+import collections, json, re, sys
+text = open(sys.argv[1]).read()
+job = json.loads(text[text.index("{"):])["jobs"][0]
+r = job["read"] if job["read"]["io_bytes"] > 0 else job["write"]
+ios, hz = r["total_ios"], int(sys.argv[4])
+user, system = int(sys.argv[2]) * 1e6 / hz / ios, int(sys.argv[3]) * 1e6 / hz / ios
+print(f"{r['bw'] / 1024:.0f} MiB/s, {r['iops']:.0f} IOPS, p50 {r['clat_ns']['percentile']['50.000000'] / 1000:.0f} us; "
+      f"server CPU per I/O {user + system:.1f} us (user {user:.1f}, system {system:.1f})")
+threads, own = collections.Counter(), collections.Counter()
+n = 0
+for event in open(sys.argv[5]).read().split("jdk.ExecutionSample")[1:]:
+    stack = re.findall(r"^\s+([\w$.<>/]+)\(", event, re.M)
+    if not stack:
+        continue
+    n += 1
+    name = re.search(r'sampledThread = "([^"]*)"', event)
+    threads[re.sub(r"\d+", "N", name.group(1)) if name else "?"] += 1
+    own[stack[0]] += 1
+print(f"{n} JFR samples (Java frames only; system time is not sampled)")
+for t, c in threads.most_common(6):
+    print(f"  {100 * c / n:5.1f}%  thread {t}")
+for f, c in own.most_common(int(sys.argv[6])):
+    print(f"  {100 * c / n:5.1f}%  {f}")
+PY
