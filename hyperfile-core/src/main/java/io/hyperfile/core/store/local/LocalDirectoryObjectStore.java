@@ -61,20 +61,23 @@ import org.slf4j.LoggerFactory;
  *
  * <p>File I/O blocks, so operations run on this store's own pool of {@code hf-local-io-N} threads. Reads are the
  * exception where the directory lives in memory ({@code tmpfs} or {@code ramfs}, see {@link #isMemoryBacked}): a
- * ranged read shorter than {@value #DIRECT_THRESHOLD_BYTES} bytes never waits for a device there, so it runs on the
+ * ranged read shorter than {@value #INLINE_LIMIT_BYTES} bytes never waits for a device there, so it runs on the
  * caller's thread and completes before {@code get} returns, which saves two thread hand-offs per read (half the
  * latency of a 4 KiB read at queue depth 1). Larger reads stay on the pool, where their copying and checksumming run
- * beside the caller's work. Reads of {@value #DIRECT_THRESHOLD_BYTES}
- * bytes or more go into a direct buffer: the kernel copies the file's pages once, where a heap array would add a
- * copy through a temporary direct buffer and a memory mapping would take a page fault per page on every read.
+ * beside the caller's work.
+ *
+ * <p>Every read copies into a fresh heap buffer, which the caller owns. Two other ways were measured and dropped
+ * (docs/PERFORMANCE.md, "Local-directory reads"): a memory mapping per read pays a page fault per page each time,
+ * and a direct buffer per read is freed only by a garbage collection, so at a gigabyte a second it runs into the
+ * direct-memory limit, which the JVM answers with a full collection (twice a second in that test).
  */
 public final class LocalDirectoryObjectStore extends AbstractObjectStore {
     private static final Logger LOG = LoggerFactory.getLogger(LocalDirectoryObjectStore.class);
     private static final String TEMP_PREFIX = ".tmp-";
 
     private final Path root;
-    /** Reads at least this long go into a direct buffer rather than a heap array. */
-    static final int DIRECT_THRESHOLD_BYTES = 256 << 10;
+    /** On a memory-backed directory, ranged reads shorter than this run on the caller's thread. */
+    static final int INLINE_LIMIT_BYTES = 256 << 10;
     private final ExecutorService executor;
     private final boolean inlineReads;
     private final StoreCapabilities capabilities = new StoreCapabilities(true, false, 1000, ObjectKeys.MAX_KEY_BYTES);
@@ -151,7 +154,7 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
                 long size = ch.size();
                 long[] r = resolve(key, range, size);
                 int length = Math.toIntExact(r[1] - r[0]);
-                ByteBuffer buf = length >= DIRECT_THRESHOLD_BYTES ? ByteBuffer.allocateDirect(length) : ByteBuffer.allocate(length);
+                ByteBuffer buf = ByteBuffer.allocate(length);
                 long pos = r[0];
                 while (buf.hasRemaining()) {
                     int read = ch.read(buf, pos);
@@ -171,7 +174,7 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
             }
         };
         // Large reads stay on the pool even in memory: their copying and checksumming then run beside the caller's.
-        boolean small = range instanceof ByteRange.Span span && span.length() < DIRECT_THRESHOLD_BYTES;
+        boolean small = range instanceof ByteRange.Span span && span.length() < INLINE_LIMIT_BYTES;
         return inlineReads && small ? inline(key, work) : async(key, work);
     }
 

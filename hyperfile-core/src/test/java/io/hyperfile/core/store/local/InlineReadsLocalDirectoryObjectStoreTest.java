@@ -45,14 +45,17 @@ class InlineReadsLocalDirectoryObjectStoreTest extends AbstractObjectStoreContra
     }
 
     @Test
-    void largeReadsGoToDirectBuffersWithTheRightBytes() {
+    void largeReadsReturnTheRightBytes() {
         byte[] bytes = random(3 << 20);
         await(store.put("inline/big", ByteBuffer.wrap(bytes)));
-        ObjectData whole = await(store.get("inline/big", ByteRange.of(12345, LocalDirectoryObjectStore.DIRECT_THRESHOLD_BYTES * 4L)));
-        assertTrue(whole.data().isDirect());
-        assertEquals(ByteBuffer.wrap(bytes, 12345, LocalDirectoryObjectStore.DIRECT_THRESHOLD_BYTES * 4), whole.data());
-        ObjectData small = await(store.get("inline/big", ByteRange.of(0, 100)));
-        assertFalse(small.data().isDirect());
+        int length = LocalDirectoryObjectStore.INLINE_LIMIT_BYTES * 4;
+        ObjectData big = await(store.get("inline/big", ByteRange.of(12345, length)));
+        assertEquals(12345, big.offset());
+        assertEquals(ByteBuffer.wrap(bytes, 12345, length), big.data());
+        assertEquals(3 << 20, big.objectSize());
+        // A direct buffer per read would be freed only by a collection: at speed the JVM hits its direct-memory
+        // limit and answers with full collections (docs/PERFORMANCE.md, "Local-directory reads").
+        assertFalse(big.data().isDirect(), "reads hand out heap buffers");
     }
 
     @Test
