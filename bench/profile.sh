@@ -10,6 +10,8 @@
 #     --fragment       before warming up, 15 s of 4 KiB random writes at QD32 (what bench/run.sh's warm-up does
 #                      to the sequential rows)
 #     --frames N       hottest frames to print (default 25)
+#     --fio "ARGS"     more fio options for the profiled run and its warm-up, e.g. "--fsync=32" (a FLUSH every 32
+#                      writes, bench/run.sh's flush32 row)
 #     --dir DIR        working directory (default /dev/shm/hyperfile-profile, else $TMPDIR); the recording stays in
 #                      DIR/rec.jfr for `jfr print` or JDK Mission Control
 # Example: bench/profile.sh read 1M 8 --fragment
@@ -19,13 +21,14 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 (($# >= 3)) || { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 rw=$1 bs=$2 qd=$3
 shift 3
-secs=10 fragment=0 frames=25 dir=""
+secs=10 fragment=0 frames=25 dir="" fio_extra=""
 while (($#)); do
     case $1 in
         --seconds) secs=$2; shift ;;
         --fragment) fragment=1 ;;
         --frames) frames=$2; shift ;;
         --dir) dir=$2; shift ;;
+        --fio) fio_extra=$2; shift ;;
         --) shift; break ;;
         *) echo "profile.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
@@ -47,10 +50,11 @@ for _ in $(seq 100); do nbdinfo --size "$uri" >/dev/null 2>&1 && break; sleep 0.
 f() { fio --ioengine=nbd --uri="$uri" --size=256M "$@"; }
 f --name=fill --rw=write --bs=1M --iodepth=8 >/dev/null
 ((fragment)) && f --name=fragment --rw=randwrite --bs=4k --iodepth=32 --time_based --runtime=15 >/dev/null
-f --name=warm --rw="$rw" --bs="$bs" --iodepth="$qd" --time_based --runtime=5 >/dev/null
+read -r -a extra <<<"$fio_extra"
+f --name=warm --rw="$rw" --bs="$bs" --iodepth="$qd" "${extra[@]}" --time_based --runtime=5 >/dev/null
 read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$pid/stat")
 jcmd "$pid" JFR.start name=run settings=profile >"$dir/jcmd.log"
-f --name=run --rw="$rw" --bs="$bs" --iodepth="$qd" --time_based --runtime="$secs" --output-format=json >"$dir/fio.json"
+f --name=run --rw="$rw" --bs="$bs" --iodepth="$qd" "${extra[@]}" --time_based --runtime="$secs" --output-format=json >"$dir/fio.json"
 read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
 jcmd "$pid" JFR.stop name=run filename="$dir/rec.jfr" >>"$dir/jcmd.log"
 jfr print --events jdk.ExecutionSample --stack-depth 30 "$dir/rec.jfr" >"$dir/samples.txt"
