@@ -39,6 +39,10 @@ final class FsckCommand implements Callable<Integer> {
             progress.done(r.segmentsChecked());
             var out = spec.commandLine().getOut();
             r.problems().forEach(p -> out.println("problem: " + p));
+            if (!r.orphans().isEmpty()) {
+                out.println("orphans (not a problem): segments " + r.orphans() + " are above the newest complete checkpoint"
+                        + " (uploads in flight when a writer stopped); never opened, deleted by gc once the log is claimed above them");
+            }
             if (r.space() != null) {
                 out.printf("garbage (not a problem): %s in %d unreferenced segments, %s inside live segments; stored %s, live %s%n",
                         VolumeDuCommand.bytes(r.space().unreferencedBytes()), r.space().unreferencedSegments().size(),

@@ -20,6 +20,7 @@ final class VolumeTuning implements Configurable {
     static final String MAX_GET_SIZE = "volume.max-get-size";
     static final String READ_AHEAD = "volume.read-ahead";
     static final String UPLOAD_RETRY = "volume.upload-retry";
+    static final String UPLOAD_PARALLELISM = "volume.upload-parallelism";
     static final String OPEN_RETRY = "volume.open-retry";
     static final String HINT_EVERY_SEGMENTS = "volume.hint-every-segments";
     /** How far sequential reads fetch ahead into the local cache when there is one and no read-ahead is set. */
@@ -34,6 +35,8 @@ final class VolumeTuning implements Configurable {
                 new Setting(MAX_GET_SIZE, "8M", VolumeTuning::maxGetBytes),
                 Setting.sizeOrZero(READ_AHEAD, "8M with a read cache, else 0"),
                 Setting.positiveDuration(UPLOAD_RETRY, "2s"), Setting.duration(OPEN_RETRY, "10s"),
+                new Setting(UPLOAD_PARALLELISM, Integer.toString(VolumeConfig.DEFAULT.uploadParallelism()),
+                        VolumeTuning::uploadParallelism),
                 Setting.count(HINT_EVERY_SEGMENTS, 32));
     }
 
@@ -72,6 +75,9 @@ final class VolumeTuning implements Configurable {
         if ((v = values.get(UPLOAD_RETRY)) != null) {
             b.uploadRetry(positive(UPLOAD_RETRY, v));
         }
+        if ((v = values.get(UPLOAD_PARALLELISM)) != null) {
+            b.uploadParallelism(uploadParallelism(v));
+        }
         if ((v = values.get(OPEN_RETRY)) != null) {
             b.openRetry(Durations.parse(OPEN_RETRY, v));
         }
@@ -87,6 +93,18 @@ final class VolumeTuning implements Configurable {
             throw new IllegalArgumentException("invalid " + key + " '" + text + "': must be positive");
         }
         return d;
+    }
+
+    private static int uploadParallelism(String text) {
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n >= 1 && n <= VolumeConfig.MAX_UPLOAD_PARALLELISM) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("invalid number '" + text + "': use 1 to " + VolumeConfig.MAX_UPLOAD_PARALLELISM);
     }
 
     private static int maxGetBytes(String text) {

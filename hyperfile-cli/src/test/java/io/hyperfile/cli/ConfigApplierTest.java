@@ -222,6 +222,7 @@ class ConfigApplierTest {
                 volume.node-cache-size = 0
                 volume.read-ahead = 1M
                 volume.hint-every-segments = 8
+                volume.upload-parallelism = 2
                 """);
         ConfigKeys.of(cli).validate(config);
         new ConfigApplier(config, NO_ENV).apply(cli.parseArgs());
@@ -231,15 +232,20 @@ class ConfigApplierTest {
         assertEquals(0, v.nodeCacheBytes());
         assertEquals(1L << 20, v.readAheadBytes(), "set read-ahead applies with or without a cache");
         assertEquals(8, v.hintEverySegments());
+        assertEquals(2, v.uploadParallelism());
         assertEquals(VolumeConfig.DEFAULT.flushDeadline(), v.flushDeadline());
 
         ServeCommand plain = new ServeCommand();
         new ConfigApplier(ConfigFile.NONE, NO_ENV).apply(new CommandLine(plain).parseArgs());
         assertEquals(VolumeTuning.CACHED_READ_AHEAD_BYTES, plain.volumeTuning.config(true, 64L << 20).readAheadBytes());
         assertEquals(0, plain.volumeTuning.config(false, 64L << 20).readAheadBytes());
+        assertEquals(4, plain.volumeTuning.config(false, 64L << 20).uploadParallelism());
 
         assertEquals("s.conf:1: volume.flush-age: invalid duration '0': must be above zero",
                 assertThrows(ConfigException.class, () -> ConfigKeys.of(new CommandLine(new ServeCommand()))
                         .validate(ConfigFile.parse("s.conf", "volume.flush-age = 0\n"))).getMessage());
+        assertEquals("s.conf:1: volume.upload-parallelism: invalid number '65': use 1 to 64",
+                assertThrows(ConfigException.class, () -> ConfigKeys.of(new CommandLine(new ServeCommand()))
+                        .validate(ConfigFile.parse("s.conf", "volume.upload-parallelism = 65\n"))).getMessage());
     }
 }

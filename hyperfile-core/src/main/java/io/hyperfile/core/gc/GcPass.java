@@ -3,6 +3,7 @@ package io.hyperfile.core.gc;
 import io.hyperfile.core.index.Location;
 import io.hyperfile.core.segment.ExtentKind;
 import io.hyperfile.core.segment.ExtentRecord;
+import io.hyperfile.core.segment.SegmentFooter;
 import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.segment.SegmentReader;
 import io.hyperfile.core.store.ObjectInfo;
@@ -116,11 +117,15 @@ final class GcPass {
     private CompletableFuture<Void> delete() {
         List<String> keys = new ArrayList<>();
         long bytes = 0;
+        // Nothing above the newest checkpoint's floor: an open may need those segments to find it complete
+        // (docs/FORMAT.md, "Finding the newest checkpoint"), and segments still on their way point into them.
+        SegmentFooter newest = live.footers().get(live.newestSeq());
+        long floor = newest == null ? 0 : newest.floor();
         for (SpaceReport.SegmentSpace s : report.segments()) {
             if (s.isLive() || s.liveBytes() > 0) {
                 continue; // reached by the newest checkpoint, or (planned from the table) by a snapshot
             }
-            if (s.seq() < live.graceSeq() && !live.held().contains(s.seq())) {
+            if (s.seq() < live.graceSeq() && s.seq() <= floor && !live.held().contains(s.seq())) {
                 deleted.add(s.seq());
                 keys.add(SegmentKeys.segment(prefix, s.seq()));
                 bytes += s.storedBytes();

@@ -1,5 +1,6 @@
 package io.hyperfile.core.gc;
 
+import io.hyperfile.core.checkpoint.CheckpointLocator;
 import io.hyperfile.core.checkpoint.SnapshotRecord;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
 import io.hyperfile.core.index.IndexNode;
@@ -178,16 +179,37 @@ public final class SpaceAccounting {
                     other.add(o.key());
                 }
             }
-            if (!segmentSizes.isEmpty()) {
-                newestSeq = segmentSizes.lastKey();
-                pinnedBy.computeIfAbsent(newestSeq, s -> new ArrayList<>()).add("newest");
+        }
+
+        /**
+         * The newest checkpoint is the newest complete one (segments above it are orphans or still on their way to
+         * the store, docs/FORMAT.md), and so is the grace checkpoint: a lower grace checkpoint only holds more.
+         */
+        private CompletableFuture<Void> findCheckpoints() {
+            if (segmentSizes.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
             }
+            TreeSet<Long> listed = new TreeSet<>(segmentSizes.keySet());
+            return CheckpointLocator.newestCompleteAmong(store, prefix, listed, listed.last()).thenCompose(newest -> {
+                newestSeq = newest;
+                if (newest == 0) {
+                    problem(listed.last(), "no segment is a complete checkpoint: each misses a segment its index may point into");
+                    graceSeq = 0;
+                    return CompletableFuture.completedFuture(null);
+                }
+                pinnedBy.computeIfAbsent(newestSeq, s -> new ArrayList<>()).add("newest");
+                if (graceSeq == 0) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                return CheckpointLocator.newestCompleteAmong(store, prefix, listed, Math.min(graceSeq, newest))
+                        .thenAccept(g -> graceSeq = g);
+            });
         }
 
         CompletableFuture<Liveness> run() {
-            return bounded(pacer, snapshotKeys, k -> store.get(k, ByteRange.all()).thenApply(d -> SnapshotRecord.decode(k, d.data()).seq()),
+            return findCheckpoints().thenCompose(x -> bounded(pacer, snapshotKeys, k -> store.get(k, ByteRange.all()).thenApply(d -> SnapshotRecord.decode(k, d.data()).seq()),
                     (k, seq) -> pinnedBy.computeIfAbsent(seq, s -> new ArrayList<>()).add("snapshot " + k.substring(prefix.length() + 5)),
-                    (k, e) -> problemAfter(e, 0, k + ": cannot read snapshot record: " + e.getMessage()))
+                    (k, e) -> problemAfter(e, 0, k + ": cannot read snapshot record: " + e.getMessage())))
                     .thenCompose(v -> walkCheckpoints())
                     .thenCompose(v -> readLiveFooters())
                     .thenApply(v -> new Liveness(report(), desc, newestSeq, graceSeq, liveSlots, nodeKeys, held, footers,

@@ -1,5 +1,6 @@
 package io.hyperfile.core.gc;
 
+import io.hyperfile.core.checkpoint.CheckpointLocator;
 import io.hyperfile.core.checkpoint.Snapshots;
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
 import io.hyperfile.core.index.NodeCodec;
@@ -53,8 +54,12 @@ final class TablePlan {
                 return CompletableFuture.completedFuture(null);
             }
             table.retainListed(listing.sizes.keySet());
-            return table.settle(store, prefix, codec, desc.borrowedUpTo()).thenCompose(v -> footers(store, prefix, desc, table, listing,
-                    snapshots, pacer));
+            // The grace checkpoint must be a complete one (docs/FORMAT.md); a lower one only holds more.
+            CompletableFuture<Void> grace = listing.graceSeq == 0 ? CompletableFuture.completedFuture(null)
+                    : CheckpointLocator.newestCompleteAmong(store, prefix, new TreeSet<>(listing.sizes.keySet()),
+                            Math.min(listing.graceSeq, listing.newest)).thenAccept(g -> listing.graceSeq = g);
+            return grace.thenCompose(x -> table.settle(store, prefix, codec, desc.borrowedUpTo()))
+                    .thenCompose(v -> footers(store, prefix, desc, table, listing, snapshots, pacer));
         }));
     }
 

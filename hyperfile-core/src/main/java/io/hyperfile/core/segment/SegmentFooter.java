@@ -41,16 +41,41 @@ import java.util.Arrays;
  *             its own); version 3: CRC32C of the whole data section (frame directory and frames)
  * 136     4   CRC32C of the node section
  * 140     4   CRC32C of the extent table
- * 144    12   reserved (0)
+ * 144     8   floor: the newest seq that was durable when this segment was finished; 0 = not recorded, which
+ *             means seq - 1 (segments written before several uploads could be in flight)
+ * 152     4   reserved (0)
  * 156     4   CRC32C of bytes 0..155
  * </pre>
+ *
+ * <p>The floor makes the checkpoint check of an open possible when several segments were in flight: checkpoint
+ * {@code N} is complete when every seq in {@code (floor(), N)} exists (docs/FORMAT.md, "Finding the newest
+ * checkpoint").
  */
 public record SegmentFooter(long seq, long volumeSizeBytes, long dataOffset, long dataBlockCount, long nodeOffset,
         long nodeLength, long extentTableOffset, long extentTableLength, long rootSeq, long rootOffset, int rootLength,
         int height, long extentCount, long mappedBlocks, long createdMillis, int headerCrc, int blockCrcsCrc,
-        int nodeCrc, int extentTableCrc) {
+        int nodeCrc, int extentTableCrc, long floorSeq) {
 
     public static final int BYTES = 160;
+
+    /** A footer that records no floor ({@link #floor()} is then {@code seq - 1}). */
+    public SegmentFooter(long seq, long volumeSizeBytes, long dataOffset, long dataBlockCount, long nodeOffset,
+            long nodeLength, long extentTableOffset, long extentTableLength, long rootSeq, long rootOffset, int rootLength,
+            int height, long extentCount, long mappedBlocks, long createdMillis, int headerCrc, int blockCrcsCrc,
+            int nodeCrc, int extentTableCrc) {
+        this(seq, volumeSizeBytes, dataOffset, dataBlockCount, nodeOffset, nodeLength, extentTableOffset,
+                extentTableLength, rootSeq, rootOffset, rootLength, height, extentCount, mappedBlocks, createdMillis,
+                headerCrc, blockCrcsCrc, nodeCrc, extentTableCrc, 0);
+    }
+
+    /**
+     * The newest seq that was durable when this segment was finished: its index may point into segments in
+     * {@code (floor, seq)} only because they were on their way to the store then. {@code seq - 1} when the footer
+     * records none.
+     */
+    public long floor() {
+        return floorSeq == 0 ? seq - 1 : floorSeq;
+    }
     static final byte[] MAGIC = "HFFOOTER".getBytes(StandardCharsets.US_ASCII);
 
     /** The footer of an unencoded segment (format version 1). */
@@ -67,6 +92,7 @@ public record SegmentFooter(long seq, long volumeSizeBytes, long dataOffset, lon
         b.putLong(rootSeq).putLong(rootOffset).putInt(rootLength).putInt(height);
         b.putLong(extentCount).putLong(mappedBlocks).putLong(createdMillis);
         b.putInt(headerCrc).putInt(blockCrcsCrc).putInt(nodeCrc).putInt(extentTableCrc);
+        b.putLong(floorSeq);
         b.position(156);
         b.putInt(Crc32c.of(b.array(), 0, 156));
         return b.flip();
@@ -100,13 +126,14 @@ public record SegmentFooter(long seq, long volumeSizeBytes, long dataOffset, lon
         }
         SegmentFooter f = new SegmentFooter(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong(),
                 b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getInt(), b.getInt(), b.getLong(), b.getLong(),
-                b.getLong(), b.getInt(), b.getInt(), b.getInt(), b.getInt());
+                b.getLong(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getLong());
         if (expectedSeq >= 0 && f.seq != expectedSeq) {
             throw new CorruptionException(key, at, "footer says seq " + f.seq + ", key says " + expectedSeq);
         }
         if (f.extentTableOffset + f.extentTableLength != at || f.nodeOffset + f.nodeLength != f.extentTableOffset
                 || f.dataOffset != SegmentHeader.BYTES || f.nodeOffset < f.dataOffset || at + BYTES != objectSize
-                || f.height < 0 || (f.height == 0) != (f.rootSeq == 0) || f.rootSeq > f.seq) {
+                || f.height < 0 || (f.height == 0) != (f.rootSeq == 0) || f.rootSeq > f.seq || f.floorSeq < 0
+                || f.floorSeq >= f.seq) {
             throw new CorruptionException(key, at, "footer sections do not fit the object: " + f);
         }
         return f;

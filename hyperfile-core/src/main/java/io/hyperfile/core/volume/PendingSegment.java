@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * A sealed flush window on its way to the store: first its changes are applied to the index (in seq order), which
- * appends the changed nodes to the segment; then the finished segment is uploaded (in seq order, one at a time, so
- * a segment never becomes visible before one it points into). Until it is durable its builder also serves reads,
+ * appends the changed nodes to the segment; then the finished segment is uploaded ({@link UploadWindow}: several at
+ * once, landing in any order; it counts as durable once every segment before it is stored too). Until it is
+ * durable its builder also serves reads,
  * unless it is a compaction window: its bytes reach readers only through the index, once a move is applied.
  * Touched only on the volume's thread.
  */
@@ -21,6 +22,10 @@ final class PendingSegment {
     final long sizeBytes;
     /** The finished segment once the index step is done; null before. */
     ByteBuffer bytes;
+    /** A create of it is in flight. */
+    boolean uploading;
+    /** The store has it (segments before it may not be there yet). */
+    boolean stored;
 
     PendingSegment(SegmentBuilder builder, List<ExtentRecord> records, RelocationBatch relocation, long sizeBytes) {
         this.builder = builder;

@@ -6,9 +6,7 @@ import io.hyperfile.core.index.NodePointer;
 import io.hyperfile.core.segment.SegmentBuilder;
 import io.hyperfile.core.segment.SegmentFooter;
 import io.hyperfile.core.segment.SegmentKeys;
-import io.hyperfile.core.store.ByteRange;
 import io.hyperfile.core.store.Exceptions;
-import io.hyperfile.core.store.ObjectExistsException;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryScheduler;
 import java.nio.ByteBuffer;
@@ -31,11 +29,12 @@ import org.slf4j.LoggerFactory;
  * <li>index: the records are applied to the copy-on-write index, in seq order, on the volume thread but off the
  *   lock; the changed nodes are appended to the segment and the footer written (finish); from here the new index
  *   points into the segment, which {@link UnsettledSegments} serves from memory until it is stored;
- * <li>upload: one conditional create at a time, in seq order, so a segment never becomes visible before one it
- *   points into;
- * <li>waiters ({@link FlushWaiters}): each FLUSH waits for the seq it needs; it completes once that seq is
- *   durable, and fails with EIO ({@link VolumeUnavailableException}) if that has not happened within
- *   {@code flush.deadline}.
+ * <li>upload ({@link UploadWindow}): up to {@code upload.parallelism} conditional creates in flight, landing in
+ *   any order; {@code durableSeq} is the contiguous durable prefix. Each footer records its floor (the durable seq
+ *   when it was finished), so an open never takes a segment whose predecessors did not all land (docs/FORMAT.md);
+ * <li>waiters ({@link FlushWaiters}): each FLUSH waits for the seq it needs; it completes once that seq and every
+ *   one before it is durable, and fails with EIO ({@link VolumeUnavailableException}) if that has not happened
+ *   within {@code flush.deadline}.
  * </ol>
  *
  * Group commit: while an earlier segment is on its way, a FLUSH does not seal the open builder at once but as soon as
@@ -44,8 +43,7 @@ import org.slf4j.LoggerFactory;
  * <p>Failures go to {@link VolumeHealth}, which decides. A transient one (a store error after the store's own
  * retries, a timeout, out of memory) fails the waiting flushes with EIO and retries the step after
  * {@code upload.retry} (or at once on the next FLUSH); nothing is dropped. A create that finds the segment already
- * there reads it back: if the bytes are this writer's own (an earlier attempt landed although its answer was lost)
- * the upload succeeded; otherwise another writer took the volume over and the volume is fenced.
+ * there and holding other bytes than this writer's means another writer took the volume over: fenced.
  *
  * <p>Not thread-safe: runs under the volume's lock; store continuations hop to the volume's executor.
  */
@@ -72,7 +70,7 @@ final class SegmentPipeline {
     private final ArrayDeque<PendingSegment> pending = new ArrayDeque<>();
     private long durableSeq;
     private boolean indexing;
-    private boolean uploading;
+    private final UploadWindow uploads;
     /** Group commit: the seq of the open builder a flush wants sealed as soon as nothing is pending; -1 if none. */
     private long sealWhenIdle = -1;
     /** After a failure no new store work starts before this time (a FLUSH clears it). */
@@ -81,7 +79,7 @@ final class SegmentPipeline {
     private final FlushWaiters waiters;
     private boolean ageTimerArmed;
     private int segmentsSinceHint;
-    /** Set by abort from any thread: no store request may be sent after it. */
+    /** Set by abort from any thread: no store request may be sent after it (the window has its own flag). */
     private volatile boolean aborted;
     /** The store writes in flight, so that an abort can let them settle. */
     private volatile CompletableFuture<Void> storeWriteInFlight = CompletableFuture.completedFuture(null);
@@ -89,7 +87,6 @@ final class SegmentPipeline {
     private final AtomicLong segmentsWritten = new AtomicLong();
     private final AtomicLong segmentBytesWritten = new AtomicLong();
     private final AtomicLong indexNodesWritten = new AtomicLong();
-    private final AtomicLong ownSegmentsRecognised = new AtomicLong();
     private final LivenessLog liveness = new LivenessLog();
 
     SegmentPipeline(String name, String prefix, AtomicLong sizeBytes, VolumeConfig config, VolumeMonitor monitor,
@@ -109,6 +106,18 @@ final class SegmentPipeline {
         this.index = index;
         this.durableSeq = durableSeq;
         this.waiters = new FlushWaiters(name, monitor, timer::nanoTime, this::schedule, config.flushDeadline());
+        this.uploads = new UploadWindow(name, prefix, config.uploadParallelism(), monitor, health, store, executor,
+                this::track, new UploadWindow.Listener() {
+                    @Override
+                    public void stored(PendingSegment ps) {
+                        settled();
+                    }
+
+                    @Override
+                    public void failed(String what, Throwable e) {
+                        onFailure(what, e);
+                    }
+                });
     }
 
     void attach(WriteBuffer buffer, Runnable onProgress) {
@@ -157,7 +166,7 @@ final class SegmentPipeline {
             }
         }
         return new VolumeStats(segmentsWritten.get(), segmentBytesWritten.get(), indexNodesWritten.get(), readAheadBytes,
-                ownSegmentsRecognised.get(), health.failures(), dirtyBlocks * blockSize);
+                uploads.ownSegmentsRecognised(), health.failures(), dirtyBlocks * blockSize);
     }
 
     // ---------------------------------------------------------------- flush and seal
@@ -285,9 +294,8 @@ final class SegmentPipeline {
                 }
             }
         }
-        PendingSegment head = pending.peekFirst();
-        if (!uploading && head != null && head.bytes != null) {
-            upload(head);
+        if (!aborted) {
+            uploads.fill(pending);
         }
     }
 
@@ -299,12 +307,13 @@ final class SegmentPipeline {
     private void indexSegment(PendingSegment ps) {
         indexing = true;
         BlockIndex base = index;
+        long floor = durableSeq; // everything its index points into at or below this is stored
         CompletableFuture<Finished> finished;
         try {
             finished = CompletableFuture.supplyAsync(() -> null, executor)
                     .thenCompose(x -> ps.relocation == null ? volumeIndex.applyWindow(base, ps.seq(), ps.records)
                             : volumeIndex.applyRelocation(base, ps.seq(), ps.records, ps.relocation))
-                    .thenApply(applied -> finish(ps, applied));
+                    .thenApply(applied -> finish(ps, applied, floor));
         } catch (RejectedExecutionException e) {
             indexing = false;
             return; // closed
@@ -331,7 +340,10 @@ final class SegmentPipeline {
     private record Finished(ByteBuffer bytes, BlockIndex index, int nodesWritten, WindowLiveness liveness) {
     }
 
-    private Finished finish(PendingSegment ps, VolumeIndex.Applied applied) {
+    private Finished finish(PendingSegment ps, VolumeIndex.Applied applied, long floor) {
+        if (floor == 0 && ps.seq() > 1) { // 0 would read as seq - 1: the claim makes a seq durable before any other
+            throw new IllegalStateException("segment " + ps.seq() + " of volume " + name + " finished before any was durable");
+        }
         ps.builder.rewindTrailer(); // an earlier attempt may have failed half-way
         VolumeIndex.Saved saved = volumeIndex.save(applied.mutable(), ps.seq(), ps.builder);
         applied.liveness().nodesWritten(saved.bytesWritten());
@@ -343,82 +355,26 @@ final class SegmentPipeline {
                 dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset, tableLength,
                 root == null ? 0 : root.segmentSeq(), root == null ? 0 : root.offset(), root == null ? 0 : root.length(),
                 next.height(), next.stats().extentCount(), next.stats().mappedBlocks(), createdMillis,
-                headerCrc, blockCrcsCrc, nodeCrc, tableCrc));
+                headerCrc, blockCrcsCrc, nodeCrc, tableCrc, floor == ps.seq() - 1 ? 0 : floor));
         return new Finished(bytes, next, saved.nodesWritten(), applied.liveness());
     }
 
-    private void upload(PendingSegment ps) {
-        if (aborted) {
-            return;
+    /** A segment is stored: the durable prefix moves over every stored segment at the head. */
+    private void settled() {
+        long before = durableSeq;
+        while (!pending.isEmpty() && pending.peekFirst().stored) {
+            PendingSegment ps = pending.pollFirst();
+            durableSeq = ps.seq();
+            unsettled.remove(SegmentKeys.segment(prefix, ps.seq()));
+            segmentsWritten.incrementAndGet();
+            segmentBytesWritten.addAndGet(ps.bytes.remaining());
+            buffer.release(ps.builder.memory());
         }
-        uploading = true;
-        String key = SegmentKeys.segment(prefix, ps.seq());
-        CompletableFuture<Void> create;
-        try {
-            create = store.create(key, ps.bytes.duplicate());
-        } catch (RuntimeException | Error e) {
-            create = CompletableFuture.failedFuture(e);
-        }
-        track(create);
-        create.whenCompleteAsync((v, e) -> monitor.locked(() -> {
-            if (health.isStopped()) {
-                uploading = false;
-                return;
-            }
-            if (e == null) {
-                uploading = false;
-                settled(ps);
-            } else if (Exceptions.unwrap(e) instanceof ObjectExistsException) {
-                checkOwnSegment(ps, key); // still uploading until it is decided
-            } else {
-                uploading = false;
-                onFailure("upload of " + key, e);
-            }
-        }), executor);
-    }
-
-    /**
-     * The segment exists already. If an earlier attempt of ours landed (its answer lost, the store's retries run
-     * out, the local store's directory sync failed after the link), the bytes there are exactly ours: that is
-     * success. Anything else there was written by another writer: fenced.
-     */
-    private void checkOwnSegment(PendingSegment ps, String key) {
-        CompletableFuture<Boolean> ours;
-        try {
-            ours = store.get(key, ByteRange.all()).thenApply(d -> d.data().equals(ps.bytes.duplicate()));
-        } catch (RuntimeException e) {
-            ours = CompletableFuture.failedFuture(e);
-        }
-        ours.whenCompleteAsync((same, e) -> monitor.locked(() -> {
-            uploading = false;
-            if (health.isStopped()) {
-                return;
-            }
-            if (e != null) {
-                onFailure("reading back " + key + " (found existing on upload)", e);
-            } else if (same) {
-                LOG.info("volume {}: {} was already stored by an earlier attempt of this writer; upload complete", name, key);
-                ownSegmentsRecognised.incrementAndGet();
-                settled(ps);
-            } else {
-                health.onFailure("upload of " + key, new VolumeFencedException("volume " + name
-                        + " has been taken over by another writer: " + key + " already exists with other contents;"
-                        + " this instance stopped writing and must be reopened", null));
-            }
-        }), executor);
-    }
-
-    private void settled(PendingSegment ps) {
-        pending.pollFirst();
-        durableSeq = ps.seq();
-        String key = SegmentKeys.segment(prefix, ps.seq());
-        unsettled.remove(key);
-        segmentsWritten.incrementAndGet();
-        segmentBytesWritten.addAndGet(ps.bytes.remaining());
-        buffer.release(ps.builder.memory());
         health.onSuccess();
-        waiters.completeUpTo(durableSeq);
-        maybeWriteHint();
+        if (durableSeq > before) {
+            waiters.completeUpTo(durableSeq);
+            maybeWriteHint(durableSeq - before);
+        }
         advance();
         onProgress.run();
     }
@@ -453,8 +409,10 @@ final class SegmentPipeline {
 
     // ---------------------------------------------------------------- hints, timers, abort
 
-    private void maybeWriteHint() {
-        if (aborted || ++segmentsSinceHint < config.hintEverySegments()) {
+    /** {@code settled} more segments are durable; the hint only ever names the durable prefix. */
+    private void maybeWriteHint(long settled) {
+        segmentsSinceHint += (int) Math.min(settled, Integer.MAX_VALUE);
+        if (aborted || segmentsSinceHint < config.hintEverySegments()) {
             return;
         }
         segmentsSinceHint = 0;
@@ -487,6 +445,7 @@ final class SegmentPipeline {
 
     void abort() {
         aborted = true;
+        uploads.abort();
     }
 
     CompletableFuture<Void> storeWritesInFlight() {

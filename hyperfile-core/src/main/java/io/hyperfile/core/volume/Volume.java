@@ -84,7 +84,7 @@ public final class Volume {
 
     Volume(String name, String prefix, ObjectStore store, UnsettledSegments view, VolumeDescriptor descriptor,
             VolumeConfig config, ScheduledThreadPoolExecutor executor, VolumeIndex volumeIndex, BlockIndex index,
-            long sizeBytes, long durableSeq, boolean snapshotView, Lineage lineage) {
+            long sizeBytes, long durableSeq, long highestSeq, boolean snapshotView, Lineage lineage) {
         this.name = name;
         this.lineage = lineage;
         this.prefix = prefix;
@@ -104,10 +104,10 @@ public final class Volume {
         int bufferBytes = SegmentBuilder.minimumCapacity(blockSize, maxBlocksPerSegment) + (64 << 10) + maxBlocksPerSegment * 16;
         this.pool = new BufferPool(bufferBytes, (int) Math.max(2, config.dirtyLimitBytes() / bufferBytes));
         this.pipeline = new SegmentPipeline(name, prefix, this.sizeBytes, config, monitor, health, store, view, volumeIndex,
-                executor, index, durableSeq);
+                executor, index, Math.max(durableSeq, highestSeq)); // orphans above the checkpoint are skipped
         this.buffer = new WriteBuffer(blockSize, maxBlocksPerSegment, descriptor.volumeId(), UUID.randomUUID(),
                 descriptor.encoding(), pool,
-                durableSeq + 1, pipeline::seal, pipeline::unsettledNewestFirst);
+                Math.max(durableSeq, highestSeq) + 1, pipeline::seal, pipeline::unsettledNewestFirst);
         SegmentReader segments = new SegmentReader(view, prefix, blockSize, descriptor.encoding());
         this.reads = new VolumeReads(segments, volumeIndex, blockSize, config.maxGetBytes());
         this.readAhead = new ReadAhead(reads, config.readAheadBytes(), this.sizeBytes, blockSize);

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.LongConsumer;
@@ -30,7 +31,10 @@ import java.util.function.LongConsumer;
  * checks that every data extent points at blocks that exist. Then measures the volume's space
  * ({@link SpaceAccounting}): unreferenced objects are garbage, reported in {@link Report#space()} and not as
  * problems, while every object a snapshot's checkpoint needs and cannot be read is a problem. Reports each problem
- * with the object and offset.
+ * with the object and offset. The checkpoint checked is the newest complete one (docs/FORMAT.md, "Finding the newest
+ * checkpoint"); segments above it are orphans of a writer that stopped with uploads in flight, reported in
+ * {@link Report#orphans()} and not as problems: they are never opened, and garbage collection deletes them once a
+ * writer has claimed the log above them.
  * Reads only; the volume should not be written meanwhile.
  */
 public final class VolumeChecker {
@@ -43,7 +47,7 @@ public final class VolumeChecker {
      * unreadable are problems too.
      */
     public record Report(List<String> problems, long segmentsChecked, long bytesChecked, long extentsChecked, long newestSeq,
-            SpaceReport space) {
+            SpaceReport space, List<Long> orphans) {
         public boolean isClean() {
             return problems.isEmpty();
         }
@@ -79,21 +83,46 @@ public final class VolumeChecker {
                             return null;
                         }));
                     }
-                    long newest = seqs.isEmpty() ? 0 : seqs.get(seqs.size() - 1);
+                    long[] newestOf = {0};
+                    List<Long> orphans = new ArrayList<>();
                     // A clone's index reads its parent's nodes: through its lineage (docs/CLONES.md).
-                    return chain.thenCompose(v -> checkIndex(described.store(), p, desc, newest, footers, executor, problems))
+                    return chain.thenCompose(v -> newestComplete(store, p, seqs, problems)).thenCompose(newest -> {
+                                newestOf[0] = newest;
+                                seqs.stream().filter(s -> s > newest).forEach(orphans::add);
+                                return checkIndex(described.store(), p, desc, newest, footers, executor, problems);
+                            })
                             .thenCompose(extents -> SpaceAccounting.measure(store, p).handle((space, e) -> {
                                 if (e != null) {
                                     problems.add("space accounting failed: " + Exceptions.unwrap(e).getMessage());
-                                    return new Report(List.copyOf(problems), seqs.size(), bytes[0], extents, newest, null);
+                                    return new Report(List.copyOf(problems), seqs.size(), bytes[0], extents, newestOf[0], null,
+                                            List.copyOf(orphans));
                                 }
                                 // The newest checkpoint's own problems were found above, by the byte-by-byte checks.
                                 space.problems().stream().filter(q -> q.checkpointSeq() == 0
-                                        || q.checkpointSeq() > 0 && q.checkpointSeq() != newest)
+                                        || q.checkpointSeq() > 0 && q.checkpointSeq() != newestOf[0])
                                         .forEach(q -> problems.add(q.message()));
-                                return new Report(List.copyOf(problems), seqs.size(), bytes[0], extents, newest, space);
+                                return new Report(List.copyOf(problems), seqs.size(), bytes[0], extents, newestOf[0], space,
+                                        List.copyOf(orphans));
                             }));
             });
+        });
+    }
+
+    /** The newest complete checkpoint; a segment above it whose footer cannot be read is a problem already. */
+    private static CompletableFuture<Long> newestComplete(ObjectStore store, String p, List<Long> seqs, List<String> problems) {
+        if (seqs.isEmpty()) {
+            return CompletableFuture.completedFuture(0L);
+        }
+        TreeSet<Long> listed = new TreeSet<>(seqs);
+        return CheckpointLocator.newestCompleteAmong(store, p, listed, listed.last()).handle((n, e) -> {
+            if (e != null) {
+                problems.add("cannot find the newest complete checkpoint: " + Exceptions.unwrap(e).getMessage());
+                return listed.last();
+            }
+            if (n == 0) {
+                problems.add("no segment is a complete checkpoint: each misses a segment its index may point into");
+            }
+            return n;
         });
     }
 
@@ -108,7 +137,7 @@ public final class VolumeChecker {
                 .thenCompose(index -> vi.access().run(r -> {
                     index.verify(r);
                     return index;
-                }).thenCompose(checked -> walk(vi, checked, 0, footers, desc, p, problems, 0L)))
+                }).thenCompose(checked -> walk(vi, checked, 0, f.volumeSizeBytes() / desc.blockSizeBytes(), footers, desc, p, problems, 0L)))
                 .exceptionally(e -> {
                     Throwable cause = Exceptions.unwrap(e);
                     problems.add(cause instanceof CorruptionException ? cause.getMessage()
@@ -117,14 +146,13 @@ public final class VolumeChecker {
                 });
     }
 
-    private static CompletableFuture<Long> walk(VolumeIndex vi, BlockIndex index, long fromBlock, Map<Long, SegmentFooter> footers,
+    private static CompletableFuture<Long> walk(VolumeIndex vi, BlockIndex index, long fromBlock, long volumeBlocks,
+            Map<Long, SegmentFooter> footers,
             VolumeDescriptor desc, String p, List<String> problems, long count) {
         return vi.access().run(r -> index.extents(r, fromBlock, 4096)).thenCompose(page -> {
             long n = count;
             for (Extent e : page) {
                 n++;
-                long volumeBlocks = footers.get(footers.keySet().stream().max(Long::compare).orElseThrow()).volumeSizeBytes()
-                        / desc.blockSizeBytes();
                 if (e.endBlock() > volumeBlocks) {
                     problems.add("index maps blocks " + e.startBlock() + ".." + e.endBlock() + " beyond the volume's "
                             + volumeBlocks + " blocks");
@@ -142,7 +170,7 @@ public final class VolumeChecker {
             if (page.size() < 4096) {
                 return CompletableFuture.completedFuture(n);
             }
-            return walk(vi, index, page.get(page.size() - 1).endBlock(), footers, desc, p, problems, n);
+            return walk(vi, index, page.get(page.size() - 1).endBlock(), volumeBlocks, footers, desc, p, problems, n);
         });
     }
 }

@@ -17,6 +17,9 @@ import java.time.Duration;
  * <tr><td>{@code read.max-get-bytes}</td><td>8 MiB</td><td>largest single ranged GET; larger reads fan out</td></tr>
  * <tr><td>{@code upload.retry-millis}</td><td>2000</td><td>after a failed segment upload, retry this often (a
  *   flush also retries at once)</td></tr>
+ * <tr><td>{@code upload.parallelism}</td><td>4</td><td>segment uploads in flight at once (1 to 64); they may land
+ *   in any order, a FLUSH still completes only once every segment up to its own is durable; 1 uploads one segment
+ *   at a time, in seq order</td></tr>
  * <tr><td>{@code hint.every-segments}</td><td>32</td><td>rewrite the {@code head} hint after this many segments</td></tr>
  * <tr><td>{@code read.ahead-bytes}</td><td>0</td><td>once reads run sequentially, fetch this far ahead of them
  *   (the fetched bytes are dropped: this only pays off over a store that caches, such as the local read cache);
@@ -33,7 +36,10 @@ import java.time.Duration;
  */
 public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCacheBytes, int maxGetBytes,
         Duration uploadRetry, int hintEverySegments, Clock clock, long readAheadBytes, Duration flushDeadline,
-        Duration openRetry, RetryScheduler scheduler) {
+        Duration openRetry, RetryScheduler scheduler, int uploadParallelism) {
+
+    /** The most segment uploads a volume may have in flight at once. */
+    public static final int MAX_UPLOAD_PARALLELISM = 64;
 
     public static final VolumeConfig DEFAULT = builder().build();
 
@@ -47,6 +53,8 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
         check(readAheadBytes >= 0, "readAheadBytes must not be negative. readAheadBytes=" + readAheadBytes);
         check(!flushDeadline.isNegative() && !flushDeadline.isZero(), "flushDeadline must be positive. flushDeadline=" + flushDeadline);
         check(!openRetry.isNegative(), "openRetry must not be negative. openRetry=" + openRetry);
+        check(uploadParallelism >= 1 && uploadParallelism <= MAX_UPLOAD_PARALLELISM, "uploadParallelism must be in 1.."
+                + MAX_UPLOAD_PARALLELISM + ". uploadParallelism=" + uploadParallelism);
         check(clock != null && scheduler != null, "clock and scheduler are required");
     }
 
@@ -63,7 +71,7 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
     public Builder toBuilder() {
         return new Builder().dirtyLimitBytes(dirtyLimitBytes).flushAge(flushAge).nodeCacheBytes(nodeCacheBytes)
                 .maxGetBytes(maxGetBytes).uploadRetry(uploadRetry).hintEverySegments(hintEverySegments).clock(clock)
-                .readAheadBytes(readAheadBytes).flushDeadline(flushDeadline).openRetry(openRetry).scheduler(scheduler);
+                .readAheadBytes(readAheadBytes).flushDeadline(flushDeadline).openRetry(openRetry).scheduler(scheduler).uploadParallelism(uploadParallelism);
     }
 
     public static final class Builder {
@@ -78,6 +86,12 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
         private Duration flushDeadline = Duration.ofSeconds(30);
         private Duration openRetry = Duration.ofSeconds(10);
         private RetryScheduler scheduler = RetryScheduler.system();
+        private int uploadParallelism = 4;
+
+        public Builder uploadParallelism(int v) {
+            uploadParallelism = v;
+            return this;
+        }
 
         public Builder flushDeadline(Duration v) {
             flushDeadline = v;
@@ -136,7 +150,7 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
 
         public VolumeConfig build() {
             return new VolumeConfig(dirtyLimitBytes, flushAge, nodeCacheBytes, maxGetBytes, uploadRetry,
-                    hintEverySegments, clock, readAheadBytes, flushDeadline, openRetry, scheduler);
+                    hintEverySegments, clock, readAheadBytes, flushDeadline, openRetry, scheduler, uploadParallelism);
         }
     }
 }

@@ -42,8 +42,14 @@ final class VolumeOpener {
     private VolumeOpener() {
     }
 
-    /** A segment to open at: {@code seq} 0 (with no footer) is the empty volume. */
-    private record Checkpoint(long seq, SegmentFooter footer) {
+    /**
+     * A segment to open at: {@code seq} 0 (with no footer) is the empty volume. {@code highest}: the highest seq
+     * stored (above {@code seq} when orphans of an earlier writer are there), which a writer's claim goes above.
+     */
+    private record Checkpoint(long seq, SegmentFooter footer, long highest) {
+        Checkpoint above(long highestStored) {
+            return new Checkpoint(seq, footer, Math.max(seq, highestStored));
+        }
     }
 
     static CompletableFuture<VolumeDescriptor> create(ObjectStore store, String prefix, VolumeOptions options, Clock clock) {
@@ -102,20 +108,29 @@ final class VolumeOpener {
     }
 
     /**
-     * The newest checkpoint's seq: the newest own segment, or, for a clone without one yet, its base seq (the
-     * parent's checkpoint it starts from).
+     * The newest checkpoint's seq: the newest complete checkpoint among the own segments (see
+     * {@link CheckpointLocator}), or, for a clone without one yet, its base seq (the parent's checkpoint it starts
+     * from).
      */
     static CompletableFuture<Long> newestSeq(ObjectStore store, String p, Lineage lineage) {
-        return CheckpointLocator.newestSegment(store, p).thenApply(seq -> Math.max(seq, lineage.baseSeq()));
+        return located(store, p, lineage).thenApply(CheckpointLocator.Located::checkpoint);
+    }
+
+    private static CompletableFuture<CheckpointLocator.Located> located(ObjectStore store, String p, Lineage lineage) {
+        return CheckpointLocator.locate(store, p).thenApply(l -> new CheckpointLocator.Located(
+                Math.max(l.checkpoint(), lineage.baseSeq()), Math.max(l.highest(), lineage.baseSeq())));
     }
 
     /**
-     * The newest segment and its footer. If it cannot be read whole (missing after listing, short, bad checksum), it
-     * may still be being written: list and read again with backoff until {@code open.retry} has passed.
+     * The newest complete checkpoint and its footer. If the newest segments cannot be read whole (missing after
+     * listing, short, bad checksum), one may still be being written: list and read again with backoff until
+     * {@code open.retry} has passed.
      */
     private static CompletableFuture<Checkpoint> newestCheckpoint(Described d, String p, VolumeConfig config, long startNanos,
             int attempt) {
-        return newestSeq(d.store(), p, d.lineage()).thenCompose(seq -> checkpoint(d, p, seq)
+        CompletableFuture<CheckpointLocator.Located> where = located(d.store(), p, d.lineage());
+        return where.handle((l, e) -> l == null ? 0L : l.checkpoint()).thenCompose(seq -> where
+                .thenCompose(l -> checkpoint(d, p, l.checkpoint()).thenApply(cp -> cp.above(l.highest())))
                 .handle((cp, e) -> {
                     if (e == null) {
                         return CompletableFuture.completedFuture(cp);
@@ -125,7 +140,9 @@ final class VolumeOpener {
                         return CompletableFuture.<Checkpoint>failedFuture(cause);
                     }
                     long elapsed = config.scheduler().nanoTime() - startNanos;
-                    String key = SegmentKeys.segment(p, seq);
+                    String key = cause instanceof CorruptionException c && c.key() != null ? c.key()
+                            : cause instanceof ObjectNotFoundException nf && nf.key() != null ? nf.key()
+                            : SegmentKeys.segment(p, seq);
                     if (elapsed >= config.openRetry().toNanos()) {
                         return CompletableFuture.<Checkpoint>failedFuture(new CorruptionException(key, 0,
                                 "the newest segment cannot be read (" + cause.getMessage() + "); a store may still have"
@@ -151,7 +168,7 @@ final class VolumeOpener {
     /** Segment {@code seq}'s footer, checked against the descriptor ({@code seq} 0: the empty volume). */
     private static CompletableFuture<Checkpoint> checkpoint(Described d, String p, long seq) {
         if (seq == 0) {
-            return CompletableFuture.completedFuture(new Checkpoint(0, null));
+            return CompletableFuture.completedFuture(new Checkpoint(0, null, 0));
         }
         VolumeDescriptor desc = d.desc();
         SegmentReader reader = new SegmentReader(d.store(), p, desc.blockSizeBytes());
@@ -162,7 +179,7 @@ final class VolumeOpener {
                 throw new CorruptionException(key, 0, "segment belongs to volume " + h.volumeId() + " seq " + h.seq()
                         + ", expected volume " + owner.volumeId() + " seq " + seq);
             }
-            return new Checkpoint(seq, f);
+            return new Checkpoint(seq, f, seq);
         });
     }
 
@@ -177,11 +194,11 @@ final class VolumeOpener {
         CompletableFuture<Volume> opened;
         if (f == null) {
             opened = CompletableFuture.completedFuture(new Volume(name, p, store, view, desc, config, executor, vi,
-                    vi.empty(), desc.sizeBytes(), 0, snapshotView, d.lineage()));
+                    vi.empty(), desc.sizeBytes(), 0, cp.highest(), snapshotView, d.lineage()));
         } else {
             opened = vi.open(f.rootSeq() == 0 ? null : new NodePointer(f.rootSeq(), f.rootOffset(), f.rootLength()),
                     f.height()).thenApply(idx -> new Volume(name, p, store, view, desc, config, executor, vi, idx,
-                    f.volumeSizeBytes(), cp.seq(), snapshotView, d.lineage()));
+                    f.volumeSizeBytes(), cp.seq(), cp.highest(), snapshotView, d.lineage()));
         }
         return opened.whenComplete((v, e) -> {
             if (e != null) {

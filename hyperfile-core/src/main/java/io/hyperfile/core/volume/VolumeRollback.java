@@ -47,13 +47,14 @@ public final class VolumeRollback {
         String p = SegmentKeys.normalizePrefix(prefix);
         String dk = SegmentKeys.descriptor(p);
         return store.get(dk, ByteRange.all()).thenApply(d -> VolumeDescriptor.decode(dk, d.data()))
-                .thenCompose(desc -> CheckpointLocator.newestSegment(store, p).thenCompose(newest -> {
+                .thenCompose(desc -> CheckpointLocator.locate(store, p).thenCompose(located -> {
+                    long newest = located.checkpoint();
                     if (targetSeq >= newest) {
                         throw new IllegalArgumentException("checkpoint " + targetSeq + " is " + (targetSeq == newest
                                 ? "the newest already" : "newer than the newest (" + newest + ")") + ": nothing to roll back");
                     }
                     return CheckpointPresence.verify(store, p, desc, targetSeq).thenCompose(target -> {
-                        long seq = newest + 1;
+                        long seq = located.highest() + 1; // above any orphan: a seq is never reused
                         ByteBuffer bytes = emptySegment(desc, seq, target, clock.millis());
                         return store.create(SegmentKeys.segment(p, seq), bytes)
                                 .thenCompose(v -> LiveTables.invalidate(store, p))
