@@ -60,7 +60,7 @@ public final class SegmentReader {
         String key = SegmentKeys.segment(prefix, seq);
         return store.get(key, ByteRange.suffix(SegmentFooter.BYTES)).thenApply(d -> {
             if (d.objectSize() < SegmentHeader.BYTES + SegmentFooter.BYTES) {
-                throw new CorruptionException(key, 0, "segment is " + d.objectSize() + " bytes, too short to be one");
+                throw new CorruptionException(key, 0, "segment is truncated: " + d.objectSize() + " bytes, too short to be one");
             }
             return SegmentFooter.decode(key, d.offset(), d.data(), seq, d.objectSize());
         });

@@ -12,11 +12,18 @@ import io.hyperfile.core.store.fault.FlakyObjectStore;
 import io.hyperfile.core.store.memory.InMemoryObjectStore;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -27,7 +34,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Crash at every store request: for each N in a window spanning many flushes, the volume dies just before, or just
  * after, its N-th store request; the reopened volume must hold the state of its last completed flush, or a later
- * one with the rest of the writes lost (the last of them possibly torn at a block).
+ * one with the rest of the writes lost (the last of them possibly torn at a block). The second test does the same
+ * with several uploads in flight landing newest first (each segment create is held and the held ones are released
+ * in reverse order), and at the crash lets the newest held create land while the older ones never do: the reopen
+ * must take the complete prefix, and fsck must find no problem (orphans are not one).
  */
 class VolumeCrashTest {
     private static final int BLOCK = 512;
@@ -43,6 +53,124 @@ class VolumeCrashTest {
             }
         }
         return points.stream();
+    }
+
+    static Stream<Arguments> parallelCrashPoints() {
+        List<Arguments> points = new ArrayList<>();
+        for (int n = 1; n <= WINDOW; n++) {
+            points.add(Arguments.of(n, "before"));
+            points.add(Arguments.of(n, "after"));
+        }
+        return points.stream();
+    }
+
+    /** Holds every segment create; {@link #releaseNewestFirst} lets them go, the newest first. */
+    private static final class Reorder implements FaultAction {
+        private final Deque<CompletableFuture<Void>> held = new ArrayDeque<>();
+
+        @Override
+        public synchronized <T> CompletableFuture<T> apply(FlakyObjectStore.Op op, String key, Supplier<CompletableFuture<T>> proceed) {
+            CompletableFuture<Void> gate = new CompletableFuture<>();
+            held.push(gate);
+            return gate.thenCompose(x -> proceed.get());
+        }
+
+        void releaseNewestFirst() {
+            List<CompletableFuture<Void>> gates = new ArrayList<>();
+            synchronized (this) {
+                while (!held.isEmpty()) {
+                    gates.add(held.pop());
+                }
+            }
+            gates.forEach(g -> g.complete(null));
+        }
+
+        /** The crash: the newest held create lands, the older ones never do. */
+        void landNewestOnly() {
+            CompletableFuture<Void> newest;
+            synchronized (this) {
+                newest = held.peek();
+                held.clear();
+            }
+            if (newest != null) {
+                newest.complete(null);
+            }
+        }
+    }
+
+    /** Waits for {@code f}, letting held creates go whenever there are some (a write may wait for buffer memory). */
+    private static void awaitReleasing(CompletableFuture<Void> f, Reorder reorder) throws Exception {
+        while (true) {
+            reorder.releaseNewestFirst();
+            try {
+                f.get(5, TimeUnit.MILLISECONDS);
+                return;
+            } catch (TimeoutException e) {
+                // still waiting: release what was held meanwhile
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new CompletionException(e.getCause());
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "crash {1} store request {0}, uploads landing out of order")
+    @MethodSource("parallelCrashPoints")
+    void reopenAfterACrashWithUploadsLandingOutOfOrderIsConsistent(int n, String when) throws Exception {
+        boolean before = when.equals("before");
+        InMemoryObjectStore memory = new InMemoryObjectStore();
+        await(Volume.create(memory, "v", new VolumeOptions(SIZE, BLOCK, VolumeModelTest.SEGMENT_TARGET,
+                VolumeModelTest.NODE_BYTES, SegmentEncoding.NONE), Clock.systemUTC()));
+        FlakyObjectStore flaky = new FlakyObjectStore(memory);
+        Volume volume = await(Volume.open(flaky, "v", "crash", VolumeModelTest.config().toBuilder().uploadParallelism(4).build()));
+        long base = flaky.totalCalls();
+        Reorder reorder = new Reorder();
+        FaultRule crash = flaky.add(FaultRule.onStoreCall(FaultRule.nth(base + n), new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(FlakyObjectStore.Op op, String key, Supplier<CompletableFuture<T>> proceed) {
+                if (!before) {
+                    proceed.get().handle((v, e) -> null).join();
+                }
+                volume.abort();
+                reorder.landNewestOnly();
+                return CompletableFuture.failedFuture(new StorageException(null, FailureCategory.UNKNOWN, "crashed"));
+            }
+        }));
+        flaky.add(FaultRule.on(FlakyObjectStore.Op.CREATE, ".*/seg/.*", FaultRule.always(), reorder));
+
+        VolumeModel model = new VolumeModel(SIZE, BLOCK);
+        Random rnd = new Random(11);
+        for (int i = 0; i < 400 && flaky.totalCalls() < base + n; i++) {
+            try {
+                if (i % 6 == 5) {
+                    awaitReleasing(volume.flush(), reorder);
+                    model.flushed();
+                    continue;
+                }
+                int len = BLOCK * (1 + rnd.nextInt(12));
+                int off = rnd.nextInt(SIZE / BLOCK - 12) * BLOCK;
+                byte[] data = new byte[len];
+                VolumeModelRunner.fill(rnd, data);
+                awaitReleasing(volume.write(off, ByteBuffer.wrap(data)), reorder);
+                model.accept(new VolumeModel.Op(VolumeModel.Op.WRITE, off, data, len));
+            } catch (VolumeClosedException | StorageException | CompletionException e) {
+                break;
+            }
+        }
+        volume.abort();
+        reorder.landNewestOnly();
+        org.junit.jupiter.api.Assertions.assertEquals(1, crash.acted(), "the workload reached store request " + n);
+        Volume reopened = await(Volume.open(memory, "v", "check", VolumeModelTest.config()));
+        ByteBuffer all = ByteBuffer.allocate(SIZE);
+        await(reopened.read(0, all));
+        model.reconcileAfterCrash(all.array(), "crash " + when + " store request " + n + ", uploads out of order");
+        reopened.abort();
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            VolumeChecker.Report fsck = await(VolumeChecker.check(memory, "v", executor, x -> { }));
+            org.junit.jupiter.api.Assertions.assertTrue(fsck.isClean(), fsck.problems().toString());
+        } finally {
+            executor.shutdownNow();
+        }
     }
 
     @ParameterizedTest(name = "crash {1} store request {0}, encoding {2}")

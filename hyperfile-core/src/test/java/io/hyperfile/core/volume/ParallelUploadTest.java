@@ -1,0 +1,211 @@
+package io.hyperfile.core.volume;
+
+import static io.hyperfile.core.store.StoreTesting.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hyperfile.core.gc.GarbageCollector;
+import io.hyperfile.core.gc.GcConfig;
+import io.hyperfile.core.gc.GcPassReport;
+import io.hyperfile.core.segment.SegmentFooter;
+import io.hyperfile.core.segment.SegmentKeys;
+import io.hyperfile.core.segment.SegmentReader;
+import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.store.RetryScheduler;
+import io.hyperfile.core.store.fault.FaultAction;
+import io.hyperfile.core.store.fault.FaultRule;
+import io.hyperfile.core.store.fault.FlakyObjectStore;
+import io.hyperfile.core.store.fault.FlakyObjectStore.Op;
+import io.hyperfile.core.store.memory.InMemoryObjectStore;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Several segment uploads in flight (docs/FORMAT.md, "Finding the newest checkpoint"): uploads held and released out
+ * of order; a FLUSH waits for every segment up to its own; a crash with a later segment stored and an earlier one
+ * not reopens at the complete prefix, the orphan is skipped by the next writer, reported by fsck and deleted by GC.
+ */
+class ParallelUploadTest {
+    private static final int BLOCK = 4096;
+    /** 15 blocks per segment. */
+    private static final int SEGMENT_TARGET = 64 << 10;
+    private static final int SEGMENT_BLOCKS = 15;
+
+    private final InMemoryObjectStore memory = new InMemoryObjectStore();
+    private final FlakyObjectStore store = new FlakyObjectStore(memory);
+    private final List<Volume> open = new ArrayList<>();
+    private final ExecutorService checker = Executors.newSingleThreadExecutor();
+
+    @AfterEach
+    void close() {
+        open.forEach(Volume::abort);
+        checker.shutdownNow();
+    }
+
+    private static VolumeConfig config(int parallelism) {
+        return VolumeConfig.builder().flushAge(Duration.ofHours(1)).uploadParallelism(parallelism).build();
+    }
+
+    private Volume create(int parallelism) {
+        await(Volume.create(memory, "v", VolumeOptions.ofSize(8 << 20).withSegmentTargetBytes(SEGMENT_TARGET), Clock.systemUTC()));
+        return open(store, parallelism);
+    }
+
+    private Volume open(ObjectStore s, int parallelism) {
+        Volume v = await(Volume.open(s, "v", "t", config(parallelism)));
+        open.add(v);
+        return v;
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static byte[] read(Volume v, long offset, int length) {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        await(v.read(offset, b));
+        return b.array();
+    }
+
+    private static String key(long seq) {
+        return SegmentKeys.segment("v/", seq);
+    }
+
+    private TreeSet<Long> segments() {
+        return await(memory.listAll(SegmentKeys.segmentPrefix("v/"), null)).stream()
+                .map(o -> SegmentKeys.parseSegment("v/", o.key())).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** Holds the create of segment {@code seq} until {@code gate} completes. */
+    private void hold(long seq, CompletableFuture<Void> gate) {
+        store.add(FaultRule.on(Op.CREATE, Pattern.quote(key(seq)), FaultRule.always(), FaultAction.holdUntil(gate)));
+    }
+
+    /** Completes once the create of segment {@code seq} has been answered. */
+    private CompletableFuture<Void> landed(long seq) {
+        CompletableFuture<Void> landed = new CompletableFuture<>();
+        store.add(FaultRule.on(Op.CREATE, Pattern.quote(key(seq)), FaultRule.always(), new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(Op op, String k, Supplier<CompletableFuture<T>> proceed) {
+                return proceed.get().whenComplete((x, e) -> landed.complete(null));
+            }
+        }));
+        return landed;
+    }
+
+    /** Three full segments of data at block 0: segments {@code first}, {@code first + 1}, {@code first + 2} seal. */
+    private byte[] fillThreeSegments(Volume v) {
+        byte[] data = random(3 * SEGMENT_BLOCKS * BLOCK + BLOCK, 1);
+        await(v.write(0, ByteBuffer.wrap(data)));
+        return data;
+    }
+
+    @Test
+    void aFlushWaitsForAnEarlierSegmentThatLandsAfterALaterOne() {
+        Volume v = create(4);
+        long first = await(v.nextSeq());
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        hold(first, gate);
+        CompletableFuture<Void> secondLanded = landed(first + 1);
+        byte[] data = fillThreeSegments(v);
+        CompletableFuture<Void> flush = v.flush();
+        await(secondLanded);
+        assertTrue(segments().contains(first + 1), "the later segment is stored");
+        assertFalse(segments().contains(first), "the earlier one is held");
+        assertFalse(flush.isDone(), "a flush waits for every segment up to its own");
+        assertEquals(first - 1, await(v.durableSeq()), "the durable prefix stops before the held segment");
+        gate.complete(null);
+        await(flush);
+        assertTrue(await(v.durableSeq()) >= first + 2);
+        SegmentFooter f = await(new SegmentReader(memory, "v/", BLOCK).footer(first + 1));
+        assertEquals(first - 1, f.floor(), "segment " + (first + 1) + " was finished while " + first + " was in flight");
+        v.abort();
+        assertArrayEquals(data, read(open(memory, 4), 0, data.length));
+    }
+
+    @Test
+    void withParallelismOneASegmentIsCreatedOnlyAfterItsPredecessorIsStored() {
+        Volume v = create(1);
+        long first = await(v.nextSeq());
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        hold(first, gate);
+        long creates = store.calls(Op.CREATE);
+        fillThreeSegments(v);
+        CompletableFuture<Void> flush = v.flush();
+        assertEquals(creates + 1, store.calls(Op.CREATE), "one upload in flight");
+        gate.complete(null);
+        await(flush);
+        assertTrue(store.calls(Op.CREATE) >= creates + 3);
+    }
+
+    @Test
+    void aCrashWithALaterSegmentStoredAndAnEarlierNotReopensAtTheCompletePrefix() throws Exception {
+        Volume v = create(4);
+        byte[] before = random(2 * BLOCK, 9);
+        await(v.write(200L * BLOCK, ByteBuffer.wrap(before)));
+        await(v.flush());
+        long first = await(v.nextSeq());
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        hold(first, gate);
+        CompletableFuture<Void> secondLanded = landed(first + 1);
+        fillThreeSegments(v);
+        v.flush();
+        await(secondLanded);
+        v.abort(); // crash: the held create never answers the dead writer
+        TreeSet<Long> stored = segments();
+        assertFalse(stored.contains(first));
+        List<Long> orphans = new ArrayList<>(stored.tailSet(first, false));
+        assertTrue(orphans.contains(first + 1), "the later segment is stored: " + stored);
+
+        VolumeChecker.Report fsck = await(VolumeChecker.check(memory, "v/", checker, n -> { }));
+        assertTrue(fsck.isClean(), "orphans are not corruption: " + fsck.problems());
+        assertEquals(orphans, fsck.orphans());
+        assertEquals(first - 1, fsck.newestSeq());
+
+        Volume again = open(store, 4);
+        assertEquals(stored.last() + 1, await(again.durableSeq()), "the claim goes above every orphan");
+        assertArrayEquals(new byte[3 * SEGMENT_BLOCKS * BLOCK], read(again, 0, 3 * SEGMENT_BLOCKS * BLOCK),
+                "nothing of the unflushed segments");
+        assertArrayEquals(before, read(again, 200L * BLOCK, 2 * BLOCK), "the flushed data survives");
+
+        gate.complete(null); // the dead writer's create of `first` lands late: one more orphan, harmless
+        byte[] after = random(4 * BLOCK, 10);
+        await(again.write(0, ByteBuffer.wrap(after)));
+        await(again.flush());
+        assertTrue(segments().contains(first), "the late create landed below the claim");
+        VolumeChecker.Report mid = await(VolumeChecker.check(memory, "v/", checker, n -> { }));
+        assertTrue(mid.isClean(), mid.problems().toString());
+        assertEquals(List.of(), mid.orphans(), "below the newest checkpoint they are plain garbage");
+
+        GcConfig eager = GcConfig.DEFAULT.withGrace(Duration.ZERO).withCompactBelow(0).withMinGarbageRatio(0)
+                .withRateBytesPerSecond(0).withRateRequestsPerSecond(0);
+        GcPassReport pass = await(new GarbageCollector(store, "v/", again, eager, Clock.systemUTC(), RetryScheduler.system())
+                .runPass(false, line -> { }));
+        assertTrue(pass.deletedSegments().contains(first), pass.toString());
+        for (long orphan : orphans) {
+            assertTrue(pass.deletedSegments().contains(orphan), "orphan " + orphan + " deleted: " + pass);
+        }
+        again.abort();
+        Volume third = open(memory, 4);
+        assertArrayEquals(after, read(third, 0, after.length));
+        assertArrayEquals(before, read(third, 200L * BLOCK, 2 * BLOCK));
+        assertTrue(await(VolumeChecker.check(memory, "v/", checker, n -> { })).isClean());
+    }
+}
