@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Several segment uploads in flight (docs/FORMAT.md, "Finding the newest checkpoint"): uploads held and released out
@@ -140,19 +142,70 @@ class ParallelUploadTest {
         assertArrayEquals(data, read(open(memory, 4), 0, data.length));
     }
 
-    @Test
-    void withParallelismOneASegmentIsCreatedOnlyAfterItsPredecessorIsStored() {
-        Volume v = create(1);
+    /**
+     * Records each segment create as "call S" and "done S"; holds the create of {@code heldSeq} until {@code gate}
+     * completes, and completes {@code sent} when it has been called.
+     */
+    private List<String> recordCreates(long heldSeq, CompletableFuture<Void> gate, CompletableFuture<Void> sent) {
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        store.add(FaultRule.on(Op.CREATE, ".*/seg/.*", FaultRule.always(), new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(Op op, String k, Supplier<CompletableFuture<T>> proceed) {
+                long seq = SegmentKeys.parseSegment("v/", k);
+                events.add("call " + seq);
+                CompletableFuture<T> result;
+                if (seq == heldSeq) {
+                    sent.complete(null);
+                    result = gate.thenCompose(x -> proceed.get());
+                } else {
+                    result = proceed.get();
+                }
+                return result.whenComplete((x, e) -> events.add("done " + seq));
+            }
+        }));
+        return events;
+    }
+
+    @ParameterizedTest(name = "upload.parallelism {0}")
+    @ValueSource(ints = {1, 4})
+    void parallelismBoundsTheCreatesInFlight(int parallelism) {
+        Volume v = create(parallelism);
         long first = await(v.nextSeq());
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        hold(first, gate);
-        long creates = store.calls(Op.CREATE);
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        List<String> events = recordCreates(first, gate, sent);
         fillThreeSegments(v);
         CompletableFuture<Void> flush = v.flush();
-        assertEquals(creates + 1, store.calls(Op.CREATE), "one upload in flight");
+        await(sent);
+        if (parallelism > 1) {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!events.contains("done " + (first + 1)) && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // the next segment's create goes out (and lands) while the first is held
+            }
+            assertTrue(events.contains("done " + (first + 1)), events.toString());
+            assertFalse(flush.isDone());
+        } else {
+            for (int i = 0; i < 20; i++) {
+                await(v.nextSeq()); // give the volume thread time to finish the next segment
+            }
+        }
         gate.complete(null);
         await(flush);
-        assertTrue(store.calls(Op.CREATE) >= creates + 3);
+        List<String> log = List.copyOf(events);
+        int inFlight = 0;
+        int most = 0;
+        for (String e : log) {
+            inFlight += e.startsWith("call ") ? 1 : -1;
+            most = Math.max(most, inFlight);
+        }
+        assertTrue(most <= parallelism, "at most " + parallelism + " in flight: " + log);
+        if (parallelism == 1) {
+            for (long seq = first + 1; log.contains("call " + seq); seq++) {
+                assertTrue(log.indexOf("done " + (seq - 1)) < log.indexOf("call " + seq), "one at a time, in order: " + log);
+            }
+        } else {
+            assertTrue(log.indexOf("done " + (first + 1)) < log.indexOf("done " + first), "out of order: " + log);
+        }
     }
 
     @Test
@@ -168,7 +221,13 @@ class ParallelUploadTest {
         fillThreeSegments(v);
         v.flush();
         await(secondLanded);
-        v.abort(); // crash: the held create never answers the dead writer
+        Thread crash = new Thread(v::abort); // crash: the held create stays unanswered (abort waits for it)
+        crash.start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (v.health() != HealthState.CLOSED && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(HealthState.CLOSED, v.health(), "the writer is dead: it sends nothing more");
         TreeSet<Long> stored = segments();
         assertFalse(stored.contains(first));
         List<Long> orphans = new ArrayList<>(stored.tailSet(first, false));
@@ -186,6 +245,7 @@ class ParallelUploadTest {
         assertArrayEquals(before, read(again, 200L * BLOCK, 2 * BLOCK), "the flushed data survives");
 
         gate.complete(null); // the dead writer's create of `first` lands late: one more orphan, harmless
+        crash.join();
         byte[] after = random(4 * BLOCK, 10);
         await(again.write(0, ByteBuffer.wrap(after)));
         await(again.flush());

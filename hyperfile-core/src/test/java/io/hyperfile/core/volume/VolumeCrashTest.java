@@ -67,9 +67,13 @@ class VolumeCrashTest {
     /** Holds every segment create; {@link #releaseNewestFirst} lets them go, the newest first. */
     private static final class Reorder implements FaultAction {
         private final Deque<CompletableFuture<Void>> held = new ArrayDeque<>();
+        private boolean crashed;
 
         @Override
         public synchronized <T> CompletableFuture<T> apply(FlakyObjectStore.Op op, String key, Supplier<CompletableFuture<T>> proceed) {
+            if (crashed) {
+                return CompletableFuture.failedFuture(new StorageException(key, FailureCategory.UNKNOWN, "crashed"));
+            }
             CompletableFuture<Void> gate = new CompletableFuture<>();
             held.push(gate);
             return gate.thenCompose(x -> proceed.get());
@@ -85,15 +89,19 @@ class VolumeCrashTest {
             gates.forEach(g -> g.complete(null));
         }
 
-        /** The crash: the newest held create lands, the older ones never do. */
+        /** The crash: the newest held create lands, the older ones never do (nor does any sent from now on). */
         void landNewestOnly() {
-            CompletableFuture<Void> newest;
+            List<CompletableFuture<Void>> gates;
             synchronized (this) {
-                newest = held.peek();
+                crashed = true;
+                gates = new ArrayList<>(held);
                 held.clear();
             }
-            if (newest != null) {
-                newest.complete(null);
+            for (int i = gates.size() - 1; i >= 1; i--) {
+                gates.get(i).completeExceptionally(new StorageException(null, FailureCategory.UNKNOWN, "crashed"));
+            }
+            if (!gates.isEmpty()) {
+                gates.get(0).complete(null);
             }
         }
     }
@@ -130,8 +138,8 @@ class VolumeCrashTest {
                 if (!before) {
                     proceed.get().handle((v, e) -> null).join();
                 }
-                volume.abort();
                 reorder.landNewestOnly();
+                volume.abort();
                 return CompletableFuture.failedFuture(new StorageException(null, FailureCategory.UNKNOWN, "crashed"));
             }
         }));
