@@ -155,7 +155,7 @@ final class GcPass {
     }
 
     /**
-     * Null while this writer may delete; otherwise why not (docs/GC.md, deletion rule 5). The listing comes before the
+     * Null while this writer may delete; otherwise why not (docs/GC.md, deletion rule 6). The listing comes before the
      * writer's next seq is read: a segment this writer uploads meanwhile has a seq below it then, so only another
      * writer's segment can be at or above it.
      */
