@@ -35,13 +35,17 @@ final class VolumeModelRunner {
     final boolean gc;
     /** How the volume's segments store data (docs/ENCODING.md). */
     final SegmentEncoding encoding;
+    /** Segment uploads in flight at once (docs/FORMAT.md, "Finding the newest checkpoint"). */
+    final int uploadParallelism;
 
     VolumeModelRunner(int size, int block, int segmentTarget, int nodeBytes, int maxIo) {
-        this(size, block, segmentTarget, nodeBytes, maxIo, false, SegmentEncoding.NONE);
+        this(size, block, segmentTarget, nodeBytes, maxIo, false, SegmentEncoding.NONE,
+                VolumeConfig.DEFAULT.uploadParallelism());
     }
 
     private VolumeModelRunner(int size, int block, int segmentTarget, int nodeBytes, int maxIo, boolean gc,
-            SegmentEncoding encoding) {
+            SegmentEncoding encoding, int uploadParallelism) {
+        this.uploadParallelism = uploadParallelism;
         this.size = size;
         this.block = block;
         this.segmentTarget = segmentTarget;
@@ -53,12 +57,17 @@ final class VolumeModelRunner {
 
     /** The same runner with garbage collection passes started now and then, concurrent with the operations. */
     VolumeModelRunner withGc() {
-        return new VolumeModelRunner(size, block, segmentTarget, nodeBytes, maxIo, true, encoding);
+        return new VolumeModelRunner(size, block, segmentTarget, nodeBytes, maxIo, true, encoding, uploadParallelism);
     }
 
     /** The same runner on a volume created with {@code e}. */
     VolumeModelRunner withEncoding(SegmentEncoding e) {
-        return new VolumeModelRunner(size, block, segmentTarget, nodeBytes, maxIo, gc, e);
+        return new VolumeModelRunner(size, block, segmentTarget, nodeBytes, maxIo, gc, e, uploadParallelism);
+    }
+
+    /** The same runner with {@code n} segment uploads in flight at once. */
+    VolumeModelRunner withUploadParallelism(int n) {
+        return new VolumeModelRunner(size, block, segmentTarget, nodeBytes, maxIo, gc, encoding, n);
     }
 
     /**
@@ -82,7 +91,7 @@ final class VolumeModelRunner {
 
     VolumeConfig config() {
         return VolumeConfig.builder().flushAge(Duration.ofHours(1)).dirtyLimitBytes(8L * segmentTarget)
-                .nodeCacheBytes(64 << 10).build();
+                .nodeCacheBytes(64 << 10).uploadParallelism(uploadParallelism).build();
     }
 
     /** What the garbage collection passes of a run did. */

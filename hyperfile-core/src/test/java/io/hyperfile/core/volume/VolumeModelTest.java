@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -73,6 +74,20 @@ class VolumeModelTest {
     void randomOperationsMatchTheModel(long seed) {
         RUNNER.run(new InMemoryObjectStore(Clock.systemUTC(), storeThreads), "v", seed,
                 Integer.getInteger("hyperfile.model.steps", 1500));
+    }
+
+    /** One segment upload at a time (the default is several), with and without garbage collection. */
+    @ParameterizedTest(name = "seed {0} gc {1}")
+    @CsvSource({"1, false", "42, false", "7, true"})
+    void oneUploadAtATimeMatchesTheModel(long seed, boolean gc) {
+        VolumeModelRunner runner = RUNNER.withUploadParallelism(1);
+        int steps = Integer.getInteger("hyperfile.model.steps", 1500);
+        InMemoryObjectStore store = new InMemoryObjectStore(Clock.systemUTC(), storeThreads);
+        if (gc) {
+            runner.withGc().run(store, "v", seed, steps / 3);
+        } else {
+            runner.run(store, "v", seed, steps);
+        }
     }
 
     /** Each compression with a fixed and a random seed, and a shorter run with garbage collection. */
