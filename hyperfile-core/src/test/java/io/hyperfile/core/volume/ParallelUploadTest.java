@@ -12,6 +12,7 @@ import io.hyperfile.core.gc.GcPassReport;
 import io.hyperfile.core.segment.SegmentFooter;
 import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.segment.SegmentReader;
+import io.hyperfile.core.store.ManualScheduler;
 import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.RetryScheduler;
 import io.hyperfile.core.store.fault.FaultAction;
@@ -60,7 +61,22 @@ class ParallelUploadTest {
     }
 
     private static VolumeConfig config(int parallelism) {
-        return VolumeConfig.builder().flushAge(Duration.ofHours(1)).uploadParallelism(parallelism).build();
+        return VolumeConfig.builder().flushAge(Duration.ofHours(1)).uploadParallelism(parallelism).hintEverySegments(1)
+                .build();
+    }
+
+    /** The seqs the volume writes into its head hint, in order. */
+    private List<Long> recordHints() {
+        List<Long> hints = java.util.Collections.synchronizedList(new ArrayList<>());
+        store.add(FaultRule.on(Op.PUT, Pattern.quote(SegmentKeys.hint("v/")), FaultRule.always(), new FaultAction() {
+            @Override
+            public <T> CompletableFuture<T> apply(Op op, String k, Supplier<CompletableFuture<T>> proceed) {
+                return proceed.get().whenComplete((x, e) -> hints.add(Long.parseLong(new String(await(
+                        memory.get(k, io.hyperfile.core.store.ByteRange.all())).toByteArray(),
+                        java.nio.charset.StandardCharsets.US_ASCII).trim())));
+            }
+        }));
+        return hints;
     }
 
     private Volume create(int parallelism) {
@@ -126,6 +142,7 @@ class ParallelUploadTest {
         CompletableFuture<Void> gate = new CompletableFuture<>();
         hold(first, gate);
         CompletableFuture<Void> secondLanded = landed(first + 1);
+        List<Long> hints = recordHints();
         byte[] data = fillThreeSegments(v);
         CompletableFuture<Void> flush = v.flush();
         await(secondLanded);
@@ -133,8 +150,10 @@ class ParallelUploadTest {
         assertFalse(segments().contains(first), "the earlier one is held");
         assertFalse(flush.isDone(), "a flush waits for every segment up to its own");
         assertEquals(first - 1, await(v.durableSeq()), "the durable prefix stops before the held segment");
+        assertTrue(hints.stream().allMatch(h -> h < first), "a hint names only the durable prefix: " + hints);
         gate.complete(null);
         await(flush);
+        assertFalse(hints.isEmpty());
         assertTrue(await(v.durableSeq()) >= first + 2);
         SegmentFooter f = await(new SegmentReader(memory, "v/", BLOCK).footer(first + 1));
         assertEquals(first - 1, f.floor(), "segment " + (first + 1) + " was finished while " + first + " was in flight");
@@ -267,5 +286,53 @@ class ParallelUploadTest {
         assertArrayEquals(after, read(third, 0, after.length));
         assertArrayEquals(before, read(third, 200L * BLOCK, 2 * BLOCK));
         assertTrue(await(VolumeChecker.check(memory, "v/", checker, n -> { })).isClean());
+    }
+
+    /**
+     * The newest checkpoint is a segment sealed by age while its predecessor was in flight, and it overwrote all of
+     * that predecessor: the predecessor is unreferenced but above the newest checkpoint's floor, so a pass must keep
+     * it (deleting it would make that checkpoint incomplete, and a crash would then reopen at an older one, losing
+     * flushed data).
+     */
+    @Test
+    void garbageCollectionKeepsWhatIsAboveTheNewestCheckpointsFloor() {
+        ManualScheduler time = new ManualScheduler();
+        await(Volume.create(memory, "v", VolumeOptions.ofSize(8 << 20).withSegmentTargetBytes(SEGMENT_TARGET), Clock.systemUTC()));
+        Volume v = await(Volume.open(store, "v", "t", config(4).toBuilder().flushAge(Duration.ofSeconds(1)).scheduler(time).build()));
+        open.add(v);
+        await(v.write(100L * BLOCK, ByteBuffer.wrap(random(BLOCK, 1))));
+        await(v.flush());
+        long k = await(v.nextSeq());
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        hold(k, gate);
+        CompletableFuture<Void> nextLanded = landed(k + 1);
+        byte[] last = random(15 * BLOCK, 4);
+        await(v.write(0, ByteBuffer.wrap(random(SEGMENT_BLOCKS * BLOCK, 2)))); // k: blocks 0..14
+        await(v.write(15L * BLOCK, ByteBuffer.wrap(last, 14 * BLOCK, BLOCK))); // seals k (held); k + 1: block 15
+        await(v.write(0, ByteBuffer.wrap(last, 0, 14 * BLOCK))); // k + 1: blocks 0..13
+        await(v.trim(14L * BLOCK, BLOCK)); // and 14: k + 1 overwrites all of k
+        time.advance(Duration.ofSeconds(1)); // the flush age seals k + 1 while k is held
+        await(nextLanded);
+        CompletableFuture<Void> flush = v.flush();
+        gate.complete(null);
+        await(flush);
+        SegmentFooter newest = await(new SegmentReader(memory, "v/", BLOCK).footer(k + 1));
+        assertTrue(newest.floor() < k, "k + 1 was finished while k was in flight: " + newest);
+
+        GcConfig eager = GcConfig.DEFAULT.withGrace(Duration.ZERO).withCompactBelow(0).withMinGarbageRatio(0)
+                .withRateBytesPerSecond(0).withRateRequestsPerSecond(0);
+        GcPassReport pass = await(new GarbageCollector(store, "v/", v, eager, Clock.systemUTC(), RetryScheduler.system())
+                .runPass(false, line -> { }));
+        assertEquals(k + 1, pass.newestSeq(), pass.toString());
+        assertFalse(pass.deletedSegments().contains(k), "k is unreferenced but above the floor: " + pass);
+        v.abort();
+        VolumeChecker.Report fsck = await(VolumeChecker.check(memory, "v/", checker, n -> { }));
+        assertTrue(fsck.isClean(), fsck.problems().toString());
+        assertEquals(k + 1, fsck.newestSeq(), "k + 1 is still complete");
+        Volume again = open(memory, 4);
+        byte[] expected = new byte[16 * BLOCK];
+        System.arraycopy(last, 0, expected, 0, 14 * BLOCK);
+        System.arraycopy(last, 14 * BLOCK, expected, 15 * BLOCK, BLOCK);
+        assertArrayEquals(expected, read(again, 0, 16 * BLOCK), "the flushed state");
     }
 }
