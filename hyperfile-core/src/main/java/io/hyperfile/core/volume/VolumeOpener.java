@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Creating and opening volumes.
  *
- * <p>Opening for writing reads the descriptor, finds the newest segment and opens the index at its root, then
- * <em>claims the log</em>: it writes the next segment at once, empty (same index root, no data), with a
- * conditional create. From then on a segment PUT of an earlier writer that was still in flight (a server killed
+ * <p>Opening for writing reads the descriptor, finds the newest complete checkpoint ({@link CheckpointLocator}:
+ * segments above it are orphans of a writer that stopped with uploads in flight) and opens the index at its root,
+ * then <em>claims the log</em>: it writes the segment after the highest one stored (above every orphan) at once,
+ * empty (same index root, no data), with a conditional create. From then on a segment PUT of an earlier writer that was still in flight (a server killed
  * while uploading, whose request lands later) can no longer extend the log: its seq is taken, so it is the one that
  * is refused, and this writer does not fence itself at its first flush. If the claim finds its seq taken by another
  * writer's segment, that writer (or its late PUT) got there first: the open starts over from the new newest segment,
