@@ -14,6 +14,7 @@ import io.hyperfile.core.store.StoreCapabilities;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
@@ -33,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -66,6 +68,10 @@ import org.slf4j.LoggerFactory;
  * latency of a 4 KiB read at queue depth 1). Larger reads stay on the pool, where their copying and checksumming run
  * beside the caller's work.
  *
+ * <p>Reads keep the files they open ({@link OpenFiles}, at most {@value #OPEN_FILES}, closed when unused for a
+ * minute or when this store replaces or deletes the object), so a read is a {@code stat} of the name, to check the
+ * file there is still the one kept open, and a {@code pread}.
+ *
  * <p>Every read copies into a fresh heap buffer, which the caller owns. Two other ways were measured and dropped
  * (docs/PERFORMANCE.md, "Local-directory reads"): a memory mapping per read pays a page fault per page each time,
  * and a direct buffer per read is freed only by a garbage collection, so at a gigabyte a second it runs into the
@@ -80,6 +86,12 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
     static final int INLINE_LIMIT_BYTES = 256 << 10;
     private final ExecutorService executor;
     private final boolean inlineReads;
+    /** Files of recent reads, kept open (see {@link OpenFiles}). */
+    private final OpenFiles openFiles;
+    /** How many files reads keep open at most. */
+    static final int OPEN_FILES = 256;
+    /** How often files not read since the last sweep are closed. */
+    private static final long SWEEP_SECONDS = 30;
     private final StoreCapabilities capabilities = new StoreCapabilities(true, false, 1000, ObjectKeys.MAX_KEY_BYTES);
 
     /**
@@ -96,6 +108,11 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
 
     /** {@code inlineReads}: run reads on the caller's thread (only where reads never block on a device). */
     public LocalDirectoryObjectStore(Path root, int ioThreads, boolean inlineReads) {
+        this(root, ioThreads, inlineReads, OPEN_FILES);
+    }
+
+    /** As above, keeping at most {@code openFiles} files of reads open (tests use small tables). */
+    LocalDirectoryObjectStore(Path root, int ioThreads, boolean inlineReads, int openFiles) {
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads must be positive. ioThreads=" + ioThreads);
         }
@@ -113,6 +130,22 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
         };
         this.executor = Executors.newFixedThreadPool(ioThreads, threads);
         this.inlineReads = inlineReads;
+        this.openFiles = new OpenFiles(openFiles);
+        scheduleSweep();
+    }
+
+    private void scheduleSweep() {
+        CompletableFuture.delayedExecutor(SWEEP_SECONDS, TimeUnit.SECONDS, executor).execute(() -> {
+            if (!executor.isShutdown()) {
+                openFiles.sweep();
+                scheduleSweep();
+            }
+        });
+    }
+
+    /** How many files reads keep open now (for tests). */
+    int openFileCount() {
+        return openFiles.size();
     }
 
     /**
@@ -148,34 +181,56 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
 
     @Override
     protected CompletableFuture<ObjectData> doGetAsync(String key, ByteRange range) {
-        Path file = fileOf(key);
         IoSupplier<ObjectData> work = () -> {
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                long size = ch.size();
-                long[] r = resolve(key, range, size);
-                int length = Math.toIntExact(r[1] - r[0]);
-                ByteBuffer buf = ByteBuffer.allocate(length);
-                long pos = r[0];
-                while (buf.hasRemaining()) {
-                    int read = ch.read(buf, pos);
-                    if (read < 0) {
-                        throw new StorageException(key, FailureCategory.UNKNOWN, "file " + file + " shrank while reading");
-                    }
-                    pos += read;
+            OpenFiles.Handle file = open(key, null);
+            try {
+                return read(key, file, range);
+            } catch (ClosedChannelException e) {
+                // The table closed this file while we read it (evicted, swept, or its object replaced): read again
+                // from a file of our own, which sees whatever the name holds now.
+                OpenFiles.Handle own = open(key, file.path);
+                try {
+                    return read(key, own, range);
+                } finally {
+                    own.release();
                 }
-                return new ObjectData(buf.flip(), r[0], size);
-            } catch (NoSuchFileException e) {
-                throw new ObjectNotFoundException(key, "no such object: " + key);
-            } catch (IOException e) {
-                if (Files.isDirectory(file)) {
-                    throw new ObjectNotFoundException(key, "no such object: " + key);
-                }
-                throw e;
+            } finally {
+                file.release();
             }
         };
         // Large reads stay on the pool even in memory: their copying and checksumming then run beside the caller's.
         boolean small = range instanceof ByteRange.Span span && span.length() < INLINE_LIMIT_BYTES;
         return inlineReads && small ? inline(key, work) : async(key, work);
+    }
+
+    /** The open file of {@code key}: from the table, or (given {@code own}, its path) a new one of the caller's. */
+    private OpenFiles.Handle open(String key, Path own) throws IOException {
+        try {
+            return own == null ? openFiles.acquire(key, this::fileOf) : OpenFiles.openUncached(own);
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(key, "no such object: " + key);
+        } catch (IOException e) {
+            if (Files.isDirectory(fileOf(key))) {
+                throw new ObjectNotFoundException(key, "no such object: " + key);
+            }
+            throw e;
+        }
+    }
+
+    private static ObjectData read(String key, OpenFiles.Handle file, ByteRange range) throws IOException {
+        long size = file.size();
+        long[] r = resolve(key, range, size);
+        int length = Math.toIntExact(r[1] - r[0]);
+        ByteBuffer buf = ByteBuffer.allocate(length);
+        long pos = r[0];
+        while (buf.hasRemaining()) {
+            int read = file.channel.read(buf, pos);
+            if (read < 0) {
+                throw new StorageException(key, FailureCategory.UNKNOWN, "file " + file.path + " shrank while reading");
+            }
+            pos += read;
+        }
+        return new ObjectData(buf.flip(), r[0], size);
     }
 
     @Override
@@ -192,6 +247,7 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
                 }
                 throw e;
             }
+            openFiles.invalidate(key);
             fsyncDirectory(file.getParent());
             return null;
         });
@@ -213,6 +269,7 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
             } finally {
                 deleteTemp(temp);
             }
+            openFiles.invalidate(key);
             // The object exists from here on. A failure now cannot undo that, so it is TRANSIENT: a retry finds the
             // object, and RetryingObjectStore reads it back and reports success if it holds our bytes.
             try {
@@ -289,6 +346,7 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
         Path file = fileOf(key);
         return async(key, () -> {
             deleteFile(file);
+            openFiles.invalidate(key);
             return null;
         });
     }
@@ -301,6 +359,7 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
             for (int i = 0; i < files.size(); i++) {
                 try {
                     deleteFile(files.get(i));
+                    openFiles.invalidate(keys.get(i));
                 } catch (IOException e) {
                     failed.add(keys.get(i));
                 }
@@ -312,6 +371,7 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
     @Override
     protected void doClose() {
         executor.shutdown();
+        openFiles.close();
     }
 
     @Override

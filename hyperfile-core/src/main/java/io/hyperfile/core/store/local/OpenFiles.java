@@ -1,0 +1,219 @@
+package io.hyperfile.core.store.local;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The files of recent reads, kept open so that a read costs one {@code stat} and one {@code pread} instead of
+ * {@code open}, {@code fstat}, {@code pread} and {@code close} (in this VM the open and close were half the event
+ * loop's time in fragmented 1 MiB reads, docs/PERFORMANCE.md).
+ *
+ * <p>An open file is only used while it is still the file at its path: every read first {@code stat}s the path and
+ * compares device, inode, size and modification time with those of the file when it was opened. So an object
+ * replaced (a put renames a new file over the name) or deleted, by this process or another, is never read from a
+ * stale descriptor; a deleted object reads as missing and its descriptor is closed then. The store writes no file
+ * in place, so a file that keeps its identity keeps its bytes.
+ *
+ * <p>Bounds: at most {@code capacity} files are open (a clock picks which to close when a new one needs room), a
+ * file unused for two sweeps (one a minute, run by the store) is closed, and the store closes a file as soon as it
+ * deletes or replaces its object. A descriptor does keep the space of a file another process deleted until one of
+ * these closes it.
+ *
+ * <p>Thread-safe. A file may be closed while another thread reads it; that read sees a
+ * {@link java.nio.channels.ClosedChannelException} and the caller reads again with a file of its own
+ * ({@link #openUncached}).
+ */
+final class OpenFiles implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OpenFiles.class);
+
+    /** What identifies the file at a path: the same identity means the same bytes (no file is written in place). */
+    record Identity(Object fileKey, long size, FileTime modified) {
+        static Identity of(Path path) throws IOException {
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
+            if (!a.isRegularFile()) {
+                throw new java.nio.file.NoSuchFileException(path.toString(), null, "not a regular file");
+            }
+            return new Identity(a.fileKey(), a.size(), a.lastModifiedTime());
+        }
+    }
+
+    /** An open file: the channel, its size, and whether the table keeps it (if not, the reader closes it). */
+    static final class Handle {
+        final Path path;
+        final FileChannel channel;
+        final Identity identity;
+        final boolean shared;
+        volatile boolean used = true;
+
+        Handle(Path path, FileChannel channel, Identity identity, boolean shared) {
+            this.path = path;
+            this.channel = channel;
+            this.identity = identity;
+            this.shared = shared;
+        }
+
+        long size() {
+            return identity.size();
+        }
+
+        /** Closes the channel if the table does not keep it; call when done reading. */
+        void release() {
+            if (!shared) {
+                closeQuietly(channel);
+            }
+        }
+    }
+
+    private final int capacity;
+    private final ConcurrentHashMap<String, Handle> handles = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    OpenFiles(int capacity) {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("capacity must not be negative. capacity=" + capacity);
+        }
+        this.capacity = capacity;
+    }
+
+    /**
+     * An open file holding the current bytes of {@code key}: a kept one if the file at the path is
+     * still the one it opened, else a newly opened one at {@code pathOf(key)} (kept if there is room). Throws
+     * {@link java.nio.file.NoSuchFileException} if there is no file.
+     */
+    Handle acquire(String key, Function<String, Path> pathOf) throws IOException {
+        Handle h = handles.get(key);
+        if (h != null) {
+            Identity now;
+            try {
+                now = Identity.of(h.path);
+            } catch (IOException e) {
+                forget(key, h);
+                throw e;
+            }
+            if (now.equals(h.identity)) {
+                h.used = true;
+                return h;
+            }
+            forget(key, h);
+        }
+        return open(key, h != null ? h.path : pathOf.apply(key));
+    }
+
+    /** A file of the caller's own for {@code path}, closed by {@link Handle#release}. */
+    static Handle openUncached(Path path) throws IOException {
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        try {
+            return new Handle(path, ch, new Identity(null, ch.size(), null), false);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
+        }
+    }
+
+    private Handle open(String key, Path path) throws IOException {
+        if (capacity == 0 || closed) {
+            return openUncached(path);
+        }
+        // The identity is read before and after the open: when both agree, the path named that one file
+        // throughout, so the channel is that file (the store never links an old file back to a name).
+        Identity before = Identity.of(path);
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        Identity after;
+        try {
+            after = Identity.of(path);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
+        }
+        if (!before.equals(after)) {
+            return new Handle(path, ch, new Identity(null, ch.size(), null), false);
+        }
+        Handle fresh = new Handle(path, ch, before, true);
+        if (handles.size() >= capacity) {
+            evictOne();
+        }
+        Handle previous = handles.put(key, fresh);
+        if (previous != null) {
+            closeQuietly(previous.channel);
+        }
+        if (closed) {
+            forget(key, fresh);
+        }
+        return fresh;
+    }
+
+    /** Closes the file kept for {@code key}, if any: its object is being replaced or deleted. */
+    void invalidate(String key) {
+        Handle h = handles.remove(key);
+        if (h != null) {
+            closeQuietly(h.channel);
+        }
+    }
+
+    /** Closes files not read since the last sweep; the store calls this once a minute. */
+    void sweep() {
+        for (Map.Entry<String, Handle> e : handles.entrySet()) {
+            Handle h = e.getValue();
+            if (h.used) {
+                h.used = false;
+            } else {
+                forget(e.getKey(), h);
+            }
+        }
+    }
+
+    /** How many files are kept open. */
+    int size() {
+        return handles.size();
+    }
+
+    /** Makes room for one more: closes the first file, in the table's order, not used since the hand last passed. */
+    private void evictOne() {
+        Iterator<Map.Entry<String, Handle>> it = handles.entrySet().iterator();
+        Map.Entry<String, Handle> first = null;
+        while (it.hasNext()) {
+            Map.Entry<String, Handle> e = it.next();
+            first = first == null ? e : first;
+            if (e.getValue().used) {
+                e.getValue().used = false;
+            } else {
+                forget(e.getKey(), e.getValue());
+                return;
+            }
+        }
+        if (first != null) {
+            forget(first.getKey(), first.getValue());
+        }
+    }
+
+    private void forget(String key, Handle h) {
+        if (handles.remove(key, h)) {
+            closeQuietly(h.channel);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        handles.forEach(this::forget);
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            LOG.debug("closing a read file failed: {}", e.toString());
+        }
+    }
+}
