@@ -396,4 +396,52 @@ class VolumeBehaviourTest {
         assertArrayEquals(Arrays.copyOfRange(data, 1 << 20, (1 << 20) + 65536), read(v, 1 << 20, 65536));
         assertEquals(gets + 1, store.calls(Op.GET), "one GET for the read itself, none ahead");
     }
+
+    @Test
+    void interleavedSequentialStreamsEachFetchAhead() {
+        await(Volume.create(memory, "v", VolumeOptions.ofSize(64L << 20), Clock.systemUTC()));
+        Volume writer = reopen(VolumeConfig.DEFAULT);
+        byte[] data = random(32 << 20, 71);
+        await(writer.write(0, ByteBuffer.wrap(data)));
+        await(writer.close());
+        long window = 1L << 20;
+        Volume v = reopen(VolumeConfig.builder().readAheadBytes(window).build());
+        // As many sequential readers as are followed (say one per connection), their 64 KiB reads interleaved.
+        int streams = ReadAhead.STREAMS;
+        long spacing = (32L << 20) / streams;
+        for (int step = 0; step < 8; step++) {
+            for (int k = 0; k < streams; k++) {
+                long at = k * spacing + step * 65536L;
+                assertArrayEquals(Arrays.copyOfRange(data, (int) at, (int) at + 65536), read(v, at, 65536));
+            }
+        }
+        long ahead = v.stats().readAheadBytes();
+        assertTrue(ahead >= streams * (window / 2), "each stream fetched at least half a window ahead: " + ahead);
+        // Each stream's next read is inside what was fetched ahead for it: nothing new to fetch yet.
+        for (int k = 0; k < streams; k++) {
+            long at = k * spacing + 8 * 65536L;
+            assertArrayEquals(Arrays.copyOfRange(data, (int) at, (int) at + 65536), read(v, at, 65536));
+        }
+        assertEquals(ahead, v.stats().readAheadBytes(), "nothing new to fetch until a stream nears its window's end");
+    }
+
+    @Test
+    void moreInterleavedStreamsThanAreFollowedGetNoReadAhead() {
+        await(Volume.create(memory, "v", VolumeOptions.ofSize(64L << 20), Clock.systemUTC()));
+        Volume writer = reopen(VolumeConfig.DEFAULT);
+        byte[] data = random(32 << 20, 72);
+        await(writer.write(0, ByteBuffer.wrap(data)));
+        await(writer.close());
+        Volume v = reopen(VolumeConfig.builder().readAheadBytes(1L << 20).build());
+        // One stream more than the table holds, read round robin: each read finds its stream evicted.
+        int streams = ReadAhead.STREAMS + 1;
+        long spacing = (32L << 20) / streams & ~4095L;
+        for (int step = 0; step < 6; step++) {
+            for (int k = 0; k < streams; k++) {
+                long at = k * spacing + step * 65536L;
+                assertArrayEquals(Arrays.copyOfRange(data, (int) at, (int) at + 65536), read(v, at, 65536));
+            }
+        }
+        assertEquals(0, v.stats().readAheadBytes(), "streams evicted before their next read fetch nothing");
+    }
 }
