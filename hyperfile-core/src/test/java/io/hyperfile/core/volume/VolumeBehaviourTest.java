@@ -369,13 +369,19 @@ class VolumeBehaviourTest {
         return b.array();
     }
 
-    @Test
-    void sequentialReadsFetchAheadAndRandomReadsDoNot() {
+    /** Creates a 64 MiB volume "v", writes {@code length} random bytes from offset 0, closes it; returns the bytes. */
+    private byte[] writtenVolume(int length, long seed) {
         await(Volume.create(memory, "v", VolumeOptions.ofSize(64L << 20), Clock.systemUTC()));
         Volume writer = reopen(VolumeConfig.DEFAULT);
-        byte[] data = random(16 << 20, 70);
+        byte[] data = random(length, seed);
         await(writer.write(0, ByteBuffer.wrap(data)));
         await(writer.close());
+        return data;
+    }
+
+    @Test
+    void sequentialReadsFetchAheadAndRandomReadsDoNot() {
+        byte[] data = writtenVolume(16 << 20, 70);
         long window = 4L << 20;
         Volume v = reopen(VolumeConfig.builder().readAheadBytes(window).build());
         // Random reads: no read-ahead.
@@ -399,11 +405,7 @@ class VolumeBehaviourTest {
 
     @Test
     void interleavedSequentialStreamsEachFetchAhead() {
-        await(Volume.create(memory, "v", VolumeOptions.ofSize(64L << 20), Clock.systemUTC()));
-        Volume writer = reopen(VolumeConfig.DEFAULT);
-        byte[] data = random(32 << 20, 71);
-        await(writer.write(0, ByteBuffer.wrap(data)));
-        await(writer.close());
+        byte[] data = writtenVolume(32 << 20, 71);
         long window = 1L << 20;
         Volume v = reopen(VolumeConfig.builder().readAheadBytes(window).build());
         // As many sequential readers as are followed (say one per connection), their 64 KiB reads interleaved.
@@ -427,11 +429,7 @@ class VolumeBehaviourTest {
 
     @Test
     void moreInterleavedStreamsThanAreFollowedGetNoReadAhead() {
-        await(Volume.create(memory, "v", VolumeOptions.ofSize(64L << 20), Clock.systemUTC()));
-        Volume writer = reopen(VolumeConfig.DEFAULT);
-        byte[] data = random(32 << 20, 72);
-        await(writer.write(0, ByteBuffer.wrap(data)));
-        await(writer.close());
+        byte[] data = writtenVolume(32 << 20, 72);
         Volume v = reopen(VolumeConfig.builder().readAheadBytes(1L << 20).build());
         // One stream more than the table holds, read round robin: each read finds its stream evicted.
         int streams = ReadAhead.STREAMS + 1;
