@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * in place, so a file that keeps its identity keeps its bytes.
  *
  * <p>Bounds: at most {@code capacity} files are open (a clock picks which to close when a new one needs room), a
- * file unused for two sweeps (one a minute, run by the store) is closed, and the store closes a file as soon as it
+ * file unused for two sweeps (one every 30 seconds, run by the store) is closed, and the store closes a file as soon as it
  * deletes or replaces its object. A descriptor does keep the space of a file another process deleted until one of
  * these closes it.
  *
@@ -140,12 +140,16 @@ final class OpenFiles implements AutoCloseable {
             return new Handle(path, ch, new Identity(null, ch.size(), null), false);
         }
         Handle fresh = new Handle(path, ch, before, true);
-        if (handles.size() >= capacity) {
-            evictOne();
-        }
-        Handle previous = handles.put(key, fresh);
-        if (previous != null) {
-            closeQuietly(previous.channel);
+        // Only inserts take the lock (reads of kept files do not): the size check, the eviction and the put are one
+        // step, so two readers opening files at once cannot both take the last free place.
+        synchronized (this) {
+            while (handles.size() >= capacity && !handles.isEmpty()) {
+                evictOne();
+            }
+            Handle previous = handles.put(key, fresh);
+            if (previous != null) {
+                closeQuietly(previous.channel);
+            }
         }
         if (closed) {
             forget(key, fresh);
@@ -161,7 +165,7 @@ final class OpenFiles implements AutoCloseable {
         }
     }
 
-    /** Closes files not read since the last sweep; the store calls this once a minute. */
+    /** Closes files not read since the last sweep; the store calls this every 30 seconds. */
     void sweep() {
         for (Map.Entry<String, Handle> e : handles.entrySet()) {
             Handle h = e.getValue();
