@@ -216,6 +216,9 @@ def summary(results):
         by.setdefault(key, []).append(st)
     sides = cfg['sides']
     lines = []
+    lines.append('%d reps of %gs per workload and side, after %ss of each workload on each side, not measured.'
+                 % (cfg['reps'], cfg['seconds'], cfg.get('warm_seconds', 0)))
+    lines.append('')
     lines.append('| workload | metric | Hyperfile | %s | ratio | per-rep ratios | p50 µs (HF / peer) | p99 µs (HF / peer) '
                  '| server CPU µs/IO (HF / peer) | peak RSS MiB (HF / peer) | peak anonymous RSS MiB (HF / peer) '
                  '| S3 requests / GiB written (HF / peer) '

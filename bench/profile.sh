@@ -53,12 +53,19 @@ f --name=fill --rw=write --bs=1M --iodepth=8 >/dev/null
 read -r -a extra <<<"$fio_extra"
 f --name=warm --rw="$rw" --bs="$bs" --iodepth="$qd" "${extra[@]}" --time_based --runtime=5 >/dev/null
 read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+# Per-thread CPU (user + system ticks by thread name), before and after: JFR samples Java frames only, so the
+# garbage collector, the JIT and native code show up here and nowhere else.
+threads_cpu() { for t in /proc/$pid/task/*; do sed -E 's/^[0-9]+ \((.*)\) [A-Z] (.*)$/\1\t\2/' "$t/stat" 2>/dev/null; done |
+    awk -F'\t' '{split($2, f, " "); print $1 "\t" f[11] + f[12]}'; }
+threads_cpu >"$dir/threads0.tsv"
 jcmd "$pid" JFR.start name=run settings=profile >"$dir/jcmd.log"
 f --name=run --rw="$rw" --bs="$bs" --iodepth="$qd" "${extra[@]}" --time_based --runtime="$secs" --output-format=json >"$dir/fio.json"
 read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+threads_cpu >"$dir/threads1.tsv"
 jcmd "$pid" JFR.stop name=run filename="$dir/rec.jfr" >>"$dir/jcmd.log"
 jfr print --events jdk.ExecutionSample --stack-depth 30 "$dir/rec.jfr" >"$dir/samples.txt"
-python3 - "$dir/fio.json" "$((u1 - u0))" "$((s1 - s0))" "$(getconf CLK_TCK)" "$dir/samples.txt" "$frames" <<'PY'
+python3 - "$dir/fio.json" "$((u1 - u0))" "$((s1 - s0))" "$(getconf CLK_TCK)" "$dir/samples.txt" "$frames" \
+    "$dir/threads0.tsv" "$dir/threads1.tsv" <<'PY'
 import collections, json, re, sys
 text = open(sys.argv[1]).read()
 job = json.loads(text[text.index("{"):])["jobs"][0]
@@ -67,6 +74,18 @@ ios, hz = r["total_ios"], int(sys.argv[4])
 user, system = int(sys.argv[2]) * 1e6 / hz / ios, int(sys.argv[3]) * 1e6 / hz / ios
 print(f"{r['bw'] / 1024:.0f} MiB/s, {r['iops']:.0f} IOPS, p50 {r['clat_ns']['percentile']['50.000000'] / 1000:.0f} us; "
       f"server CPU per I/O {user + system:.1f} us (user {user:.1f}, system {system:.1f})")
+def ticks(path):
+    out = collections.Counter()
+    for line in open(path):
+        name, t = line.rstrip("\n").split("\t")
+        out[re.sub(r"\d+", "N", name)] += int(t)
+    return out
+spent = ticks(sys.argv[8])
+spent.subtract(ticks(sys.argv[7]))  # a thread that ended during the run loses its ticks; they are few
+print("server CPU per I/O by thread (all threads, from /proc):")
+for t, c in sorted(spent.items(), key=lambda kv: -kv[1])[:8]:
+    if c > 0:
+        print(f"  {c * 1e6 / hz / ios:7.1f} us  {t}")
 threads, own = collections.Counter(), collections.Counter()
 n = 0
 for event in open(sys.argv[5]).read().split("jdk.ExecutionSample")[1:]:

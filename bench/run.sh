@@ -14,6 +14,10 @@
 # Options:
 #   --reps N            repetitions per workload and side (default 3)
 #   --seconds S         seconds per fio run (default 10)
+#   --warm S            before a workload's first repetition, S seconds of that workload on every side, not measured
+#                       (default 10; 1 with --smoke): the JVM compiles each workload's own paths (flushes, large
+#                       I/O, the mix) for tens of seconds of CPU on these 2 cores, and the table is about the
+#                       steady state of a long-running server. The peers run the same warm-up.
 #   --workloads A,B     subset of: randread-4k-qd1 randread-4k-qd32 randwrite-4k-qd1 randwrite-4k-qd32
 #                       seqread-1m-qd8 seqwrite-1m-qd8 flush32-randwrite-4k-qd32 randrw-mixed-16jobs (default all)
 #   --size-mib N        working set and volume size in MiB (default 256 local, 128 s3)
@@ -26,7 +30,7 @@
 #   --no-s3backer       s3 mode without the s3backer peer (Hyperfile vs raw CRT only)
 #   --hf-segment-size S Hyperfile volume's segment target (`volume create --segment-size`; default 8M, the
 #                       product's default)
-#   --smoke             CI smoke: local mode, 1 rep, 1 s per workload, 32 MiB working set, short warm-up
+#   --smoke             CI smoke: local mode, 1 rep, 1 s per workload, 32 MiB working set, short warm-ups
 #   --gc                compare Hyperfile with itself instead of a peer: A = `serve --gc off`, B = `serve` with the
 #                       --gc-on-args below, on the same volume and store; the server is restarted (and warmed up)
 #                       whenever the configuration changes, so A B A B alternate; reports B / A per rep and the GC
@@ -45,12 +49,13 @@ cd "$root"
 py() { python3 "$root/bench/bench.py" "$@"; }
 
 mode=local reps=3 secs=10 workloads=all size_mib="" port_base=10930 results="" store_parent="" s3backer=1 smoke=0
-volume_size="" segment_size="" gc_compare=0 gc_on_args="--gc on --gc-interval 1s --gc-grace 0" java_jar=0
+volume_size="" segment_size="" gc_compare=0 workload_warm="" gc_on_args="--gc on --gc-interval 1s --gc-grace 0" java_jar=0
 while (($#)); do
     case $1 in
         local | s3) mode=$1 ;;
         --reps) reps=$2; shift ;;
         --seconds) secs=$2; shift ;;
+        --warm) workload_warm=$2; shift ;;
         --workloads) workloads=$2; shift ;;
         --size-mib) size_mib=$2; shift ;;
         --volume-size) volume_size=$2; shift ;;
@@ -69,8 +74,10 @@ while (($#)); do
     shift
 done
 if ((smoke)); then
-    mode=local reps=1 secs=${SMOKE_SECONDS:-1} size_mib=${size_mib:-32}
+    mode=local reps=1 secs=${SMOKE_SECONDS:-1} size_mib=${size_mib:-32} workload_warm=${workload_warm:-1}
 fi
+workload_warm=${workload_warm:-10}
+[[ $workload_warm =~ ^[0-9]+$ ]] || { echo "run.sh: --warm takes whole seconds, not '$workload_warm'" >&2; exit 2; }
 ((gc_compare)) && s3backer=0
 [[ -n $size_mib ]] || { [[ $mode == s3 ]] && size_mib=128 || size_mib=256; }
 [[ -n $segment_size ]] || segment_size=8M
@@ -332,9 +339,9 @@ switch_hf() {
 : >"$results/runs.jsonl"
 python3 -c 'import json,sys; json.dump({"mode": sys.argv[1], "sides": sys.argv[2].split(","), "peer_label": sys.argv[3],
     "reps": int(sys.argv[4]), "seconds": float(sys.argv[5]), "size_mib": int(sys.argv[6]),
-    "compare": sys.argv[8], "gc_on_args": sys.argv[9]}, open(sys.argv[7], "w"))' \
+    "compare": sys.argv[8], "gc_on_args": sys.argv[9], "warm_seconds": int(sys.argv[10])}, open(sys.argv[7], "w"))' \
     "$mode" "$(IFS=,; echo "${sides[*]}")" "$peer_label" "$reps" "$secs" "$size_mib" "$results/config.json" \
-    "$( ((gc_compare)) && echo gc || echo peer)" "$gc_on_args"
+    "$( ((gc_compare)) && echo gc || echo peer)" "$gc_on_args" "$workload_warm"
 
 (while sleep 5; do echo "$(date +%T) $(cut -d' ' -f1-3 /proc/loadavg)"; done) >"$results/load.txt" &
 pids+=($!)
@@ -355,6 +362,13 @@ for w in "${wl[@]}"; do
                 continue
             fi
             ((gc_compare)) && switch_hf "$side"
+            if ((rep == 1 && workload_warm > 0)); then
+                echo "run.sh: $w warm-up: $side, ${workload_warm}s"
+                # shellcheck disable=SC2046
+                py run "$work/warm.json" "$(pids_of "$side")" - 0 -- --name="warm-$w" "${common[@]}" \
+                    --uri="$(uri_of "$side")" --runtime="$workload_warm" $(fio_args "$w") >/dev/null ||
+                    echo "run.sh: fio exited $? warming $w on $side" >&2
+            fi
             out=$w.$side.$rep.json
             echo "run.sh: $w rep $rep: $side"
             # --gc mode passes the server log: the GC passes that end during the run are counted from it.
