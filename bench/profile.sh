@@ -10,6 +10,8 @@
 #     --fragment       before warming up, 15 s of 4 KiB random writes at QD32 (what bench/run.sh's warm-up does
 #                      to the sequential rows)
 #     --frames N       hottest frames to print (default 25)
+#     --warm S         seconds of the workload before the profiled run (default 5; the JIT needs 20-30 s of a
+#                      workload such as flush32 before its CPU per I/O settles)
 #     --fio "ARGS"     more fio options for the profiled run and its warm-up, e.g. "--fsync=32" (a FLUSH every 32
 #                      writes, bench/run.sh's flush32 row)
 #     --dir DIR        working directory (default /dev/shm/hyperfile-profile, else $TMPDIR); the recording stays in
@@ -21,12 +23,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 (($# >= 3)) || { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 rw=$1 bs=$2 qd=$3
 shift 3
-secs=10 fragment=0 frames=25 dir="" fio_extra=""
+secs=10 fragment=0 frames=25 dir="" fio_extra="" warm=5
 while (($#)); do
     case $1 in
         --seconds) secs=$2; shift ;;
         --fragment) fragment=1 ;;
         --frames) frames=$2; shift ;;
+        --warm) warm=$2; shift ;;
         --dir) dir=$2; shift ;;
         --fio) fio_extra=$2; shift ;;
         --) shift; break ;;
@@ -51,7 +54,7 @@ f() { fio --ioengine=nbd --uri="$uri" --size=256M "$@"; }
 f --name=fill --rw=write --bs=1M --iodepth=8 >/dev/null
 ((fragment)) && f --name=fragment --rw=randwrite --bs=4k --iodepth=32 --time_based --runtime=15 >/dev/null
 read -r -a extra <<<"$fio_extra"
-f --name=warm --rw="$rw" --bs="$bs" --iodepth="$qd" "${extra[@]}" --time_based --runtime=5 >/dev/null
+f --name=warm --rw="$rw" --bs="$bs" --iodepth="$qd" "${extra[@]}" --time_based --runtime="$warm" >/dev/null
 read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$pid/stat")
 # Per-thread CPU (user + system ticks by thread name), before and after: JFR samples Java frames only, so the
 # garbage collector, the JIT and native code show up here and nowhere else.

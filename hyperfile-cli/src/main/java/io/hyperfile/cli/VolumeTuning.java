@@ -19,6 +19,7 @@ final class VolumeTuning implements Configurable {
     static final String NODE_CACHE_SIZE = "volume.node-cache-size";
     static final String MAX_GET_SIZE = "volume.max-get-size";
     static final String READ_AHEAD = "volume.read-ahead";
+    static final String READ_DEFRAG = "volume.read-defrag";
     static final String UPLOAD_RETRY = "volume.upload-retry";
     static final String UPLOAD_PARALLELISM = "volume.upload-parallelism";
     static final String OPEN_RETRY = "volume.open-retry";
@@ -33,7 +34,7 @@ final class VolumeTuning implements Configurable {
         return List.of(Setting.size(DIRTY_LIMIT, "from --memory: a quarter of direct memory shared by the volumes, at most 64M"), Setting.positiveDuration(FLUSH_AGE, "3s"),
                 Setting.positiveDuration(FLUSH_DEADLINE, "30s"), Setting.sizeOrZero(NODE_CACHE_SIZE, "64M"),
                 new Setting(MAX_GET_SIZE, "8M", VolumeTuning::maxGetBytes),
-                Setting.sizeOrZero(READ_AHEAD, "8M with a read cache, else 0"),
+                Setting.sizeOrZero(READ_AHEAD, "8M with a read cache, else 0"), Setting.sizeOrZero(READ_DEFRAG, "4M"),
                 Setting.positiveDuration(UPLOAD_RETRY, "2s"), Setting.duration(OPEN_RETRY, "10s"),
                 new Setting(UPLOAD_PARALLELISM, Integer.toString(VolumeConfig.DEFAULT.uploadParallelism()),
                         VolumeTuning::uploadParallelism),
@@ -71,6 +72,9 @@ final class VolumeTuning implements Configurable {
         }
         if ((v = values.get(READ_AHEAD)) != null) {
             b.readAheadBytes(Setting.parseSizeOrZero(v));
+        }
+        if ((v = values.get(READ_DEFRAG)) != null) {
+            b.readDefragBytes(Setting.parseSizeOrZero(v));
         }
         if ((v = values.get(UPLOAD_RETRY)) != null) {
             b.uploadRetry(positive(UPLOAD_RETRY, v));

@@ -221,6 +221,7 @@ class ConfigApplierTest {
                 volume.flush-age = 500ms
                 volume.node-cache-size = 0
                 volume.read-ahead = 1M
+                volume.read-defrag = 0
                 volume.hint-every-segments = 8
                 volume.upload-parallelism = 2
                 """);
@@ -233,6 +234,7 @@ class ConfigApplierTest {
         assertEquals(1L << 20, v.readAheadBytes(), "set read-ahead applies with or without a cache");
         assertEquals(8, v.hintEverySegments());
         assertEquals(2, v.uploadParallelism());
+        assertEquals(0, v.readDefragBytes(), "read defragmentation off");
         assertEquals(VolumeConfig.DEFAULT.flushDeadline(), v.flushDeadline());
 
         ServeCommand plain = new ServeCommand();
@@ -240,6 +242,7 @@ class ConfigApplierTest {
         assertEquals(VolumeTuning.CACHED_READ_AHEAD_BYTES, plain.volumeTuning.config(true, 64L << 20).readAheadBytes());
         assertEquals(0, plain.volumeTuning.config(false, 64L << 20).readAheadBytes());
         assertEquals(4, plain.volumeTuning.config(false, 64L << 20).uploadParallelism());
+        assertEquals(4L << 20, plain.volumeTuning.config(false, 64L << 20).readDefragBytes());
 
         assertEquals("s.conf:1: volume.flush-age: invalid duration '0': must be above zero",
                 assertThrows(ConfigException.class, () -> ConfigKeys.of(new CommandLine(new ServeCommand()))

@@ -156,7 +156,7 @@ final class SegmentPipeline {
     }
 
     /** Under the lock (dirty bytes are read from the buffers). */
-    VolumeStats stats(long readAheadBytes, int blockSize) {
+    VolumeStats stats(long readAheadBytes, long readDefragBytes, int blockSize) {
         long dirtyBlocks = 0;
         if (!health.isStopped()) {
             SegmentBuilder open = buffer.open();
@@ -166,7 +166,7 @@ final class SegmentPipeline {
             }
         }
         return new VolumeStats(segmentsWritten.get(), segmentBytesWritten.get(), indexNodesWritten.get(), readAheadBytes,
-                uploads.ownSegmentsRecognised(), health.failures(), dirtyBlocks * blockSize);
+                uploads.ownSegmentsRecognised(), health.failures(), dirtyBlocks * blockSize, readDefragBytes);
     }
 
     // ---------------------------------------------------------------- flush and seal

@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * <p>Structure. This class is the facade; the work is split by job, all under one {@link VolumeMonitor lock}:
  * {@link WriteBuffer} (open builder, buffer memory, read overlay), {@link MutationQueue} (writes, zeroes and trims in
  * order, with read-modify-write), {@link SegmentPipeline} (seal → index → finish → upload → waiters),
- * {@link VolumeHealth} (the health state and the one decision about failures), {@link VolumeReads} and
- * {@link ReadAhead} (the index side of reads), {@link VolumeOpener} (create, open, claim).
+ * {@link VolumeHealth} (the health state and the one decision about failures), {@link VolumeReads},
+ * {@link ReadAhead} and {@link ReadDefrag} (the index side of reads), {@link VolumeOpener} (create, open, claim).
  *
  * <p>Threading. The calling thread takes the lock to apply a request at once (a buffered write costs no thread
  * hand-off). Store calls are asynchronous; their continuations and timers run on the volume's own thread
@@ -78,6 +78,7 @@ public final class Volume {
     private final MutationQueue mutations;
     private final VolumeReads reads;
     private final ReadAhead readAhead;
+    private final ReadDefrag defrag;
     private final ChangeTracker changes;
     private final int maxBlocksPerSegment;
     private final BufferPool pool;
@@ -109,7 +110,9 @@ public final class Volume {
                 descriptor.encoding(), pool,
                 Math.max(durableSeq, highestSeq) + 1, pipeline::seal, pipeline::unsettledNewestFirst);
         SegmentReader segments = new SegmentReader(view, prefix, blockSize, descriptor.encoding());
-        this.reads = new VolumeReads(segments, volumeIndex, blockSize, config.maxGetBytes());
+        this.defrag = new ReadDefrag(blockSize, snapshotView ? 0 : config.readDefragBytes(), maxBlocksPerSegment,
+                () -> health.writeRefusal() == null && writeBufferLoad() < 0.5, this::relocate);
+        this.reads = new VolumeReads(segments, volumeIndex, blockSize, config.maxGetBytes(), defrag);
         this.readAhead = new ReadAhead(reads, config.readAheadBytes(), this.sizeBytes, blockSize);
         this.changes = new ChangeTracker(view, prefix, volumeIndex, segments, blockSize);
         this.mutations = new MutationQueue(name, blockSize, monitor, health, buffer, pipeline, executor, config,
@@ -178,7 +181,7 @@ public final class Volume {
     public VolumeStats stats() {
         monitor.lock();
         try {
-            return pipeline.stats(readAhead.bytesFetched(), blockSize);
+            return pipeline.stats(readAhead.bytesFetched(), defrag.movedBytes(), blockSize);
         } finally {
             monitor.unlock();
         }

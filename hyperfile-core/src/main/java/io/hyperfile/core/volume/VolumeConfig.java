@@ -29,6 +29,9 @@ import java.time.Duration;
  *   that waits this long for buffer memory fails the same way</td></tr>
  * <tr><td>{@code open.retry-millis}</td><td>10000</td><td>how long opening retries a newest segment that is
  *   missing or incomplete (a store may still be writing it) before giving up</td></tr>
+ * <tr><td>{@code read.defrag-bytes}</td><td>4 MiB</td><td>reads of fragmented ranges collect their blocks into
+ *   batches of this size, each written contiguously as one relocation window ({@link ReadDefrag}); 0 turns read
+ *   defragmentation off</td></tr>
  * </table>
  *
  * <p>Time: {@code clock} gives wall time (segment timestamps); {@code scheduler} gives the monotonic time and the
@@ -36,7 +39,7 @@ import java.time.Duration;
  */
 public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCacheBytes, int maxGetBytes,
         Duration uploadRetry, int hintEverySegments, Clock clock, long readAheadBytes, Duration flushDeadline,
-        Duration openRetry, RetryScheduler scheduler, int uploadParallelism) {
+        Duration openRetry, RetryScheduler scheduler, int uploadParallelism, long readDefragBytes) {
 
     /** The most segment uploads a volume may have in flight at once. */
     public static final int MAX_UPLOAD_PARALLELISM = 64;
@@ -55,6 +58,7 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
         check(!openRetry.isNegative(), "openRetry must not be negative. openRetry=" + openRetry);
         check(uploadParallelism >= 1 && uploadParallelism <= MAX_UPLOAD_PARALLELISM, "uploadParallelism must be in 1.."
                 + MAX_UPLOAD_PARALLELISM + ". uploadParallelism=" + uploadParallelism);
+        check(readDefragBytes >= 0, "readDefragBytes must not be negative. readDefragBytes=" + readDefragBytes);
         check(clock != null && scheduler != null, "clock and scheduler are required");
     }
 
@@ -71,7 +75,8 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
     public Builder toBuilder() {
         return new Builder().dirtyLimitBytes(dirtyLimitBytes).flushAge(flushAge).nodeCacheBytes(nodeCacheBytes)
                 .maxGetBytes(maxGetBytes).uploadRetry(uploadRetry).hintEverySegments(hintEverySegments).clock(clock)
-                .readAheadBytes(readAheadBytes).flushDeadline(flushDeadline).openRetry(openRetry).scheduler(scheduler).uploadParallelism(uploadParallelism);
+                .readAheadBytes(readAheadBytes).flushDeadline(flushDeadline).openRetry(openRetry).scheduler(scheduler).uploadParallelism(uploadParallelism)
+                .readDefragBytes(readDefragBytes);
     }
 
     public static final class Builder {
@@ -87,6 +92,12 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
         private Duration openRetry = Duration.ofSeconds(10);
         private RetryScheduler scheduler = RetryScheduler.system();
         private int uploadParallelism = 4;
+        private long readDefragBytes = 4L << 20;
+
+        public Builder readDefragBytes(long v) {
+            readDefragBytes = v;
+            return this;
+        }
 
         public Builder uploadParallelism(int v) {
             uploadParallelism = v;
@@ -150,7 +161,8 @@ public record VolumeConfig(long dirtyLimitBytes, Duration flushAge, long nodeCac
 
         public VolumeConfig build() {
             return new VolumeConfig(dirtyLimitBytes, flushAge, nodeCacheBytes, maxGetBytes, uploadRetry,
-                    hintEverySegments, clock, readAheadBytes, flushDeadline, openRetry, scheduler, uploadParallelism);
+                    hintEverySegments, clock, readAheadBytes, flushDeadline, openRetry, scheduler, uploadParallelism,
+                    readDefragBytes);
         }
     }
 }

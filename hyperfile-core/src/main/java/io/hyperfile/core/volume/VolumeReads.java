@@ -15,19 +15,23 @@ import java.util.concurrent.CompletableFuture;
  * The part of reads and block status that the index answers: looks the ranges up, zero-fills holes and zero
  * extents without touching the store, and fetches data with as few ranged GETs as the layout allows (runs that are
  * adjacent in one segment share a GET, up to {@code maxGetBytes}; separate GETs run in parallel). Every fetched
- * block is verified. Runs on any thread; holds no mutable state.
+ * block is verified. A read whose data comes in many small pieces hands them to {@link ReadDefrag}. Runs on any
+ * thread; holds no mutable state of its own.
  */
 final class VolumeReads {
     private final SegmentReader segments;
     private final VolumeIndex index;
     private final int blockSize;
     private final int maxGetBlocks;
+    /** Where reads of fragmented ranges hand their blocks; null: no read defragmentation. */
+    private final ReadDefrag defrag;
 
-    VolumeReads(SegmentReader segments, VolumeIndex index, int blockSize, int maxGetBytes) {
+    VolumeReads(SegmentReader segments, VolumeIndex index, int blockSize, int maxGetBytes, ReadDefrag defrag) {
         this.segments = segments;
         this.index = index;
         this.blockSize = blockSize;
         this.maxGetBlocks = Math.max(1, maxGetBytes / (blockSize + 4));
+        this.defrag = defrag;
     }
 
     /** Runs of each of the block ranges {@code [starts[i], ends[i])} in {@code snapshot}, in order. */
@@ -66,12 +70,27 @@ final class VolumeReads {
             if (data.size() == 1 && data.get(0).count <= maxGetBlocks) {
                 return fetch(data, offset, length, dst, base);
             }
+            List<ReadDefrag.Piece> moves = defragPieces(data, offset, length);
             List<CompletableFuture<Void>> gets = new ArrayList<>();
             for (List<DataRun> group : gets(data)) {
                 gets.add(fetch(group, offset, length, dst, base));
             }
-            return CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new));
+            CompletableFuture<Void> all = CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new));
+            // Before the read completes: dst is the caller's once it does.
+            return moves == null ? all : all.thenRun(() -> defrag.add(moves, offset, dst, base));
         });
+    }
+
+    /** The read's stored pieces if read defragmentation wants them, else null (before {@link #gets} sorts them). */
+    private List<ReadDefrag.Piece> defragPieces(List<DataRun> data, long offset, int length) {
+        if (defrag == null || data.size() < ReadDefrag.MIN_PIECES) {
+            return null;
+        }
+        List<ReadDefrag.Piece> pieces = new ArrayList<>(data.size());
+        for (DataRun d : data) {
+            pieces.add(new ReadDefrag.Piece(d.startBlock, d.count, d.seq, d.slot));
+        }
+        return defrag.wants(offset, length, pieces) ? pieces : null;
     }
 
     /**

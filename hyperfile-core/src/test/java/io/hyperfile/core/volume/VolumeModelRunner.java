@@ -95,7 +95,7 @@ final class VolumeModelRunner {
     }
 
     /** What the garbage collection passes of a run did. */
-    record GcTotals(int passes, long deletedSegments, long movedBlocks, int tableChecks) {
+    record GcTotals(int passes, long deletedSegments, long movedBlocks, int tableChecks, long readDefragBytes) {
     }
 
     /** Runs {@code steps} steps of seed {@code seed} on a new volume under {@code prefix} of {@code store}. */
@@ -112,6 +112,7 @@ final class VolumeModelRunner {
         long deleted = 0;
         long moved = 0;
         int checked = 0;
+        long defragged = 0;
         try {
             for (step = 0; step < steps; step++) {
                 if (Boolean.getBoolean("hyperfile.model.trace") && !op.isEmpty()) {
@@ -177,6 +178,7 @@ final class VolumeModelRunner {
                     op = "crash and reopen (" + model.tailSize() + " mutations since the last flush)";
                     volume.abort();
                     pass = settle(pass); // the process died with its pass
+                    defragged += volume.stats().readDefragBytes();
                     volume = await(Volume.open(store, prefix, "model", config()));
                     collector = null;
                     model.reconcileAfterCrash(readAll(volume), "seed " + seed + " step " + step);
@@ -189,6 +191,7 @@ final class VolumeModelRunner {
                     }
                     await(volume.close());
                     model.flushed();
+                    defragged += volume.stats().readDefragBytes();
                     volume = await(Volume.open(store, prefix, "model", config()));
                     collector = null;
                     assertArrayEquals(model.current(), readAll(volume), "after a clean close");
@@ -202,6 +205,7 @@ final class VolumeModelRunner {
             await(volume.flush());
             model.flushed();
             volume.abort();
+            defragged += volume.stats().readDefragBytes();
             volume = await(Volume.open(store, prefix, "model", config()));
             assertArrayEquals(model.current(), readAll(volume), "after the final flush");
             if (gc) {
@@ -257,7 +261,7 @@ final class VolumeModelRunner {
                 deleted += last.deletedSegments().size();
                 moved += last.movedBlocks();
             }
-            return new GcTotals(passes, deleted, moved, checked);
+            return new GcTotals(passes, deleted, moved, checked, defragged + volume.stats().readDefragBytes());
         } catch (Throwable t) {
             throw new AssertionError("seed " + seed + " failed at step " + step + " (" + op + "): " + t, t);
         } finally {

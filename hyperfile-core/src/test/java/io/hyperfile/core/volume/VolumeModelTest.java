@@ -117,6 +117,22 @@ class VolumeModelTest {
         assertTrue(totals.passes() > 1 && totals.movedBlocks() > 0, "the passes moved blocks: " + totals);
     }
 
+    /**
+     * Read defragmentation on: segments of 64 blocks, so that a batch (at most one segment) has room for the reads
+     * of fragmented ranges (with 8 blocks per segment hardly any read qualifies), and a 1 MiB volume with requests of
+     * at most 64 KiB, so that small writes fragment it densely; with and without garbage collection.
+     */
+    @ParameterizedTest(name = "seed {0} gc {1}")
+    @CsvSource({"3, false", "11, true"})
+    void readDefragmentationMatchesTheModel(long seed, boolean gc) {
+        VolumeModelRunner runner = new VolumeModelRunner(1 << 20, BLOCK, 64 + 160 + 64 * (BLOCK + 4), NODE_BYTES, 64 << 10);
+        InMemoryObjectStore store = new InMemoryObjectStore(Clock.systemUTC(), storeThreads);
+        int steps = Integer.getInteger("hyperfile.model.steps", 1500);
+        VolumeModelRunner.GcTotals totals = gc ? runner.withGc().run(store, "v", seed, steps / 3)
+                : runner.run(store, "v", seed, steps);
+        assertTrue(totals.readDefragBytes() > 0, "reads moved blocks: " + totals);
+    }
+
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void randomOperationsMatchTheModelWhileGarbageCollectionRuns(long seed) {
