@@ -15,7 +15,7 @@
 #   --reps N            repetitions per workload and side (default 3)
 #   --seconds S         seconds per fio run (default 10)
 #   --warm S            before a workload's first repetition, S seconds of that workload on every side, not measured
-#                       (default 10; 1 with --smoke): the JVM compiles each workload's own paths (flushes, large
+#                       (writes capped at a quarter of a run's; default 10; 1 with --smoke): the JVM compiles each workload's own paths (flushes, large
 #                       I/O, the mix) for tens of seconds of CPU on these 2 cores, and the table is about the
 #                       steady state of a long-running server. The peers run the same warm-up.
 #   --workloads A,B     subset of: randread-4k-qd1 randread-4k-qd32 randwrite-4k-qd1 randwrite-4k-qd32
@@ -300,6 +300,16 @@ fio_args() { # workload -> fio arguments
     esac
 }
 
+# A workload's warm-up: its fio arguments, with writes capped at a quarter of a measured run's cap (fio takes the
+# last --io_size), so that the warm-ups add little to what a tmpfs store holds (GC's grace keeps it all in a run).
+warm_args() {
+    fio_args "$1"
+    case $1 in
+        randwrite-* | seqwrite-*) echo --io_size=$((write_cap_mib / 4))m ;;
+        randrw-mixed-16jobs) echo --io_size=$((write_cap_mib / 32))m ;;
+    esac
+}
+
 uri_of() { case $1 in hyperfile | gc-*) echo "$uri_hf" ;; *) echo "$uri_peer" ;; esac; }
 pids_of() { case $1 in hyperfile | gc-*) echo "$hf_pid" ;; *) echo "$peer_pids" ;; esac; }
 
@@ -366,7 +376,7 @@ for w in "${wl[@]}"; do
                 echo "run.sh: $w warm-up: $side, ${workload_warm}s"
                 # shellcheck disable=SC2046
                 py run "$work/warm.json" "$(pids_of "$side")" - 0 -- --name="warm-$w" "${common[@]}" \
-                    --uri="$(uri_of "$side")" --runtime="$workload_warm" $(fio_args "$w") >/dev/null ||
+                    --uri="$(uri_of "$side")" --runtime="$workload_warm" $(warm_args "$w") >/dev/null ||
                     echo "run.sh: fio exited $? warming $w on $side" >&2
             fi
             out=$w.$side.$rep.json
