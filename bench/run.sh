@@ -371,8 +371,10 @@ for w in "${wl[@]}"; do
                     "iops": t["requests"] / t["seconds"]}}))' "$results/$out" "$w" "$side" "$rep" >>"$results/runs.jsonl"
                 continue
             fi
+            starts_before=$hf_starts
             ((gc_compare)) && switch_hf "$side"
-            if ((rep == 1 && workload_warm > 0)); then
+            # --gc mode restarts the server whenever the side changes: a fresh JVM gets the workload's warm-up too.
+            if (((rep == 1 || hf_starts != starts_before) && workload_warm > 0)); then
                 echo "run.sh: $w warm-up: $side, ${workload_warm}s"
                 # shellcheck disable=SC2046
                 py run "$work/warm.json" "$(pids_of "$side")" - 0 -- --name="warm-$w" "${common[@]}" \
