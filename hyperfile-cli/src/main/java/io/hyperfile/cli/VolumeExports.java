@@ -180,9 +180,12 @@ final class VolumeExports {
         this.onServed = listener;
     }
 
-    /** The volumes served (not the snapshots), by name, in the order they opened. */
+    /**
+     * The volumes served (not the snapshots), by name, in name order (volumes open concurrently, so the order they
+     * opened in differs from run to run; a rescan reports its changes in this order).
+     */
     synchronized Map<String, Volume> servedVolumes() {
-        Map<String, Volume> volumes = new LinkedHashMap<>();
+        Map<String, Volume> volumes = new java.util.TreeMap<>();
         opened.forEach((exportName, v) -> {
             if (exportName.indexOf('@') < 0) {
                 volumes.put(exportName, v);
