@@ -79,6 +79,15 @@ final class ReadDefrag {
      * (which holds the read's bytes from {@code offset} at {@code base}); writes the batch once it is full.
      */
     void add(List<Piece> pieces, long offset, ByteBuffer dst, int base) {
+        try {
+            collect(pieces, offset, dst, base);
+        } catch (RuntimeException e) {
+            // A move is an optimisation: whatever goes wrong with it must not fail the read that offered it.
+            LOG.warn("read defragmentation skipped a read: {}", e.toString());
+        }
+    }
+
+    private void collect(List<Piece> pieces, long offset, ByteBuffer dst, int base) {
         if (!canMove.getAsBoolean()) {
             return;
         }
