@@ -57,6 +57,9 @@ final class VolumeCollectors {
                 VolumeStats::segmentsWritten);
         volumeCounter(exports, "hyperfile_volume_uploaded_bytes_total", "Bytes of the segments stored since open.",
                 VolumeStats::segmentBytesWritten);
+        volumeCounter(exports, "hyperfile_volume_read_defrag_bytes_total",
+                "Bytes of fragmented reads handed to relocation windows to be stored again contiguously since open.",
+                VolumeStats::readDefragBytes);
         volumeCounter(exports, "hyperfile_volume_upload_failures_total",
                 "Failed store steps of the volume's pipeline (indexing, upload; transient ones included) since open.",
                 VolumeStats::failures);

@@ -72,7 +72,9 @@ class ServeMetricsIT {
         }
         metrics = new ServeMetrics(new InetSocketAddress("127.0.0.1", 0));
         ObjectStore store = StoreStack.of(backing).stats(metrics.storeStats()).open();
-        running = ServeCommand.start(store, List.of(volumes), List.of(), VolumeConfig.DEFAULT, ServerConfig.builder().port(0).build(),
+        // Read defragmentation in batches of 16 blocks, so that a few reads of a fragmented range fill one.
+        VolumeConfig config = VolumeConfig.builder().readDefragBytes(64 << 10).build();
+        running = ServeCommand.start(store, List.of(volumes), List.of(), config, ServerConfig.builder().port(0).build(),
                 OpenRetryPolicy.DEFAULT, RetryScheduler.system(), GcService.disabled(), Duration.ofSeconds(60),
                 new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), metrics);
     }
@@ -169,6 +171,14 @@ class ServeMetricsIT {
             HttpResponse<String> ready = get("/health/ready");
             assertEquals(200, ready.statusCode(), ready.body());
             assertEquals("ready: 1 volume served\n", ready.body());
+
+            // Every third block holds data: a 128 KiB read is 11 pieces of 4 KiB, which read defragmentation takes.
+            // The first fills 11 of the batch's 16 blocks, the second fills it and hands it over.
+            assertEquals(0, value(s, "hyperfile_volume_read_defrag_bytes_total{volume=\"v\"}"), "no 64 KiB read had 8 pieces");
+            client.read(0, 128 << 10).get(60, TimeUnit.SECONDS);
+            client.read(128 << 10, 128 << 10).get(60, TimeUnit.SECONDS);
+            client.flush().get(60, TimeUnit.SECONDS);
+            assertEquals(16.0 * 4096, value(scrape(), "hyperfile_volume_read_defrag_bytes_total{volume=\"v\"}"));
         }
         assertEquals(404, get("/nope").statusCode());
     }

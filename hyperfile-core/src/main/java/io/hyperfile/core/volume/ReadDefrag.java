@@ -136,6 +136,8 @@ final class ReadDefrag {
 
     private void write(RelocationBatch b) {
         long bytes = (long) b.blockCount() * blockSize;
+        // Counted when handed over (before the read that filled the batch completes), taken back if refused.
+        movedBytes.addAndGet(bytes);
         CompletableFuture<Void> done;
         try {
             done = relocate.apply(b);
@@ -143,9 +145,8 @@ final class ReadDefrag {
             done = CompletableFuture.failedFuture(e);
         }
         done.whenComplete((v, e) -> {
-            if (e == null) {
-                movedBytes.addAndGet(bytes);
-            } else {
+            if (e != null) {
+                movedBytes.addAndGet(-bytes);
                 LOG.debug("a read defragmentation window was not written: {}", e.toString());
             }
             synchronized (this) {
@@ -154,7 +155,10 @@ final class ReadDefrag {
         });
     }
 
-    /** Bytes of blocks handed to relocation windows that were sealed (each block moves only if still current). */
+    /**
+     * Bytes of blocks handed to relocation windows, less those the volume refused (each block moves only if still
+     * current when its window is indexed).
+     */
     long movedBytes() {
         return movedBytes.get();
     }

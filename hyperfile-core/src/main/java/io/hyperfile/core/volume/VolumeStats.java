@@ -9,8 +9,8 @@ package io.hyperfile.core.volume;
  * @param failures store failures reported to the volume's health (transient ones included)
  * @param dirtyBytes block data in the write buffer that is not durable yet (the open window and the windows on their
  *     way to the store), in bytes; a gauge, not a counter
- * @param readDefragBytes bytes of fragmented reads written again contiguously (read defragmentation; a block counts
- *     once its window is sealed, including blocks whose move then lost to a newer write)
+ * @param readDefragBytes bytes of fragmented reads handed to relocation windows to be written again contiguously
+ *     (read defragmentation), including blocks whose move then lost to a newer write
  */
 public record VolumeStats(long segmentsWritten, long segmentBytesWritten, long indexNodesWritten, long readAheadBytes,
         long ownSegmentsRecognised, long failures, long dirtyBytes, long readDefragBytes) {
