@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -131,7 +132,7 @@ final class ReadDefrag {
         batch.clear();
         batchBlocksHeld = 0;
         writing = true;
-        return new RelocationBatch(runs, new long[0], java.util.Set.of());
+        return new RelocationBatch(runs, new long[0], Set.of());
     }
 
     private void write(RelocationBatch b) {

@@ -78,7 +78,6 @@ public final class Volume {
     private final MutationQueue mutations;
     private final VolumeReads reads;
     private final ReadAhead readAhead;
-    private final ReadDefrag defrag;
     private final ChangeTracker changes;
     private final int maxBlocksPerSegment;
     private final BufferPool pool;
@@ -110,9 +109,9 @@ public final class Volume {
                 descriptor.encoding(), pool,
                 Math.max(durableSeq, highestSeq) + 1, pipeline::seal, pipeline::unsettledNewestFirst);
         SegmentReader segments = new SegmentReader(view, prefix, blockSize, descriptor.encoding());
-        this.defrag = new ReadDefrag(blockSize, snapshotView ? 0 : config.readDefragBytes(), maxBlocksPerSegment,
-                () -> health.writeRefusal() == null && writeBufferLoad() < 0.5, this::relocate);
-        this.reads = new VolumeReads(segments, volumeIndex, blockSize, config.maxGetBytes(), defrag);
+        this.reads = new VolumeReads(segments, volumeIndex, blockSize, config.maxGetBytes(), new ReadDefrag(blockSize,
+                snapshotView ? 0 : config.readDefragBytes(), maxBlocksPerSegment,
+                () -> health.writeRefusal() == null && writeBufferLoad() < 0.5, this::relocate));
         this.readAhead = new ReadAhead(reads, config.readAheadBytes(), this.sizeBytes, blockSize);
         this.changes = new ChangeTracker(view, prefix, volumeIndex, segments, blockSize);
         this.mutations = new MutationQueue(name, blockSize, monitor, health, buffer, pipeline, executor, config,
@@ -181,7 +180,7 @@ public final class Volume {
     public VolumeStats stats() {
         monitor.lock();
         try {
-            return pipeline.stats(readAhead.bytesFetched(), defrag.movedBytes(), blockSize);
+            return pipeline.stats(readAhead.bytesFetched(), reads.defragBytes(), blockSize);
         } finally {
             monitor.unlock();
         }

@@ -34,6 +34,11 @@ final class VolumeReads {
         this.defrag = defrag;
     }
 
+    /** Bytes that reads handed to read defragmentation ({@link ReadDefrag#movedBytes}). */
+    long defragBytes() {
+        return defrag == null ? 0 : defrag.movedBytes();
+    }
+
     /** Runs of each of the block ranges {@code [starts[i], ends[i])} in {@code snapshot}, in order. */
     CompletableFuture<List<List<Run>>> lookup(BlockIndex snapshot, long[] starts, long[] ends) {
         return index.lookup(snapshot, starts, ends);
