@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The store layer that encrypts the segments ({@code P/seg/...}) and garbage-collection live tables
@@ -139,6 +140,20 @@ public final class EncryptingObjectStore extends ForwardingObjectStore {
             });
         }
         return cipherFor(prefix).thenCompose(c -> c == null ? delegate.get(key, range) : read(c, key, range));
+    }
+
+    /**
+     * Objects this layer passes through unchanged (of unencrypted volumes, and outside volumes) are read by the store
+     * below, lending its memory; encrypted objects and descriptors are read as {@link #get} reads them.
+     */
+    @Override
+    public <T> CompletableFuture<T> read(String key, ByteRange range, Function<ObjectData, T> reader) {
+        String prefix = prefixOf(key);
+        if (prefix == null) {
+            return descriptorPrefix(key) == null ? delegate.read(key, range, reader) : get(key, range).thenApply(reader);
+        }
+        return cipherFor(prefix).thenCompose(c -> c == null ? delegate.read(key, range, reader)
+                : read(c, key, range).thenApply(reader));
     }
 
     /** A descriptor read through this layer that names another volume than the one known makes it forget. */

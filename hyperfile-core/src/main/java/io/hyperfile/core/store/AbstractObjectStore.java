@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -23,6 +24,18 @@ public abstract class AbstractObjectStore implements ObjectStore {
             throw new IllegalArgumentException("range must not be null (use ByteRange.all())");
         }
         return call(() -> doGetAsync(key, range));
+    }
+
+    @Override
+    public final <T> CompletableFuture<T> read(String key, ByteRange range, Function<ObjectData, T> reader) {
+        ObjectKeys.validate(key);
+        if (range == null) {
+            throw new IllegalArgumentException("range must not be null (use ByteRange.all())");
+        }
+        if (reader == null) {
+            throw new IllegalArgumentException("reader must not be null");
+        }
+        return call(() -> doReadAsync(key, range, reader));
     }
 
     @Override
@@ -100,6 +113,11 @@ public abstract class AbstractObjectStore implements ObjectStore {
     }
 
     protected abstract CompletableFuture<ObjectData> doGetAsync(String key, ByteRange range);
+
+    /** {@link #read}: by default {@link #doGetAsync} then the reader; stores that can lend memory they reuse override it. */
+    protected <T> CompletableFuture<T> doReadAsync(String key, ByteRange range, Function<ObjectData, T> reader) {
+        return doGetAsync(key, range).thenApply(reader);
+    }
 
     protected abstract CompletableFuture<Void> doPutAsync(String key, ByteBuffer data);
 

@@ -3,6 +3,8 @@ package io.hyperfile.core.store;
 import java.nio.ByteBuffer;
 import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -25,6 +27,30 @@ public final class MeteredObjectStore extends ForwardingObjectStore {
     @Override
     public CompletableFuture<ObjectData> get(String key, ByteRange range) {
         return metered(StoreOp.GET, () -> delegate.get(key, range));
+    }
+
+    /** Metered as a GET; a failure of the reader (not of the store) counts the GET as a success. */
+    @Override
+    public <T> CompletableFuture<T> read(String key, ByteRange range, Function<ObjectData, T> reader) {
+        stats.started(StoreOp.GET);
+        long start = nanoTime.getAsLong();
+        AtomicBoolean readerFailed = new AtomicBoolean();
+        CompletableFuture<T> f;
+        try {
+            f = delegate.read(key, range, data -> {
+                try {
+                    return reader.apply(data);
+                } catch (RuntimeException | Error e) {
+                    readerFailed.set(true);
+                    throw e;
+                }
+            });
+        } catch (RuntimeException e) {
+            stats.completed(StoreOp.GET, nanoTime.getAsLong() - start, e);
+            throw e;
+        }
+        f.whenComplete((v, e) -> stats.completed(StoreOp.GET, nanoTime.getAsLong() - start, readerFailed.get() ? null : e));
+        return f;
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * A flat key-value object store: the only thing Hyperfile keeps a volume in.
@@ -39,6 +40,22 @@ public interface ObjectStore extends AutoCloseable {
 
     /** Reads {@code range} of the object; fails with {@link ObjectNotFoundException} if it does not exist. */
     CompletableFuture<ObjectData> get(String key, ByteRange range);
+
+    /**
+     * Reads {@code range} of the object, as {@link #get}, and applies {@code reader} to the bytes while the store
+     * still holds them; completes with what the reader returns, or fails with what it throws (a reader's failure is
+     * never retried). The buffer handed to the reader is lent, not given: a store may reuse it once the reader
+     * returns, so a reader copies out what it keeps and does not hand the buffer to another thread. This lets a store
+     * read into memory it reuses (the local directory store) or lend bytes it holds (segments still uploading), where
+     * {@code get} must hand out a buffer of the caller's own. The reader runs once, on whichever thread the data is
+     * ready on, and only if the read succeeded; it must not call into this store while it runs.
+     *
+     * <p>This default costs what {@code get} costs. Wrappers that change what {@code get} returns must not forward
+     * {@code read} to the store they wrap, unless they apply the same change.
+     */
+    default <T> CompletableFuture<T> read(String key, ByteRange range, Function<ObjectData, T> reader) {
+        return get(key, range).thenApply(reader);
+    }
 
     /** Creates or replaces the object. */
     CompletableFuture<Void> put(String key, ByteBuffer data);

@@ -10,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,6 +96,25 @@ public final class RetryingObjectStore implements ObjectStore {
         return retry("GET", key, expectedBytes, () -> delegate.get(key, range));
     }
 
+    /**
+     * Retried as {@code get} is. An attempt's reader runs only if the attempt has not timed out by the time its bytes
+     * are there, and once it runs the attempt no longer times out (the reader works on bytes in memory), so a reader
+     * never runs for an attempt that was given up: it may be writing into the caller's memory, which the caller may
+     * reuse as soon as the returned future completes.
+     */
+    @Override
+    public <T> CompletableFuture<T> read(String key, ByteRange range, Function<ObjectData, T> reader) {
+        if (reader == null) {
+            throw new IllegalArgumentException("reader must not be null");
+        }
+        return retry("GET", key, readBytes(range), gate -> delegate.read(key, range, data -> {
+            if (!gate.enter()) {
+                throw new CancellationException("GET " + key + ": the attempt timed out before its reader ran");
+            }
+            return reader.apply(data);
+        }));
+    }
+
     @Override
     public CompletableFuture<Void> put(String key, ByteBuffer data) {
         checkData(data);
@@ -108,7 +129,7 @@ public final class RetryingObjectStore implements ObjectStore {
         // An earlier call's create of this key that failed may have applied too (the volume re-sends a failed upload).
         AtomicBoolean mayHaveApplied = new AtomicBoolean(uncertainCreates.contains(key));
         CompletableFuture<Void> result = new CompletableFuture<>();
-        Attempts<Void> attempts = new Attempts<>("CREATE", key, body.remaining(), () -> delegate.create(key, body), result) {
+        Attempts<Void> attempts = new Attempts<>("CREATE", key, body.remaining(), gate -> delegate.create(key, body), result) {
             @Override
             void onRetryableFailure() {
                 // Includes timed-out attempts: they are cancelled, but may have applied before, or apply after.
@@ -215,9 +236,34 @@ public final class RetryingObjectStore implements ObjectStore {
     }
 
     private <T> CompletableFuture<T> retry(String op, String key, long requestBytes, Supplier<CompletableFuture<T>> call) {
+        return retry(op, key, requestBytes, gate -> call.get());
+    }
+
+    private <T> CompletableFuture<T> retry(String op, String key, long requestBytes,
+            Function<ReaderGate, CompletableFuture<T>> call) {
         CompletableFuture<T> result = new CompletableFuture<>();
         new Attempts<>(op, key, requestBytes, call, result).start();
         return result;
+    }
+
+    /**
+     * One attempt's say over its reader ({@link #read}): the reader enters only while the attempt has not timed out,
+     * and the attempt times out only while no reader has entered. Attempts of other operations never enter it.
+     */
+    private static final class ReaderGate {
+        private static final int OPEN = 0;
+        private static final int READING = 1;
+        private static final int TIMED_OUT = 2;
+        private final AtomicInteger state = new AtomicInteger(OPEN);
+
+        boolean enter() {
+            return state.compareAndSet(OPEN, READING);
+        }
+
+        /** False when a reader is running or ran: the attempt is then not timed out. */
+        boolean timeOut() {
+            return state.compareAndSet(OPEN, TIMED_OUT);
+        }
     }
 
     /**
@@ -228,12 +274,13 @@ public final class RetryingObjectStore implements ObjectStore {
         private final String op;
         private final String key;
         private final long timeoutNanos;
-        private final Supplier<CompletableFuture<T>> call;
+        private final Function<ReaderGate, CompletableFuture<T>> call;
         final CompletableFuture<T> result;
         private final long startNanos = scheduler.nanoTime();
         private int attempt;
 
-        Attempts(String op, String key, long requestBytes, Supplier<CompletableFuture<T>> call, CompletableFuture<T> result) {
+        Attempts(String op, String key, long requestBytes, Function<ReaderGate, CompletableFuture<T>> call,
+                CompletableFuture<T> result) {
             this.op = op;
             this.key = key;
             this.timeoutNanos = policy.attemptTimeoutNanos(requestBytes);
@@ -252,8 +299,9 @@ public final class RetryingObjectStore implements ObjectStore {
         void start() {
             int n = ++attempt;
             CompletableFuture<T> f;
+            ReaderGate gate = new ReaderGate();
             try {
-                f = call.get();
+                f = call.apply(gate);
             } catch (IllegalArgumentException e) {
                 if (n == 1) {
                     throw e;
@@ -265,7 +313,7 @@ public final class RetryingObjectStore implements ObjectStore {
             AtomicBoolean settled = new AtomicBoolean();
             CompletableFuture<T> attemptFuture = f;
             Cancellable timer = f.isDone() ? null : watchdog.watch(timeoutNanos, () -> {
-                if (settled.compareAndSet(false, true)) {
+                if (gate.timeOut() && settled.compareAndSet(false, true)) {
                     attemptFuture.cancel(false);
                     onFailure(new StorageException(key, FailureCategory.TRANSIENT, String.format(
                             "%s %s: attempt %d got no answer within %d ms", op, key, n, timeoutNanos / 1_000_000)));

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * A clone's view of the store (docs/CLONES.md): a read (GET, HEAD) of one of its borrowed segments,
@@ -43,6 +44,11 @@ final class LineageStore extends ForwardingObjectStore {
     @Override
     public CompletableFuture<ObjectData> get(String key, ByteRange range) {
         return delegate.get(resolve(key), range);
+    }
+
+    @Override
+    public <T> CompletableFuture<T> read(String key, ByteRange range, Function<ObjectData, T> reader) {
+        return delegate.read(resolve(key), range, reader);
     }
 
     @Override

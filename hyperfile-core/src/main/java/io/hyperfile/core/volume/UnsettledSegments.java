@@ -7,6 +7,7 @@ import io.hyperfile.core.store.ObjectStore;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -52,6 +53,30 @@ final class UnsettledSegments extends ForwardingObjectStore {
         return local != null ? CompletableFuture.completedFuture(local) : delegate.get(key, range);
     }
 
+    /** A segment still uploading is lent from memory (no copy), holding its monitor while the reader runs. */
+    @Override
+    public <T> CompletableFuture<T> read(String key, ByteRange range, Function<ObjectData, T> reader) {
+        ByteBuffer bytes = unsettled.get(key);
+        if (bytes != null) {
+            ObjectData lent = null;
+            T result = null;
+            synchronized (bytes) {
+                if (unsettled.get(key) == bytes) {
+                    lent = view(bytes, range);
+                    try {
+                        result = reader.apply(lent);
+                    } catch (RuntimeException e) {
+                        return CompletableFuture.failedFuture(e);
+                    }
+                }
+            }
+            if (lent != null) {
+                return CompletableFuture.completedFuture(result);
+            }
+        }
+        return delegate.read(key, range, reader);
+    }
+
     private ObjectData copy(String key, ByteRange range) {
         ByteBuffer bytes = unsettled.get(key);
         if (bytes == null) {
@@ -63,6 +88,14 @@ final class UnsettledSegments extends ForwardingObjectStore {
     }
 
     private static ObjectData copy(ByteBuffer bytes, ByteRange range) {
+        ObjectData view = view(bytes, range);
+        ByteBuffer out = ByteBuffer.allocate(view.length());
+        out.put(0, view.data(), 0, view.length());
+        return new ObjectData(out, view.offset(), view.objectSize());
+    }
+
+    /** {@code range} of {@code bytes} as a read-only view (valid while the entry's monitor is held). */
+    private static ObjectData view(ByteBuffer bytes, ByteRange range) {
         long size = bytes.remaining();
         long from;
         long to;
@@ -79,8 +112,7 @@ final class UnsettledSegments extends ForwardingObjectStore {
             from = 0;
             to = size;
         }
-        ByteBuffer out = ByteBuffer.allocate((int) (to - from));
-        out.put(0, bytes, bytes.position() + (int) from, (int) (to - from));
-        return new ObjectData(out, from, size);
+        ByteBuffer view = bytes.slice(bytes.position() + (int) from, (int) (to - from)).asReadOnlyBuffer();
+        return new ObjectData(view, from, size);
     }
 }

@@ -159,7 +159,8 @@ final class VolumeReads {
         DataRun last = runs.get(runs.size() - 1);
         int count = (int) (last.slot + last.count - first.slot);
         List<DataRun> copy = runs.size() == 1 ? runs : List.copyOf(runs);
-        return segments.readVerified(first.seq, first.slot, count).thenAccept(blocks -> {
+        // The blocks are lent (the store may reuse their memory): copied out before the reader returns.
+        return segments.readVerified(first.seq, first.slot, count, blocks -> {
             for (DataRun r : copy) {
                 long lo = Math.max(r.startBlock * blockSize, offset);
                 long hi = Math.min((r.startBlock + r.count) * blockSize, offset + length);
@@ -169,6 +170,7 @@ final class VolumeReads {
                 long srcAt = (r.slot - first.slot) * blockSize + (lo - r.startBlock * blockSize);
                 blocks.copyTo(srcAt, dst, base + (int) (lo - offset), (int) (hi - lo));
             }
+            return null;
         });
     }
 

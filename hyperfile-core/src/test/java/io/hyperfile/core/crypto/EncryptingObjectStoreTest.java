@@ -191,6 +191,39 @@ class EncryptingObjectStoreTest {
     }
 
     @Test
+    void readLendsThePlaintextAndPassesUnencryptedObjectsToTheStoreBelow() {
+        InMemoryObjectStore plain = withEncryptedVolume("e");
+        VolumeDescriptor d = new VolumeDescriptor(io.hyperfile.core.format.FormatVersion.V1, 4096, 1 << 20, 1 << 20, 4096,
+                UUID.randomUUID(), 0);
+        plain.put(SegmentKeys.descriptor("p/"), d.encode()).join();
+        java.util.concurrent.atomic.AtomicInteger lentBelow = new java.util.concurrent.atomic.AtomicInteger();
+        ObjectStore below = new io.hyperfile.core.store.ForwardingObjectStore(plain) {
+            @Override
+            public <T> java.util.concurrent.CompletableFuture<T> read(String key, ByteRange range,
+                    java.util.function.Function<ObjectData, T> reader) {
+                lentBelow.incrementAndGet();
+                return delegate.read(key, range, reader);
+            }
+        };
+        ObjectStore store = new EncryptingObjectStore(below, key());
+        byte[] bytes = new byte[30_000];
+        new Random(9).nextBytes(bytes);
+        String enc = SegmentKeys.segment("e/", 1);
+        String clear = SegmentKeys.segment("p/", 1);
+        store.create(enc, ByteBuffer.wrap(bytes)).join();
+        store.create(clear, ByteBuffer.wrap(bytes)).join();
+
+        assertArrayEquals(Arrays.copyOfRange(bytes, 5_000, 25_000),
+                store.read(enc, ByteRange.of(5_000, 20_000), ObjectData::toByteArray).join(), "decrypted span");
+        assertEquals(0, lentBelow.get(), "an encrypted object was read from below without decrypting");
+        assertArrayEquals(Arrays.copyOfRange(bytes, 5_000, 25_000),
+                store.read(clear, ByteRange.of(5_000, 20_000), ObjectData::toByteArray).join());
+        assertEquals(1, lentBelow.get(), "an unencrypted volume's object is read by the store below");
+        assertInstanceOf(InvalidRangeException.class,
+                failure(() -> store.read(enc, ByteRange.of(30_000, 1), ObjectData::length).join()));
+    }
+
+    @Test
     void unencryptedVolumesAndOtherObjectsPassThrough() {
         InMemoryObjectStore plain = new InMemoryObjectStore();
         VolumeDescriptor d = new VolumeDescriptor(io.hyperfile.core.format.FormatVersion.V1, 4096, 1 << 20, 1 << 20, 4096,

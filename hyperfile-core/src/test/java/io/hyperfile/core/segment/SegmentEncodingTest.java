@@ -65,6 +65,12 @@ class SegmentEncodingTest {
     private static byte[] read(SegmentReader reader, long seq, long first, int count, int blockSize) {
         ByteBuffer out = ByteBuffer.allocate(count * blockSize);
         await(reader.readVerified(seq, first, count)).copyTo(0, out, 0, count * blockSize);
+        ByteBuffer lent = ByteBuffer.allocate(count * blockSize);
+        await(reader.readVerified(seq, first, count, blocks -> {
+            blocks.copyTo(0, lent, 0, count * blockSize);
+            return null;
+        }));
+        assertArrayEquals(out.array(), lent.array(), "the lent blocks differ from the fetched ones");
         return out.array();
     }
 

@@ -155,6 +155,97 @@ public abstract class AbstractObjectStoreContractTest {
         failure(InvalidRangeException.class, store.get(k("a"), ByteRange.from(20_000)));
     }
 
+    /** What a reader saw: the bytes copied out, where they start and the object's size. */
+    private record Seen(byte[] bytes, long offset, long objectSize) {
+    }
+
+    private Seen readLent(String key, ByteRange range) {
+        return await(store.read(key, range, d -> new Seen(d.toByteArray(), d.offset(), d.objectSize())));
+    }
+
+    @Test
+    void readLendsTheSameBytesAsGet() {
+        byte[] data = random(3 << 20, 16);
+        await(store.put(k("r"), ByteBuffer.wrap(data)));
+        List<ByteRange> ranges = List.of(ByteRange.of(0, 1), ByteRange.of(4_100, 4_100 * 256), ByteRange.of(1, 4_099),
+                ByteRange.of(data.length - 10, 100), ByteRange.suffix(160), ByteRange.from(2 << 20), ByteRange.all(),
+                ByteRange.of(100, 300_000), ByteRange.of(5, (2 << 20) + 1));
+        for (ByteRange range : ranges) {
+            ObjectData got = await(store.get(k("r"), range));
+            Seen seen = readLent(k("r"), range);
+            assertArrayEquals(got.toByteArray(), seen.bytes(), "bytes of " + range.httpHeader());
+            assertEquals(got.offset(), seen.offset(), "offset of " + range.httpHeader());
+            assertEquals(data.length, seen.objectSize(), "size of " + range.httpHeader());
+        }
+        // One after another on the same threads: a lent buffer reused must not show an earlier read's bytes.
+        for (int i = 0; i < 20; i++) {
+            int at = (i * 131_071) % (data.length - 70_000);
+            int len = 1 + (i * 7_919) % 70_000;
+            assertArrayEquals(Arrays.copyOfRange(data, at, at + len), readLent(k("r"), ByteRange.of(at, len)).bytes());
+        }
+    }
+
+    @Test
+    void readFailsAsGetDoesAndPassesTheReadersFailureOn() {
+        await(store.put(k("r"), ByteBuffer.wrap(random(10_000, 17))));
+        AtomicInteger calls = new AtomicInteger();
+        failure(ObjectNotFoundException.class, store.read(k("missing"), ByteRange.of(0, 10), d -> calls.incrementAndGet()));
+        failure(InvalidRangeException.class, store.read(k("r"), ByteRange.of(10_000, 1), d -> calls.incrementAndGet()));
+        assertEquals(0, calls.get(), "a reader ran for a read that failed");
+        IllegalStateException mine = new IllegalStateException("the reader's own");
+        IllegalStateException got = failure(IllegalStateException.class, store.read(k("r"), ByteRange.of(0, 10), d -> {
+            calls.incrementAndGet();
+            throw mine;
+        }));
+        assertEquals(mine.getMessage(), got.getMessage());
+        assertEquals(1, calls.get(), "the reader's failure was retried or the reader ran twice");
+        assertThrows(IllegalArgumentException.class, () -> store.read("", ByteRange.all(), d -> d));
+    }
+
+    @Test
+    void aReaderThatReadsAgainSeesBothReadsRight() {
+        byte[] a = random(600_000, 18);
+        byte[] b = random(600_000, 19);
+        await(store.put(k("a"), ByteBuffer.wrap(a)));
+        await(store.put(k("b"), ByteBuffer.wrap(b)));
+        Seen[] inner = new Seen[1];
+        Seen outer = await(store.read(k("a"), ByteRange.of(1_000, 500_000), d -> {
+            byte[] before = d.toByteArray();
+            inner[0] = readLent(k("b"), ByteRange.of(2_000, 500_000));
+            assertArrayEquals(before, d.toByteArray(), "the inner read changed the outer read's lent bytes");
+            return new Seen(before, d.offset(), d.objectSize());
+        }));
+        assertArrayEquals(Arrays.copyOfRange(a, 1_000, 501_000), outer.bytes());
+        assertArrayEquals(Arrays.copyOfRange(b, 2_000, 502_000), inner[0].bytes());
+    }
+
+    @Test
+    void concurrentReadsEachSeeTheirOwnBytes() throws Exception {
+        byte[] data = random(4 << 20, 20);
+        await(store.put(k("r"), ByteBuffer.wrap(data)));
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                int seed = t;
+                runs.add(pool.submit(() -> {
+                    Random rnd = new Random(seed);
+                    for (int i = 0; i < 40; i++) {
+                        int len = 1 + rnd.nextInt(i % 2 == 0 ? 8_192 : 1_100_000);
+                        int at = rnd.nextInt(data.length - len);
+                        assertArrayEquals(Arrays.copyOfRange(data, at, at + len),
+                                readLent(k("r"), ByteRange.of(at, len)).bytes(), "read of " + len + " at " + at);
+                    }
+                }));
+            }
+            for (Future<?> f : runs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void emptyObjects() {
         await(store.put(k("empty"), ByteBuffer.allocate(0)));

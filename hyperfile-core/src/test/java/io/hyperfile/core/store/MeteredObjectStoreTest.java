@@ -87,4 +87,24 @@ class MeteredObjectStoreTest {
         assertEquals(1, stats.requests(StoreOp.PUT));
         assertEquals(1, stats.errors(StoreOp.PUT, null));
     }
+
+    @Test
+    void aReadIsAGetAndItsReadersFailureIsNotTheStores() {
+        FlakyObjectStore flaky = new FlakyObjectStore(new InMemoryObjectStore());
+        flaky.add(FaultRule.on(FlakyObjectStore.Op.GET, "down", FaultRule.always(),
+                FaultAction.fail(() -> FaultAction.serviceUnavailable("down"))));
+        ObjectStore store = metered(flaky);
+        store.create("a", bytes(10)).join();
+
+        assertEquals(10, store.read("a", ByteRange.all(), ObjectData::length).join());
+        assertThrows(CompletionException.class, () -> store.read("a", ByteRange.all(), d -> {
+            throw new IllegalStateException("the reader's own failure");
+        }).join());
+        assertThrows(CompletionException.class, () -> store.read("down", ByteRange.all(), ObjectData::length).join());
+
+        assertEquals(3, stats.requests(StoreOp.GET));
+        assertEquals(1, stats.errors(StoreOp.GET, FailureCategory.TRANSIENT));
+        assertEquals(0, stats.errors(StoreOp.GET, null), "the reader's failure was counted as the store's");
+        assertEquals(List.of("create 0", "get 0", "get 0", "get 0 failed"), durations);
+    }
 }

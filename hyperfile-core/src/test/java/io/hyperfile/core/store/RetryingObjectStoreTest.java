@@ -24,6 +24,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -182,6 +183,59 @@ class RetryingObjectStoreTest {
         late.complete(new ObjectData(ByteBuffer.wrap(new byte[] {9, 9}), 0, 2));
         assertArrayEquals(new byte[] {1}, await(get).toByteArray());
         assertEquals(2, flaky.calls(Op.GET));
+    }
+
+    @Test
+    void aTimedOutAttemptsReaderNeverRunsAndTheRetrysDoes() {
+        await(memory.put("k", ByteBuffer.wrap(new byte[] {1})));
+        List<Uncancellable<ObjectData>> stalled = new ArrayList<>();
+        flaky.add(FaultRule.on(Op.GET, ".*", first(1), new FaultAction() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <T> CompletableFuture<T> apply(Op op, String key, Supplier<CompletableFuture<T>> proceed) {
+                Uncancellable<ObjectData> f = new Uncancellable<>();
+                stalled.add(f);
+                return (CompletableFuture<T>) f;
+            }
+        }));
+        List<Byte> seen = new ArrayList<>();
+        CompletableFuture<Integer> read = store.read("k", ByteRange.all(), d -> {
+            seen.add(d.data().get(d.data().position()));
+            return d.length();
+        });
+        assertEquals(1, await(settle(read)));
+        assertEquals(List.of((byte) 1), seen, "only the retry's reader ran");
+        // The timed-out attempt answers late: its reader (which might write into memory the caller has reused) must
+        // not run.
+        stalled.get(0).complete(new ObjectData(ByteBuffer.wrap(new byte[] {9, 9}), 0, 2));
+        assertEquals(List.of((byte) 1), seen, "a timed-out attempt's reader ran");
+        assertEquals(2, flaky.calls(Op.GET));
+    }
+
+    @Test
+    void anAttemptWhoseReaderIsRunningDoesNotTimeOut() {
+        await(memory.put("k", ByteBuffer.wrap(new byte[] {1, 2})));
+        List<Uncancellable<ObjectData>> stalled = new ArrayList<>();
+        flaky.add(FaultRule.on(Op.GET, ".*", first(1), new FaultAction() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <T> CompletableFuture<T> apply(Op op, String key, Supplier<CompletableFuture<T>> proceed) {
+                Uncancellable<ObjectData> f = new Uncancellable<>();
+                stalled.add(f);
+                return (CompletableFuture<T>) f;
+            }
+        }));
+        AtomicInteger readers = new AtomicInteger();
+        CompletableFuture<Integer> read = store.read("k", ByteRange.all(), d -> {
+            readers.incrementAndGet();
+            clock.runUntilIdle(); // the attempt's timeout comes due while the reader works
+            return d.length();
+        });
+        assertEquals(1, clock.pending(), "the attempt's timeout is waiting");
+        stalled.get(0).complete(new ObjectData(ByteBuffer.wrap(new byte[] {7, 7, 7}), 0, 3));
+        assertEquals(3, await(settle(read)), "the attempt whose reader ran was not given up");
+        assertEquals(1, readers.get());
+        assertEquals(1, flaky.calls(Op.GET), "no retry was sent");
     }
 
     /** A future that ignores cancel, like a store that cannot abort a request. */

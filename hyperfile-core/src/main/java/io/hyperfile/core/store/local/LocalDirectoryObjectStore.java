@@ -36,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,10 +73,13 @@ import org.slf4j.LoggerFactory;
  * minute or when this store replaces or deletes the object), so a read is a {@code stat} of the name, to check the
  * file there is still the one kept open, and a {@code pread}.
  *
- * <p>Every read copies into a fresh heap buffer, which the caller owns. Two other ways were measured and dropped
- * (docs/PERFORMANCE.md, "Local-directory reads"): a memory mapping per read pays a page fault per page each time,
- * and a direct buffer per read is freed only by a garbage collection, so at a gigabyte a second it runs into the
- * direct-memory limit, which the JVM answers with a full collection (twice a second in that test).
+ * <p>A {@code get} copies into a fresh heap buffer, which the caller owns. A {@code read} (the volume's data reads)
+ * reads into its thread's {@link ReadScratch}, off-heap memory that is reused, and lends it to the reader, which
+ * copies out what it keeps: no allocation, and no copy through the JDK's temporary direct buffer that a read into a
+ * heap buffer makes (docs/PERFORMANCE.md, "Lent reads"). Two other ways were measured and dropped (docs/PERFORMANCE.md,
+ * "Local-directory reads"): a memory mapping per read pays a page fault per page each time, and a direct buffer per
+ * read is freed only by a garbage collection, so at a gigabyte a second it runs into the direct-memory limit, which
+ * the JVM answers with a full collection (twice a second in that test).
  */
 public final class LocalDirectoryObjectStore extends AbstractObjectStore {
     private static final Logger LOG = LoggerFactory.getLogger(LocalDirectoryObjectStore.class);
@@ -181,26 +185,58 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
 
     @Override
     protected CompletableFuture<ObjectData> doGetAsync(String key, ByteRange range) {
-        IoSupplier<ObjectData> work = () -> {
-            OpenFiles.Handle file = open(key, null);
-            try {
-                return read(key, file, range);
-            } catch (ClosedChannelException e) {
-                // The table closed this file while we read it (evicted, swept, or its object replaced): read again
-                // from a file of our own, which sees whatever the name holds now.
-                OpenFiles.Handle own = open(key, file.path);
-                try {
-                    return read(key, own, range);
-                } finally {
-                    own.release();
-                }
-            } finally {
-                file.release();
-            }
-        };
+        IoSupplier<ObjectData> work = () -> readObject(key, range, null);
         // Large reads stay on the pool even in memory: their copying and checksumming then run beside the caller's.
         boolean small = range instanceof ByteRange.Span span && span.length() < INLINE_LIMIT_BYTES;
         return inlineReads && small ? inline(key, work) : async(key, work);
+    }
+
+    /**
+     * Reads into this thread's {@link ReadScratch} (off-heap, reused) and lends it to {@code reader}: no buffer is
+     * allocated, and the kernel copies straight into off-heap memory, where a heap buffer costs the JDK a copy through
+     * a temporary direct buffer of its own. A read larger than the scratch may grow, or one made while this thread's
+     * scratch is lent (a reader that reads again), gets a heap buffer as {@code get} does.
+     */
+    @Override
+    protected <T> CompletableFuture<T> doReadAsync(String key, ByteRange range, Function<ObjectData, T> reader) {
+        Supplier<T> work = () -> {
+            ReadScratch scratch = ReadScratch.lend();
+            try {
+                ObjectData data = translated(key, () -> readObject(key, range, scratch)).get();
+                // The reader runs outside translated(): its failures are its own, never taken for I/O errors.
+                return reader.apply(data);
+            } finally {
+                ReadScratch.giveBack(scratch);
+            }
+        };
+        boolean small = range instanceof ByteRange.Span span && span.length() < INLINE_LIMIT_BYTES;
+        if (inlineReads && small) {
+            try {
+                return CompletableFuture.completedFuture(work.get());
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        return CompletableFuture.supplyAsync(work, executor);
+    }
+
+    /** The object's bytes of {@code range}, in {@code scratch} if given and large enough, else in a heap buffer. */
+    private ObjectData readObject(String key, ByteRange range, ReadScratch scratch) throws IOException {
+        OpenFiles.Handle file = open(key, null);
+        try {
+            return read(key, file, range, scratch);
+        } catch (ClosedChannelException e) {
+            // The table closed this file while we read it (evicted, swept, or its object replaced): read again
+            // from a file of our own, which sees whatever the name holds now.
+            OpenFiles.Handle own = open(key, file.path);
+            try {
+                return read(key, own, range, scratch);
+            } finally {
+                own.release();
+            }
+        } finally {
+            file.release();
+        }
     }
 
     /** The open file of {@code key}: from the table, or (given {@code own}, its path) a new one of the caller's. */
@@ -217,11 +253,15 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
         }
     }
 
-    private static ObjectData read(String key, OpenFiles.Handle file, ByteRange range) throws IOException {
+    private static ObjectData read(String key, OpenFiles.Handle file, ByteRange range, ReadScratch scratch)
+            throws IOException {
         long size = file.size();
         long[] r = resolve(key, range, size);
         int length = Math.toIntExact(r[1] - r[0]);
-        ByteBuffer buf = ByteBuffer.allocate(length);
+        ByteBuffer buf = scratch == null ? null : scratch.buffer(length);
+        if (buf == null) {
+            buf = ByteBuffer.allocate(length);
+        }
         long pos = r[0];
         while (buf.hasRemaining()) {
             int read = file.channel.read(buf, pos);
