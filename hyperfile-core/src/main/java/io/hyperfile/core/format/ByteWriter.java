@@ -19,6 +19,20 @@ public final class ByteWriter {
         this.bytes = new byte[initialCapacity];
     }
 
+    /** Forgets what was written (the array is kept, to be written again). */
+    public ByteWriter clear() {
+        pos = 0;
+        return this;
+    }
+
+    /**
+     * The backing array, whose first {@link #position()} bytes are what was written; valid until the next write or
+     * {@link #clear}.
+     */
+    public byte[] array() {
+        return bytes;
+    }
+
     /** Bytes written so far. */
     public int position() {
         return pos;

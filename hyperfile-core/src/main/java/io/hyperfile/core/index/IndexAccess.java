@@ -42,6 +42,8 @@ import java.util.function.Function;
  * <p>Thread-safe.
  */
 public final class IndexAccess {
+    /** Nodes a run remembers outside the shared cache (a power of two); see {@code Attempt.recentNodes}. */
+    private static final int RECENT = 64;
     /** Fetches of one round outstanding at a time unless the constructor says otherwise. */
     public static final int DEFAULT_MAX_FETCHES_IN_FLIGHT = 32;
 
@@ -200,6 +202,13 @@ public final class IndexAccess {
         private Prefetch.Walk walk;
         private boolean prefetching;
         private Map<NodePointer, IndexNode> pinned;
+        /**
+         * The nodes this run resolved last, by a hash of their pointer: an update walks the same path from the root
+         * several times per extent (bounds, lookup, copy-on-write), and each walk would otherwise cost a lookup in
+         * the shared cache under its lock. Nodes are immutable and named by pointer, so an entry never goes stale.
+         */
+        private final NodePointer[] recentPointers = new NodePointer[RECENT];
+        private final IndexNode[] recentNodes = new IndexNode[RECENT];
 
         Attempt(Function<NodeResolver, T> op, Prefetch.Walk walk, CompletableFuture<T> result) {
             this.op = op;
@@ -209,16 +218,20 @@ public final class IndexAccess {
 
         @Override
         public IndexNode resolve(NodePointer pointer) {
-            if (pinned != null) {
-                IndexNode node = pinned.get(pointer);
-                if (node != null) {
-                    return node;
+            int slot = pointer.hashCode() & (RECENT - 1);
+            NodePointer seen = recentPointers[slot];
+            if (seen != null && seen.equals(pointer)) {
+                return recentNodes[slot];
+            }
+            IndexNode node = pinned == null ? null : pinned.get(pointer);
+            if (node == null) {
+                node = cache.get(pointer);
+                if (node == null) {
+                    throw new NodeNotLoadedException(pointer);
                 }
             }
-            IndexNode node = cache.get(pointer);
-            if (node == null) {
-                throw new NodeNotLoadedException(pointer);
-            }
+            recentPointers[slot] = pointer;
+            recentNodes[slot] = node;
             return node;
         }
 

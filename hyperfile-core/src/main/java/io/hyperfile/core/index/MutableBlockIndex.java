@@ -1,6 +1,7 @@
 package io.hyperfile.core.index;
 
 import io.hyperfile.core.collect.LongSums;
+import io.hyperfile.core.format.ByteWriter;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -323,6 +324,8 @@ public final class MutableBlockIndex {
         private final long segmentSeq;
         private final NodeSink sink;
         private final List<SaveResult.SavedNode> written = new ArrayList<>();
+        /** One writer for every node of the save, sized for the largest node (the sink copies what it is given). */
+        private final ByteWriter encoder = new ByteWriter(codec.limits().maxNodeBytes());
         private long bytes;
 
         Saver(long segmentSeq, NodeSink sink) {
@@ -342,14 +345,14 @@ public final class MutableBlockIndex {
                 }
                 toWrite = in.withPointers(childPointers);
             }
-            byte[] encoded = codec.encode(toWrite);
-            long offset = sink.append(ByteBuffer.wrap(encoded));
+            int length = codec.encode(toWrite, encoder);
+            long offset = sink.append(ByteBuffer.wrap(encoder.array(), 0, length));
             if (offset < 0 || offset > NodeLimits.MAX_NODE_OFFSET) {
                 throw new IllegalStateException("node sink returned an offset out of range. offset=" + offset);
             }
-            SaveResult.SavedNode saved = new SaveResult.SavedNode(new NodePointer(segmentSeq, offset, encoded.length), toWrite);
+            SaveResult.SavedNode saved = new SaveResult.SavedNode(new NodePointer(segmentSeq, offset, length), toWrite);
             written.add(saved);
-            bytes += encoded.length;
+            bytes += length;
             return saved;
         }
     }

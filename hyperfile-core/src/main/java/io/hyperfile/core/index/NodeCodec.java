@@ -87,30 +87,44 @@ public final class NodeCodec {
      * @throws IllegalStateException if the node has unsaved children or too many entries for the limits
      */
     public byte[] encode(IndexNode node) {
+        ByteWriter w = new ByteWriter(worstCaseBytes(node));
+        encode(node, w);
+        return w.toByteArray();
+    }
+
+    /**
+     * As {@link #encode(IndexNode)}, into {@code w} from its start (it is cleared first; the saver reuses one writer
+     * for every node of a segment, so encoding allocates nothing). Returns the encoded length.
+     */
+    public int encode(IndexNode node, ByteWriter w) {
         int n = node.entryCount();
         if (n < 1 || n > limits.maxEntries(node.level())) {
             throw new IllegalStateException("node has %d entries, limits allow %d".formatted(n, limits.maxEntries(node.level())));
         }
-        byte[] bytes = node instanceof LeafNode leaf ? encodeLeaf(leaf) : encodeInternal((InternalNode) node);
-        if (bytes.length > limits.maxNodeBytes()) {
-            throw new IllegalStateException("encoded node of %d bytes exceeds maxNodeBytes=%d"
-                    .formatted(bytes.length, limits.maxNodeBytes()));
+        w.clear();
+        if (node instanceof LeafNode leaf) {
+            encodeLeaf(leaf, w);
+        } else {
+            encodeInternal((InternalNode) node, w);
         }
-        return bytes;
+        if (w.position() > limits.maxNodeBytes()) {
+            throw new IllegalStateException("encoded node of %d bytes exceeds maxNodeBytes=%d"
+                    .formatted(w.position(), limits.maxNodeBytes()));
+        }
+        return w.position();
     }
 
-    private static byte[] encodeLeaf(LeafNode leaf) {
+    /** The most bytes {@code node} can encode to. */
+    private static int worstCaseBytes(IndexNode node) {
+        int entry = node instanceof LeafNode ? NodeLimits.MAX_LEAF_ENTRY_BYTES : NodeLimits.MAX_INTERNAL_ENTRY_BYTES;
+        return NodeLimits.NODE_OVERHEAD_BYTES + node.entryCount() * entry;
+    }
+
+    /** Writes the encoded leaf into {@code w} (empty), in one pass: the caller sized {@code w} for the worst case. */
+    private static void encodeLeaf(LeafNode leaf, ByteWriter w) {
         int n = leaf.entryCount();
-        int size = NodeLimits.NODE_OVERHEAD_BYTES;
+        w.u8(Magic.INDEX_LEAF_NODE).u8(0).u16(n);
         long prevEnd = 0;
-        for (int i = 0; i < n; i++) {
-            long seq = leaf.seq(i);
-            size += VarInts.size(leaf.startBlock(i) - prevEnd) + VarInts.size(leaf.blockCount(i)) + VarInts.size(seq + 1)
-                    + (seq == LeafNode.ZERO_SEQ ? 0 : VarInts.size(leaf.offset(i)));
-            prevEnd = leaf.endBlock(i);
-        }
-        ByteWriter w = new ByteWriter(size).u8(Magic.INDEX_LEAF_NODE).u8(0).u16(n);
-        prevEnd = 0;
         for (int i = 0; i < n; i++) {
             long seq = leaf.seq(i);
             w.varLong(leaf.startBlock(i) - prevEnd).varLong(leaf.blockCount(i)).varLong(seq + 1);
@@ -119,29 +133,22 @@ public final class NodeCodec {
             }
             prevEnd = leaf.endBlock(i);
         }
-        return w.i32(w.crc32c()).toByteArray();
+        w.i32(w.crc32c());
     }
 
-    private static byte[] encodeInternal(InternalNode node) {
+    private static void encodeInternal(InternalNode node, ByteWriter w) {
         if (!node.isSaved()) {
             throw new IllegalStateException("cannot encode an internal node with unsaved children");
         }
         int n = node.entryCount();
-        int size = NodeLimits.NODE_OVERHEAD_BYTES;
-        for (int i = 0; i < n; i++) {
-            NodePointer p = node.pointer(i);
-            size += VarInts.size(i == 0 ? node.key(0) : node.key(i) - node.key(i - 1)) + VarInts.size(p.segmentSeq())
-                    + VarInts.size(p.offset()) + VarInts.size(p.length()) + VarInts.size(node.childExtentCount(i))
-                    + VarInts.size(node.childMappedBlocks(i)) + VarInts.size(node.childNodeCount(i));
-        }
-        ByteWriter w = new ByteWriter(size).u8(Magic.INDEX_INTERNAL_NODE).u8(node.level()).u16(n);
+        w.u8(Magic.INDEX_INTERNAL_NODE).u8(node.level()).u16(n);
         for (int i = 0; i < n; i++) {
             NodePointer p = node.pointer(i);
             w.varLong(i == 0 ? node.key(0) : node.key(i) - node.key(i - 1)).varLong(p.segmentSeq()).varLong(p.offset())
                     .varLong(p.length()).varLong(node.childExtentCount(i)).varLong(node.childMappedBlocks(i))
                     .varLong(node.childNodeCount(i));
         }
-        return w.i32(w.crc32c()).toByteArray();
+        w.i32(w.crc32c());
     }
 
     /**

@@ -13,8 +13,8 @@ import java.nio.ByteBuffer;
 @FunctionalInterface
 public interface NodeSink {
     /**
-     * Appends one encoded node (position to limit of {@code encodedNode}, which the sink may keep: nobody else
-     * writes to it) and returns its byte offset in the segment object (0 to
+     * Appends one encoded node (position to limit of {@code encodedNode}, which the sink copies: the caller reuses
+     * the buffer for the next node once this returns) and returns its byte offset in the segment object (0 to
      * {@link NodeLimits#MAX_NODE_OFFSET}).
      */
     long append(ByteBuffer encodedNode);

@@ -1,5 +1,6 @@
 package io.hyperfile.core.index;
 
+import io.hyperfile.core.format.ByteWriter;
 import io.hyperfile.core.format.Crc32c;
 import io.hyperfile.core.format.LittleEndian;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,7 @@ class NodeCodecTest {
     void roundTripsRandomNodesIncludingExtremeValues() {
         NodeCodec codec = new NodeCodec(NodeLimits.defaults());
         Random random = new Random(7);
+        ByteWriter reused = new ByteWriter(codec.limits().maxNodeBytes());
         for (int round = 0; round < 200; round++) {
             int n = 1 + random.nextInt(codec.limits().maxLeafEntries());
             long[] starts = new long[n];
@@ -84,6 +86,9 @@ class NodeCodecTest {
                 assertEquals(leaf.extent(i), back.extent(i));
             }
             assertArrayEquals(bytes, codec.encode(back));
+            // One writer for node after node, large and small, as the saver uses it: the same bytes.
+            int length = codec.encode(leaf, reused);
+            assertArrayEquals(bytes, Arrays.copyOf(reused.array(), length), "round " + round);
         }
     }
 

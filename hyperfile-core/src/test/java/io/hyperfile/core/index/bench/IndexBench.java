@@ -1,10 +1,12 @@
 package io.hyperfile.core.index.bench;
 
 import io.hyperfile.core.index.BlockIndex;
+import io.hyperfile.core.index.IndexAccess;
 import io.hyperfile.core.index.IndexNode;
 import io.hyperfile.core.index.Location;
 import io.hyperfile.core.index.MutableBlockIndex;
 import io.hyperfile.core.index.NodeCache;
+import io.hyperfile.core.index.NodeCodec;
 import io.hyperfile.core.index.NodeLimits;
 import io.hyperfile.core.index.NodeNotLoadedException;
 import io.hyperfile.core.index.NodeResolver;
@@ -24,6 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,6 +51,7 @@ public class IndexBench {
     private NodeResolver cached;
     private MutableBlockIndex mutableMemory;
     private MutableBlockIndex mutableSaved;
+    private IndexAccess access;
     private SplittableRandom random;
     private long nextOffset;
 
@@ -69,6 +73,8 @@ public class IndexBench {
             cache.put(node.pointer(), node.node());
         }
         saved = result.index();
+        access = new IndexAccess(new NodeCodec(NodeLimits.defaults()), cache,
+                p -> CompletableFuture.failedFuture(new IllegalStateException("every node is cached")), Runnable::run);
         cached = p -> {
             IndexNode node = cache.get(p);
             if (node == null) {
@@ -119,6 +125,28 @@ public class IndexBench {
     @Benchmark
     public void putRandomBlockCached() {
         mutableSaved.put(cached, random.nextLong(VOLUME_BLOCKS), 1, nextLocation());
+    }
+
+    /**
+     * The flush of the suite's flush32 row, as a volume makes it: 32 random 4 KiB writes applied to the saved tree in
+     * one run of {@link IndexAccess} (nodes resolved through it and the shared cache), then the changed nodes saved
+     * and cached. The saved index is not kept, so every invocation starts from the same tree.
+     */
+    @Benchmark
+    @OperationsPerInvocation(32)
+    public SaveResult flush32RandomPutsThroughAccess() {
+        MutableBlockIndex m = saved.toMutable();
+        access.run(r -> {
+            for (int i = 0; i < 32; i++) {
+                m.put(r, random.nextLong(VOLUME_BLOCKS), 1, nextLocation());
+            }
+            return null;
+        }).join();
+        long[] next = {0};
+        return m.save(3, buf -> {
+            next[0] += buf.remaining();
+            return next[0] - buf.remaining();
+        });
     }
 
     /** A flush: 1000 random 4 KiB writes on the saved tree, then save (encode + CRC) of every changed node. */
