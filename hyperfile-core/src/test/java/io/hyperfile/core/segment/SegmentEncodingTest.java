@@ -4,6 +4,7 @@ import static io.hyperfile.core.store.StoreTesting.await;
 import static io.hyperfile.core.store.StoreTesting.failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -154,6 +155,15 @@ class SegmentEncodingTest {
                     throw x.getCause();
                 }
             }, "a read of every block sees the flip at " + flipAt);
+            boolean[] used = {false};
+            assertThrows(CorruptionException.class, () -> {
+                try {
+                    await(reader.readVerified(9, 0, count, blocks -> used[0] = true));
+                } catch (java.util.concurrent.CompletionException x) {
+                    throw x.getCause();
+                }
+            }, "a lent read of every block sees the flip at " + flipAt);
+            assertFalse(used[0], "blocks that failed their check were lent at " + flipAt);
         }
     }
 
