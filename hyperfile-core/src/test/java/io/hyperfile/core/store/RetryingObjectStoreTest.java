@@ -188,16 +188,7 @@ class RetryingObjectStoreTest {
     @Test
     void aTimedOutAttemptsReaderNeverRunsAndTheRetrysDoes() {
         await(memory.put("k", ByteBuffer.wrap(new byte[] {1})));
-        List<Uncancellable<ObjectData>> stalled = new ArrayList<>();
-        flaky.add(FaultRule.on(Op.GET, ".*", first(1), new FaultAction() {
-            @Override
-            @SuppressWarnings("unchecked")
-            public <T> CompletableFuture<T> apply(Op op, String key, Supplier<CompletableFuture<T>> proceed) {
-                Uncancellable<ObjectData> f = new Uncancellable<>();
-                stalled.add(f);
-                return (CompletableFuture<T>) f;
-            }
-        }));
+        List<Uncancellable<ObjectData>> stalled = stallFirstGet();
         List<Byte> seen = new ArrayList<>();
         CompletableFuture<Integer> read = store.read("k", ByteRange.all(), d -> {
             seen.add(d.data().get(d.data().position()));
@@ -215,16 +206,7 @@ class RetryingObjectStoreTest {
     @Test
     void anAttemptWhoseReaderIsRunningDoesNotTimeOut() {
         await(memory.put("k", ByteBuffer.wrap(new byte[] {1, 2})));
-        List<Uncancellable<ObjectData>> stalled = new ArrayList<>();
-        flaky.add(FaultRule.on(Op.GET, ".*", first(1), new FaultAction() {
-            @Override
-            @SuppressWarnings("unchecked")
-            public <T> CompletableFuture<T> apply(Op op, String key, Supplier<CompletableFuture<T>> proceed) {
-                Uncancellable<ObjectData> f = new Uncancellable<>();
-                stalled.add(f);
-                return (CompletableFuture<T>) f;
-            }
-        }));
+        List<Uncancellable<ObjectData>> stalled = stallFirstGet();
         AtomicInteger readers = new AtomicInteger();
         CompletableFuture<Integer> read = store.read("k", ByteRange.all(), d -> {
             readers.incrementAndGet();
@@ -236,6 +218,21 @@ class RetryingObjectStoreTest {
         assertEquals(3, await(settle(read)), "the attempt whose reader ran was not given up");
         assertEquals(1, readers.get());
         assertEquals(1, flaky.calls(Op.GET), "no retry was sent");
+    }
+
+    /** The first GET gets a future that never completes by itself and ignores cancel; returned to complete later. */
+    private List<Uncancellable<ObjectData>> stallFirstGet() {
+        List<Uncancellable<ObjectData>> stalled = new ArrayList<>();
+        flaky.add(FaultRule.on(Op.GET, ".*", first(1), new FaultAction() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <T> CompletableFuture<T> apply(Op op, String key, Supplier<CompletableFuture<T>> proceed) {
+                Uncancellable<ObjectData> f = new Uncancellable<>();
+                stalled.add(f);
+                return (CompletableFuture<T>) f;
+            }
+        }));
+        return stalled;
     }
 
     /** A future that ignores cancel, like a store that cannot abort a request. */
