@@ -10,8 +10,7 @@
 #     --fragment       before warming up, 15 s of 4 KiB random writes at QD32 (what bench/run.sh's warm-up does
 #                      to the sequential rows)
 #     --frames N       hottest frames to print (default 25)
-#     --warm S         seconds of the workload before the profiled run (default 5; the JIT needs 20-30 s of a
-#                      workload such as flush32 before its CPU per I/O settles)
+#     --warm S         seconds of the workload before the profiled run (default 5)
 #     --fio "ARGS"     more fio options for the profiled run and its warm-up, e.g. "--fsync=32" (a FLUSH every 32
 #                      writes, bench/run.sh's flush32 row)
 #     --dir DIR        working directory (default /dev/shm/hyperfile-profile, else $TMPDIR); the recording stays in
@@ -45,7 +44,9 @@ port=${PROFILE_PORT:-10999}
 uri=nbd://127.0.0.1:$port/v
 java -jar "$jar" volume create v --size 256M --store "file:$dir/store" >/dev/null
 # The launcher's default budget (1 GiB): heap 384 MiB, direct memory 512 MiB.
-java -Xmx384m -XX:MaxDirectMemorySize=512m \
+# JFR records from the start: started just before the measured run, it kept the JIT compiling its own code through
+# that run (the compiler thread then took more CPU than the whole 1 MiB read path). Only the run is dumped.
+java -Xmx384m -XX:MaxDirectMemorySize=512m -XX:StartFlightRecording=name=run,settings=profile \
     -jar "$jar" serve --store "file:$dir/store" --listen "127.0.0.1:$port" --gc off "$@" v >"$dir/serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null && wait $pid 2>/dev/null || true' EXIT
@@ -61,11 +62,10 @@ read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$pid/stat")
 threads_cpu() { for t in /proc/$pid/task/*; do sed -E 's/^[0-9]+ \((.*)\) [A-Z] (.*)$/\1\t\2/' "$t/stat" 2>/dev/null; done |
     awk -F'\t' '{split($2, f, " "); print $1 "\t" f[11] + f[12]}'; }
 threads_cpu >"$dir/threads0.tsv"
-jcmd "$pid" JFR.start name=run settings=profile >"$dir/jcmd.log"
 f --name=run --rw="$rw" --bs="$bs" --iodepth="$qd" "${extra[@]}" --time_based --runtime="$secs" --output-format=json >"$dir/fio.json"
 read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
 threads_cpu >"$dir/threads1.tsv"
-jcmd "$pid" JFR.stop name=run filename="$dir/rec.jfr" >>"$dir/jcmd.log"
+jcmd "$pid" JFR.dump name=run begin="-${secs}s" filename="$dir/rec.jfr" >"$dir/jcmd.log"
 jfr print --events jdk.ExecutionSample --stack-depth 30 "$dir/rec.jfr" >"$dir/samples.txt"
 python3 - "$dir/fio.json" "$((u1 - u0))" "$((s1 - s0))" "$(getconf CLK_TCK)" "$dir/samples.txt" "$frames" \
     "$dir/threads0.tsv" "$dir/threads1.tsv" <<'PY'
