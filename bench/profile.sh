@@ -45,7 +45,7 @@ uri=nbd://127.0.0.1:$port/v
 java -jar "$jar" volume create v --size 256M --store "file:$dir/store" >/dev/null
 # The launcher's default budget (1 GiB): heap 384 MiB, direct memory 512 MiB.
 # JFR records from the start: started just before the measured run, it kept the JIT compiling its own code through
-# that run (the compiler thread then took more CPU than the whole 1 MiB read path). Only the run is dumped.
+# that run (the compiler thread then took more CPU than the whole 1 MiB read path). Only the run's samples count.
 java -Xmx384m -XX:MaxDirectMemorySize=512m -XX:StartFlightRecording=name=run,settings=profile \
     -jar "$jar" serve --store "file:$dir/store" --listen "127.0.0.1:$port" --gc off "$@" v >"$dir/serve.log" 2>&1 &
 pid=$!
@@ -62,13 +62,15 @@ read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$pid/stat")
 threads_cpu() { for t in /proc/$pid/task/*; do sed -E 's/^[0-9]+ \((.*)\) [A-Z] (.*)$/\1\t\2/' "$t/stat" 2>/dev/null; done |
     awk -F'\t' '{split($2, f, " "); print $1 "\t" f[11] + f[12]}'; }
 threads_cpu >"$dir/threads0.tsv"
+run_from=$(date +%H:%M:%S)
 f --name=run --rw="$rw" --bs="$bs" --iodepth="$qd" "${extra[@]}" --time_based --runtime="$secs" --output-format=json >"$dir/fio.json"
 read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+run_to=$(date +%H:%M:%S)
 threads_cpu >"$dir/threads1.tsv"
-jcmd "$pid" JFR.dump name=run begin="-${secs}s" filename="$dir/rec.jfr" >"$dir/jcmd.log"
+jcmd "$pid" JFR.dump name=run filename="$dir/rec.jfr" >"$dir/jcmd.log"
 jfr print --events jdk.ExecutionSample --stack-depth 30 "$dir/rec.jfr" >"$dir/samples.txt"
 python3 - "$dir/fio.json" "$((u1 - u0))" "$((s1 - s0))" "$(getconf CLK_TCK)" "$dir/samples.txt" "$frames" \
-    "$dir/threads0.tsv" "$dir/threads1.tsv" <<'PY'
+    "$dir/threads0.tsv" "$dir/threads1.tsv" "$run_from" "$run_to" <<'PY'
 import collections, json, re, sys
 text = open(sys.argv[1]).read()
 job = json.loads(text[text.index("{"):])["jobs"][0]
@@ -91,9 +93,14 @@ for t, c in sorted(spent.items(), key=lambda kv: -kv[1])[:8]:
         print(f"  {c * 1e6 / hz / ios:7.1f} us  {t}")
 threads, own = collections.Counter(), collections.Counter()
 n = 0
+# The recording runs from the server's start: keep the samples of the measured run (local wall-clock times).
+run_from, run_to = sys.argv[9], sys.argv[10]
+def in_run(t):
+    return run_from <= t <= run_to if run_from <= run_to else t >= run_from or t <= run_to
 for event in open(sys.argv[5]).read().split("jdk.ExecutionSample")[1:]:
     stack = re.findall(r"^\s+([\w$.<>/]+)\(", event, re.M)
-    if not stack:
+    at = re.search(r"startTime = (\d\d:\d\d:\d\d)", event)
+    if not stack or (at and not in_run(at.group(1))):
         continue
     n += 1
     name = re.search(r'sampledThread = "([^"]*)"', event)
