@@ -129,6 +129,11 @@ public final class CachingObjectStore implements ObjectStore {
         return counters.snapshot(entries, state);
     }
 
+    /** Copy arrays the insert queue keeps for written-through segments (for tests). */
+    int insertQueueKeptCopies() {
+        return inserts.keptCopyArrays();
+    }
+
     /** Completes once every cache insert queued before this call has been written or dropped. */
     public CompletableFuture<Void> drainInserts() {
         return inserts.drain();

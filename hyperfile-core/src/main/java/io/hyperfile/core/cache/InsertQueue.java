@@ -3,7 +3,9 @@ package io.hyperfile.core.cache;
 import io.hyperfile.core.segment.SegmentHeader;
 import io.hyperfile.core.store.ObjectData;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +43,15 @@ final class InsertQueue {
     private final Predicate<ChunkCache> healthy;
     private final AtomicLong pendingBytes = new AtomicLong();
     private final AtomicBoolean failureLogged = new AtomicBoolean();
+    /**
+     * Arrays that held written-through segments, kept for the next ones: a segment is copied (8 MiB at the default
+     * size) before the caller reuses its buffer, and a new array each time was about as much garbage as data written
+     * (a humongous object for G1 each time). At most {@value #KEPT_COPIES}, and never more than the insert budget.
+     */
+    private final ArrayDeque<byte[]> keptCopies = new ArrayDeque<>();
+    static final int KEPT_COPIES = 4;
+    /** Copy arrays are sized in steps of this, so that segments of slightly different sizes share them. */
+    private static final int COPY_STEP_BYTES = 1 << 20;
     /** Fetched chunks waiting for their segment's identity; {@link #drain} waits for them. */
     private final Set<CompletableFuture<Void>> awaitingIdentity = ConcurrentHashMap.newKeySet();
 
@@ -77,14 +88,51 @@ final class InsertQueue {
         if (!reserve(size, chunks)) {
             return;
         }
-        ByteBuffer copy = ByteBuffer.allocate(size).put(data.duplicate()).flip().asReadOnlyBuffer();
+        byte[] array = takeCopyArray(size);
+        // Writable (only this queue reads it): checksums then read its array directly.
+        ByteBuffer copy = ByteBuffer.wrap(array, 0, size).put(data.duplicate()).flip();
         List<ChunkInsert> inserts = new ArrayList<>(chunks);
         for (int i = 0; i < chunks; i++) {
             int from = i * chunkSizeBytes;
             ByteBuffer b = copy.duplicate().position(from).limit(Math.min(size, from + chunkSizeBytes)).slice();
             inserts.add(new ChunkInsert(ref.chunk(i), b));
         }
-        submit(inserts, identity, size, replace);
+        submit(inserts, identity, size, replace, array);
+    }
+
+    /** An array of at least {@code size} bytes: a kept one if one is large enough, else a new one. */
+    private byte[] takeCopyArray(int size) {
+        synchronized (keptCopies) {
+            for (Iterator<byte[]> it = keptCopies.iterator(); it.hasNext(); ) {
+                byte[] a = it.next();
+                if (a.length >= size) {
+                    it.remove();
+                    return a;
+                }
+            }
+        }
+        long rounded = (size + (long) COPY_STEP_BYTES - 1) / COPY_STEP_BYTES * COPY_STEP_BYTES;
+        return new byte[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, rounded))];
+    }
+
+    /** Keeps {@code array} for a later segment, within the bounds; its chunks have all been cached or dropped. */
+    private void keepCopyArray(byte[] array) {
+        synchronized (keptCopies) {
+            long kept = array.length;
+            for (byte[] a : keptCopies) {
+                kept += a.length;
+            }
+            if (keptCopies.size() < KEPT_COPIES && kept <= config.maxPendingInsertBytes()) {
+                keptCopies.push(array);
+            }
+        }
+    }
+
+    /** Copy arrays kept now (for tests). */
+    int keptCopyArrays() {
+        synchronized (keptCopies) {
+            return keptCopies.size();
+        }
     }
 
     /**
@@ -113,7 +161,7 @@ final class InsertQueue {
                 pendingBytes.addAndGet(-reserved);
                 return;
             }
-            submit(inserts, id, reserved, false);
+            submit(inserts, id, reserved, false, null);
         });
         if (!labelled.isDone()) {
             awaitingIdentity.add(labelled);
@@ -131,14 +179,20 @@ final class InsertQueue {
         return true;
     }
 
-    /** Runs the inserts on the writer thread; {@code reserved} bytes go back to the budget when they are done. */
-    private void submit(List<ChunkInsert> inserts, SegmentIdentity identity, long reserved, boolean replace) {
+    /**
+     * Runs the inserts on the writer thread; {@code reserved} bytes go back to the budget when they are done, and
+     * {@code copy} (the array the chunks are slices of, or null) is kept for the next written-through segment.
+     */
+    private void submit(List<ChunkInsert> inserts, SegmentIdentity identity, long reserved, boolean replace, byte[] copy) {
         try {
             writer.execute(() -> {
                 try {
                     insertAll(inserts, identity, replace);
                 } finally {
                     pendingBytes.addAndGet(-reserved);
+                    if (copy != null) {
+                        keepCopyArray(copy);
+                    }
                 }
             });
         } catch (RejectedExecutionException e) {

@@ -65,9 +65,18 @@ final class SlotEntry {
         b.putLong(identity.writerId().getMostSignificantBits()).putLong(identity.writerId().getLeastSignificantBits());
         CRC32C crc = new CRC32C();
         int base = chunk.position();
+        // CRC32C.update(ByteBuffer) copies a read-only heap buffer into a new 4 KiB array per call (it cannot reach
+        // the array): for such a chunk, one array for all its pieces.
+        byte[] copy = chunk.isDirect() || chunk.hasArray() ? null : new byte[Math.min(length, pieceSizeBytes)];
         for (int from = 0; from < length; from += pieceSizeBytes) {
+            int n = Math.min(length - from, pieceSizeBytes);
             crc.reset();
-            crc.update(chunk.duplicate().position(base + from).limit(base + Math.min(length, from + pieceSizeBytes)));
+            if (copy == null) {
+                crc.update(chunk.duplicate().position(base + from).limit(base + from + n));
+            } else {
+                chunk.get(base + from, copy, 0, n);
+                crc.update(copy, 0, n);
+            }
             b.putInt((int) crc.getValue());
         }
         byte[] raw = b.array();

@@ -328,6 +328,26 @@ class CachingObjectStoreTest {
     }
 
     @Test
+    void segmentsWrittenOneAfterAnotherReuseTheCopyAndReadBackExactly() {
+        CachingObjectStore c = cache(64);
+        createVolume(c, P);
+        int[] sizes = {3 * CHUNK + 7, 2 * CHUNK + 1, 3 * CHUNK + 500, CHUNK / 2, 3 * CHUNK + 9, 2 * CHUNK};
+        List<byte[]> written = new ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) {
+            // One at a time: each segment's copy is kept before the next is written, so later ones reuse it.
+            written.add(createSegment(c, P, i + 1, sizes[i], 40 + i));
+            await(c.drainInserts());
+        }
+        assertTrue(c.insertQueueKeptCopies() >= 1, "no copy array was kept for the next segment");
+        long gets = store.calls(Op.GET);
+        for (int i = 0; i < sizes.length; i++) {
+            byte[] seg = written.get(i);
+            assertArrayEquals(seg, read(c, SegmentKeys.segment(P, i + 1), 0, seg.length), "segment " + (i + 1));
+        }
+        assertEquals(gets, store.calls(Op.GET), "every segment was read from the cache");
+    }
+
+    @Test
     void aSecondUserOfTheDirectoryRunsWithoutCache() {
         createVolume(memory, P);
         byte[] seg = createSegment(memory, P, 1, CHUNK, 13);
