@@ -281,7 +281,7 @@ common=(--ioengine=nbd --lat_percentiles=1 --randrepeat=0 --offset="$offset" --s
 # A FLUSH after exactly every 32 writes (fio 3.33's fsync=32 is wrong at iodepth > 1): a replayed iolog, long
 # enough that the run ends by time, never by running out of log.
 iolog=$work/flush32.iolog
-if [[ $mode == s3 ]]; then log_rate=20000; else log_rate=60000; fi
+if [[ $mode == s3 ]]; then log_rate=40000; else log_rate=60000; fi
 flush_log_writes=$((${secs%.*} * log_rate + 20000))
 [[ " ${wl[*]} " == *" flush32-randwrite-4k-qd32 "* ]] && py iolog "$iolog" "$size" "$flush_log_writes" 32
 
