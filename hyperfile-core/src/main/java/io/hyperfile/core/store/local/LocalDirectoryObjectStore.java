@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -25,11 +24,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -83,7 +80,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalDirectoryObjectStore extends AbstractObjectStore {
     private static final Logger LOG = LoggerFactory.getLogger(LocalDirectoryObjectStore.class);
-    private static final String TEMP_PREFIX = ".tmp-";
 
     private final Path root;
     /** On a memory-backed directory, ranged reads shorter than this run on the caller's thread. */
@@ -277,18 +273,18 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
     protected CompletableFuture<Void> doPutAsync(String key, ByteBuffer data) {
         Path file = fileOf(key);
         return async(key, () -> {
-            Path temp = writeTemp(key, file, data);
+            Path temp = LocalFiles.writeTemp(root, key, file, data);
             try {
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException e) {
                 Files.deleteIfExists(temp);
                 if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-                    throw nestedConflict(key);
+                    throw LocalFiles.nestedConflict(key);
                 }
                 throw e;
             }
             openFiles.invalidate(key);
-            fsyncDirectory(file.getParent());
+            LocalFiles.fsyncDirectory(file.getParent());
             return null;
         });
     }
@@ -301,7 +297,7 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
                 // Cheap early answer; the link below is what decides.
                 throw exists(key, file);
             }
-            Path temp = writeTemp(key, file, data);
+            Path temp = LocalFiles.writeTemp(root, key, file, data);
             try {
                 Files.createLink(file, temp);
             } catch (FileAlreadyExistsException e) {
@@ -314,7 +310,7 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
             // object, and RetryingObjectStore reads it back and reports success if it holds our bytes.
             try {
                 testHook.run(Step.FSYNC_DIRECTORY, file.getParent());
-                fsyncDirectory(file.getParent());
+                LocalFiles.fsyncDirectory(file.getParent());
             } catch (IOException e) {
                 throw new StorageException(key, FailureCategory.TRANSIENT, "created " + key + " but could not fsync its"
                         + " directory " + file.getParent() + ", so it may not survive a crash: " + e, e);
@@ -330,11 +326,11 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
      */
     private StorageException exists(String key, Path file) throws IOException {
         if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-            return nestedConflict(key);
+            return LocalFiles.nestedConflict(key);
         }
         try {
             testHook.run(Step.FSYNC_DIRECTORY, file.getParent());
-            fsyncDirectory(file.getParent());
+            LocalFiles.fsyncDirectory(file.getParent());
         } catch (IOException e) {
             return new StorageException(key, FailureCategory.TRANSIENT, key + " exists but its directory "
                     + file.getParent() + " could not be fsynced: " + e, e);
@@ -385,7 +381,7 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
     protected CompletableFuture<Void> doDeleteAsync(String key) {
         Path file = fileOf(key);
         return async(key, () -> {
-            deleteFile(file);
+            LocalFiles.deleteFile(file);
             openFiles.invalidate(key);
             return null;
         });
@@ -398,7 +394,7 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
             List<String> failed = new ArrayList<>();
             for (int i = 0; i < files.size(); i++) {
                 try {
-                    deleteFile(files.get(i));
+                    LocalFiles.deleteFile(files.get(i));
                     openFiles.invalidate(keys.get(i));
                 } catch (IOException e) {
                     failed.add(keys.get(i));
@@ -425,63 +421,6 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
             p = p.resolve(LocalKeyCodec.encode(segment));
         }
         return p;
-    }
-
-    private static void deleteFile(Path file) throws IOException {
-        if (!Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (NotDirectoryException e) {
-                // a parent is a file: the key cannot exist
-            }
-        }
-    }
-
-    private Path writeTemp(String key, Path file, ByteBuffer data) throws IOException {
-        Path dir = file.getParent();
-        ensureDirectory(key, dir);
-        Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer src = data.duplicate();
-            while (src.hasRemaining()) {
-                ch.write(src);
-            }
-            ch.force(true);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temp);
-            throw e;
-        }
-        return temp;
-    }
-
-    /** Creates {@code dir} and any missing parents up to the root, fsyncing the parent of each one created. */
-    private void ensureDirectory(String key, Path dir) throws IOException {
-        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Path parent = dir.getParent();
-        if (!dir.equals(root) && parent != null) {
-            ensureDirectory(key, parent);
-        }
-        try {
-            Files.createDirectory(dir);
-            fsyncDirectory(parent);
-        } catch (FileAlreadyExistsException e) {
-            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-                throw nestedConflict(key);
-            }
-        }
-    }
-
-    private static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
-    }
-
-    private static StorageException nestedConflict(String key) {
-        return new StorageException(key, FailureCategory.INVALID, "a local directory store cannot hold both a key and"
-                + " keys under it as a prefix ('a' and 'a/b'); conflict at " + key);
     }
 
     /** Runs blocking file work on the pool, translating I/O failures into {@link StorageException}s. */
