@@ -157,15 +157,23 @@ public final class RetryingObjectStore implements ObjectStore {
                 return true;
             }
         };
-        attempts.start();
+        // The caller sees the outcome only after the bookkeeping: a caller that re-sends at once, even from a callback
+        // on the thread that completes the create, must find the key remembered as possibly applied.
+        CompletableFuture<Void> settled = new CompletableFuture<>();
         result.whenComplete((v, failure) -> {
             if (failure == null || Exceptions.unwrap(failure) instanceof ObjectExistsException) {
                 uncertainCreates.remove(key); // settled: ours, or someone else's
             } else if (mayHaveApplied.get()) {
                 rememberUncertain(key);
             }
+            if (failure == null) {
+                settled.complete(null);
+            } else {
+                settled.completeExceptionally(failure);
+            }
         });
-        return result;
+        attempts.start();
+        return settled;
     }
 
     @Override

@@ -355,6 +355,22 @@ class RetryingObjectStoreTest {
     }
 
     @Test
+    void aReSendFromTheFailuresOwnCallbackFindsItsOwnObject() {
+        // The caller re-sends as soon as it sees the failure, on the thread that completed it: the store must already
+        // know then that the failed create may have applied, or the re-send meets its own object as a conflict.
+        FaultRule outage = flaky.add(FaultRule.on(Op.CREATE, ".*", always(),
+                FaultAction.failAfterApplying(() -> FaultAction.serviceUnavailable("seg/1"))));
+        CompletableFuture<CompletableFuture<Void>> reSent = new CompletableFuture<>();
+        store.create("seg/1", ByteBuffer.wrap(new byte[] {4, 5})).whenComplete((v, failure) -> {
+            flaky.remove(outage);
+            reSent.complete(store.create("seg/1", ByteBuffer.wrap(new byte[] {4, 5})));
+        });
+        clock.runUntilIdle();
+        assertTrue(reSent.isDone(), "the first create did not fail");
+        await(settle(reSent.join()));
+    }
+
+    @Test
     void reSendingAfterAnotherWriterTookTheKeyIsAConflict() {
         // With a zero deadline, a stalled first attempt ends the call after one timeout, outcome unknown.
         RetryingObjectStore once = new RetryingObjectStore(flaky, POLICY.withDeadline(Duration.ZERO), clock);
