@@ -173,18 +173,30 @@ public final class InternalNode extends IndexNode {
 
     /** A copy with child {@code i} replaced by the unsaved node {@code child}. */
     InternalNode withChild(int i, IndexNode child) {
+        return withChildren(new int[] {i}, List.of(List.of(child)));
+    }
+
+    /**
+     * A copy with child {@code indexes[j]} replaced by the only node of {@code children.get(j)}, for each {@code j}
+     * below {@code children.size()} (the indexes ascending).
+     */
+    InternalNode withChildren(int[] indexes, List<List<IndexNode>> children) {
         long[] k = keys.clone();
         NodePointer[] p = pointers.clone();
         IndexNode[] u = unsaved == null ? new IndexNode[keys.length] : unsaved.clone();
         long[] e = extentCounts.clone();
         long[] b = blockCounts.clone();
         long[] c = nodeCounts.clone();
-        k[i] = child.firstBlock();
-        p[i] = null;
-        u[i] = child;
-        e[i] = child.extentCount();
-        b[i] = child.mappedBlocks();
-        c[i] = child.nodeCount();
+        for (int j = 0; j < children.size(); j++) {
+            int i = indexes[j];
+            IndexNode child = children.get(j).get(0);
+            k[i] = child.firstBlock();
+            p[i] = null;
+            u[i] = child;
+            e[i] = child.extentCount();
+            b[i] = child.mappedBlocks();
+            c[i] = child.nodeCount();
+        }
         return new InternalNode(level, k, p, u, e, b, c);
     }
 

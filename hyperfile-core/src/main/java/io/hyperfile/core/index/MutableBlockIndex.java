@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A batch of changes on top of a {@link BlockIndex} snapshot, persisted with {@link #save}. Like Xodus's
@@ -70,31 +71,44 @@ public final class MutableBlockIndex {
      * Maps each of {@code extents} as {@link #put} would, for the extents of one new segment: DATA locations in a
      * segment no existing extent points into, sorted by start block, disjoint and not adjacent with consecutive
      * offsets (so none merges with a neighbour, which is what {@link io.hyperfile.core.segment.SegmentBuilder#seal}
-     * gives). The extents that fall into one leaf are applied together: the leaf and the path to it are copied once
-     * per group instead of once per extent, which is what makes scattered 4 KiB writes cheap to index.
+     * gives). The extents that fall into one leaf are applied together, and the leaves' groups in one descent
+     * ({@link TreeUpdate#replaceAll}): each leaf and each node above it is copied once per call, however many
+     * extents it receives, which is what makes scattered 4 KiB writes cheap to index. An extent that spans two
+     * leaves is mapped on its own, as {@link #put} maps it.
      */
     public void putAll(NodeResolver resolver, List<Extent> extents) {
+        List<TreeUpdate.Replacement> batch = new ArrayList<>();
         int i = 0;
         while (i < extents.size()) {
             Extent first = extents.get(i);
-            int j = i + 1;
-            if (root instanceof InternalNode) {
-                long leafHi = leafUpperBound(first.startBlock(), resolver);
-                if (first.endBlock() <= leafHi) {
-                    while (j < extents.size() && extents.get(j).endBlock() <= leafHi) {
-                        j++;
-                    }
-                }
-            }
-            if (j == i + 1) {
+            long leafHi = root instanceof InternalNode ? leafUpperBound(first.startBlock(), resolver) : -1;
+            if (first.endBlock() > leafHi) {
+                // A leaf root, or an extent that spans leaves: after the batch so far, which this may reshape.
+                applyBatch(resolver, batch);
+                batch.clear();
                 put(resolver, first.startBlock(), first.blockCount(), first.location());
-            } else {
-                List<Extent> group = extents.subList(i, j);
-                long a = first.startBlock();
-                long b = group.get(group.size() - 1).endBlock();
-                applyAll(resolver, a, b, withExisting(resolver, a, b, group));
+                i++;
+                continue;
             }
+            int j = i + 1;
+            while (j < extents.size() && extents.get(j).endBlock() <= leafHi) {
+                j++;
+            }
+            List<Extent> group = extents.subList(i, j);
+            long a = first.startBlock();
+            long b = group.get(group.size() - 1).endBlock();
+            batch.add(new TreeUpdate.Replacement(a, b, withExisting(resolver, a, b, group)));
             i = j;
+        }
+        applyBatch(resolver, batch);
+    }
+
+    private void applyBatch(NodeResolver resolver, List<TreeUpdate.Replacement> batch) {
+        if (batch.size() == 1) {
+            TreeUpdate.Replacement r = batch.get(0);
+            applyAll(resolver, r.a(), r.b(), r.extents());
+        } else if (!batch.isEmpty()) {
+            applyWith(resolver, update -> update.replaceAll(root, batch));
         }
     }
 
@@ -243,9 +257,14 @@ public final class MutableBlockIndex {
 
     /** Replaces {@code [a, b)} of a non-empty tree with {@code extents} (sorted, disjoint, inside it). */
     private void applyAll(NodeResolver resolver, long a, long b, List<Extent> extents) {
+        applyWith(resolver, update -> update.replace(root, a, b, extents));
+    }
+
+    /** Makes the root's replacement pieces that {@code change} returns the tree, and delivers its events. */
+    private void applyWith(NodeResolver resolver, Function<TreeUpdate, List<IndexNode>> change) {
         PendingEvents events = new PendingEvents(sink, dataSums);
         TreeUpdate update = new TreeUpdate(limits, resolver, events.target());
-        List<IndexNode> pieces = update.replace(root, a, b, extents);
+        List<IndexNode> pieces = change.apply(update);
         if (pieces.size() == 1 && pieces.get(0) == root) {
             return;
         }

@@ -59,6 +59,85 @@ final class TreeUpdate {
         return replace(root, a, b, extents, NodeLimits.MAX_BLOCKS);
     }
 
+    /** One part of a batch for {@link #replaceAll}: {@code [a, b)} becomes {@code extents}, as in {@link #replace}. */
+    record Replacement(long a, long b, List<Extent> extents) {
+    }
+
+    /**
+     * Applies every replacement of {@code batch} in one descent, so each node on the changed paths is copied once;
+     * one {@link #replace} per replacement would copy the nodes their paths share (the root, at least) once each.
+     * The replacements are sorted and disjoint, and each lies within one child's key range at every level (one
+     * leaf's range, which is how {@code MutableBlockIndex.putAll} groups a window's extents), so no two of them
+     * meet in one leaf.
+     */
+    List<IndexNode> replaceAll(IndexNode root, List<Replacement> batch) {
+        return replaceBatch(root, batch, 0, batch.size(), NodeLimits.MAX_BLOCKS);
+    }
+
+    private List<IndexNode> replaceBatch(IndexNode node, List<Replacement> batch, int from, int to, long hi) {
+        if (to - from == 1) {
+            Replacement r = batch.get(from);
+            return replace(node, r.a(), r.b(), r.extents(), hi);
+        }
+        if (!(node instanceof InternalNode in)) {
+            throw new IllegalArgumentException("%d replacements of one batch fall into one leaf".formatted(to - from));
+        }
+        int n = in.entryCount();
+        int[] changed = new int[to - from];
+        List<List<IndexNode>> replacements = new ArrayList<>(to - from);
+        boolean inPlace = true;
+        for (int r = from; r < to; ) {
+            int k = Math.max(0, in.lastKeyAtOrBefore(batch.get(r).a()));
+            long childHi = k + 1 < n ? in.key(k + 1) : hi;
+            int s = r + 1;
+            while (s < to && batch.get(s).a() < childHi) {
+                s++;
+            }
+            if (batch.get(s - 1).b() > childHi) {
+                throw new IllegalArgumentException("replacement [%d, %d) of a batch spans two children"
+                        .formatted(batch.get(s - 1).a(), batch.get(s - 1).b()));
+            }
+            List<IndexNode> pieces;
+            if (s - r == 1) {
+                Replacement x = batch.get(r);
+                pieces = replaceChild(in, k, x.a(), x.b(), x.extents(), hi);
+            } else {
+                IndexNode child = in.child(k, resolver);
+                pieces = replaceBatch(child, batch, r, s, childHi);
+                if (pieces.size() == 1 && pieces.get(0) == child) {
+                    pieces = null;
+                } else if (in.pointer(k) != null) {
+                    sink.nodeDropped(in.pointer(k)); // replaced by its copy
+                }
+            }
+            if (pieces != null) {
+                changed[replacements.size()] = k;
+                replacements.add(pieces);
+                inPlace &= pieces.size() == 1 && !isUnderfull(pieces.get(0));
+            }
+            r = s;
+        }
+        if (replacements.isEmpty()) {
+            return List.of(node);
+        }
+        if (inPlace) {
+            return List.of(in.withChildren(changed, replacements));
+        }
+        List<ChildRef> refs = new ArrayList<>(n + replacements.size() * 2);
+        int c = 0;
+        for (int k = 0; k < n; k++) {
+            if (c < replacements.size() && changed[c] == k) {
+                for (IndexNode piece : replacements.get(c++)) {
+                    refs.add(ChildRef.of(piece));
+                }
+            } else {
+                refs.add(in.ref(k));
+            }
+        }
+        fixUnderfull(refs, in.level() - 1);
+        return build(in.level(), refs);
+    }
+
     /** As {@link #replace(IndexNode, long, long, List)} for a subtree whose extents all end by {@code hi}. */
     private List<IndexNode> replace(IndexNode node, long a, long b, List<Extent> extents, long hi) {
         return node instanceof LeafNode leaf ? replaceInLeaf(leaf, a, b, extents)

@@ -1,6 +1,7 @@
 package io.hyperfile.core.index.bench;
 
 import io.hyperfile.core.index.BlockIndex;
+import io.hyperfile.core.index.Extent;
 import io.hyperfile.core.index.IndexAccess;
 import io.hyperfile.core.index.IndexNode;
 import io.hyperfile.core.index.Location;
@@ -140,6 +141,37 @@ public class IndexBench {
             for (int i = 0; i < 32; i++) {
                 m.put(r, random.nextLong(VOLUME_BLOCKS), 1, nextLocation());
             }
+            return null;
+        }).join();
+        long[] next = {0};
+        return m.save(3, buf -> {
+            next[0] += buf.remaining();
+            return next[0] - buf.remaining();
+        });
+    }
+
+    /**
+     * A flush window as the volume indexes it: 32 random 4 KiB writes, sorted, as the extents of one new segment
+     * mapped with {@code putAll} through {@link IndexAccess}, then save.
+     */
+    @Benchmark
+    @OperationsPerInvocation(32)
+    public SaveResult flush32WindowThroughAccess() {
+        MutableBlockIndex m = saved.toMutable();
+        long[] blocks = new long[32];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = random.nextLong(VOLUME_BLOCKS);
+        }
+        java.util.Arrays.sort(blocks);
+        long seq = 4; // every invocation starts again from the saved tree, whose extents all lie in segment 1
+        List<Extent> window = new java.util.ArrayList<>(blocks.length);
+        for (int i = 0; i < blocks.length; i++) {
+            if (i == 0 || blocks[i] > blocks[i - 1] + 1) {
+                window.add(new Extent(blocks[i], 1, Location.data(seq, 2L * i)));
+            }
+        }
+        access.run(r -> {
+            m.putAll(r, window);
             return null;
         }).join();
         long[] next = {0};
