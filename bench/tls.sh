@@ -185,9 +185,11 @@ def stats(r):
     ios = j['read']['total_ios'] + j['write']['total_ios']
     return {'iops': j['read']['iops'] + j['write']['iops'],
             'mibs': (j['read']['bw_bytes'] + j['write']['bw_bytes']) / 2 ** 20,
-            'cpu_us': meta['cpu_seconds'] * 1e6 / ios if ios else float('nan')}
-print('| server | workload | metric | plain (median) | TLS (median) | TLS / plain (median of per-rep ratios) | per-rep ratios | server CPU µs per I/O, plain → TLS |')
-print('| --- | --- | --- | ---: | ---: | ---: | --- | --- |')
+            'cpu_us': meta['cpu_seconds'] * 1e6 / ios if ios else float('nan'),
+            # fio's own CPU (its usr and sys per cent of the job's run time): the client's side of the TLS cost
+            'client_us': (j['usr_cpu'] + j['sys_cpu']) / 100 * j['job_runtime'] * 1e3 / ios if ios else float('nan')}
+print('| server | workload | metric | plain (median) | TLS (median) | TLS / plain (median of per-rep ratios) | per-rep ratios | server CPU µs per I/O, plain → TLS | client (fio) CPU µs per I/O, plain → TLS |')
+print('| --- | --- | --- | ---: | ---: | ---: | --- | --- | --- |')
 for server, prefix in (('hyperfile', ''), ('nbdkit memory', 'nbdkit-')):
     for w in dict.fromkeys(r['workload'] for r in runs):
         by = {}
@@ -200,8 +202,8 @@ for server, prefix in (('hyperfile', ''), ('nbdkit memory', 'nbdkit-')):
         metric = 'iops' if '4k' in w else 'mibs'
         ratios = [by[k]['tls'][metric] / by[k]['plain'][metric] for k in reps]
         med = lambda side, m: statistics.median(by[k][side][m] for k in reps)
-        print('| %s | %s | %s | %s | %s | %.2f | %s | %.0f → %.0f |' % (
+        print('| %s | %s | %s | %s | %s | %.2f | %s | %.0f → %.0f | %.0f → %.0f |' % (
             server, w, 'IOPS' if metric == 'iops' else 'MiB/s', format(med('plain', metric), ',.0f'),
             format(med('tls', metric), ',.0f'), statistics.median(ratios), ' '.join('%.2f' % x for x in ratios),
-            med('plain', 'cpu_us'), med('tls', 'cpu_us')))
+            med('plain', 'cpu_us'), med('tls', 'cpu_us'), med('plain', 'client_us'), med('tls', 'client_us')))
 PY
