@@ -293,8 +293,9 @@ public final class LocalDirectoryObjectStore extends AbstractObjectStore {
     protected CompletableFuture<Void> doCreateAsync(String key, ByteBuffer data) {
         Path file = fileOf(key);
         return async(key, () -> {
-            if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-                // Cheap early answer; the link below is what decides.
+            if (file.toFile().exists()) {
+                // Cheap early answer; the link below is what decides. (java.io's check: Files.exists with
+                // NOFOLLOW_LINKS answers "no", the usual case here, by throwing and catching an exception.)
                 throw exists(key, file);
             }
             Path temp = LocalFiles.writeTemp(root, key, file, data);
