@@ -134,9 +134,17 @@ public final class SegmentBuilder {
      * An all-zero block is recorded as a ZERO range instead. Requires room, unless the block is already held.
      */
     public void writeBlock(long blockNo, ByteBuffer src, long nowNanos) {
+        writeBlock(blockNo, src, src.position(), nowNanos);
+    }
+
+    /**
+     * As {@link #writeBlock(long, ByteBuffer, long)}, from {@code src}'s bytes at {@code srcIndex} (its position is
+     * ignored and does not move): a request's payload block by block without a view of each block.
+     */
+    public void writeBlock(long blockNo, ByteBuffer src, int srcIndex, long nowNanos) {
         checkOpen();
         touch(nowNanos);
-        ByteBuffer block = src.duplicate().limit(src.position() + blockSize);
+        ByteBuffer block = src.duplicate().limit(srcIndex + blockSize).position(srcIndex);
         if (block.mismatch(zeroBlock) == -1) {
             putRange(blockNo, blockNo + 1, ExtentKind.ZERO);
             return;

@@ -1,7 +1,6 @@
 package io.hyperfile.core.volume;
 
 import java.nio.ByteBuffer;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -29,8 +28,8 @@ final class Mutation {
     long nextBlock = -1;
     /** Whether the whole-block range of a ZERO/TRIM was recorded. */
     boolean rangeDone;
-    /** Old contents fetched for read-modify-write of partial blocks, by block number. */
-    final Map<Long, ByteBuffer> oldBlocks = new HashMap<>(2);
+    /** Old contents fetched for read-modify-write of partial blocks, by block number; null until one is fetched. */
+    Map<Long, ByteBuffer> oldBlocks;
     /** What the mutation waits for, if anything; it is not applied further until this completes. */
     CompletableFuture<?> blocker;
     /** A failure met while waiting (say, the fetch of an old block). */

@@ -8,6 +8,7 @@ import io.hyperfile.core.store.RetryScheduler;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -147,7 +148,7 @@ final class MutationQueue {
         for (Relocation r : batch.runs()) {
             int base = r.blocks().position();
             for (int i = 0; i < r.blockCount(); i++) {
-                b.writeBlock(r.startBlock() + i, r.blocks().duplicate().position(base + i * blockSize), now);
+                b.writeBlock(r.startBlock() + i, r.blocks(), base + i * blockSize, now);
             }
         }
         pipeline.sealRelocation(b, batch);
@@ -261,12 +262,15 @@ final class MutationQueue {
                 return wait;
             }
             if (whole) {
-                buffer.open().writeBlock(b, m.source.duplicate().position((int) (m.source.position() + blockStart - m.offset)), now);
+                buffer.open().writeBlock(b, m.source, (int) (m.source.position() + blockStart - m.offset), now);
             } else {
-                ByteBuffer old = m.oldBlocks.get(b);
+                ByteBuffer old = m.oldBlocks == null ? null : m.oldBlocks.get(b);
                 if (old == null) {
                     old = ByteBuffer.allocate(blockSize);
                     CompletableFuture<Void> fetched = reader.apply(blockStart, old.duplicate());
+                    if (m.oldBlocks == null) {
+                        m.oldBlocks = new HashMap<>(2);
+                    }
                     m.oldBlocks.put(b, old);
                     if (!fetched.isDone() || fetched.isCompletedExceptionally()) {
                         return fetched;
