@@ -59,22 +59,26 @@ final class ChangeTracker {
     /** The index of checkpoint {@code checkpoint}; fails for a bad name or a checkpoint that does not exist. */
     CompletableFuture<BlockIndex> base(String checkpoint) {
         CompletableFuture<BlockIndex> known = bases.get(checkpoint);
-        if (known != null) {
-            return known;
+        if (known != null && !known.isCompletedExceptionally()) {
+            return known; // a failed one may still be there: its removal runs after the caller saw the failure
         }
         CheckpointRef ref = CheckpointRef.parse(volume + "@" + checkpoint);
         CompletableFuture<BlockIndex> opened = ref.resolve(store).thenCompose(seq -> seq == 0
                 ? CompletableFuture.completedFuture(index.empty())
                 : segments.footer(seq).thenCompose(f -> index.open(f.rootSeq() == 0 ? null
                         : new NodePointer(f.rootSeq(), f.rootOffset(), f.rootLength()), f.height())));
+        // Stored before the removal on failure is registered: a store that fails at once must not leave its failure
+        // in the map for good.
+        if (known != null) {
+            bases.replace(checkpoint, known, opened);
+        } else if (bases.size() < MAX_BASES) {
+            bases.putIfAbsent(checkpoint, opened);
+        }
         opened.whenComplete((b, e) -> {
             if (e != null) {
                 bases.remove(checkpoint, opened);
             }
         });
-        if (bases.size() < MAX_BASES) {
-            bases.putIfAbsent(checkpoint, opened);
-        }
         return opened;
     }
 

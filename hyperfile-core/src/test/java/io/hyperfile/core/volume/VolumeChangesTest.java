@@ -57,6 +57,10 @@ class VolumeChangesTest {
             CompletionException missing = assertThrows(CompletionException.class, () -> v.changedSince("nosuch", 0, BLOCK).join());
             assertTrue(Exceptions.unwrap(missing) instanceof ObjectNotFoundException, missing.toString());
             assertThrows(IllegalArgumentException.class, () -> v.changedSince("seq:x", 0, BLOCK).join());
+
+            // A checkpoint that failed to resolve is not remembered as failed: once the snapshot exists, it answers.
+            Snapshots.create(store, "v/", "nosuch", a).join();
+            assertEquals(expected, v.changedSince("nosuch", 0, 64L << 20).join());
         } finally {
             v.close().join();
         }
