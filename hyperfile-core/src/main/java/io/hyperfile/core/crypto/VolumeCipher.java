@@ -43,9 +43,7 @@ final class VolumeCipher {
             if (!k.isEmpty()) {
                 return CompletableFuture.completedFuture(k);
             }
-            CompletableFuture<Keyring> created = k.rotate(store, prefix, source);
-            swap(current, created);
-            return created;
+            return swap(current, k.rotate(store, prefix, source));
         });
     }
 
@@ -71,15 +69,25 @@ final class VolumeCipher {
                 new ObjectEnvelope.Header(version, salt, ObjectEnvelope.objectKey(dek, volumeId, salt, name)));
     }
 
-    /** Installs {@code next} in place of {@code current}; if it fails, puts {@code current} back. */
-    private void swap(CompletableFuture<Keyring> current, CompletableFuture<Keyring> next) {
-        if (keyring.compareAndSet(current, next)) {
-            next.whenComplete((k, e) -> {
-                if (e != null) {
-                    keyring.compareAndSet(next, current);
-                }
-            });
+    /**
+     * Installs {@code next} in place of {@code current}; if it fails, puts {@code current} back. Returns what the
+     * caller should wait for: a future that completes only after that, so that no caller sees the failure while
+     * the failed keyring is still installed (the order in which a future runs its callbacks is not specified).
+     */
+    private CompletableFuture<Keyring> swap(CompletableFuture<Keyring> current, CompletableFuture<Keyring> next) {
+        if (!keyring.compareAndSet(current, next)) {
+            return next;
         }
+        CompletableFuture<Keyring> settled = new CompletableFuture<>();
+        next.whenComplete((k, e) -> {
+            if (e != null) {
+                keyring.compareAndSet(next, current);
+                settled.completeExceptionally(e);
+            } else {
+                settled.complete(k);
+            }
+        });
+        return settled;
     }
 
     private CompletableFuture<byte[]> dataKey(String storeKey, int version) {
@@ -90,8 +98,7 @@ final class VolumeCipher {
                 return CompletableFuture.completedFuture(dek);
             }
             // Written after this keyring was loaded (a rotation by another process), or damaged: reload once.
-            CompletableFuture<Keyring> reloaded = Keyring.load(store, prefix, volumeId, source);
-            swap(current, reloaded);
+            CompletableFuture<Keyring> reloaded = swap(current, Keyring.load(store, prefix, volumeId, source));
             return reloaded.thenApply(again -> {
                 byte[] found = again.key(version);
                 if (found == null) {

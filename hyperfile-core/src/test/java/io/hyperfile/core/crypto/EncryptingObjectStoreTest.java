@@ -16,15 +16,20 @@ import io.hyperfile.core.encoding.SegmentEncoding;
 import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.store.ByteRange;
 import io.hyperfile.core.store.Exceptions;
+import io.hyperfile.core.store.FailureCategory;
+import io.hyperfile.core.store.ForwardingObjectStore;
 import io.hyperfile.core.store.InvalidRangeException;
 import io.hyperfile.core.store.ObjectData;
 import io.hyperfile.core.store.ObjectStore;
+import io.hyperfile.core.store.StorageException;
 import io.hyperfile.core.store.memory.InMemoryObjectStore;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class EncryptingObjectStoreTest {
@@ -263,6 +268,34 @@ class EncryptingObjectStoreTest {
         ObjectStore rewrapped = new EncryptingObjectStore(plain, next);
         assertArrayEquals(new byte[] {1}, rewrapped.get(k1, ByteRange.all()).join().toByteArray());
         assertArrayEquals(new byte[] {2}, rewrapped.get(k2, ByteRange.all()).join().toByteArray());
+    }
+
+    @Test
+    void aWriteRightAfterAFailedFirstKeyCreationCreatesTheKeyAgain() {
+        // The volume's first write creates key version 1. That create fails; the caller writes again from the failed
+        // write's own callback, on the thread that failed it: the failed keyring must be gone by then.
+        InMemoryObjectStore plain = withEncryptedVolume("v");
+        CompletableFuture<Void> firstKeyCreate = new CompletableFuture<>();
+        AtomicInteger keyCreates = new AtomicInteger();
+        ObjectStore gated = new ForwardingObjectStore(plain) {
+            @Override
+            public CompletableFuture<Void> create(String key, ByteBuffer data) {
+                if (key.equals(KeyRecord.key("v/", 1)) && keyCreates.getAndIncrement() == 0) {
+                    return firstKeyCreate;
+                }
+                return super.create(key, data);
+            }
+        };
+        EncryptingObjectStore store = new EncryptingObjectStore(gated, key());
+        CompletableFuture<CompletableFuture<Void>> again = new CompletableFuture<>();
+        CompletableFuture<Void> first = store.put(SegmentKeys.segment("v/", 1), ByteBuffer.wrap(new byte[100]));
+        first.whenComplete((v, e) -> again.complete(store.put(SegmentKeys.segment("v/", 2), ByteBuffer.wrap(new byte[100]))));
+        firstKeyCreate.completeExceptionally(new StorageException(KeyRecord.key("v/", 1), FailureCategory.TRANSIENT, "store down"));
+        assertInstanceOf(StorageException.class, failure(first::join));
+        again.join().join();
+        assertEquals(2, keyCreates.get());
+        assertArrayEquals(new byte[100], new EncryptingObjectStore(plain, key()).get(SegmentKeys.segment("v/", 2), ByteRange.all())
+                .join().toByteArray());
     }
 
     @Test
