@@ -25,6 +25,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -64,11 +66,7 @@ public class IndexBench {
             m.put(NodeResolver.NONE, 2L * i, 1, Location.data(1, r.nextLong(1L << 31)));
         }
         memory = m.snapshot();
-        long[] next = {0};
-        SaveResult result = m.save(1, buf -> {
-            next[0] += buf.remaining();
-            return next[0] - buf.remaining();
-        });
+        SaveResult result = saveAppending(m, 1);
         NodeCache cache = new NodeCache(1L << 31);
         for (SaveResult.SavedNode node : result.writtenNodes()) {
             cache.put(node.pointer(), node.node());
@@ -143,11 +141,7 @@ public class IndexBench {
             }
             return null;
         }).join();
-        long[] next = {0};
-        return m.save(3, buf -> {
-            next[0] += buf.remaining();
-            return next[0] - buf.remaining();
-        });
+        return saveAppending(m, 3);
     }
 
     /**
@@ -162,9 +156,9 @@ public class IndexBench {
         for (int i = 0; i < blocks.length; i++) {
             blocks[i] = random.nextLong(VOLUME_BLOCKS);
         }
-        java.util.Arrays.sort(blocks);
+        Arrays.sort(blocks);
         long seq = 4; // every invocation starts again from the saved tree, whose extents all lie in segment 1
-        List<Extent> window = new java.util.ArrayList<>(blocks.length);
+        List<Extent> window = new ArrayList<>(blocks.length);
         for (int i = 0; i < blocks.length; i++) {
             if (i == 0 || blocks[i] > blocks[i - 1] + 1) {
                 window.add(new Extent(blocks[i], 1, Location.data(seq, 2L * i)));
@@ -174,11 +168,7 @@ public class IndexBench {
             m.putAll(r, window);
             return null;
         }).join();
-        long[] next = {0};
-        return m.save(3, buf -> {
-            next[0] += buf.remaining();
-            return next[0] - buf.remaining();
-        });
+        return saveAppending(m, 3);
     }
 
     /** A flush: 1000 random 4 KiB writes on the saved tree, then save (encode + CRC) of every changed node. */
@@ -189,8 +179,13 @@ public class IndexBench {
         for (int i = 0; i < 1000; i++) {
             m.put(cached, random.nextLong(VOLUME_BLOCKS), 1, nextLocation());
         }
+        return saveAppending(m, 3);
+    }
+
+    /** Saves {@code m}'s changed nodes into segment {@code seq}, each appended after the last (nothing is kept). */
+    private static SaveResult saveAppending(MutableBlockIndex m, long seq) {
         long[] next = {0};
-        return m.save(3, buf -> {
+        return m.save(seq, buf -> {
             next[0] += buf.remaining();
             return next[0] - buf.remaining();
         });
