@@ -104,10 +104,7 @@ public final class MutableBlockIndex {
     }
 
     private void applyBatch(NodeResolver resolver, List<TreeUpdate.Replacement> batch) {
-        if (batch.size() == 1) {
-            TreeUpdate.Replacement r = batch.get(0);
-            applyAll(resolver, r.a(), r.b(), r.extents());
-        } else if (!batch.isEmpty()) {
+        if (!batch.isEmpty()) {
             applyWith(resolver, update -> update.replaceAll(root, batch));
         }
     }
