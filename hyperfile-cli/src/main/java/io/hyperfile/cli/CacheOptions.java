@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
  * {@code ~/.cache/hyperfile}) with {@value #DEFAULT_SIZE}, and off for {@code file:} stores, whose reads are local
  * already (a cache would only copy them). Giving {@code --cache-dir} turns it on for any store. The cache is the
  * outermost layer of the {@link io.hyperfile.core.stack.StoreStack}: {@code store.stack().cache(config(store)).open()}.
- * The configuration file tunes it further with {@value #CHUNK_SIZE}, {@value #READ_THREADS} and
- * {@value #MAX_PENDING_INSERT} ({@link CacheConfig} says what they do).
+ * The configuration file tunes it further with {@value #CHUNK_SIZE}, {@value #READ_THREADS},
+ * {@value #MAX_PENDING_INSERT} and {@value #SEQUENTIAL_CUTOFF} ({@link CacheConfig} says what they do).
  */
 final class CacheOptions implements Configurable {
     static final String DEFAULT_SIZE = "4G";
@@ -21,6 +21,7 @@ final class CacheOptions implements Configurable {
     static final String CHUNK_SIZE = "cache.chunk-size";
     static final String READ_THREADS = "cache.read-threads";
     static final String MAX_PENDING_INSERT = "cache.max-pending-insert";
+    static final String SEQUENTIAL_CUTOFF = "cache.sequential-cutoff";
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
             description = "Local read cache directory, or 'none'. Default: $XDG_CACHE_HOME/hyperfile (or ~/.cache/hyperfile) "
@@ -36,7 +37,7 @@ final class CacheOptions implements Configurable {
     @Override
     public List<Setting> settings() {
         return List.of(new Setting(CHUNK_SIZE, "256K", v -> chunkSize(v)), Setting.count(READ_THREADS, CacheConfig.DEFAULT_READ_THREADS),
-                Setting.size(MAX_PENDING_INSERT, "64M"));
+                Setting.size(MAX_PENDING_INSERT, "64M"), Setting.sizeOrZero(SEQUENTIAL_CUTOFF, "4M"));
     }
 
     @Override
@@ -82,6 +83,9 @@ final class CacheOptions implements Configurable {
         }
         if ((v = tuning.get(MAX_PENDING_INSERT)) != null) {
             b.maxPendingInsertBytes(Sizes.parse(v));
+        }
+        if ((v = tuning.get(SEQUENTIAL_CUTOFF)) != null) {
+            b.sequentialCutoffBytes(Setting.parseSizeOrZero(v));
         }
         try {
             return b.build();

@@ -99,6 +99,9 @@ final class VolumeCollectors {
                 CacheStats::evictions);
         cacheCounter(cache, "hyperfile_cache_insert_failures_total", "Chunk inserts that failed or were dropped.",
                 s -> s.insertFailures() + s.insertsDropped());
+        cacheCounter(cache, "hyperfile_cache_write_through_skipped_total",
+                "Chunks of written segments not written through: data of sequential runs (cache.sequential-cutoff).",
+                CacheStats::writeThroughSkipped);
         GaugeWithCallback.builder().name("hyperfile_cache_chunks").help("Chunks in the cache now.")
                 .callback(cb -> cb.call(cache.stats().entries())).register(registry);
         long chunkBytes = cache.config().chunkSizeBytes();

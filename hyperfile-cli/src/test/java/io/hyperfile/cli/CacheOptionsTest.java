@@ -44,6 +44,26 @@ class CacheOptionsTest {
     }
 
     @Test
+    void theSequentialCutoffIsFourMebibytesUnlessTheFileSaysOtherwise() throws Exception {
+        ServeCommand s3 = parse("--store=s3://bucket/p");
+        assertEquals(4L << 20, s3.cache.config(s3.store).sequentialCutoffBytes());
+        s3.cache.configure(java.util.Map.of(CacheOptions.SEQUENTIAL_CUTOFF, "0"));
+        assertEquals(0, s3.cache.config(s3.store).sequentialCutoffBytes(), "0 writes everything through");
+        s3.cache.configure(java.util.Map.of(CacheOptions.SEQUENTIAL_CUTOFF, "16M"));
+        assertEquals(16L << 20, s3.cache.config(s3.store).sequentialCutoffBytes());
+
+        java.nio.file.Path conf = dir.resolve("hyperfile.conf");
+        java.nio.file.Files.writeString(conf, "store = file:" + dir + "\ncache.sequential-cutoff = lots\n");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Hyperfile.run(new String[] {"serve", "--config", conf.toString()}, new PrintWriter(out, true),
+                new PrintWriter(err, true));
+        assertEquals(2, code);
+        assertTrue(err.toString().startsWith("hyperfile: " + conf + ":2: "), err.toString());
+        assertTrue(err.toString().contains("cache.sequential-cutoff") && !err.toString().contains("\tat "), err.toString());
+    }
+
+    @Test
     void badValuesAreOneLineAndExitTwo() {
         IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
                 () -> parse("--store=s3://b", "--cache-size", "1K").cache.config(parse("--store=s3://b").store));

@@ -17,6 +17,9 @@ import java.nio.file.Path;
  *   <tr><td>{@code cache.read-threads}</td><td>2</td><td>threads that read and verify cached chunks</td></tr>
  *   <tr><td>{@code cache.max-pending-insert-bytes}</td><td>67108864 (64 MiB)</td><td>bytes waiting to be written
  *       into the cache; inserts beyond it are dropped rather than queued, so a slow disk never holds up I/O</td></tr>
+ *   <tr><td>{@code cache.sequential-cutoff-bytes}</td><td>4194304 (4 MiB)</td><td>written runs of at least this many
+ *       bytes (one flush's contiguous blocks) are not written through: their chunks enter the cache only when read.
+ *       0 writes everything through</td></tr>
  * </table>
  *
  * @param directory              where the cache lives
@@ -24,8 +27,10 @@ import java.nio.file.Path;
  * @param chunkSizeBytes         size of one cached chunk
  * @param readThreads            threads {@code hf-cache-read-<n>}
  * @param maxPendingInsertBytes  insert backlog bound
+ * @param sequentialCutoffBytes  shortest written run left out of the write-through; 0: none left out
  */
-public record CacheConfig(Path directory, long sizeBytes, int chunkSizeBytes, int readThreads, long maxPendingInsertBytes) {
+public record CacheConfig(Path directory, long sizeBytes, int chunkSizeBytes, int readThreads, long maxPendingInsertBytes,
+        long sequentialCutoffBytes) {
 
     public static final int DEFAULT_CHUNK_SIZE_BYTES = 256 * 1024;
     public static final int MIN_CHUNK_SIZE_BYTES = 4 * 1024;
@@ -36,6 +41,8 @@ public record CacheConfig(Path directory, long sizeBytes, int chunkSizeBytes, in
     /** The most per-piece checksums one index entry holds. */
     public static final int MAX_PIECES_PER_CHUNK = 64;
     public static final long DEFAULT_MAX_PENDING_INSERT_BYTES = 64L << 20;
+    /** As bcache's {@code sequential_cutoff}: a stream of writes this long is not worth a place in the cache. */
+    public static final long DEFAULT_SEQUENTIAL_CUTOFF_BYTES = 4L << 20;
 
     public CacheConfig {
         if (directory == null) {
@@ -59,6 +66,10 @@ public record CacheConfig(Path directory, long sizeBytes, int chunkSizeBytes, in
         if (maxPendingInsertBytes < chunkSizeBytes) {
             throw new IllegalArgumentException("max pending insert bytes must hold at least one chunk. maxPendingInsertBytes="
                     + maxPendingInsertBytes);
+        }
+        if (sequentialCutoffBytes < 0) {
+            throw new IllegalArgumentException("sequential cutoff must not be negative. sequentialCutoffBytes="
+                    + sequentialCutoffBytes);
         }
     }
 
@@ -92,6 +103,7 @@ public record CacheConfig(Path directory, long sizeBytes, int chunkSizeBytes, in
         private int chunkSizeBytes = DEFAULT_CHUNK_SIZE_BYTES;
         private int readThreads = DEFAULT_READ_THREADS;
         private long maxPendingInsertBytes = DEFAULT_MAX_PENDING_INSERT_BYTES;
+        private long sequentialCutoffBytes = DEFAULT_SEQUENTIAL_CUTOFF_BYTES;
 
         private Builder(Path directory, long sizeBytes) {
             this.directory = directory;
@@ -113,8 +125,15 @@ public record CacheConfig(Path directory, long sizeBytes, int chunkSizeBytes, in
             return this;
         }
 
+        /** Shortest written run left out of the write-through, in bytes; 0 writes everything through. */
+        public Builder sequentialCutoffBytes(long sequentialCutoffBytes) {
+            this.sequentialCutoffBytes = sequentialCutoffBytes;
+            return this;
+        }
+
         public CacheConfig build() {
-            return new CacheConfig(directory, sizeBytes, chunkSizeBytes, readThreads, maxPendingInsertBytes);
+            return new CacheConfig(directory, sizeBytes, chunkSizeBytes, readThreads, maxPendingInsertBytes,
+                    sequentialCutoffBytes);
         }
     }
 }

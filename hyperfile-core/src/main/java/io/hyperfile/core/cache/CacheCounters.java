@@ -18,11 +18,12 @@ final class CacheCounters {
     final LongAdder checksumFailures = new LongAdder();
     final LongAdder verifications = new LongAdder();
     final LongAdder staleChunks = new LongAdder();
+    final LongAdder writeThroughSkipped = new LongAdder();
 
     CacheStats snapshot(long entries, CacheState state) {
         return new CacheStats(hits.sum(), misses.sum(), bytesFromCache.sum(), bytesFromStore.sum(), localBytesRead.sum(),
                 inlineHits.sum(), bypassed.sum(),
                 inserts.sum(), evictions.sum(), insertFailures.sum(), insertsDropped.sum(), checksumFailures.sum(),
-                verifications.sum(), staleChunks.sum(), entries, state);
+                verifications.sum(), staleChunks.sum(), writeThroughSkipped.sum(), entries, state);
     }
 }

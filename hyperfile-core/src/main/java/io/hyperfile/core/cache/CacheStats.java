@@ -22,13 +22,15 @@ package io.hyperfile.core.cache;
  *                           chunks or caching fetched ones (at most one per segment per process, unless it fails)
  * @param staleChunks        cached chunks not served because they belong to another object than the one now under
  *                           their key (a segment rewritten since they were cached); they are fetched and replaced
+ * @param writeThroughSkipped chunks of written segments not written through: only data of runs of at least
+ *                           {@link CacheConfig#sequentialCutoffBytes()} (a sequential stream)
  * @param entries            chunks in the cache now
  * @param state              where the cache is in its life
  */
 public record CacheStats(long hits, long misses, long bytesFromCache, long bytesFromStore, long localBytesRead,
         long inlineHits, long bypassed, long inserts,
         long evictions, long insertFailures, long insertsDropped, long checksumFailures,
-        long verifications, long staleChunks, long entries, CacheState state) {
+        long verifications, long staleChunks, long writeThroughSkipped, long entries, CacheState state) {
 
     /** One line for logs. */
     @Override
@@ -38,6 +40,7 @@ public record CacheStats(long hits, long misses, long bytesFromCache, long bytes
                 + " bytes from store, " + localBytesRead + " bytes read locally, inline hits " + inlineHits
                 + ", bypassed " + bypassed + ", inserts " + inserts + ", evictions " + evictions
                 + ", insert failures " + insertFailures + ", inserts dropped " + insertsDropped + ", checksum failures "
-                + checksumFailures + ", verifications " + verifications + ", stale chunks " + staleChunks;
+                + checksumFailures + ", verifications " + verifications + ", stale chunks " + staleChunks
+                + ", write-through skipped " + writeThroughSkipped;
     }
 }

@@ -1,6 +1,8 @@
 package io.hyperfile.core.cache;
 
+import io.hyperfile.core.crypto.ObjectEnvelope;
 import io.hyperfile.core.segment.SegmentHeader;
+import io.hyperfile.core.segment.SegmentRuns;
 import io.hyperfile.core.store.ObjectData;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -85,19 +87,61 @@ final class InsertQueue {
     void writtenThrough(SegmentRef ref, SegmentIdentity identity, ByteBuffer data, boolean replace) {
         int size = data.remaining();
         int chunks = (size + chunkSizeBytes - 1) / chunkSizeBytes;
-        if (!reserve(size, chunks)) {
+        boolean[] skip = sequentialChunks(ref, data, chunks);
+        int kept = 0;
+        int keptBytes = 0;
+        for (int i = 0; i < chunks; i++) {
+            if (!skip[i]) {
+                kept++;
+                keptBytes += Math.min(size, (i + 1) * chunkSizeBytes) - i * chunkSizeBytes;
+            }
+        }
+        counters.writeThroughSkipped.add(chunks - kept);
+        if (kept == 0 || !reserve(keptBytes, kept)) {
             return;
         }
-        byte[] array = takeCopyArray(size);
-        // Writable (only this queue reads it): checksums then read its array directly.
-        ByteBuffer copy = ByteBuffer.wrap(array, 0, size).put(data.duplicate()).flip();
-        List<ChunkInsert> inserts = new ArrayList<>(chunks);
+        byte[] array = takeCopyArray(keptBytes);
+        // Writable (only this queue reads it): checksums then read its array directly. Kept chunks only, packed.
+        ByteBuffer copy = ByteBuffer.wrap(array, 0, keptBytes);
+        List<ChunkInsert> inserts = new ArrayList<>(kept);
         for (int i = 0; i < chunks; i++) {
+            if (skip[i]) {
+                continue;
+            }
             int from = i * chunkSizeBytes;
-            ByteBuffer b = copy.duplicate().position(from).limit(Math.min(size, from + chunkSizeBytes)).slice();
-            inserts.add(new ChunkInsert(ref.chunk(i), b));
+            int to = Math.min(size, from + chunkSizeBytes);
+            int at = copy.position();
+            copy.put(data.duplicate().position(data.position() + from).limit(data.position() + to));
+            inserts.add(new ChunkInsert(ref.chunk(i), copy.duplicate().position(at).limit(at + to - from).slice()));
         }
-        submit(inserts, identity, size, replace, array);
+        submit(inserts, identity, keptBytes, replace, array);
+    }
+
+    /**
+     * Which chunks of a written segment hold only data of long runs ({@link CacheConfig#sequentialCutoffBytes()}),
+     * so are not written through. None if the cutoff is 0 or the bytes are not a segment this build can lay out.
+     */
+    private boolean[] sequentialChunks(SegmentRef ref, ByteBuffer data, int chunks) {
+        boolean[] skip = new boolean[chunks];
+        if (config.sequentialCutoffBytes() == 0 || ObjectEnvelope.writeId(data) != null) {
+            return skip; // an encrypted segment's layout is not readable here
+        }
+        long[] ranges;
+        try {
+            ranges = SegmentRuns.longRunRanges(ref.key(), ref.seq(), data, config.sequentialCutoffBytes());
+        } catch (RuntimeException e) {
+            LOG.debug("{}: written through whole, its runs are unknown: {}", ref.key(), e.toString());
+            return skip;
+        }
+        for (int r = 0; r < ranges.length; r += 2) {
+            // Chunks wholly inside [from, to): a chunk shared with the header, another run or the index stays cached.
+            long first = (ranges[r] + chunkSizeBytes - 1) / chunkSizeBytes;
+            long end = ranges[r + 1] == data.remaining() ? chunks : ranges[r + 1] / chunkSizeBytes;
+            for (long i = first; i < end; i++) {
+                skip[(int) i] = true;
+            }
+        }
+        return skip;
     }
 
     /** An array of at least {@code size} bytes: a kept one if one is large enough, else a new one. */

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.hyperfile.core.checkpoint.VolumeDescriptor;
 import io.hyperfile.core.format.FormatVersion;
+import io.hyperfile.core.segment.ExtentRecord;
+import io.hyperfile.core.segment.SegmentBuilder;
+import io.hyperfile.core.segment.SegmentFooter;
 import io.hyperfile.core.segment.SegmentHeader;
 import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.store.ByteRange;
@@ -13,6 +16,7 @@ import io.hyperfile.core.store.ObjectStore;
 import io.hyperfile.core.store.UnclosableObjectStore;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 
@@ -80,6 +84,35 @@ final class CacheTesting {
         byte[] b = new byte[size];
         new Random(seed).nextBytes(b);
         return b;
+    }
+
+    /**
+     * A real segment {@code seq} (built by {@link SegmentBuilder}, unencoded, 4 KiB blocks of random bytes) holding one
+     * run per {@code {firstBlock, blocks}} pair, written in the order given.
+     */
+    static byte[] builtSegment(long seq, long[][] runs, long seed) {
+        Random rnd = new Random(seed);
+        int blocks = 0;
+        for (long[] r : runs) {
+            blocks += (int) r[1];
+        }
+        SegmentBuilder builder = new SegmentBuilder(ByteBuffer.allocate(SegmentBuilder.minimumCapacity(4096, blocks)), 4096,
+                blocks, seq, new UUID(0, 1), writer(seed), ByteBuffer.allocate(4096).asReadOnlyBuffer());
+        byte[] block = new byte[4096];
+        for (long[] r : runs) {
+            for (long b = r[0]; b < r[0] + r[1]; b++) {
+                rnd.nextBytes(block);
+                builder.writeBlock(b, ByteBuffer.wrap(block), 0);
+            }
+        }
+        List<ExtentRecord> records = builder.seal();
+        ByteBuffer seg = builder.finish(records, (dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset, tableLength,
+                headerCrc, blockCrcsCrc, nodeCrc, tableCrc) -> new SegmentFooter(seq, 1L << 30, dataOffset, dataBlocks,
+                nodeOffset, nodeLength, tableOffset, tableLength, 0, 0, 0, 0, 0, 0, 1000, headerCrc, blockCrcsCrc, nodeCrc,
+                tableCrc));
+        byte[] bytes = new byte[seg.remaining()];
+        seg.get(bytes);
+        return bytes;
     }
 
     static byte[] read(ObjectStore store, String key, long offset, long length) {

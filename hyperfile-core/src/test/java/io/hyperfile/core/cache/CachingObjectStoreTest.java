@@ -348,6 +348,54 @@ class CachingObjectStoreTest {
     }
 
     @Test
+    void aLongRunIsNotWrittenThroughButTheRestOfTheSegmentIs() {
+        long cutoff = 64 << 10; // 16 blocks
+        CachingObjectStore c = openReady(store, CacheConfig.builder(dir, 256L * CHUNK).chunkSizeBytes(CHUNK)
+                .sequentialCutoffBytes(cutoff).build());
+        opened.add(c);
+        createVolume(c, P);
+        byte[] seg = CacheTesting.builtSegment(1, new long[][] {{5, 1}, {7, 2}, {1000, 40}, {3000, 15}}, 3);
+        await(c.create(SEG1, ByteBuffer.wrap(seg)));
+        await(c.drainInserts());
+        // The 40-block run's slots: after the 3 slots of the short runs, each block followed by its checksum.
+        long runFrom = 64 + 3 * 4100L;
+        long runTo = runFrom + 40 * 4100L;
+        int chunks = (seg.length + CHUNK - 1) / CHUNK;
+        long inside = (runTo / CHUNK) - ((runFrom + CHUNK - 1) / CHUNK);
+        assertEquals(inside, c.stats().writeThroughSkipped(), "chunks wholly inside the long run");
+        assertEquals(chunks - inside, c.stats().inserts(), "every other chunk is written through");
+
+        long gets = store.calls(Op.GET);
+        long outsideFrom = (runTo / CHUNK) * CHUNK; // the rest: the 15-block run, index, extent table, footer
+        assertArrayEquals(slice(seg, 0, CHUNK), read(c, SEG1, 0, CHUNK));
+        assertArrayEquals(slice(seg, outsideFrom, seg.length - outsideFrom), read(c, SEG1, outsideFrom, seg.length - outsideFrom));
+        assertEquals(gets, store.calls(Op.GET), "what was written through reads back locally");
+
+        long mid = ((runFrom + runTo) / 2 / CHUNK) * CHUNK;
+        assertArrayEquals(slice(seg, mid, CHUNK), read(c, SEG1, mid, CHUNK));
+        assertEquals(gets + 1, store.calls(Op.GET), "the long run's data comes from the store");
+        await(c.drainInserts());
+        assertArrayEquals(slice(seg, mid, CHUNK), read(c, SEG1, mid, CHUNK));
+        assertEquals(gets + 1, store.calls(Op.GET), "and is cached once read");
+    }
+
+    @Test
+    void withNoSequentialCutoffEveryChunkIsWrittenThrough() {
+        CachingObjectStore c = openReady(store, CacheConfig.builder(dir, 256L * CHUNK).chunkSizeBytes(CHUNK)
+                .sequentialCutoffBytes(0).build());
+        opened.add(c);
+        createVolume(c, P);
+        byte[] seg = CacheTesting.builtSegment(1, new long[][] {{5, 1}, {1000, 40}}, 4);
+        await(c.create(SEG1, ByteBuffer.wrap(seg)));
+        await(c.drainInserts());
+        long gets = store.calls(Op.GET);
+        assertArrayEquals(seg, read(c, SEG1, 0, seg.length));
+        assertEquals(gets, store.calls(Op.GET));
+        assertEquals(0, c.stats().writeThroughSkipped());
+        assertEquals((seg.length + CHUNK - 1) / CHUNK, c.stats().inserts());
+    }
+
+    @Test
     void aSecondUserOfTheDirectoryRunsWithoutCache() {
         createVolume(memory, P);
         byte[] seg = createSegment(memory, P, 1, CHUNK, 13);
