@@ -134,6 +134,11 @@ public final class CachingObjectStore implements ObjectStore {
         return inserts.keptCopyArrays();
     }
 
+    /** Bytes of the smallest copy array the insert queue keeps, or -1 (for tests). */
+    int insertQueueSmallestKeptCopy() {
+        return inserts.smallestKeptCopy();
+    }
+
     /** Completes once every cache insert queued before this call has been written or dropped. */
     public CompletableFuture<Void> drainInserts() {
         return inserts.drain();

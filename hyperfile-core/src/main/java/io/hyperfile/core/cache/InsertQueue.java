@@ -100,7 +100,7 @@ final class InsertQueue {
         if (kept == 0 || !reserve(keptBytes, kept)) {
             return;
         }
-        byte[] array = takeCopyArray(keptBytes);
+        byte[] array = takeCopyArray(keptBytes, size);
         // Writable (only this queue reads it): checksums then read its array directly. Kept chunks only, packed.
         ByteBuffer copy = ByteBuffer.wrap(array, 0, keptBytes);
         List<ChunkInsert> inserts = new ArrayList<>(kept);
@@ -136,7 +136,7 @@ final class InsertQueue {
         for (int r = 0; r < ranges.length; r += 2) {
             // Chunks wholly inside [from, to): a chunk shared with the header, another run or the index stays cached.
             long first = (ranges[r] + chunkSizeBytes - 1) / chunkSizeBytes;
-            long end = ranges[r + 1] == data.remaining() ? chunks : ranges[r + 1] / chunkSizeBytes;
+            long end = Math.min(chunks, ranges[r + 1] == data.remaining() ? chunks : ranges[r + 1] / chunkSizeBytes);
             for (long i = first; i < end; i++) {
                 skip[(int) i] = true;
             }
@@ -144,19 +144,23 @@ final class InsertQueue {
         return skip;
     }
 
-    /** An array of at least {@code size} bytes: a kept one if one is large enough, else a new one. */
-    private byte[] takeCopyArray(int size) {
+    /**
+     * An array of at least {@code need} bytes: a kept one if one is large enough, else a new one sized for the
+     * whole segment of {@code objectSize} bytes (a segment with long runs needs less, and a small array kept after
+     * it would fit no later segment that is cached whole).
+     */
+    private byte[] takeCopyArray(int need, int objectSize) {
         synchronized (keptCopies) {
             for (Iterator<byte[]> it = keptCopies.iterator(); it.hasNext(); ) {
                 byte[] a = it.next();
-                if (a.length >= size) {
+                if (a.length >= need) {
                     it.remove();
                     return a;
                 }
             }
         }
-        long rounded = (size + (long) COPY_STEP_BYTES - 1) / COPY_STEP_BYTES * COPY_STEP_BYTES;
-        return new byte[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, rounded))];
+        long rounded = (objectSize + (long) COPY_STEP_BYTES - 1) / COPY_STEP_BYTES * COPY_STEP_BYTES;
+        return new byte[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(objectSize, rounded))];
     }
 
     /** Keeps {@code array} for a later segment, within the bounds; its chunks have all been cached or dropped. */
@@ -176,6 +180,13 @@ final class InsertQueue {
     int keptCopyArrays() {
         synchronized (keptCopies) {
             return keptCopies.size();
+        }
+    }
+
+    /** Bytes of the smallest copy array kept now, or -1 if none (for tests). */
+    int smallestKeptCopy() {
+        synchronized (keptCopies) {
+            return keptCopies.stream().mapToInt(a -> a.length).min().orElse(-1);
         }
     }
 

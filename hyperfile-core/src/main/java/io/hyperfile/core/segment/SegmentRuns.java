@@ -35,7 +35,8 @@ public final class SegmentRuns {
             throw new CorruptionException(key, 0, "segment of " + size + " bytes is too short");
         }
         SegmentHeader header = SegmentHeader.decode(key, b.duplicate().position(0));
-        long minBlocks = Math.max(1, (minRunBytes + header.blockSizeBytes() - 1) / header.blockSizeBytes());
+        int bs = header.blockSizeBytes();
+        long minBlocks = Math.max(1, minRunBytes / bs + (minRunBytes % bs != 0 ? 1 : 0));
         int footerAt = (int) (size - SegmentFooter.BYTES);
         SegmentFooter footer = SegmentFooter.decode(key, footerAt, b.duplicate().position(footerAt).limit((int) size),
                 seq, size);
@@ -50,7 +51,7 @@ public final class SegmentRuns {
             long count = b.getLong(at + 9);
             if (b.get(at) == ExtentKind.DATA.code() && count >= minBlocks) {
                 long first = b.getLong(at + 17);
-                if (first < 0 || first + count > footer.dataBlockCount()) {
+                if (first < 0 || count > footer.dataBlockCount() - first) {
                     throw new CorruptionException(key, at, "extent record names slots " + first + ".." + (first + count)
                             + " of " + footer.dataBlockCount());
                 }
@@ -79,6 +80,10 @@ public final class SegmentRuns {
                 }
                 from = frames.offset(firstFrame);
                 to = frames.offset(endFrame - 1) + frames.storedLength(endFrame - 1);
+            }
+            if (to > footer.nodeOffset()) {
+                throw new CorruptionException(key, footer.nodeOffset(), "data of slots " + run[0] + ".." + run[1]
+                        + " would end at " + to + ", after the data section");
             }
             ranges[n++] = from;
             ranges[n++] = to;

@@ -380,6 +380,25 @@ class CachingObjectStoreTest {
     }
 
     @Test
+    void aSegmentCachedInPartLeavesACopyArrayThatAWholeSegmentCanReuse() {
+        CachingObjectStore c = openReady(store, CacheConfig.builder(dir, 1024L * CHUNK).chunkSizeBytes(CHUNK)
+                .sequentialCutoffBytes(64 << 10).build());
+        opened.add(c);
+        createVolume(c, P);
+        byte[] stream = CacheTesting.builtSegment(1, new long[][] {{1000, 300}}, 6); // 1.2 MB, nearly all skipped
+        await(c.create(SEG1, ByteBuffer.wrap(stream)));
+        await(c.drainInserts());
+        assertTrue(c.stats().writeThroughSkipped() > 290, c.stats().toString());
+        // Sized for the whole segment, not for the few chunks kept: a later segment cached whole reuses it.
+        assertTrue(c.insertQueueSmallestKeptCopy() >= stream.length, "kept " + c.insertQueueSmallestKeptCopy());
+        byte[] whole = CacheTesting.builtSegment(2, new long[][] {{5, 1}, {7, 1}, {9, 1}}, 7);
+        await(c.create(SegmentKeys.segment(P, 2), ByteBuffer.wrap(whole)));
+        await(c.drainInserts());
+        assertEquals(1, c.insertQueueKeptCopies(), "the one array went round again");
+        assertArrayEquals(whole, read(c, SegmentKeys.segment(P, 2), 0, whole.length));
+    }
+
+    @Test
     void withNoSequentialCutoffEveryChunkIsWrittenThrough() {
         CachingObjectStore c = openReady(store, CacheConfig.builder(dir, 256L * CHUNK).chunkSizeBytes(CHUNK)
                 .sequentialCutoffBytes(0).build());

@@ -119,6 +119,36 @@ class SegmentRunsTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aCutoffAsLargeAsALongTakesNoRunAndOneOfOneByteTakesEvery() {
+        Built s = build(SegmentEncoding.NONE, 300, 2);
+        assertArrayEquals(new long[0], SegmentRuns.longRunRanges(KEY, SEQ, ByteBuffer.wrap(s.bytes()), Long.MAX_VALUE));
+        assertEquals(2 * 5, SegmentRuns.longRunRanges(KEY, SEQ, ByteBuffer.wrap(s.bytes()), 1).length,
+                "five runs: three single blocks, the long one and the 11-block one");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRecordNamingSlotsPastTheDataSectionIsAnError() {
+        // A well-formed footer and table (checksums right) whose record and block count claim more slots than stored.
+        SegmentBuilder builder = new SegmentBuilder(ByteBuffer.allocateDirect(SegmentBuilder.minimumCapacity(BLOCK, 4)),
+                BLOCK, 4, SEQ, new UUID(1, 2), UUID.randomUUID(), ByteBuffer.allocate(BLOCK).asReadOnlyBuffer());
+        byte[] block = new byte[BLOCK];
+        new Random(5).nextBytes(block);
+        for (long b = 0; b < 4; b++) {
+            builder.writeBlock(b, ByteBuffer.wrap(block), 0);
+        }
+        builder.seal();
+        builder.rewindTrailer();
+        List<ExtentRecord> lying = List.of(new ExtentRecord(ExtentKind.DATA, 0, 1000, 0));
+        ByteBuffer seg = builder.finish(lying, (dataOffset, dataBlocks, nodeOffset, nodeLength, tableOffset, tableLength,
+                headerCrc, blockCrcsCrc, nodeCrc, tableCrc) -> new SegmentFooter(SEQ, 1L << 30, dataOffset, 1000,
+                nodeOffset, nodeLength, tableOffset, tableLength, 0, 0, 0, 0, 0, 0, 1000, headerCrc, blockCrcsCrc, nodeCrc,
+                tableCrc));
+        CorruptionException e = assertThrows(CorruptionException.class,
+                () -> SegmentRuns.longRunRanges(KEY, SEQ, seg, BLOCK));
+        assertTrue(e.getMessage().contains("after the data section"), e.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, 30, -1, -200})
     void aDamagedHeaderFooterOrExtentTableIsAnError(int where) {
