@@ -19,11 +19,21 @@ import org.slf4j.LoggerFactory;
  * {@code open}, {@code fstat}, {@code pread} and {@code close} (in this VM the open and close were half the event
  * loop's time in fragmented 1 MiB reads, docs/PERFORMANCE.md).
  *
- * <p>An open file is only used while it is still the file at its path: every read first {@code stat}s the path and
+ * <p>An open file is only used while it is still the file at its path: a read first {@code stat}s the path and
  * compares device, inode, size and modification time with those of the file when it was opened. So an object
  * replaced (a put renames a new file over the name) or deleted, by this process or another, is never read from a
  * stale descriptor; a deleted object reads as missing and its descriptor is closed then. The store writes no file
  * in place, so a file that keeps its identity keeps its bytes.
+ *
+ * <p>Segments skip that {@code stat} while their volume is known (in this VM a system call costs several
+ * microseconds, and the {@code stat} was a fifth of a 4 KiB read's time). A segment key {@code P/seg/<seq>} is
+ * created once and never replaced: another file can only appear under it after the whole volume was deleted and
+ * created again, and a volume is opened by reading its descriptor {@code P/volume} first. So every read of a
+ * descriptor records which file it is, and a kept segment file of {@code P/} is read without a {@code stat} only
+ * while {@code P/volume} is still the file it was when the segment file was checked ({@link #trusts}). A new
+ * descriptor file, a missing one, or none read yet: the segment's path is {@code stat}ed as before. A segment
+ * deleted by another process (garbage collection) still reads from a kept descriptor, with the bytes it had: what
+ * its readers' index expects.
  *
  * <p>Bounds: at most {@code capacity} files are open (a clock picks which to close when a new one needs room), a
  * file unused for two sweeps (one every 30 seconds, run by the store) is closed, and the store closes a file as soon as it
@@ -36,6 +46,9 @@ import org.slf4j.LoggerFactory;
  */
 final class OpenFiles implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OpenFiles.class);
+    private static final String DESCRIPTOR = "volume";
+    /** {@code seg/} and the 20-digit seq. */
+    private static final int SEGMENT_KEY_TAIL = 4 + 20;
 
     /** What identifies the file at a path: the same identity means the same bytes (no file is written in place). */
     record Identity(Object fileKey, long size, FileTime modified) {
@@ -48,6 +61,13 @@ final class OpenFiles implements AutoCloseable {
         }
     }
 
+    /**
+     * Which file a volume's descriptor was when last read: a segment file checked while this is its prefix's
+     * current record is trusted until the record changes. Compared by reference.
+     */
+    record Descriptor(Identity identity) {
+    }
+
     /** An open file: the channel, its size, and whether the table keeps it (if not, the reader closes it). */
     static final class Handle {
         final Path path;
@@ -55,6 +75,8 @@ final class OpenFiles implements AutoCloseable {
         final Identity identity;
         final boolean shared;
         volatile boolean used = true;
+        /** A segment's: the descriptor record current when this file was last checked against its path. */
+        volatile Descriptor checkedUnder;
 
         Handle(Path path, FileChannel channel, Identity identity, boolean shared) {
             this.path = path;
@@ -77,6 +99,8 @@ final class OpenFiles implements AutoCloseable {
 
     private final int capacity;
     private final ConcurrentHashMap<String, Handle> handles = new ConcurrentHashMap<>();
+    /** Per volume prefix, which file its descriptor was when last read. */
+    private final ConcurrentHashMap<String, Descriptor> descriptors = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     OpenFiles(int capacity) {
@@ -92,22 +116,90 @@ final class OpenFiles implements AutoCloseable {
      * {@link java.nio.file.NoSuchFileException} if there is no file.
      */
     Handle acquire(String key, Function<String, Path> pathOf) throws IOException {
+        String segmentPrefix = segmentPrefix(key);
         Handle h = handles.get(key);
+        if (h != null && segmentPrefix != null && trusts(h, segmentPrefix)) {
+            h.used = true;
+            return h;
+        }
+        // Read before the check: a descriptor read after it makes a new record, which this file does not carry.
+        Descriptor current = segmentPrefix == null ? null : descriptors.get(segmentPrefix);
+        String descriptorPrefix = segmentPrefix == null ? descriptorPrefix(key) : null;
         if (h != null) {
             Identity now;
             try {
                 now = Identity.of(h.path);
             } catch (IOException e) {
                 forget(key, h);
+                noteDescriptor(descriptorPrefix, null);
                 throw e;
             }
             if (now.equals(h.identity)) {
                 h.used = true;
+                h.checkedUnder = current;
+                noteDescriptor(descriptorPrefix, now);
                 return h;
             }
             forget(key, h);
         }
-        return open(key, h != null ? h.path : pathOf.apply(key));
+        Handle fresh;
+        try {
+            fresh = open(key, h != null ? h.path : pathOf.apply(key));
+        } catch (IOException e) {
+            noteDescriptor(descriptorPrefix, null);
+            throw e;
+        }
+        fresh.checkedUnder = fresh.shared ? current : null;
+        noteDescriptor(descriptorPrefix, fresh.shared ? fresh.identity : null);
+        return fresh;
+    }
+
+    /** Whether segment file {@code h} of volume {@code prefix} may be read without a stat (see the class comment). */
+    private boolean trusts(Handle h, String prefix) {
+        Descriptor d = h.checkedUnder;
+        return d != null && d == descriptors.get(prefix);
+    }
+
+    /**
+     * Records that the descriptor of volume {@code prefix} is now the file {@code identity} (null: missing, or not
+     * known). A different file than before ends the trust of every segment file checked under the old record.
+     */
+    private void noteDescriptor(String prefix, Identity identity) {
+        if (prefix == null) {
+            return;
+        }
+        if (identity == null) {
+            descriptors.remove(prefix);
+            return;
+        }
+        Descriptor d = descriptors.get(prefix);
+        if (d == null || !d.identity().equals(identity)) {
+            descriptors.put(prefix, new Descriptor(identity));
+        }
+    }
+
+    /** The volume prefix of a segment key {@code <prefix>seg/<20 digits>}, or null if {@code key} is not one. */
+    static String segmentPrefix(String key) {
+        int head = key.length() - SEGMENT_KEY_TAIL;
+        if (head < 0 || !key.startsWith("seg/", head) || (head > 0 && key.charAt(head - 1) != '/')) {
+            return null;
+        }
+        for (int i = head + 4; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < '0' || c > '9') {
+                return null;
+            }
+        }
+        return key.substring(0, head);
+    }
+
+    /** The volume prefix of a descriptor key {@code <prefix>volume}, or null if {@code key} is not one. */
+    static String descriptorPrefix(String key) {
+        int head = key.length() - DESCRIPTOR.length();
+        if (head < 0 || !key.startsWith(DESCRIPTOR, head) || (head > 0 && key.charAt(head - 1) != '/')) {
+            return null;
+        }
+        return key.substring(0, head);
     }
 
     /** A file of the caller's own for {@code path}, closed by {@link Handle#release}. */
@@ -159,6 +251,10 @@ final class OpenFiles implements AutoCloseable {
 
     /** Closes the file kept for {@code key}, if any: its object is being replaced or deleted. */
     void invalidate(String key) {
+        String volume = descriptorPrefix(key);
+        if (volume != null) {
+            descriptors.remove(volume); // a descriptor written or deleted here: its segments are checked again
+        }
         Handle h = handles.remove(key);
         if (h != null) {
             closeQuietly(h.channel);

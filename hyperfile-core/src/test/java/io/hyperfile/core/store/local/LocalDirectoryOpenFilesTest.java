@@ -5,6 +5,7 @@ import static io.hyperfile.core.store.StoreTesting.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hyperfile.core.segment.SegmentKeys;
 import io.hyperfile.core.store.ByteRange;
 import io.hyperfile.core.store.ObjectData;
 import io.hyperfile.core.store.ObjectNotFoundException;
@@ -79,6 +80,72 @@ class LocalDirectoryOpenFilesTest {
         // The same name created again (a volume deleted and created anew) is the new object, not the old file.
         await(other.create("v/seg/1", filled(8, 4096)));
         assertEquals(8, valueAt(a, "v/seg/1", 0));
+    }
+
+    @Test
+    void aSegmentOfAVolumeWhoseDescriptorWasReadIsTrustedUntilTheDescriptorChanges() {
+        LocalDirectoryObjectStore a = store(true, 16);
+        LocalDirectoryObjectStore other = store(false, 16);
+        String seg = SegmentKeys.segment("v/", 1);
+        await(a.create("v/volume", filled(1, 2048)));
+        assertEquals(1, valueAt(a, "v/volume", 0), "the volume is opened: its descriptor read");
+        await(a.create(seg, filled(5, 8192)));
+        assertEquals(5, valueAt(a, seg, 4096));
+
+        // Deleted by another process (its garbage collection, say): the kept file still reads, with its bytes.
+        await(other.delete(seg));
+        assertEquals(5, valueAt(a, seg, 4096), "read from the kept file, without a stat");
+
+        // The volume deleted and created anew elsewhere, under the same name, with other bytes in the same seq.
+        await(other.delete("v/volume"));
+        await(other.create("v/volume", filled(2, 2048)));
+        await(other.create(seg, filled(6, 8192)));
+        assertEquals(2, valueAt(a, "v/volume", 0), "opening it reads the new descriptor");
+        assertEquals(6, valueAt(a, seg, 4096), "so the segment's path is checked again and its new file read");
+        assertEquals(6, valueAt(a, seg, 0), "and trusted from then on");
+    }
+
+    @Test
+    void aSegmentIsCheckedOnEveryReadWhileItsVolumesDescriptorIsUnknownOrGone() {
+        LocalDirectoryObjectStore a = store(false, 16);
+        LocalDirectoryObjectStore other = store(false, 16);
+        String seg = SegmentKeys.segment("v/", 7);
+        await(a.create(seg, filled(3, 4096)));
+        assertEquals(3, valueAt(a, seg, 0));
+        await(other.delete(seg));
+        failure(ObjectNotFoundException.class, a.get(seg, ByteRange.of(0, 4096)));
+
+        // Known, then deleted by this store: its segments are checked again.
+        await(a.create("v/volume", filled(1, 2048)));
+        valueAt(a, "v/volume", 0);
+        await(a.create(SegmentKeys.segment("v/", 8), filled(4, 4096)));
+        assertEquals(4, valueAt(a, SegmentKeys.segment("v/", 8), 0));
+        await(a.delete("v/volume"));
+        await(other.delete(SegmentKeys.segment("v/", 8)));
+        failure(ObjectNotFoundException.class, a.get(SegmentKeys.segment("v/", 8), ByteRange.of(0, 4096)));
+
+        // A missing descriptor read ends the trust too.
+        await(other.create("v/volume", filled(1, 2048)));
+        valueAt(a, "v/volume", 0);
+        await(a.create(SegmentKeys.segment("v/", 9), filled(5, 4096)));
+        assertEquals(5, valueAt(a, SegmentKeys.segment("v/", 9), 0));
+        await(other.delete("v/volume"));
+        failure(ObjectNotFoundException.class, a.get("v/volume", ByteRange.of(0, 16)));
+        await(other.delete(SegmentKeys.segment("v/", 9)));
+        failure(ObjectNotFoundException.class, a.get(SegmentKeys.segment("v/", 9), ByteRange.of(0, 4096)));
+    }
+
+    @Test
+    void onlyExactSegmentAndDescriptorKeysAreRecognised() {
+        assertEquals("v/", OpenFiles.segmentPrefix(SegmentKeys.segment("v/", 12)));
+        assertEquals("", OpenFiles.segmentPrefix(SegmentKeys.segment("", 12)));
+        assertEquals("a/b/", OpenFiles.segmentPrefix(SegmentKeys.segment("a/b/", 1)));
+        assertEquals(null, OpenFiles.segmentPrefix("v/seg/1"));
+        assertEquals(null, OpenFiles.segmentPrefix("v/xseg/00000000000000000001"));
+        assertEquals(null, OpenFiles.segmentPrefix("v/seg/0000000000000000000x"));
+        assertEquals("v/", OpenFiles.descriptorPrefix(SegmentKeys.descriptor("v/")));
+        assertEquals("", OpenFiles.descriptorPrefix("volume"));
+        assertEquals(null, OpenFiles.descriptorPrefix("v/myvolume"));
     }
 
     @Test
