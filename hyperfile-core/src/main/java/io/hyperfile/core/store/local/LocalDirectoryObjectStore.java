@@ -68,7 +68,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads keep the files they open ({@link OpenFiles}, at most {@value #OPEN_FILES}, closed when unused for a
  * minute or when this store replaces or deletes the object), so a read is a {@code stat} of the name, to check the
- * file there is still the one kept open, and a {@code pread}.
+ * file there is still the one kept open, and a {@code pread}; a segment of a volume whose descriptor this store has
+ * read is just the {@code pread} (see {@link OpenFiles} for why that is safe).
  *
  * <p>A {@code get} copies into a fresh heap buffer, which the caller owns. A {@code read} (the volume's data reads)
  * reads into its thread's {@link ReadScratch}, off-heap memory that is reused, and lends it to the reader, which
