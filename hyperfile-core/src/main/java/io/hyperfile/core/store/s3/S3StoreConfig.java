@@ -142,7 +142,8 @@ public record S3StoreConfig(
      */
     public enum ChecksumMode {
         /**
-         * The default: the SDK's upload checksums (a CRC32 trailer that S3 verifies before it stores the object), but
+         * The default: upload checksums (a CRC32C trailer that S3 verifies before it stores the object; CRC32C
+         * because the CRT client computes it with the processor's CRC instruction, see docs/S3.md), but
          * no response validation. Hyperfile verifies every byte it reads against its own CRC32C checksums, so the
          * SDK's download validation would only add a HEAD before each ranged GET. Needs S3Proxy's
          * {@code v4MaxChunkSize} at least as large as the largest object, like {@link #SDK_DEFAULT}.

@@ -10,21 +10,26 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 
 /**
  * Raw PUT throughput of the AWS SDK CRT client, for {@code bench/run.sh s3}: the ceiling Hyperfile's sequential
  * writes are compared with. The client is built with the settings {@code S3ObjectStore} uses when the
  * {@code hyperfile} command opens an {@code s3://} store ({@code crtBuilder()}, {@code numRetries(0)}, path-style
- * as given, endpoint and region as given, the default credential chain, SDK-default multipart threshold and
- * checksums, a 2-thread completion executor), and PUTs one segment-sized object per request with
- * {@code AsyncRequestBody.fromRemainingByteBufferUnsafe}, as the store does.
+ * as given, endpoint and region as given, the default credential chain, SDK-default multipart threshold, a 2-thread
+ * completion executor), and PUTs one segment-sized object per request with
+ * {@code AsyncRequestBody.fromRemainingByteBufferUnsafe} as the store does, with the upload
+ * checksum algorithm the store sends in its default checksum mode (CRC32C, {@code S3ObjectStore.putRequest}).
+ * {@code --checksum-algorithm crc32} sends the SDK's default CRC32 instead, to measure what the store's choice saves.
  *
  * <pre>
  * java -cp ... io.hyperfile.core.store.bench.CrtPutThroughputMain --endpoint http://127.0.0.1:10933 --bucket B
  *      [--region us-east-1] [--path-style true] [--seconds 10] [--in-flight 1] [--object-bytes 8388608] [--keys 16]
+ *      [--checksum-algorithm crc32c|crc32]
  * </pre>
  * Keeps {@code --in-flight} PUTs outstanding for {@code --seconds}, rewriting {@code --keys} keys in turn (so the
  * server's memory stays bounded), then prints one JSON line: requests, bytes, seconds, MiB/s.
@@ -42,6 +47,7 @@ public final class CrtPutThroughputMain {
         int inFlight = 1;
         int objectBytes = 8 << 20;
         int keys = 16;
+        ChecksumAlgorithm checksum = ChecksumAlgorithm.CRC32_C;
         for (int i = 0; i + 1 < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -53,6 +59,11 @@ public final class CrtPutThroughputMain {
                 case "--in-flight" -> inFlight = Integer.parseInt(v);
                 case "--object-bytes" -> objectBytes = Integer.parseInt(v);
                 case "--keys" -> keys = Integer.parseInt(v);
+                case "--checksum-algorithm" -> checksum = switch (v) {
+                    case "crc32c" -> ChecksumAlgorithm.CRC32_C;
+                    case "crc32" -> ChecksumAlgorithm.CRC32;
+                    default -> throw new IllegalArgumentException("--checksum-algorithm must be crc32c or crc32");
+                };
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -80,8 +91,10 @@ public final class CrtPutThroughputMain {
                 .build()) {
             String b = bucket;
             int k = keys;
+            ChecksumAlgorithm c = checksum;
+            Function<String, CompletableFuture<?>> put = key -> put(client, b, key, data, c);
             // Warm-up: one PUT (connection, credentials, JIT of the request path).
-            put(client, b, "crt-put/warmup", data).join();
+            put.apply("crt-put/warmup").join();
             AtomicLong requests = new AtomicLong();
             AtomicLong next = new AtomicLong();
             AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -89,7 +102,7 @@ public final class CrtPutThroughputMain {
             long deadline = start + (long) (seconds * 1e9);
             CompletableFuture<?>[] chains = new CompletableFuture<?>[inFlight];
             for (int i = 0; i < inFlight; i++) {
-                chains[i] = chain(client, b, k, data, deadline, requests, next, failure);
+                chains[i] = chain(put, k, deadline, requests, next, failure);
             }
             CompletableFuture.allOf(chains).join();
             double elapsed = (System.nanoTime() - start) / 1e9;
@@ -106,32 +119,34 @@ public final class CrtPutThroughputMain {
     }
 
     /** One chain of PUTs, each issued when the previous completes, until the deadline; completes after the last. */
-    private static CompletableFuture<Void> chain(S3AsyncClient client, String bucket, int keys, ByteBuffer data,
-            long deadline, AtomicLong requests, AtomicLong next, AtomicReference<Throwable> failure) {
+    private static CompletableFuture<Void> chain(Function<String, CompletableFuture<?>> put, int keys, long deadline,
+            AtomicLong requests, AtomicLong next, AtomicReference<Throwable> failure) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        step(client, bucket, keys, data, deadline, requests, next, failure, done);
+        step(put, keys, deadline, requests, next, failure, done);
         return done;
     }
 
-    private static void step(S3AsyncClient client, String bucket, int keys, ByteBuffer data, long deadline,
-            AtomicLong requests, AtomicLong next, AtomicReference<Throwable> failure, CompletableFuture<Void> done) {
+    private static void step(Function<String, CompletableFuture<?>> put, int keys, long deadline, AtomicLong requests,
+            AtomicLong next, AtomicReference<Throwable> failure, CompletableFuture<Void> done) {
         if (System.nanoTime() >= deadline || failure.get() != null) {
             done.complete(null);
             return;
         }
-        put(client, bucket, "crt-put/" + next.getAndIncrement() % keys, data).whenComplete((r, e) -> {
+        put.apply("crt-put/" + next.getAndIncrement() % keys).whenComplete((r, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
             } else {
                 requests.incrementAndGet();
             }
-            step(client, bucket, keys, data, deadline, requests, next, failure, done);
+            step(put, keys, deadline, requests, next, failure, done);
         });
     }
 
-    private static CompletableFuture<?> put(S3AsyncClient client, String bucket, String key, ByteBuffer data) {
+    private static CompletableFuture<?> put(S3AsyncClient client, String bucket, String key, ByteBuffer data,
+            ChecksumAlgorithm checksum) {
         ByteBuffer d = data.duplicate();
-        return client.putObject(r -> r.bucket(bucket).key(key).contentLength((long) d.remaining()),
+        return client.putObject(r -> r.bucket(bucket).key(key).contentLength((long) d.remaining())
+                        .checksumAlgorithm(checksum),
                 AsyncRequestBody.fromRemainingByteBufferUnsafe(d));
     }
 }

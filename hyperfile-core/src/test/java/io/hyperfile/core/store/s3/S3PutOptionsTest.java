@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.hyperfile.core.store.s3.S3PutOptions.Sse;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.StorageClass;
@@ -84,5 +85,25 @@ class S3PutOptionsTest {
         assertTrue(unknown.startsWith("s3.storage-class must be an S3 storage class, one of ")
                 && unknown.contains("EXPRESS_ONEZONE") && !unknown.contains("DEEP_ARCHIVE")
                 && unknown.endsWith(". value=STANDARD-IA"), unknown);
+    }
+
+    /**
+     * {@code S3ObjectStore.putRequest} is what every object write of the store is built with: in the default
+     * checksum mode it asks for a CRC32C upload checksum (the CRT client computes it with the processor's CRC
+     * instruction); the other modes leave the algorithm to the SDK. The put options are still applied.
+     */
+    @Test
+    void theDefaultChecksumModeAsksForCrc32cAndTheOthersLeaveItToTheSdk() {
+        S3StoreConfig.Builder config = S3StoreConfig.builder("b").putOptions(new S3PutOptions(Sse.AES256, null, null));
+        PutObjectRequest uploads = S3ObjectStore.putRequest(config.build(), PutObjectRequest.builder().key("k")).build();
+        assertEquals(ChecksumAlgorithm.CRC32_C, uploads.checksumAlgorithm());
+        assertEquals(ServerSideEncryption.AES256, uploads.serverSideEncryption());
+        for (S3StoreConfig.ChecksumMode mode : new S3StoreConfig.ChecksumMode[] {
+                S3StoreConfig.ChecksumMode.SDK_DEFAULT, S3StoreConfig.ChecksumMode.WHEN_REQUIRED}) {
+            PutObjectRequest r = S3ObjectStore.putRequest(config.checksumMode(mode).build(),
+                    PutObjectRequest.builder().key("k")).build();
+            assertNull(r.checksumAlgorithm(), mode.toString());
+            assertEquals(ServerSideEncryption.AES256, r.serverSideEncryption(), mode.toString());
+        }
     }
 }
