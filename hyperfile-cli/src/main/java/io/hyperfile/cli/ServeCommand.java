@@ -118,7 +118,7 @@ final class ServeCommand implements Callable<Integer> {
         AtomicReference<Running> started = new AtomicReference<>();
         CountDownLatch stopRequested = new CountDownLatch(1);
         Signals.onTermination(stopRequested::countDown);
-        Signals.onHangup(() -> {
+        boolean hangup = Signals.onHangup(() -> {
             Running r = started.get();
             if (r == null) {
                 LOG.info("SIGHUP ignored: the server is still starting");
@@ -126,6 +126,11 @@ final class ServeCommand implements Callable<Integer> {
                 r.rescanOnSignal(spec.commandLine().getOut());
             }
         });
+        if (!hangup) {
+            LOG.warn("SIGHUP cannot be caught in this process (started with it ignored, as nohup does, or with -Xrs): "
+                    + "the store is rescanned only every --rescan-interval ({})", rescanOptions.interval().isZero()
+                    ? "0: never" : Durations.format(rescanOptions.interval()));
+        }
         ServeMetrics metrics = metricsOptions.isEnabled() ? new ServeMetrics(metricsOptions.address()) : null;
         ObjectStore s = store.stack().cache(cacheConfig).stats(metrics == null ? null : metrics.storeStats()).open();
         ObjectStore belowEncryption = s instanceof EncryptingObjectStore e ? e.plain() : s;

@@ -12,13 +12,16 @@ final class Signals {
 
     /**
      * Runs {@code action} on a thread of its own at each SIGHUP (serve rescans the store), instead of the JVM's default
-     * of exiting. Does nothing where the signal cannot be caught.
+     * of exiting. Returns false where the signal cannot be caught: with {@code -Xrs}, or when the process was started
+     * with SIGHUP ignored ({@code nohup}), which the JVM keeps (it then installs no handler and reports the old one
+     * as {@code SIG_IGN}).
      */
-    static void onHangup(Runnable action) {
+    static boolean onHangup(Runnable action) {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> new Thread(action, "hf-sighup").start());
+            return sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> new Thread(action, "hf-sighup").start())
+                    != sun.misc.SignalHandler.SIG_IGN;
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            // no SIGHUP here (or -Xrs): rescans still come every --rescan-interval
+            return false;
         }
     }
 

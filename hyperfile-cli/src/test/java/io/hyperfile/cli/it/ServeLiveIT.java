@@ -66,10 +66,43 @@ class ServeLiveIT {
         }
     }
 
-    /** Sends SIGHUP and returns the server's line saying what the rescan changed. */
+    /**
+     * Sends SIGHUP and returns the server's line saying what the rescan changed. If none comes, the failure says
+     * whether the process had the signal caught, ignored or blocked ({@code /proc/PID/status}).
+     */
     private static String hangup(ServerProcess server) throws Exception {
         Commands.run(30, "kill", "-HUP", Long.toString(server.pid())).orThrow();
-        return server.awaitStdout("hyperfile: rescan: ", TIMEOUT_SECONDS);
+        try {
+            return server.awaitStdout("hyperfile: rescan: ", TIMEOUT_SECONDS);
+        } catch (IOException e) {
+            throw new IOException("no rescan after SIGHUP; signal masks of pid " + server.pid() + " (bit 0 is SIGHUP): "
+                    + signalMasks(server.pid()), e);
+        }
+    }
+
+    private static String signalMasks(long pid) {
+        try {
+            return String.join(", ", Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                    .filter(l -> l.startsWith("SigBlk") || l.startsWith("SigIgn") || l.startsWith("SigCgt")).toList());
+        } catch (IOException e) {
+            return "unreadable (" + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * Started with SIGHUP ignored (nohup), a process cannot catch it: the JVM keeps the signal ignored and installs no
+     * handler. serve says so at start instead of ignoring every SIGHUP silently.
+     */
+    @Test
+    void aServerStartedUnderNohupSaysItCannotRescanOnSighup() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Commands.onPath("nohup"), "nohup (coreutils) is not installed");
+        importImage("a", image(3));
+        try (ServerProcess server = ServerProcess.startUnder(List.of("nohup"), dir, Map.of(), List.of("-Xmx768m"),
+                "--store", store(), "--rescan-interval", "0", "--gc", "off")) {
+            assertTrue(server.logTail().contains("SIGHUP cannot be caught in this process (started with it ignored, as "
+                    + "nohup does, or with -Xrs): the store is rescanned only every --rescan-interval (0: never)"),
+                    server.logTail());
+        }
     }
 
     @Test
@@ -82,6 +115,8 @@ class ServeLiveIT {
             hyperfile("snapshot", "create", "a", "s1").orThrow();
             importImage("b", b);
             assertThrows(IOException.class, () -> read(port, "a@s1"), "not before the rescan");
+            assertFalse(server.logTail().contains("SIGHUP cannot be caught"), "this environment started the server with "
+                    + "SIGHUP ignored (nohup?), so this test cannot run here: " + server.logTail());
 
             assertEquals("hyperfile: rescan: now serving b, a@s1", hangup(server), server.logTail());
             assertArrayEquals(a, read(port, "a@s1"));

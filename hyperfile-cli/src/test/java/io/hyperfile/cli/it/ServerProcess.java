@@ -76,10 +76,18 @@ final class ServerProcess implements AutoCloseable {
 
     /** As {@link #start(Path, Map, String...)}, with these JVM flags instead of the small heap. */
     static ServerProcess start(Path workDir, Map<String, String> env, List<String> jvmArgs, String... args) throws IOException {
+        return startUnder(List.of(), workDir, env, jvmArgs, args);
+    }
+
+    /** As {@link #start(Path, Map, List, String...)}, run by {@code launcher} (e.g. {@code nohup}) in front of java. */
+    static ServerProcess startUnder(List<String> launcher, Path workDir, Map<String, String> env, List<String> jvmArgs,
+            String... args) throws IOException {
         List<String> serveArgs = new ArrayList<>(List.of("serve", "--listen", "127.0.0.1:0"));
         serveArgs.addAll(List.of(args));
         Path log = nextLogFile(workDir);
-        ProcessBuilder pb = new ProcessBuilder(command(jvmArgs, serveArgs.toArray(String[]::new)))
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(command(jvmArgs, serveArgs.toArray(String[]::new)));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(workDir.toFile())
                 .redirectError(log.toFile());
         pb.environment().remove("HYPERFILE_STORE");
