@@ -77,8 +77,9 @@ class EncryptingObjectStoreTest {
             assertEquals(size, store.head(k).join().size(), "head shows the plaintext size");
             assertEquals(size, store.listAll("v/seg/", null).join().stream().filter(i -> i.key().equals(k)).findFirst()
                     .orElseThrow().size(), "listing shows the plaintext size");
+            // From 16 bytes on: a 1-byte object's ciphertext equals its plaintext once in 256 keys (CI failure).
             assertFalse(Arrays.equals(bytes, Arrays.copyOfRange(plain.get(k, ByteRange.all()).join().toByteArray(),
-                    ObjectEnvelope.HEADER, ObjectEnvelope.HEADER + size)) && size > 0, "the store holds no plaintext");
+                    ObjectEnvelope.HEADER, ObjectEnvelope.HEADER + size)) && size >= 16, "the store holds no plaintext");
             for (int i = 0; i < 40 && size > 0; i++) {
                 int from = random.nextInt(size);
                 int length = 1 + random.nextInt(Math.min(size - from + 50, 20_000));
