@@ -13,6 +13,8 @@
 #     --warm S         seconds of the workload before the profiled run (default 5)
 #     --fio "ARGS"     more fio options for the profiled run and its warm-up, e.g. "--fsync=32" (a FLUSH every 32
 #                      writes, bench/run.sh's flush32 row)
+#     --alloc          also print the bytes allocated per I/O during the run, by thread and by allocating site
+#                      (JFR's allocation samples; the site is the first frame in Hyperfile's own code)
 #     --dir DIR        working directory (default /dev/shm/hyperfile-profile, else $TMPDIR); the recording stays in
 #                      DIR/rec.jfr for `jfr print` or JDK Mission Control
 # Example: bench/profile.sh read 1M 8 --fragment
@@ -22,11 +24,12 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 (($# >= 3)) || { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 rw=$1 bs=$2 qd=$3
 shift 3
-secs=10 fragment=0 frames=25 dir="" fio_extra="" warm=5
+secs=10 fragment=0 frames=25 dir="" fio_extra="" warm=5 alloc=0
 while (($#)); do
     case $1 in
         --seconds) secs=$2; shift ;;
         --fragment) fragment=1 ;;
+        --alloc) alloc=1 ;;
         --frames) frames=$2; shift ;;
         --warm) warm=$2; shift ;;
         --dir) dir=$2; shift ;;
@@ -69,8 +72,10 @@ run_to=$(date +%H:%M:%S)
 threads_cpu >"$dir/threads1.tsv"
 jcmd "$pid" JFR.dump name=run filename="$dir/rec.jfr" >"$dir/jcmd.log"
 jfr print --events jdk.ExecutionSample --stack-depth 30 "$dir/rec.jfr" >"$dir/samples.txt"
+: >"$dir/alloc.txt"
+((alloc)) && jfr print --events jdk.ObjectAllocationSample --stack-depth 30 "$dir/rec.jfr" >"$dir/alloc.txt"
 python3 - "$dir/fio.json" "$((u1 - u0))" "$((s1 - s0))" "$(getconf CLK_TCK)" "$dir/samples.txt" "$frames" \
-    "$dir/threads0.tsv" "$dir/threads1.tsv" "$run_from" "$run_to" <<'PY'
+    "$dir/threads0.tsv" "$dir/threads1.tsv" "$run_from" "$run_to" "$dir/alloc.txt" <<'PY'
 import collections, json, re, sys
 text = open(sys.argv[1]).read()
 job = json.loads(text[text.index("{"):])["jobs"][0]
@@ -111,4 +116,26 @@ for t, c in threads.most_common(6):
     print(f"  {100 * c / n:5.1f}%  thread {t}")
 for f, c in own.most_common(int(sys.argv[6])):
     print(f"  {100 * c / n:5.1f}%  {f}")
+# Allocation samples carry a weight (bytes the sample stands for); sum them over the run, per I/O.
+units = {"bytes": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
+by_thread, by_site, total = collections.Counter(), collections.Counter(), 0.0
+for event in open(sys.argv[11]).read().split("jdk.ObjectAllocationSample")[1:]:
+    at = re.search(r"startTime = (\d\d:\d\d:\d\d)", event)
+    weight = re.search(r"weight = ([\d.]+) (bytes|kB|MB|GB)", event)
+    if not weight or (at and not in_run(at.group(1))):
+        continue
+    w = float(weight.group(1)) * units[weight.group(2)]
+    total += w
+    name = re.search(r'eventThread = "([^"]*)"', event)
+    by_thread[re.sub(r"\d+", "N", name.group(1)) if name else "?"] += w
+    cls = re.search(r"objectClass = (\S+)", event)
+    stack = re.findall(r"^\s+([\w$.<>/]+)\(.*?line: (\d+)", event, re.M)
+    site = next((f"{f}:{l}" for f, l in stack if f.startswith("io.hyperfile")), stack[0][0] if stack else "?")
+    by_site[f"{cls.group(1) if cls else '?'} at {site}"] += w
+if total:
+    print(f"allocated per I/O: {total / ios:,.0f} bytes (JFR allocation samples)")
+    for t, w in by_thread.most_common(6):
+        print(f"  {w / ios:9,.0f} B  thread {t}")
+    for s, w in by_site.most_common(int(sys.argv[6])):
+        print(f"  {w / ios:9,.0f} B  {s}")
 PY

@@ -303,6 +303,12 @@ final class SegmentPipeline {
      * Applies a sealed segment's changes to the index and finishes the segment, on the volume thread but without the
      * lock: the inputs (the previous index, the records, the sealed slots) no longer change, and the builder only
      * appends behind its slots, which concurrent readers never look at.
+     *
+     * <p>Every step is handed to the volume's executor explicitly. {@code advance} also runs on the threads that
+     * submit writes (an NBD event loop, under the lock), and a dependent stage attached to a future that is already
+     * complete runs on the thread that attaches it: chained with {@code thenCompose} after a trivial
+     * {@code supplyAsync}, the whole indexing ran on the event loop whenever the executor won the race (a profile of
+     * 4 KiB random writes at QD32 found about 40 % of the event loop's samples there).
      */
     private void indexSegment(PendingSegment ps) {
         indexing = true;
@@ -310,10 +316,11 @@ final class SegmentPipeline {
         long floor = durableSeq; // everything its index points into at or below this is stored
         CompletableFuture<Finished> finished;
         try {
-            finished = CompletableFuture.supplyAsync(() -> null, executor)
-                    .thenCompose(x -> ps.relocation == null ? volumeIndex.applyWindow(base, ps.seq(), ps.records)
-                            : volumeIndex.applyRelocation(base, ps.seq(), ps.records, ps.relocation))
-                    .thenApply(applied -> finish(ps, applied, floor));
+            finished = CompletableFuture.supplyAsync(() -> ps.relocation == null
+                            ? volumeIndex.applyWindow(base, ps.seq(), ps.records)
+                            : volumeIndex.applyRelocation(base, ps.seq(), ps.records, ps.relocation), executor)
+                    .thenCompose(applying -> applying)
+                    .thenApplyAsync(applied -> finish(ps, applied, floor), executor);
         } catch (RejectedExecutionException e) {
             indexing = false;
             return; // closed
