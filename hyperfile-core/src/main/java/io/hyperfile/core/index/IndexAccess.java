@@ -96,12 +96,13 @@ public final class IndexAccess {
      * As {@link #run(Function)} for an operation on {@code prefetch}'s snapshot and ranges: the first time the
      * operation misses a node, every node {@code prefetch} names that is not in memory is loaded, one level per
      * round, and every node it names is kept for the run (even with a cache too small to hold them); then the
-     * operation runs again. With a hot cache this costs nothing more than {@link #run(Function)}.
+     * operation runs again. With a hot cache this costs nothing more than {@link #run(Function)}: the prefetch's
+     * ranges are not even worked out.
      */
     public <T> CompletableFuture<T> run(Prefetch prefetch, Function<NodeResolver, T> op) {
         Objects.requireNonNull(prefetch, "prefetch");
         CompletableFuture<T> result = new CompletableFuture<>();
-        new Attempt<>(op, prefetch.walk(), result).execute();
+        new Attempt<>(op, prefetch, result).execute();
         return result;
     }
 
@@ -199,6 +200,8 @@ public final class IndexAccess {
         private final Function<NodeResolver, T> op;
         private final CompletableFuture<T> result;
         /** Not yet walked (null without a prefetch, or once walked). */
+        private Prefetch prefetch;
+        /** The prefetch's walk, from the first miss until it is done. */
         private Prefetch.Walk walk;
         private boolean prefetching;
         private Map<NodePointer, IndexNode> pinned;
@@ -210,9 +213,9 @@ public final class IndexAccess {
         private final NodePointer[] recentPointers = new NodePointer[RECENT];
         private final IndexNode[] recentNodes = new IndexNode[RECENT];
 
-        Attempt(Function<NodeResolver, T> op, Prefetch.Walk walk, CompletableFuture<T> result) {
+        Attempt(Function<NodeResolver, T> op, Prefetch prefetch, CompletableFuture<T> result) {
             this.op = op;
-            this.walk = walk;
+            this.prefetch = prefetch;
             this.result = result;
         }
 
@@ -261,7 +264,9 @@ public final class IndexAccess {
                     return;
                 }
                 retries.increment();
-                if (walk != null) {
+                if (prefetch != null) {
+                    walk = prefetch.walk();
+                    prefetch = null;
                     prefetching = true;
                     continue;
                 }

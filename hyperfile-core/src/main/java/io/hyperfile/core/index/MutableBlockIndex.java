@@ -94,10 +94,7 @@ public final class MutableBlockIndex {
             while (j < extents.size() && extents.get(j).endBlock() <= leafHi) {
                 j++;
             }
-            List<Extent> group = extents.subList(i, j);
-            long a = first.startBlock();
-            long b = group.get(group.size() - 1).endBlock();
-            batch.add(new TreeUpdate.Replacement(a, b, withExisting(resolver, a, b, group)));
+            batch.add(TreeUpdate.Replacement.overlay(extents.subList(i, j)));
             i = j;
         }
         applyBatch(resolver, batch);
@@ -121,33 +118,6 @@ public final class MutableBlockIndex {
             node = in.child(k, resolver);
         }
         return hi;
-    }
-
-    /** {@code group} plus what the tree maps now in the gaps it leaves inside {@code [a, b)}, in block order. */
-    private List<Extent> withExisting(NodeResolver resolver, long a, long b, List<Extent> group) {
-        List<Extent> out = new ArrayList<>(group.size() * 2 + 1);
-        int g = 0;
-        for (Run run : TreeReads.lookup(root, a, b, resolver)) {
-            if (run.isHole()) {
-                continue;
-            }
-            long at = run.startBlock();
-            long end = run.endBlock();
-            while (at < end) {
-                while (g < group.size() && group.get(g).endBlock() <= at) {
-                    out.add(group.get(g++));
-                }
-                long cut = g < group.size() ? Math.max(at, Math.min(end, group.get(g).startBlock())) : end;
-                if (cut > at) {
-                    out.add(new Extent(at, cut - at, run.location().advance(at - run.startBlock())));
-                }
-                at = g < group.size() ? Math.max(cut, Math.min(end, group.get(g).endBlock())) : end;
-            }
-        }
-        while (g < group.size()) {
-            out.add(group.get(g++));
-        }
-        return out;
     }
 
     /** Makes {@code [startBlock, startBlock + blockCount)} a hole. */

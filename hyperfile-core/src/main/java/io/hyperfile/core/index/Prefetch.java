@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
 import java.util.stream.IntStream;
 
@@ -33,23 +34,32 @@ import java.util.stream.IntStream;
  * their seam, a one-block range emptying a leaf at its minimum, the child of a root that collapses) are still
  * loaded by the operation's own re-runs.
  *
- * <p>Immutable (the ranges are copied, sorted and merged at construction); {@link Walk} is not thread-safe.
+ * <p>The ranges are worked out (copied, sorted and merged) the first time the prefetch is walked, which
+ * {@link IndexAccess} does only once an operation misses a node: with every node in memory, as for each flush window
+ * of a volume whose index is cached, a prefetch costs one small object. Not thread-safe, and neither is {@link Walk}:
+ * one prefetch serves one operation.
  */
 public final class Prefetch {
     private final NodeLimits limits;
     private final IndexNode root;
+    /** Works out the fields below; null once it has. */
+    private Consumer<Prefetch> plan;
     /** The ranges whose paths are loaded: sorted, disjoint, not adjacent. */
-    private final long[] starts;
-    private final long[] ends;
+    private long[] starts;
+    private long[] ends;
     /** Whether range {@code i} belongs to an update of more than one block (its internal nodes get siblings). */
-    private final boolean[] wide;
+    private boolean[] wide;
     /** The updates of more than one block, sorted, overlapping ones merged: what may empty leaves. */
-    private final long[] wideStarts;
-    private final long[] wideEnds;
+    private long[] wideStarts;
+    private long[] wideEnds;
 
-    private Prefetch(NodeLimits limits, IndexNode root, Ranges paths, boolean[] wide, Ranges wideUpdates) {
+    private Prefetch(NodeLimits limits, IndexNode root, Consumer<Prefetch> plan) {
         this.limits = limits;
         this.root = root;
+        this.plan = plan;
+    }
+
+    private void set(Ranges paths, boolean[] wide, Ranges wideUpdates) {
         this.starts = paths.starts;
         this.ends = paths.ends;
         this.wide = wide;
@@ -57,38 +67,51 @@ public final class Prefetch {
         this.wideEnds = wideUpdates.ends;
     }
 
+    private void planned() {
+        if (plan != null) {
+            plan.accept(this);
+            plan = null;
+        }
+    }
+
     /**
      * The paths an update of {@code base} needs to change each of {@code ranges}: {@code startBlock} and
      * {@code blockCount} give a range's blocks, as for {@link MutableBlockIndex#put}.
+     *
+     * {@code ranges} is read again when the prefetch is first walked, so it must not change until the operation ends.
      *
      * @throws IllegalArgumentException if a range is empty or beyond {@link NodeLimits#MAX_BLOCKS}
      */
     public static <R> Prefetch forUpdate(BlockIndex base, List<R> ranges, ToLongFunction<R> startBlock,
                                          ToLongFunction<R> blockCount) {
         Objects.requireNonNull(base, "base");
-        Ranges points = new Ranges(4 * ranges.size());
-        Ranges wideUpdates = new Ranges(ranges.size());
         for (R range : ranges) {
-            long start = startBlock.applyAsLong(range);
-            long count = blockCount.applyAsLong(range);
-            Extent.checkRange(start, count);
-            long end = start + count;
-            int tag = count > 1 ? 1 : 0;
-            if (start > 0) {
-                points.add(start - 1, start, tag);
-            }
-            points.add(start, start + 1, tag);
-            points.add(end - 1, end, tag);
-            if (end < NodeLimits.MAX_BLOCKS) {
-                points.add(end, end + 1, tag);
-            }
-            if (count > 1) {
-                wideUpdates.add(start, end, 0);
-            }
+            Extent.checkRange(startBlock.applyAsLong(range), blockCount.applyAsLong(range));
         }
-        boolean[] wide = points.sortAndMerge(true);
-        wideUpdates.sortAndMerge(false);
-        return new Prefetch(base.limits(), base.root(), points, wide, wideUpdates);
+        return new Prefetch(base.limits(), base.root(), p -> {
+            Ranges points = new Ranges(4 * ranges.size());
+            Ranges wideUpdates = new Ranges(ranges.size());
+            for (R range : ranges) {
+                long start = startBlock.applyAsLong(range);
+                long count = blockCount.applyAsLong(range);
+                long end = start + count;
+                int tag = count > 1 ? 1 : 0;
+                if (start > 0) {
+                    points.add(start - 1, start, tag);
+                }
+                points.add(start, start + 1, tag);
+                points.add(end - 1, end, tag);
+                if (end < NodeLimits.MAX_BLOCKS) {
+                    points.add(end, end + 1, tag);
+                }
+                if (count > 1) {
+                    wideUpdates.add(start, end, 0);
+                }
+            }
+            boolean[] wide = points.sortAndMerge(true);
+            wideUpdates.sortAndMerge(false);
+            p.set(points, wide, wideUpdates);
+        });
     }
 
     /**
@@ -103,21 +126,29 @@ public final class Prefetch {
             throw new IllegalArgumentException("starts and ends must have the same length. starts=%d, ends=%d"
                     .formatted(starts.length, ends.length));
         }
-        Ranges ranges = new Ranges(starts.length);
         for (int i = 0; i < starts.length; i++) {
             Extent.checkRange(starts[i], ends[i] - starts[i]);
-            ranges.add(starts[i], ends[i], 0);
         }
-        boolean[] wide = ranges.sortAndMerge(true);
-        return new Prefetch(index.limits(), index.root(), ranges, wide, new Ranges(0));
+        long[] s = starts.clone();
+        long[] e = ends.clone();
+        return new Prefetch(index.limits(), index.root(), p -> {
+            Ranges ranges = new Ranges(s.length);
+            for (int i = 0; i < s.length; i++) {
+                ranges.add(s[i], e[i], 0);
+            }
+            boolean[] wide = ranges.sortAndMerge(true);
+            p.set(ranges, wide, new Ranges(0));
+        });
     }
 
     /** Number of disjoint block ranges whose paths the prefetch loads (after merging). */
     public int rangeCount() {
+        planned();
         return starts.length;
     }
 
     Walk walk() {
+        planned();
         return new Walk();
     }
 

@@ -48,7 +48,7 @@ final class TreeUpdate {
      * or with a hole when it is null. Returns {@code List.of(node)} itself when nothing changed.
      */
     List<IndexNode> replace(IndexNode root, long a, long b, Extent extent) {
-        return replace(root, a, b, extent == null ? List.of() : List.of(extent), NodeLimits.MAX_BLOCKS);
+        return replace(root, a, b, extent == null ? List.of() : List.of(extent), false, NodeLimits.MAX_BLOCKS);
     }
 
     /**
@@ -56,11 +56,28 @@ final class TreeUpdate {
      * uncovered becomes a hole. One copy of each node on the way, however many extents.
      */
     List<IndexNode> replace(IndexNode root, long a, long b, List<Extent> extents) {
-        return replace(root, a, b, extents, NodeLimits.MAX_BLOCKS);
+        return replace(root, a, b, extents, false, NodeLimits.MAX_BLOCKS);
     }
 
-    /** One part of a batch for {@link #replaceAll}: {@code [a, b)} becomes {@code extents}, as in {@link #replace}. */
-    record Replacement(long a, long b, List<Extent> extents) {
+    /**
+     * One part of a batch for {@link #replaceAll}: {@code [a, b)} becomes {@code extents}, as in {@link #replace};
+     * or, as an overlay, {@code extents} are mapped over what {@code [a, b)} holds now, which stays wherever they
+     * leave a gap. {@code extents} must not be empty, and an overlay's must start at {@code a} and end at {@code b}.
+     */
+    record Replacement(long a, long b, List<Extent> extents, boolean overlay) {
+        Replacement {
+            if (extents.isEmpty() || overlay && (extents.get(0).startBlock() != a
+                    || extents.get(extents.size() - 1).endBlock() != b)) {
+                throw new IllegalArgumentException("a replacement of [%d, %d) by %d extents (overlay %b)"
+                        .formatted(a, b, extents.size(), overlay));
+            }
+        }
+
+        /** {@code extents} (sorted, disjoint, not merging with what they overlay) over what the tree maps now. */
+        static Replacement overlay(List<Extent> extents) {
+            return new Replacement(extents.get(0).startBlock(), extents.get(extents.size() - 1).endBlock(), extents,
+                    true);
+        }
     }
 
     /**
@@ -77,7 +94,7 @@ final class TreeUpdate {
     private List<IndexNode> replaceBatch(IndexNode node, List<Replacement> batch, int from, int to, long hi) {
         if (to - from == 1) {
             Replacement r = batch.get(from);
-            return replace(node, r.a(), r.b(), r.extents(), hi);
+            return replace(node, r.a(), r.b(), r.extents(), r.overlay(), hi);
         }
         if (!(node instanceof InternalNode in)) {
             throw new IllegalArgumentException("%d replacements of one batch fall into one leaf".formatted(to - from));
@@ -100,7 +117,7 @@ final class TreeUpdate {
             List<IndexNode> pieces;
             if (s - r == 1) {
                 Replacement x = batch.get(r);
-                pieces = replaceChild(in, k, x.a(), x.b(), x.extents(), hi);
+                pieces = replaceChild(in, k, x.a(), x.b(), x.extents(), x.overlay(), hi);
             } else {
                 IndexNode child = in.child(k, resolver);
                 pieces = replaceBatch(child, batch, r, s, childHi);
@@ -139,9 +156,11 @@ final class TreeUpdate {
     }
 
     /** As {@link #replace(IndexNode, long, long, List)} for a subtree whose extents all end by {@code hi}. */
-    private List<IndexNode> replace(IndexNode node, long a, long b, List<Extent> extents, long hi) {
-        return node instanceof LeafNode leaf ? replaceInLeaf(leaf, a, b, extents)
-                : replaceInInternal((InternalNode) node, a, b, extents, hi);
+    private List<IndexNode> replace(IndexNode node, long a, long b, List<Extent> extents, boolean overlay, long hi) {
+        if (node instanceof LeafNode leaf) {
+            return overlay ? overlayInLeaf(leaf, a, b, extents) : replaceInLeaf(leaf, a, b, extents);
+        }
+        return replaceInInternal((InternalNode) node, a, b, extents, overlay, hi);
     }
 
     /** A root for the replacement pieces of the old root: null if none, adding levels while there are several. */
@@ -197,11 +216,87 @@ final class TreeUpdate {
         return out.split(limits.maxLeafEntries());
     }
 
-    private List<IndexNode> replaceInInternal(InternalNode node, long a, long b, List<Extent> extents, long hi) {
+    /**
+     * {@code extents} (sorted, disjoint, covering {@code a} and {@code b - 1}) mapped over the leaf: what the leaf maps
+     * in the gaps between them stays, cut at their edges (a data remainder's block offset shifted), as in
+     * {@link #replaceInLeaf} for each extent on its own but in one pass and one copy. None of them continues the
+     * location of what it meets (they point into a new segment), so nothing merges.
+     */
+    private List<IndexNode> overlayInLeaf(LeafNode leaf, long a, long b, List<Extent> extents) {
+        int n = leaf.entryCount();
+        int lo = leaf.firstEndingAfter(a);
+        int hi = leaf.firstStartingAtOrAfter(b);
+        // Exact size, so that a leaf that needs no split takes the builder's arrays as they are.
+        LeafBuilder out = new LeafBuilder(lo + overlay(leaf, lo, hi, extents, null) + (n - hi));
+        out.addRange(leaf, 0, lo);
+        overlay(leaf, lo, hi, extents, out);
+        out.addRange(leaf, hi, n);
+        return out.split(limits.maxLeafEntries());
+    }
+
+    /**
+     * Adds to {@code out} {@code extents} and what the leaf's entries {@code [lo, hi)} keep between them, in block
+     * order, and reports what that changes in the segments' live blocks; with {@code out} null, only counts.
+     *
+     * @return the entries added
+     */
+    private int overlay(LeafNode leaf, int lo, int hi, List<Extent> extents, LeafBuilder out) {
+        int count = extents.size();
+        int added = 0;
+        int next = 0; // the next extent to add
+        for (int k = lo; k < hi; k++) {
+            long start = leaf.startBlock(k);
+            long end = leaf.endBlock(k);
+            long seq = leaf.seq(k);
+            long at = start;
+            while (at < end) {
+                for (; next < count && extents.get(next).startBlock() <= at; next++, added++) {
+                    if (out != null) {
+                        addExtent(out, extents.get(next));
+                    }
+                }
+                long coveredTo = next > 0 ? extents.get(next - 1).endBlock() : Long.MIN_VALUE;
+                long to;
+                if (coveredTo > at) {
+                    to = Math.min(end, coveredTo);
+                    if (out != null && seq != LeafNode.ZERO_SEQ) {
+                        sink.data(seq, -(to - at));
+                    }
+                } else {
+                    to = next < count ? Math.min(end, extents.get(next).startBlock()) : end;
+                    if (out != null) {
+                        out.add(at, to - at, seq, seq == LeafNode.ZERO_SEQ ? 0 : leaf.offset(k) + (at - start));
+                    }
+                    added++;
+                }
+                at = to;
+            }
+        }
+        for (; next < count; next++, added++) {
+            if (out != null) {
+                addExtent(out, extents.get(next));
+            }
+        }
+        return added;
+    }
+
+    private void addExtent(LeafBuilder out, Extent extent) {
+        Location location = extent.location();
+        if (location instanceof Location.Data d) {
+            sink.data(d.segmentSeq(), extent.blockCount());
+        }
+        out.add(extent.startBlock(), extent.blockCount(), LeafNode.seqOf(location), LeafNode.offsetOf(location));
+    }
+
+    private List<IndexNode> replaceInInternal(InternalNode node, long a, long b, List<Extent> extents, boolean overlay,
+            long hi) {
         int n = node.entryCount();
         int i = Math.max(0, node.lastKeyAtOrBefore(a));
         int j = Math.max(i, node.lastKeyAtOrBefore(b - 1));
-        List<IndexNode> newI = replaceChild(node, i, a, b, extents, hi);
+        if (overlay && j > i) {
+            throw new IllegalArgumentException("overlay [%d, %d) spans two children".formatted(a, b));
+        }
+        List<IndexNode> newI = replaceChild(node, i, a, b, extents, overlay, hi);
         if (j == i) {
             if (newI == null) {
                 return List.of(node);
@@ -219,7 +314,7 @@ final class TreeUpdate {
             dropped(node.ref(k)); // wholly inside [a, b): gone without being loaded
         }
         if (j > i) {
-            addReplacement(refs, node, j, replaceChild(node, j, a, b, List.of(), hi));
+            addReplacement(refs, node, j, replaceChild(node, j, a, b, List.of(), false, hi));
         }
         for (int k = j + 1; k < n; k++) {
             refs.add(node.ref(k));
@@ -233,14 +328,15 @@ final class TreeUpdate {
      * becomes a hole is dropped without being loaded; a child that receives the new extent is always descended
      * into (only along the left edge of the range, so O(height) nodes).
      */
-    private List<IndexNode> replaceChild(InternalNode node, int k, long a, long b, List<Extent> extents, long hi) {
+    private List<IndexNode> replaceChild(InternalNode node, int k, long a, long b, List<Extent> extents,
+            boolean overlay, long hi) {
         long childHi = k + 1 < node.entryCount() ? node.key(k + 1) : hi;
         if (extents.isEmpty() && a <= node.key(k) && childHi <= b) {
             dropped(node.ref(k));
             return List.of();
         }
         IndexNode child = node.child(k, resolver);
-        List<IndexNode> pieces = replace(child, a, b, extents, childHi);
+        List<IndexNode> pieces = replace(child, a, b, extents, overlay, childHi);
         if (pieces.size() == 1 && pieces.get(0) == child) {
             return null;
         }
