@@ -19,8 +19,20 @@ public final class VarInts {
         return value == 0 ? 1 : (63 - Long.numberOfLeadingZeros(value)) / 7 + 1;
     }
 
-    /** Writes {@code value} (unsigned) at {@code offset} and returns the offset just after it. */
+    /**
+     * Writes {@code value} (unsigned) at {@code offset} and returns the offset just after it. Values below 2^14 (most
+     * fields of an index node: gaps, run lengths, segment numbers and block offsets) take a path without a loop.
+     */
     public static int put(byte[] bytes, int offset, long value) {
+        if ((value & ~0x7FL) == 0) {
+            bytes[offset] = (byte) value;
+            return offset + 1;
+        }
+        if ((value & ~0x3FFFL) == 0) {
+            bytes[offset] = (byte) (value | 0x80);
+            bytes[offset + 1] = (byte) (value >>> 7);
+            return offset + 2;
+        }
         int pos = offset;
         long v = value;
         while ((v & ~0x7FL) != 0) {

@@ -45,8 +45,11 @@ public final class SegmentBuilder {
     private final SegmentEncoding encoding;
     /** Volatile: {@link #finish} may swap in a larger buffer while readers copy sealed slots from the old one. */
     private volatile ByteBuffer memory;
-    /** Block → slot of the blocks this window holds data for. */
-    private final LongIntMap slots = new LongIntMap(1024);
+    /**
+     * Block → slot of the blocks this window holds data for. Starts small and grows: a window closed by a FLUSH after
+     * a few scattered writes (a new builder each time) should not clear a table sized for a full segment.
+     */
+    private final LongIntMap slots = new LongIntMap(64);
     /** Non-overlapping block ranges [start, end) → ZERO or HOLE, newest wins. */
     private final TreeMap<Long, long[]> ranges = new TreeMap<>();
     private final CRC32C crc = new CRC32C();

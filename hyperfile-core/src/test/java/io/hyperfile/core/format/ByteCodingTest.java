@@ -18,6 +18,8 @@ class ByteCodingTest {
         assertEquals("7f", hex(127));
         assertEquals("8001", hex(128));
         assertEquals("ac02", hex(300));
+        assertEquals("ff7f", hex(16_383)); // the largest two-byte value
+        assertEquals("808001", hex(16_384)); // the smallest three-byte value
         assertEquals("ffffffffffffffffff01", hex(-1));
         long[] values = {0, 1, 127, 128, 16_383, 16_384, 1L << 48, Long.MAX_VALUE, Long.MIN_VALUE, -1};
         for (long v : values) {
