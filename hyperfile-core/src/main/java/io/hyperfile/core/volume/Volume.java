@@ -269,7 +269,18 @@ public final class Volume {
 
     /** Queues {@code m} in order with the requests around it, unchecked (relocations; size changes: {@link VolumeResizer}). */
     CompletableFuture<Void> submit(Mutation m) {
-        run(m.future, () -> mutations.add(m));
+        monitor.lock(); // as run(), without a lambda per write
+        try {
+            if (health.state() == HealthState.CLOSED) {
+                monitor.fail(m.future, new VolumeClosedException("volume " + name + " is closed"));
+            } else {
+                mutations.add(m);
+            }
+        } catch (RuntimeException | Error e) {
+            monitor.fail(m.future, e);
+        } finally {
+            monitor.unlock();
+        }
         return m.future;
     }
 

@@ -77,7 +77,11 @@ public final class VolumeBlockDevice implements BlockDevice {
     @Override
     public CompletableFuture<Void> write(long offset, ByteBuffer src, Durability durability) {
         Objects.requireNonNull(durability, "durability");
-        return attempt(() -> durability == Durability.DURABLE ? volume.writeDurable(offset, src) : volume.write(offset, src));
+        try { // as attempt(), without a lambda per write
+            return durability == Durability.DURABLE ? volume.writeDurable(offset, src) : volume.write(offset, src);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override

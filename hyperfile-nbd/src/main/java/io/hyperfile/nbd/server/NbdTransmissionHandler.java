@@ -23,7 +23,9 @@ import io.netty.handler.codec.DecoderException;
 import java.io.IOException;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -276,6 +278,21 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
      */
     private <T> void onLoop(int type, long length, long start, CompletableFuture<T> f, BiConsumer<T, Throwable> action,
             Runnable onRejected) {
+        if (f.isDone() && ctx.executor().inEventLoop()) {
+            // Answered already (a buffered write the volume applied at once): no callback stage to allocate.
+            T v = null;
+            Throwable e = null;
+            try {
+                v = f.join();
+            } catch (CompletionException | CancellationException x) {
+                e = x;
+            }
+            if (stats != null) {
+                stats.completed(type, length, stats.nanoTime() - start, e != null);
+            }
+            action.accept(v, e);
+            return;
+        }
         f.whenComplete((v, e) -> {
             if (stats != null) {
                 stats.completed(type, length, stats.nanoTime() - start, e != null);
