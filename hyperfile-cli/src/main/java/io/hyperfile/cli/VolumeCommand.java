@@ -50,6 +50,12 @@ final class VolumeCommand {
         int blockSize;
         @Option(names = "--segment-size", paramLabel = "SIZE", defaultValue = "8M", description = "Segment target size (default ${DEFAULT-VALUE}).")
         String segmentSize;
+        @Option(names = "--index-node-size", paramLabel = "SIZE", defaultValue = "4K",
+                description = "Largest index node: a power of two from 1K to 64K (default ${DEFAULT-VALUE}), fixed for the"
+                        + " volume's life. Smaller nodes cost less to rewrite when FLUSHes follow a few scattered writes;"
+                        + " larger ones make the index shallower, so a cold read needs fewer store round trips"
+                        + " (docs/FORMAT.md).")
+        String indexNodeSize;
         @Option(names = "--compression", paramLabel = "CODEC", defaultValue = "none",
                 description = {"Compress segment data: none (default), lz4, or zstd[:LEVEL] (level 1-19, default 3).",
                         "Fixed for the volume's life; incompressible data is stored raw (docs/ENCODING.md)."})
@@ -80,8 +86,14 @@ final class VolumeCommand {
                 throw new IllegalArgumentException("size " + size + " is too large for blocks of " + blockSize + " bytes: at most "
                         + Sizes.format(VolumeOptions.maxSizeBytes(blockSize)) + " (the index addresses 2^48 blocks); use a larger --block-size");
             }
+            long nodeBytes = Sizes.parse(indexNodeSize);
+            if (Long.bitCount(nodeBytes) != 1 || nodeBytes < 1024 || nodeBytes > 65536) {
+                throw new IllegalArgumentException("invalid --index-node-size " + indexNodeSize
+                        + ": use a power of two from 1K to 64K");
+            }
             VolumeOptions options = VolumeOptions.ofSize(bytes).withBlockSizeBytes(blockSize)
                     .withSegmentTargetBytes(Math.toIntExact(Sizes.parse(segmentSize)))
+                    .withMaxNodeBytes((int) nodeBytes)
                     .withEncoding(encoding(compression, frameSize, cipher)).validate();
             try (ObjectStore s = store.open()) {
                 VolumeCatalog catalog = new VolumeCatalog(s);
@@ -189,6 +201,7 @@ final class VolumeCommand {
             out.println("size:            " + Sizes.format(i.sizeBytes()) + " (" + i.sizeBytes() + " bytes)");
             out.println("block size:      " + i.descriptor().blockSizeBytes());
             out.println("segment target:  " + Sizes.format(i.descriptor().segmentTargetBytes()));
+            out.println("index nodes:     up to " + Sizes.format(i.descriptor().maxNodeBytes()));
             out.println("format version:  " + i.descriptor().formatVersion().number());
             out.println("compression:     " + i.descriptor().encoding().describe()
                     + (i.descriptor().encoding().isEncoded() ? " in frames of " + Sizes.format(i.descriptor().encoding().frameBytes()) : ""));

@@ -118,6 +118,36 @@ class ImportExportCommandTest {
     }
 
     @Test
+    void aVolumeWithSmallIndexNodesHoldsAScatteredImage() throws Exception {
+        for (String bad : new String[] {"3K", "512", "128K"}) {
+            Result refused = run(null, "volume", "create", "nodes", "--size", "4M", "--index-node-size", bad, store());
+            assertEquals(2, refused.code, refused.err);
+            assertTrue(refused.err.startsWith("hyperfile: invalid --index-node-size " + bad
+                    + ": use a power of two from 1K to 64K\n"), refused.err);
+        }
+        // Data in every other block and zeros between (which import maps as zero extents): 1,024 extents, which 1 KiB
+        // nodes (up to 40 per leaf) spread over dozens of leaves under internal nodes.
+        Random rnd = new Random(11);
+        byte[] image = new byte[4 << 20];
+        for (int at = 0; at < image.length; at += 8192) {
+            byte[] block = new byte[4096];
+            rnd.nextBytes(block);
+            System.arraycopy(block, 0, image, at, block.length);
+        }
+        java.nio.file.Path file = dir.resolve("scattered.img");
+        java.nio.file.Files.write(file, image);
+        Result created = run(null, "volume", "create", "nodes", "--size", "4M", "--index-node-size", "1K", store());
+        assertEquals(0, created.code, created.err);
+        assertEquals(0, run(null, "import", file.toString(), "nodes", "-q", store()).code);
+        assertArrayEquals(image, run(null, "export", "nodes", "-", "-q", store()).stdout);
+        Result info = run(null, "volume", "info", "nodes", store());
+        assertTrue(info.out.contains("index nodes:     up to 1 KiB"), info.out);
+        assertTrue(info.out.contains("extents:         1024"), info.out);
+        Result fsck = run(null, "fsck", "nodes", store());
+        assertEquals(0, fsck.code, fsck.out + fsck.err);
+    }
+
+    @Test
     void standardInputStreamsIntoAnExistingVolumeAndRefusesMoreThanFits() {
         assertEquals(0, run(null, "volume", "create", "v", "--size", "1M", store()).code);
         byte[] first = image(2, 1 << 20);
