@@ -15,6 +15,10 @@
 #                      writes, bench/run.sh's flush32 row)
 #     --alloc          also print the bytes allocated per I/O during the run, by thread and by allocating site
 #                      (JFR's allocation samples; the site is the first frame in Hyperfile's own code)
+#     --async          also profile with async-profiler (CPU time of every thread, Java and kernel frames alike, no
+#                      safepoint bias; fetched from Maven Central as tools.profiler:async-profiler). It records the
+#                      server's whole life (fill and warm-up too) and prints each busy thread's hottest frames and
+#                      where its kernel time was entered; DIR/async.collapsed keeps the stacks for a flame graph
 #     --dir DIR        working directory (default /dev/shm/hyperfile-profile, else $TMPDIR); the recording stays in
 #                      DIR/rec.jfr for `jfr print` or JDK Mission Control
 # Example: bench/profile.sh read 1M 8 --fragment
@@ -24,12 +28,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 (($# >= 3)) || { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 rw=$1 bs=$2 qd=$3
 shift 3
-secs=10 fragment=0 frames=25 dir="" fio_extra="" warm=5 alloc=0
+secs=10 fragment=0 frames=25 dir="" fio_extra="" warm=5 alloc=0 async=0
 while (($#)); do
     case $1 in
         --seconds) secs=$2; shift ;;
         --fragment) fragment=1 ;;
         --alloc) alloc=1 ;;
+        --async) async=1 ;;
         --frames) frames=$2; shift ;;
         --warm) warm=$2; shift ;;
         --dir) dir=$2; shift ;;
@@ -49,8 +54,17 @@ java -jar "$jar" volume create v --size 256M --store "file:$dir/store" >/dev/nul
 # The launcher's default budget (1 GiB): heap 384 MiB, direct memory 512 MiB.
 # JFR records from the start: started just before the measured run, it kept the JIT compiling its own code through
 # that run (the compiler thread then took more CPU than the whole 1 MiB read path). Only the run's samples count.
-java -Xmx384m -XX:MaxDirectMemorySize=512m -XX:StartFlightRecording=name=run,settings=profile \
-    -jar "$jar" serve --store "file:$dir/store" --listen "127.0.0.1:$port" --gc off "$@" v >"$dir/serve.log" 2>&1 &
+# DebugNonSafepoints: samples name the inlined method they are in, not the nearest safepoint (a loop's back edge).
+agent=()
+if ((async)); then
+    mvn -q -B dependency:get -Dartifact=tools.profiler:async-profiler:3.0 >"$dir/async-fetch.log" 2>&1 ||
+        { cat "$dir/async-fetch.log" >&2; exit 1; }
+    unzip -o -q -j ~/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar \
+        linux-x64/libasyncProfiler.so -d "$dir"
+    agent=("-agentpath:$dir/libasyncProfiler.so=start,event=cpu,interval=1ms,file=$dir/async.collapsed,collapsed,threads")
+fi
+java -Xmx384m -XX:MaxDirectMemorySize=512m -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints "${agent[@]}" \
+    -XX:StartFlightRecording=name=run,settings=profile -jar "$jar" serve --store "file:$dir/store" --listen "127.0.0.1:$port" --gc off "$@" v >"$dir/serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null && wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do nbdinfo --size "$uri" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -139,3 +153,28 @@ if total:
     for s, w in by_site.most_common(int(sys.argv[6])):
         print(f"  {w / ios:9,.0f} B  {s}")
 PY
+if ((async)); then
+    kill "$pid" && wait "$pid" 2>/dev/null || true # async-profiler writes its file as the JVM exits
+    python3 - "$dir/async.collapsed" "$frames" <<'PY'
+import collections, re, sys
+threads, own, entered = collections.Counter(), collections.defaultdict(collections.Counter), collections.defaultdict(collections.Counter)
+for line in open(sys.argv[1]):
+    stack, n = line.rstrip("\n").rsplit(" ", 1)
+    frames = stack.split(";")
+    t = re.sub(r"\d+", "N", frames[0].strip("[]"))
+    threads[t] += int(n)
+    own[t][frames[-1]] += int(n)
+    user = [f for f in frames[1:] if not f.endswith("_[k]")]
+    if frames[-1].endswith("_[k]") and user:
+        entered[t][user[-1]] += int(n)
+total = sum(threads.values())
+print(f"async-profiler: {total} CPU samples of 1 ms over the server's life (fill and warm-up included)")
+for t, c in threads.most_common(4):
+    kernel = sum(entered[t].values())
+    print(f"  {100 * c / total:5.1f}%  thread {t} ({100 * kernel / c:.0f}% of it in the kernel)")
+    for f, k in own[t].most_common(int(sys.argv[2]) // 2):
+        print(f"      {100 * k / c:5.1f}%  {f.replace('/', '.')}")
+    for f, k in entered[t].most_common(4):
+        print(f"      kernel entered from {f.replace('/', '.')}: {100 * k / c:.1f}%")
+PY
+fi

@@ -67,7 +67,9 @@ public final class ByteWriter {
 
     /** Appends {@code value}, read as unsigned, as a minimal LEB128 var-long. */
     public ByteWriter varLong(long value) {
-        ensure(VarInts.size(value));
+        if (bytes.length - pos < VarInts.MAX_VAR_LONG_BYTES) { // else room for any value: no need to size this one
+            ensure(VarInts.size(value));
+        }
         pos = VarInts.put(bytes, pos, value);
         return this;
     }
