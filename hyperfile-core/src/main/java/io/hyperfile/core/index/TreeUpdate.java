@@ -17,6 +17,8 @@ import java.util.List;
  *   <li>Internal: child {@code i} holds {@code a} (gets the new extent), child {@code j} holds {@code b - 1}; children
  *       strictly between lie entirely inside {@code [a, b)} and are dropped without being loaded, which is what makes
  *       a 4 GiB trim cost O(height) node visits instead of O(extents).
+ *   <li>Overlay ({@link Replacement#overlay}, a flush window's extents that fall into one leaf): one pass over the
+ *       leaf's entries and the new extents together keeps every piece of the old entries that no new extent covers.
  *   <li>Each call returns the node's replacement: nothing (it became empty), one node (possibly underfull), or two
  *       or more nodes of at least the minimum size (it overflowed and was split evenly). The parent merges underfull
  *       unsaved children with a neighbour (see {@link NodeLimits} for the policy); merging two internal nodes
