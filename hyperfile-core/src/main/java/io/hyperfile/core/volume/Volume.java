@@ -269,18 +269,7 @@ public final class Volume {
 
     /** Queues {@code m} in order with the requests around it, unchecked (relocations; size changes: {@link VolumeResizer}). */
     CompletableFuture<Void> submit(Mutation m) {
-        monitor.lock(); // as run(), without a lambda per write
-        try {
-            if (health.state() == HealthState.CLOSED) {
-                monitor.fail(m.future, new VolumeClosedException("volume " + name + " is closed"));
-            } else {
-                mutations.add(m);
-            }
-        } catch (RuntimeException | Error e) {
-            monitor.fail(m.future, e);
-        } finally {
-            monitor.unlock();
-        }
+        run(m.future, () -> mutations.add(m));
         return m.future;
     }
 
