@@ -309,11 +309,19 @@ final class SegmentPipeline {
      * complete runs on the thread that attaches it: chained with {@code thenCompose} after a trivial
      * {@code supplyAsync}, the whole indexing ran on the event loop whenever the executor won the race (a profile of
      * 4 KiB random writes at QD32 found about 40 % of the event loop's samples there).
+     *
+     * <p>The hand-off is made once the lock is released ({@link VolumeMonitor#later}), as are uploads: a thread woken
+     * while the lock is held may take this thread's CPU, and on a busy machine every writer then waited for the lock
+     * until the scheduler came back to its holder (docs/PERFORMANCE.md, "No wake-ups under the volume's lock").
      */
     private void indexSegment(PendingSegment ps) {
         indexing = true;
         BlockIndex base = index;
         long floor = durableSeq; // everything its index points into at or below this is stored
+        monitor.later(() -> startIndexing(ps, base, floor));
+    }
+
+    private void startIndexing(PendingSegment ps, BlockIndex base, long floor) {
         CompletableFuture<Finished> finished;
         try {
             finished = CompletableFuture.supplyAsync(() -> ps.relocation == null
@@ -322,7 +330,7 @@ final class SegmentPipeline {
                     .thenCompose(applying -> applying)
                     .thenApplyAsync(applied -> finish(ps, applied, floor), executor);
         } catch (RejectedExecutionException e) {
-            indexing = false;
+            monitor.locked(() -> indexing = false);
             return; // closed
         }
         finished.whenCompleteAsync((f, e) -> monitor.locked(() -> {

@@ -5,7 +5,9 @@ import io.hyperfile.core.store.ByteRange;
 import io.hyperfile.core.store.Exceptions;
 import io.hyperfile.core.store.ObjectExistsException;
 import io.hyperfile.core.store.ObjectStore;
+import java.nio.ByteBuffer;
 import java.util.Collection;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -97,15 +99,14 @@ final class UploadWindow {
         ps.uploading = true;
         inFlight++;
         String key = SegmentKeys.segment(prefix, ps.seq());
-        CompletableFuture<Void> create;
-        try {
-            create = store.create(key, ps.bytes.duplicate());
-        } catch (RuntimeException | Error e) {
-            create = CompletableFuture.failedFuture(e);
-        }
+        ByteBuffer body = ps.bytes.duplicate();
+        CompletableFuture<Void> create = new CompletableFuture<>();
+        // Sent once the lock is released: the store call wakes an I/O thread, which must not take this thread's CPU
+        // while it holds the volume's lock (the writers would wait for the lock until it is scheduled again).
+        monitor.later(() -> send(key, body, create));
         tracker.accept(create);
         create.whenCompleteAsync((v, e) -> monitor.locked(() -> {
-            if (health.isStopped()) {
+            if (health.isStopped() || aborted) {
                 done(ps);
             } else if (e == null) {
                 done(ps);
@@ -118,6 +119,27 @@ final class UploadWindow {
                 listener.failed("upload of " + key, e);
             }
         }), executor);
+    }
+
+    /** Sends a create (outside the lock) and passes its outcome to {@code create}; none is sent after an abort. */
+    private void send(String key, ByteBuffer body, CompletableFuture<Void> create) {
+        if (aborted) {
+            create.completeExceptionally(new CancellationException("volume " + name + ": aborted before " + key + " was sent"));
+            return;
+        }
+        CompletableFuture<Void> sent;
+        try {
+            sent = store.create(key, body);
+        } catch (RuntimeException | Error e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        sent.whenComplete((v, e) -> {
+            if (e == null) {
+                create.complete(null);
+            } else {
+                create.completeExceptionally(e);
+            }
+        });
     }
 
     private void done(PendingSegment ps) {
