@@ -60,6 +60,15 @@ final class VolumeCollectors {
         volumeCounter(exports, "hyperfile_volume_read_defrag_bytes_total",
                 "Bytes of fragmented reads handed to relocation windows to be stored again contiguously since open.",
                 VolumeStats::readDefragBytes);
+        volumeGauge(exports, "hyperfile_volume_index_nodes", "Nodes in the volume's published index.",
+                s -> s.index().nodes());
+        volumeGauge(exports, "hyperfile_volume_index_cache_bytes",
+                "Estimated heap bytes of decoded index nodes cached (bounded by volume.node-cache-size).",
+                s -> s.index().cachedBytes());
+        volumeCounter(exports, "hyperfile_volume_index_cache_hits_total",
+                "Index node lookups the node cache answered since open.", s -> s.index().hits());
+        volumeCounter(exports, "hyperfile_volume_index_cache_misses_total",
+                "Index node lookups that fetched the node from the store since open.", s -> s.index().misses());
         volumeCounter(exports, "hyperfile_volume_upload_failures_total",
                 "Failed store steps of the volume's pipeline (indexing, upload; transient ones included) since open.",
                 VolumeStats::failures);

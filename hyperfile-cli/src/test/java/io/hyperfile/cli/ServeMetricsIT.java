@@ -164,6 +164,11 @@ class ServeMetricsIT {
             assertTrue(value(s, "hyperfile_store_request_duration_seconds_count{op=\"create\"}") >= segments);
             assertEquals(1, value(s, "hyperfile_volume_flush_duration_seconds_count{volume=\"v\"}"));
             assertEquals(0, value(s, "hyperfile_volume_dirty_bytes{volume=\"v\"}"), "everything is durable after the flush");
+            // The flush saved index nodes, and the cache keeps what it saved.
+            assertTrue(value(s, "hyperfile_volume_index_nodes{volume=\"v\"}") >= 1);
+            assertTrue(value(s, "hyperfile_volume_index_cache_bytes{volume=\"v\"}") > 0);
+            value(s, "hyperfile_volume_index_cache_hits_total{volume=\"v\"}"); // exported (value() fails on a missing one)
+            value(s, "hyperfile_volume_index_cache_misses_total{volume=\"v\"}");
             assertEquals(1, value(s, "hyperfile_volume_state{state=\"open\",volume=\"v\"}"));
             assertEquals(0, value(s, "hyperfile_volume_state{state=\"fenced\",volume=\"v\"}"));
             assertTrue(value(s, "jvm_memory_used_bytes{area=\"heap\"}") > 0);

@@ -2,6 +2,7 @@ package io.hyperfile.core.index;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -19,6 +20,7 @@ public final class NodeCache {
     private long hits;
     private long misses;
     private long evictions;
+    private long dropped;
 
     /** A cache holding at most about {@code capacityBytes} of decoded nodes (0 caches nothing). */
     public NodeCache(long capacityBytes) {
@@ -61,6 +63,21 @@ public final class NodeCache {
         }
     }
 
+    /**
+     * Drops the nodes at {@code pointers}, if cached: nodes an index update replaced by their copies. No index
+     * published after the update reaches them, so keeping them would only fill the cache with garbage that lives
+     * long enough to be copied by every young collection (see docs/PERFORMANCE.md, "Replaced index nodes").
+     */
+    public synchronized void removeAll(List<NodePointer> pointers) {
+        for (NodePointer p : pointers) {
+            IndexNode old = map.remove(p);
+            if (old != null) {
+                sizeBytes -= old.heapBytes();
+                dropped++;
+            }
+        }
+    }
+
     /** Drops every node (counters are kept). */
     public synchronized void invalidateAll() {
         map.clear();
@@ -92,9 +109,14 @@ public final class NodeCache {
         return evictions;
     }
 
+    /** Nodes dropped because an update replaced them ({@link #removeAll}). */
+    public synchronized long dropped() {
+        return dropped;
+    }
+
     @Override
     public synchronized String toString() {
-        return "NodeCache{nodes=%d, sizeBytes=%d/%d, hits=%d, misses=%d, evictions=%d}"
-                .formatted(map.size(), sizeBytes, capacityBytes, hits, misses, evictions);
+        return "NodeCache{nodes=%d, sizeBytes=%d/%d, hits=%d, misses=%d, evictions=%d, dropped=%d}"
+                .formatted(map.size(), sizeBytes, capacityBytes, hits, misses, evictions, dropped);
     }
 }

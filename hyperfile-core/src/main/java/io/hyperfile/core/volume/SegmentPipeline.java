@@ -2,6 +2,7 @@ package io.hyperfile.core.volume;
 
 import io.hyperfile.core.checkpoint.CheckpointLocator;
 import io.hyperfile.core.index.BlockIndex;
+import io.hyperfile.core.index.NodeCache;
 import io.hyperfile.core.index.NodePointer;
 import io.hyperfile.core.segment.SegmentBuilder;
 import io.hyperfile.core.segment.SegmentFooter;
@@ -165,8 +166,11 @@ final class SegmentPipeline {
                 dirtyBlocks += ps.builder.usedSlots();
             }
         }
+        NodeCache cache = volumeIndex.access().cache();
+        VolumeStats.IndexFigures figures = new VolumeStats.IndexFigures(index.stats().nodeCount(), cache.nodeCount(),
+                cache.sizeBytes(), cache.hits(), cache.misses());
         return new VolumeStats(segmentsWritten.get(), segmentBytesWritten.get(), indexNodesWritten.get(), readAheadBytes,
-                uploads.ownSegmentsRecognised(), health.failures(), dirtyBlocks * blockSize, readDefragBytes);
+                uploads.ownSegmentsRecognised(), health.failures(), dirtyBlocks * blockSize, readDefragBytes, figures);
     }
 
     // ---------------------------------------------------------------- flush and seal
@@ -348,11 +352,13 @@ final class SegmentPipeline {
             indexNodesWritten.addAndGet(f.nodesWritten());
             liveness.record(f.liveness());
             index = f.index();
+            monitor.later(() -> volumeIndex.forget(f.replaced())); // nothing reads them from here on
             advance();
         }), executor);
     }
 
-    private record Finished(ByteBuffer bytes, BlockIndex index, int nodesWritten, WindowLiveness liveness) {
+    private record Finished(ByteBuffer bytes, BlockIndex index, int nodesWritten, WindowLiveness liveness,
+            List<NodePointer> replaced) {
     }
 
     private Finished finish(PendingSegment ps, VolumeIndex.Applied applied, long floor) {
@@ -371,7 +377,7 @@ final class SegmentPipeline {
                 root == null ? 0 : root.segmentSeq(), root == null ? 0 : root.offset(), root == null ? 0 : root.length(),
                 next.height(), next.stats().extentCount(), next.stats().mappedBlocks(), createdMillis,
                 headerCrc, blockCrcsCrc, nodeCrc, tableCrc, floor == ps.seq() - 1 ? 0 : floor));
-        return new Finished(bytes, next, saved.nodesWritten(), applied.liveness());
+        return new Finished(bytes, next, saved.nodesWritten(), applied.liveness(), applied.replaced());
     }
 
     /** A segment is stored: the durable prefix moves over every stored segment at the head. */

@@ -4,6 +4,7 @@ import io.hyperfile.core.CorruptionException;
 import io.hyperfile.core.index.BlockIndex;
 import io.hyperfile.core.index.Extent;
 import io.hyperfile.core.index.IndexAccess;
+import io.hyperfile.core.index.LivenessSink;
 import io.hyperfile.core.index.Location;
 import io.hyperfile.core.index.MutableBlockIndex;
 import io.hyperfile.core.index.NodeCache;
@@ -57,7 +58,48 @@ final class VolumeIndex {
     }
 
     /** A window applied to the index (not yet saved), and what it changed in the segments' live bytes. */
-    record Applied(MutableBlockIndex mutable, WindowLiveness liveness) {
+    /** An applied window: the changed index, what it made live and dead, and the saved nodes it replaced. */
+    record Applied(MutableBlockIndex mutable, WindowLiveness liveness, List<NodePointer> replaced) {
+    }
+
+    /**
+     * Forgets cached nodes that an applied window replaced, once the index it made is published: nothing reads them
+     * any more, and left to the cache's LRU order they crowd out live nodes and, living for seconds, cost every young
+     * garbage collection a copy (docs/PERFORMANCE.md, "Replaced index nodes").
+     */
+    void forget(List<NodePointer> replaced) {
+        access.cache().removeAll(replaced);
+    }
+
+    /** Passes a window's liveness on and keeps the saved nodes it replaced, or dropped whole, for {@link #forget}. */
+    private static final class Replacements implements LivenessSink {
+        private final WindowLiveness liveness;
+        private final List<NodePointer> replaced = new ArrayList<>();
+
+        Replacements(WindowLiveness liveness) {
+            this.liveness = liveness;
+        }
+
+        @Override
+        public void data(long segmentSeq, long count) {
+            liveness.data(segmentSeq, count);
+        }
+
+        @Override
+        public void nodeDropped(NodePointer pointer) {
+            liveness.nodeDropped(pointer);
+            replaced.add(pointer);
+        }
+
+        @Override
+        public void subtreeDropped(NodePointer pointer) {
+            liveness.subtreeDropped(pointer);
+            replaced.add(pointer);
+        }
+
+        Applied applied(MutableBlockIndex m) {
+            return new Applied(m, liveness, replaced);
+        }
     }
 
     /** {@code base} with a flush window's changes applied (not yet saved). */
@@ -69,9 +111,9 @@ final class VolumeIndex {
     CompletableFuture<Applied> applyWindow(BlockIndex base, long seq, List<ExtentRecord> records) {
         Prefetch paths = Prefetch.forUpdate(base, records, ExtentRecord::startBlock, ExtentRecord::blockCount);
         return named(access.run(paths, r -> {
-            WindowLiveness liveness = new WindowLiveness(seq); // per attempt: a retry starts again from base
+            Replacements changes = new Replacements(new WindowLiveness(seq)); // per attempt: a retry starts from base
             MutableBlockIndex m = base.toMutable();
-            m.trackLiveness(liveness);
+            m.trackLiveness(changes);
             List<Extent> data = new ArrayList<>();
             for (ExtentRecord rec : records) {
                 if (rec.kind() == ExtentKind.DATA) {
@@ -92,7 +134,7 @@ final class VolumeIndex {
             if (!data.isEmpty()) {
                 m.putAll(r, data);
             }
-            return new Applied(m, liveness);
+            return changes.applied(m);
         }));
     }
 
@@ -119,9 +161,9 @@ final class VolumeIndex {
         }
         Prefetch paths = Prefetch.forUpdate(base, ranges, r -> r[0], r -> r[1]);
         return named(access.run(paths, r -> {
-            WindowLiveness liveness = new WindowLiveness(seq);
+            Replacements changes = new Replacements(new WindowLiveness(seq));
             MutableBlockIndex m = base.toMutable();
-            m.trackLiveness(liveness);
+            m.trackLiveness(changes);
             List<Extent> moved = new ArrayList<>();
             List<Extent> zeros = new ArrayList<>();
             for (ExtentRecord rec : records) {
@@ -149,7 +191,7 @@ final class VolumeIndex {
             for (long key : batch.rewriteKeys()) {
                 m.rewritePathThrough(r, key, batch.victims());
             }
-            return new Applied(m, liveness);
+            return changes.applied(m);
         }));
     }
 

@@ -48,6 +48,22 @@ class NodeCacheTest {
     }
 
     @Test
+    void removeAllDropsTheNodesNamedAndTheirBytes() {
+        NodeCache cache = new NodeCache(1 << 20);
+        cache.put(ptr(0), leaf(0));
+        cache.put(ptr(1), leaf(1));
+        cache.put(ptr(2), leaf(2));
+        cache.removeAll(java.util.List.of(ptr(0), ptr(2), ptr(9)));
+        assertNull(cache.get(ptr(0)));
+        assertNull(cache.get(ptr(2)));
+        assertEquals(1, cache.get(ptr(1)).firstBlock());
+        assertEquals(1, cache.nodeCount());
+        assertEquals(leaf(1).heapBytes(), cache.sizeBytes());
+        assertEquals(2, cache.dropped(), "only nodes that were cached count");
+        assertEquals(0, cache.evictions(), "not evictions: nothing was over capacity");
+    }
+
+    @Test
     void nodesLargerThanTheCacheAreNotKept() {
         NodeCache cache = new NodeCache(10);
         cache.put(ptr(0), leaf(0));
