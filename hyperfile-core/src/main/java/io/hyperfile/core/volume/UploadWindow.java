@@ -106,8 +106,8 @@ final class UploadWindow {
         monitor.later(() -> send(key, body, create));
         tracker.accept(create);
         create.whenCompleteAsync((v, e) -> monitor.locked(() -> {
-            if (health.isStopped() || aborted) {
-                done(ps);
+            if (health.isStopped() || e != null && aborted) {
+                done(ps); // after an abort a failure is no news for the volume's health (perhaps it was never sent)
             } else if (e == null) {
                 done(ps);
                 ps.stored = true;
