@@ -66,7 +66,8 @@ public final class NodeCache {
     /**
      * Drops the nodes at {@code pointers}, if cached: nodes an index update replaced by their copies. No index
      * published after the update reaches them, so keeping them would only fill the cache with garbage that lives
-     * long enough to be copied by every young collection (see docs/PERFORMANCE.md, "Replaced index nodes").
+     * long enough to be copied by every young collection (docs/PERFORMANCE.md, "Replaced index nodes, and no
+     * wake-ups under the volume's lock").
      */
     public synchronized void removeAll(List<NodePointer> pointers) {
         for (NodePointer p : pointers) {

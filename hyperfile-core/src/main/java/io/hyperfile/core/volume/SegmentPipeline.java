@@ -316,7 +316,8 @@ final class SegmentPipeline {
      *
      * <p>The hand-off is made once the lock is released ({@link VolumeMonitor#later}), as are uploads: a thread woken
      * while the lock is held may take this thread's CPU, and on a busy machine every writer then waited for the lock
-     * until the scheduler came back to its holder (docs/PERFORMANCE.md, "No wake-ups under the volume's lock").
+     * until the scheduler came back to its holder (docs/PERFORMANCE.md, "Replaced index nodes, and no wake-ups under
+     * the volume's lock").
      */
     private void indexSegment(PendingSegment ps) {
         indexing = true;

@@ -65,7 +65,8 @@ final class VolumeIndex {
     /**
      * Forgets cached nodes that an applied window replaced, once the index it made is published: nothing reads them
      * any more, and left to the cache's LRU order they crowd out live nodes and, living for seconds, cost every young
-     * garbage collection a copy (docs/PERFORMANCE.md, "Replaced index nodes").
+     * garbage collection a copy (docs/PERFORMANCE.md, "Replaced index nodes, and no wake-ups under the volume's
+     * lock").
      */
     void forget(List<NodePointer> replaced) {
         access.cache().removeAll(replaced);
