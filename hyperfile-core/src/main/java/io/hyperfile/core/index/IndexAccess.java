@@ -44,6 +44,8 @@ import java.util.function.Function;
 public final class IndexAccess {
     /** Nodes a run remembers outside the shared cache (a power of two); see {@code Attempt.recentNodes}. */
     private static final int RECENT = 64;
+    /** The resolve of a run that makes its table of recent nodes (a 4 KiB read resolves about its tree's height). */
+    private static final int RECENT_AFTER = 8;
     /** Fetches of one round outstanding at a time unless the constructor says otherwise. */
     public static final int DEFAULT_MAX_FETCHES_IN_FLIGHT = 32;
 
@@ -209,9 +211,12 @@ public final class IndexAccess {
          * The nodes this run resolved last, by a hash of their pointer: an update walks the same path from the root
          * several times per extent (bounds, lookup, copy-on-write), and each walk would otherwise cost a lookup in
          * the shared cache under its lock. Nodes are immutable and named by pointer, so an entry never goes stale.
+         * Made at the run's {@code RECENT_AFTER}-th resolve: a read's few lookups (one path per range) go to the
+         * cache and allocate no table.
          */
-        private final NodePointer[] recentPointers = new NodePointer[RECENT];
-        private final IndexNode[] recentNodes = new IndexNode[RECENT];
+        private NodePointer[] recentPointers;
+        private IndexNode[] recentNodes;
+        private int resolves;
 
         Attempt(Function<NodeResolver, T> op, Prefetch prefetch, CompletableFuture<T> result) {
             this.op = op;
@@ -221,11 +226,26 @@ public final class IndexAccess {
 
         @Override
         public IndexNode resolve(NodePointer pointer) {
+            if (recentPointers == null) {
+                if (++resolves < RECENT_AFTER) {
+                    return lookUp(pointer);
+                }
+                recentPointers = new NodePointer[RECENT];
+                recentNodes = new IndexNode[RECENT];
+            }
             int slot = pointer.hashCode() & (RECENT - 1);
             NodePointer seen = recentPointers[slot];
             if (seen != null && seen.equals(pointer)) {
                 return recentNodes[slot];
             }
+            IndexNode node = lookUp(pointer);
+            recentPointers[slot] = pointer;
+            recentNodes[slot] = node;
+            return node;
+        }
+
+        /** The node from the run's pinned nodes, else the shared cache. */
+        private IndexNode lookUp(NodePointer pointer) {
             IndexNode node = pinned == null ? null : pinned.get(pointer);
             if (node == null) {
                 node = cache.get(pointer);
@@ -233,8 +253,6 @@ public final class IndexAccess {
                     throw new NodeNotLoadedException(pointer);
                 }
             }
-            recentPointers[slot] = pointer;
-            recentNodes[slot] = node;
             return node;
         }
 

@@ -44,6 +44,16 @@ public final class SegmentReader {
     private final ConcurrentHashMap<Long, CompletableFuture<FrameDirectory>> directories = new ConcurrentHashMap<>();
 
     /** A reader of unencoded segments (format version 1), or of any segment's footer, header and extent table. */
+    /**
+     * The keys of segments read lately, by seq (direct-mapped): a 4 KiB read would otherwise build its key string.
+     * Each slot holds one immutable pair, so a racing writer replaces a pair whole and never tears one.
+     */
+    private final Key[] keys = new Key[KEYS];
+    private static final int KEYS = 64;
+
+    private record Key(long seq, String key) {
+    }
+
     public SegmentReader(ObjectStore store, String prefix, int blockSize) {
         this(store, prefix, blockSize, SegmentEncoding.NONE);
     }
@@ -58,7 +68,7 @@ public final class SegmentReader {
 
     /** Reads and checks the footer of segment {@code seq}. */
     public CompletableFuture<SegmentFooter> footer(long seq) {
-        String key = SegmentKeys.segment(prefix, seq);
+        String key = key(seq);
         return store.get(key, ByteRange.suffix(SegmentFooter.BYTES)).thenApply(d -> {
             if (d.objectSize() < SegmentHeader.BYTES + SegmentFooter.BYTES) {
                 throw new CorruptionException(key, 0, "segment is truncated: " + d.objectSize() + " bytes, too short to be one");
@@ -69,7 +79,7 @@ public final class SegmentReader {
 
     /** Reads and checks the header of segment {@code seq}. */
     public CompletableFuture<SegmentHeader> header(long seq) {
-        String key = SegmentKeys.segment(prefix, seq);
+        String key = key(seq);
         return store.get(key, ByteRange.of(0, SegmentHeader.BYTES)).thenApply(d -> SegmentHeader.decode(key, d.data()));
     }
 
@@ -90,7 +100,7 @@ public final class SegmentReader {
      * them out of the fetched bytes.
      */
     public CompletableFuture<VerifiedBlocks> readVerified(long seq, long firstSlot, int count) {
-        String key = SegmentKeys.segment(prefix, seq);
+        String key = key(seq);
         if (framed) {
             return directory(seq).thenCompose(dir -> {
                 long[] range = byteRange(key, dir, firstSlot, count);
@@ -109,7 +119,7 @@ public final class SegmentReader {
      * it needs. Saves the buffer and the copy a fetch otherwise makes.
      */
     public <T> CompletableFuture<T> readVerified(long seq, long firstSlot, int count, Function<VerifiedBlocks, T> use) {
-        String key = SegmentKeys.segment(prefix, seq);
+        String key = key(seq);
         if (framed) {
             return directory(seq).thenCompose(dir -> {
                 long[] range = byteRange(key, dir, firstSlot, count);
@@ -126,14 +136,14 @@ public final class SegmentReader {
     /** Fetches {@code count} data blocks (with their checksums) and drops them: read-ahead into a caching store. */
     public CompletableFuture<Long> prefetch(long seq, long firstSlot, int count) {
         if (framed) {
-            String key = SegmentKeys.segment(prefix, seq);
+            String key = key(seq);
             return directory(seq).thenCompose(dir -> {
                 long[] range = byteRange(key, dir, firstSlot, count);
                 return store.get(key, ByteRange.of(range[0], range[1] - range[0])).thenApply(d -> (long) d.length());
             });
         }
         int stride = blockSize + 4;
-        return store.get(SegmentKeys.segment(prefix, seq), ByteRange.of(SegmentHeader.BYTES + firstSlot * stride,
+        return store.get(key(seq), ByteRange.of(SegmentHeader.BYTES + firstSlot * stride,
                 (long) count * stride)).thenApply(d -> (long) d.length());
     }
 
@@ -219,7 +229,7 @@ public final class SegmentReader {
                 it.remove();
             }
         }
-        String key = SegmentKeys.segment(prefix, seq);
+        String key = key(seq);
         CompletableFuture<FrameDirectory> loaded = store.get(key, ByteRange.of(0, DIRECTORY_GUESS_BYTES)).thenCompose(d -> {
             ByteBuffer b = d.data().order(ByteOrder.LITTLE_ENDIAN);
             SegmentHeader h = SegmentHeader.decode(key, b);
@@ -341,7 +351,7 @@ public final class SegmentReader {
 
     /** Reads and checks the extent table of segment {@code seq}, given its footer. */
     public CompletableFuture<List<ExtentRecord>> extentTable(long seq, SegmentFooter footer) {
-        String key = SegmentKeys.segment(prefix, seq);
+        String key = key(seq);
         if (footer.extentTableLength() == 0) {
             return CompletableFuture.completedFuture(List.of());
         }
@@ -357,5 +367,16 @@ public final class SegmentReader {
             }
             return records;
         });
+    }
+
+    /** The key of segment {@code seq}. */
+    private String key(long seq) {
+        int slot = (int) seq & (KEYS - 1);
+        Key k = keys[slot];
+        if (k == null || k.seq != seq) {
+            k = new Key(seq, SegmentKeys.segment(prefix, seq));
+            keys[slot] = k;
+        }
+        return k.key;
     }
 }

@@ -249,8 +249,20 @@ public final class RetryingObjectStore implements ObjectStore {
 
     private <T> CompletableFuture<T> retry(String op, String key, long requestBytes,
             Function<ReaderGate, CompletableFuture<T>> call) {
+        ReaderGate gate = new ReaderGate();
+        CompletableFuture<T> first;
+        try {
+            first = call.apply(gate);
+        } catch (IllegalArgumentException e) {
+            throw e; // the caller's mistake: no attempt would do better
+        } catch (RuntimeException e) {
+            first = CompletableFuture.failedFuture(e);
+        }
+        if (first.isDone() && !first.isCompletedExceptionally()) {
+            return first; // answered at once (a local read, a cache hit): nothing to time or retry
+        }
         CompletableFuture<T> result = new CompletableFuture<>();
-        new Attempts<>(op, key, requestBytes, call, result).start();
+        new Attempts<>(op, key, requestBytes, call, result).settle(gate, first);
         return result;
     }
 
@@ -305,19 +317,24 @@ public final class RetryingObjectStore implements ObjectStore {
         }
 
         void start() {
-            int n = ++attempt;
             CompletableFuture<T> f;
             ReaderGate gate = new ReaderGate();
             try {
                 f = call.apply(gate);
             } catch (IllegalArgumentException e) {
-                if (n == 1) {
+                if (attempt == 0) {
                     throw e;
                 }
                 f = CompletableFuture.failedFuture(e);
             } catch (RuntimeException e) {
                 f = CompletableFuture.failedFuture(e);
             }
+            settle(gate, f);
+        }
+
+        /** Watches attempt {@code f} (already sent, through {@code gate}): completes, times out or retries. */
+        void settle(ReaderGate gate, CompletableFuture<T> f) {
+            int n = ++attempt;
             AtomicBoolean settled = new AtomicBoolean();
             CompletableFuture<T> attemptFuture = f;
             Cancellable timer = f.isDone() ? null : watchdog.watch(timeoutNanos, () -> {

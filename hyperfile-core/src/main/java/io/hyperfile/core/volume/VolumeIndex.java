@@ -224,6 +224,9 @@ final class VolumeIndex {
 
     /** Index corruption names the node's segment object, like every other corruption report. */
     private <T> CompletableFuture<T> named(CompletableFuture<T> f) {
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            return f; // the usual read, every node in the cache: no stage to add
+        }
         return f.handle((v, e) -> {
             if (e == null) {
                 return v;

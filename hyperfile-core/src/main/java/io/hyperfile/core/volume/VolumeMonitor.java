@@ -34,15 +34,26 @@ final class VolumeMonitor {
             lock.unlock();
             return;
         }
+        if (deferred.size() == 1) { // the usual case (one request's completion): no array
+            Runnable only = deferred.get(0);
+            deferred.clear();
+            lock.unlock();
+            run(only);
+            return;
+        }
         Runnable[] todo = deferred.toArray(new Runnable[0]);
         deferred.clear();
         lock.unlock();
         for (Runnable r : todo) {
-            try {
-                r.run();
-            } catch (RuntimeException | Error e) {
-                LOG.warn("volume {}: a completion callback threw", name, e);
-            }
+            run(r);
+        }
+    }
+
+    private void run(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException | Error e) {
+            LOG.warn("volume {}: a completion callback threw", name, e);
         }
     }
 

@@ -98,6 +98,11 @@ public final class ExportStats {
         inFlight.decrement();
     }
 
+    /** {@code n} requests answered together. */
+    void answered(int n) {
+        inFlight.add(-n);
+    }
+
     /** A request rejected before it reached the device (bad request, shutting down). */
     void rejected(int type) {
         errors[slot(type)].increment();

@@ -40,7 +40,12 @@ final class InFlightLimiter {
 
     /** Releases a request holding {@code n} bytes; returns true if this made the limiter resume. */
     boolean release(long n) {
-        requests--;
+        return release(1, n);
+    }
+
+    /** Releases {@code count} requests holding {@code n} bytes together; returns true if this made it resume. */
+    boolean release(int count, long n) {
+        requests -= count;
         bytes -= n;
         if (requests < 0 || bytes < 0) {
             throw new IllegalStateException("released more than acquired: requests=" + requests + ", bytes=" + bytes);

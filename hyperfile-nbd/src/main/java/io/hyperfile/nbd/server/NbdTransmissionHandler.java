@@ -70,6 +70,12 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private boolean draining;
     private boolean closing;
     private boolean flushScheduled;
+    /**
+     * Requests whose last reply was written since the last flush but is released only once it left the process
+     * (READ data), and the bytes they hold: one promise per flush covers them all.
+     */
+    private int sentOnFlush;
+    private long heldOnFlush;
 
     NbdTransmissionHandler(NbdSession session, ServerConfig config, ServerState server, ExportStats stats) {
         this.stats = stats;
@@ -346,23 +352,22 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     /**
      * Writes a reply (flushed soon, together with others completing in the same loop iteration). If {@code last},
      * the request ends: its count and {@code held} bytes are released now, or once the write completed when
-     * {@code releaseAfterWrite} (READ data stays counted until it left the process).
+     * {@code releaseAfterWrite} (READ data stays counted until it left the process; see {@link #flushNow}).
      */
     private void writeReply(NbdReply reply, long held, boolean releaseAfterWrite, boolean last) {
         if (!ctx.channel().isActive()) {
             reply.release();
             if (last) {
-                finish(held);
+                finish(1, held);
             }
             return;
         }
+        ctx.write(reply, ctx.voidPromise());
         if (last && releaseAfterWrite) {
-            ctx.write(reply).addListener(f -> finish(held));
-        } else {
-            ctx.write(reply, ctx.voidPromise());
-            if (last) {
-                finish(held);
-            }
+            sentOnFlush++;
+            heldOnFlush += held;
+        } else if (last) {
+            finish(1, held);
         }
         scheduleFlush();
     }
@@ -379,8 +384,20 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Flushes the replies written so far. The requests whose replies must leave the process before they stop
+     * counting are released by one empty write behind them, which completes once every earlier write did (or failed,
+     * when the connection closed).
+     */
     private void flushNow() {
         flushScheduled = false;
+        if (sentOnFlush > 0) {
+            int count = sentOnFlush;
+            long held = heldOnFlush;
+            sentOnFlush = 0;
+            heldOnFlush = 0;
+            ctx.write(Unpooled.EMPTY_BUFFER).addListener(f -> finish(count, held));
+        }
         ctx.flush();
     }
 
@@ -390,11 +407,12 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void finish(long held) {
+    /** {@code count} requests, holding {@code held} bytes together, are answered. */
+    private void finish(int count, long held) {
         if (stats != null) {
-            stats.answered();
+            stats.answered(count);
         }
-        if (limiter.release(held)) {
+        if (limiter.release(count, held)) {
             updateAutoRead();
         }
         closeIfIdle();

@@ -25,6 +25,20 @@ class InFlightLimiterTest {
     }
 
     @Test
+    void releasesSeveralRequestsAtOnce() {
+        InFlightLimiter l = new InFlightLimiter(3, 1, 1 << 20, 1 << 19);
+        for (int i = 0; i < 4; i++) {
+            l.acquire(100);
+        }
+        assertTrue(l.isPaused());
+        assertFalse(l.release(2, 200), "2 left is above the low watermark of 1");
+        assertTrue(l.release(2, 200));
+        assertEquals(0, l.requests());
+        assertEquals(0, l.bytes());
+        assertThrows(IllegalStateException.class, () -> l.release(1, 0));
+    }
+
+    @Test
     void pausesOnRequestCountToo() {
         InFlightLimiter l = new InFlightLimiter(3, 1, 1 << 20, 1 << 19);
         assertFalse(l.acquire(0));

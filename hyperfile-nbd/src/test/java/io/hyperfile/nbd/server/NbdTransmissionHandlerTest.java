@@ -416,6 +416,26 @@ class NbdTransmissionHandlerTest {
     }
 
     @Test
+    void readDataStaysCountedUntilItsReplyIsFlushed() {
+        open(Export.of("disk", device), false, ServerConfig.builder().maxPayloadBytes(4096).inFlightBytes(8192, 4096).build());
+        device.hold();
+        send(0, CMD_READ, 1, 0, 4096);
+        send(0, CMD_READ, 2, 4096, 4096);
+        send(0, CMD_READ, 3, 8192, 4096);
+        assertFalse(channel.config().isAutoRead(), "12 KiB of read data held is above 8 KiB");
+        device.take(0).complete();
+        assertEquals(3, handler.inFlightRequests(), "answered, but the reply has not left yet");
+        channel.runPendingTasks(); // the flush
+        assertEquals(2, handler.inFlightRequests());
+        assertFalse(channel.config().isAutoRead(), "8 KiB held is above the 4 KiB low watermark");
+        device.take(0).complete();
+        device.take(0).complete();
+        assertEquals(List.of("1 OK data=4096", "2 OK data=4096", "3 OK data=4096"), replies());
+        assertEquals(0, handler.inFlightRequests());
+        assertTrue(channel.config().isAutoRead());
+    }
+
+    @Test
     void discLetsOutstandingRequestsFinishThenCloses() {
         open(false);
         device.hold();
