@@ -225,6 +225,7 @@ def summary(results):
                  '| S3 MiB uploaded / GiB written (HF / peer) |' % cfg['peer_label'])
     lines.append('|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|')
     notes = []
+    s3 = cfg['mode'] == 's3'
     for wl in order:
         a = by.get((wl, sides[0]), [])
         for peer in sides[1:]:
@@ -257,7 +258,6 @@ def summary(results):
                             if k.split(' ')[0] == bucket and k.split(' ')[1] != 'PUT-segment')
                 return total / (s['write_bytes'] / 2 ** 30) / (2 ** 20 if what == 'bytes' else 1)
 
-            s3 = cfg['mode'] == 's3'
             lines.append('| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s | %s |' % (
                 label, metric, fmt(m(a, lambda s: s[key])), fmt(m(b, lambda s: s[key])), fmt(med(ratios), 2),
                 ' '.join(fmt(x, 2) for x in ratios),
