@@ -18,7 +18,8 @@ final class VolumeMonitor {
 
     private final String name;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayList<Runnable> deferred = new ArrayList<>();
+    /** Deferred completions, in order: a {@link Runnable}, or a future to complete with null (no lambda for it). */
+    private final ArrayList<Object> deferred = new ArrayList<>();
 
     VolumeMonitor(String name) {
         this.name = name;
@@ -35,23 +36,28 @@ final class VolumeMonitor {
             return;
         }
         if (deferred.size() == 1) { // the usual case (one request's completion): no array
-            Runnable only = deferred.get(0);
+            Object only = deferred.get(0);
             deferred.clear();
             lock.unlock();
             run(only);
             return;
         }
-        Runnable[] todo = deferred.toArray(new Runnable[0]);
+        Object[] todo = deferred.toArray();
         deferred.clear();
         lock.unlock();
-        for (Runnable r : todo) {
+        for (Object r : todo) {
             run(r);
         }
     }
 
-    private void run(Runnable r) {
+    @SuppressWarnings("unchecked")
+    private void run(Object deferredCompletion) {
         try {
-            r.run();
+            if (deferredCompletion instanceof CompletableFuture<?> f) {
+                ((CompletableFuture<Object>) f).complete(null);
+            } else {
+                ((Runnable) deferredCompletion).run();
+            }
         } catch (RuntimeException | Error e) {
             LOG.warn("volume {}: a completion callback threw", name, e);
         }
@@ -73,12 +79,16 @@ final class VolumeMonitor {
 
     /** Completes {@code f} once the lock is released (under the lock: queued). */
     <T> void complete(CompletableFuture<T> f, T value) {
-        deferred.add(() -> f.complete(value));
+        if (value == null) {
+            deferred.add(f);
+        } else {
+            later(() -> f.complete(value));
+        }
     }
 
     /** Fails {@code f} once the lock is released (under the lock: queued). */
     void fail(CompletableFuture<?> f, Throwable cause) {
-        deferred.add(() -> f.completeExceptionally(cause));
+        later(() -> f.completeExceptionally(cause));
     }
 
     /** Runs {@code r} once the lock is released (under the lock: queued). */

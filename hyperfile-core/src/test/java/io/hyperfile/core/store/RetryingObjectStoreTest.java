@@ -57,6 +57,25 @@ class RetryingObjectStoreTest {
     }
 
     @Test
+    void anAnswerAlreadyInIsHandedBackWithoutRetryBookkeeping() {
+        await(memory.put("k", ByteBuffer.wrap(new byte[] {1, 2, 3})));
+        List<CompletableFuture<?>> fromStore = new ArrayList<>();
+        ObjectStore recording = new ForwardingObjectStore(memory) {
+            @Override
+            public CompletableFuture<ObjectData> get(String key, ByteRange range) {
+                CompletableFuture<ObjectData> f = delegate.get(key, range);
+                fromStore.add(f);
+                return f;
+            }
+        };
+        RetryingObjectStore direct = new RetryingObjectStore(recording, POLICY, clock);
+        CompletableFuture<ObjectData> get = direct.get("k", ByteRange.all());
+        assertSame(fromStore.get(0), get, "the store's own answer, no stage or timer around it");
+        assertEquals(0, clock.pending());
+        assertArrayEquals(new byte[] {1, 2, 3}, await(get).toByteArray());
+    }
+
+    @Test
     void throttlingIsRetriedToo() {
         flaky.add(FaultRule.on(Op.PUT, ".*", first(3), FaultAction.fail(() -> FaultAction.slowDown("k"))));
         await(settle(store.put("k", ByteBuffer.wrap(new byte[] {9}))));
