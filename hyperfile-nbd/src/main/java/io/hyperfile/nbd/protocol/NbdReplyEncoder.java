@@ -26,21 +26,13 @@ public final class NbdReplyEncoder extends MessageToMessageEncoder<NbdReply> {
         super(NbdReply.class);
     }
 
-    /**
-     * Appends a simple reply without payload ({@code error} 0: success) to {@code out}: what {@link #encode} writes
-     * for an {@link NbdReply.Simple} with no content, for callers that put several replies in one buffer.
-     */
-    public static void writeSimple(ByteBuf out, long cookie, int error) {
-        out.writeInt(NbdConstants.SIMPLE_REPLY_MAGIC).writeInt(error).writeLong(cookie);
-    }
-
     @Override
     protected void encode(ChannelHandlerContext ctx, NbdReply msg, List<Object> out) {
         ByteBuf content = msg.content();
         ByteBuf header;
         if (msg instanceof NbdReply.Simple s) {
             header = ctx.alloc().ioBuffer(NbdConstants.SIMPLE_REPLY_HEADER_BYTES);
-            writeSimple(header, s.cookie(), s.error());
+            header.writeInt(NbdConstants.SIMPLE_REPLY_MAGIC).writeInt(s.error()).writeLong(s.cookie());
         } else {
             NbdReply.Chunk c = (NbdReply.Chunk) msg;
             boolean data = c.type() == NbdConstants.REPLY_TYPE_OFFSET_DATA;

@@ -76,8 +76,6 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
      */
     private int sentOnFlush;
     private long heldOnFlush;
-    /** Successful simple replies not yet written; written before any other reply, so all leave in completion order. */
-    private final PendingOks pendingOks = new PendingOks();
 
     NbdTransmissionHandler(NbdSession session, ServerConfig config, ServerState server, ExportStats stats) {
         this.stats = stats;
@@ -101,7 +99,6 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        pendingOks.release();
         if (stats != null) {
             stats.disconnected();
         }
@@ -322,7 +319,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
 
     private void replyStatus(long cookie, int type, Throwable e, long held) {
         if (e == null) {
-            writeOk(cookie, held);
+            writeReply(NbdReply.ok(cookie), held, false);
         } else {
             fail(cookie, type, e, held);
         }
@@ -365,7 +362,6 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        writePendingOks();
         ctx.write(reply, ctx.voidPromise());
         if (last && releaseAfterWrite) {
             sentOnFlush++;
@@ -388,22 +384,6 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** A successful simple reply: queued in {@link #pendingOks}; the request ends now. */
-    private void writeOk(long cookie, long held) {
-        if (ctx.channel().isActive()) {
-            pendingOks.add(ctx.alloc(), cookie);
-            scheduleFlush();
-        }
-        finish(1, held);
-    }
-
-    private void writePendingOks() {
-        ByteBuf oks = pendingOks.take();
-        if (oks != null) {
-            ctx.write(oks, ctx.voidPromise());
-        }
-    }
-
     /**
      * Flushes the replies written so far. The requests whose replies must leave the process before they stop
      * counting are released by one empty write behind them, which completes once every earlier write did (or failed,
@@ -411,10 +391,6 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
      */
     private void flushNow() {
         flushScheduled = false;
-        if (!ctx.channel().isActive()) {
-            pendingOks.release();
-        }
-        writePendingOks();
         if (sentOnFlush > 0) {
             int count = sentOnFlush;
             long held = heldOnFlush;
@@ -457,7 +433,6 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         if (!closing && (discReceived || draining) && limiter.requests() == 0) {
             closing = true;
             updateAutoRead();
-            writePendingOks();
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
