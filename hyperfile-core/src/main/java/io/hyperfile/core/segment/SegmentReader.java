@@ -27,7 +27,7 @@ import java.util.zip.CRC32C;
  * after the header: a read first needs that directory (one GET of the segment's first bytes, then remembered for
  * the next {@value #MAX_DIRECTORIES} segments read), then fetches exactly the slots it wants from raw frames and the
  * whole of each compressed frame it touches, which it checks against the frame's checksum before decompressing.
- * Thread-safe; the only state is that cache of directories.
+ * Thread-safe; the only state is that cache of directories and a small cache of segment keys.
  */
 public final class SegmentReader {
     /**
@@ -37,23 +37,24 @@ public final class SegmentReader {
     static final int MAX_DIRECTORIES = 512;
     /** The first GET for a directory: the header and up to 4000 frames (16 MiB segments at 4 KiB frames) at once. */
     static final int DIRECTORY_GUESS_BYTES = 16 << 10;
+    /** Segment keys remembered (a power of two). */
+    private static final int KEYS = 64;
     private final ObjectStore store;
     private final String prefix;
     private final int blockSize;
     private final boolean framed;
     private final ConcurrentHashMap<Long, CompletableFuture<FrameDirectory>> directories = new ConcurrentHashMap<>();
 
-    /** A reader of unencoded segments (format version 1), or of any segment's footer, header and extent table. */
     /**
      * The keys of segments read lately, by seq (direct-mapped): a 4 KiB read would otherwise build its key string.
      * Each slot holds one immutable pair, so a racing writer replaces a pair whole and never tears one.
      */
     private final Key[] keys = new Key[KEYS];
-    private static final int KEYS = 64;
 
     private record Key(long seq, String key) {
     }
 
+    /** A reader of unencoded segments (format version 1), or of any segment's footer, header and extent table. */
     public SegmentReader(ObjectStore store, String prefix, int blockSize) {
         this(store, prefix, blockSize, SegmentEncoding.NONE);
     }

@@ -95,7 +95,7 @@ public final class ExportStats {
     }
 
     void answered() {
-        inFlight.decrement();
+        answered(1);
     }
 
     /** {@code n} requests answered together. */
