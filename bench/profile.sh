@@ -22,6 +22,7 @@
 #     --dir DIR        working directory (default /dev/shm/hyperfile-profile, else $TMPDIR); the recording stays in
 #                      DIR/rec.jfr for `jfr print` or JDK Mission Control
 # Example: bench/profile.sh read 1M 8 --fragment
+# Environment: HYPERFILE_JAVA_OPTS, more JVM flags for the server (split on spaces), e.g. -Dname=value.
 # Needs fio with its nbd engine, nbdinfo (libnbd-bin), python3, a JDK 17 (jfr, jcmd), and the CLI jar built.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -63,7 +64,8 @@ if ((async)); then
         linux-x64/libasyncProfiler.so -d "$dir"
     agent=("-agentpath:$dir/libasyncProfiler.so=start,event=cpu,interval=1ms,file=$dir/async.collapsed,collapsed,threads")
 fi
-java -Xmx384m -XX:MaxDirectMemorySize=512m -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints "${agent[@]}" \
+read -r -a java_opts <<< "${HYPERFILE_JAVA_OPTS:-}"
+java -Xmx384m -XX:MaxDirectMemorySize=512m -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints "${agent[@]}" "${java_opts[@]}" \
     -XX:StartFlightRecording=name=run,settings=profile -jar "$jar" serve --store "file:$dir/store" --listen "127.0.0.1:$port" --gc off "$@" v >"$dir/serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null && wait $pid 2>/dev/null || true' EXIT

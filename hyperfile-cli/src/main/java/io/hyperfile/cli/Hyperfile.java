@@ -1,6 +1,7 @@
 package io.hyperfile.cli;
 
 import io.hyperfile.core.store.Exceptions;
+import io.hyperfile.nbd.server.LeakDetection;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -44,6 +45,7 @@ public final class Hyperfile {
     Logging.Format logFormat;
 
     public static void main(String[] args) {
+        LeakDetection.applyDefault(System.getProperties()); // before any Netty buffer exists
         if ("serve".equals(subcommand(args))) {
             try {
                 JvmRelaunch.enforce(MemoryBudget.of(args, System.getenv()), args);
