@@ -250,20 +250,32 @@ public final class RetryingObjectStore implements ObjectStore {
     private <T> CompletableFuture<T> retry(String op, String key, long requestBytes,
             Function<ReaderGate, CompletableFuture<T>> call) {
         ReaderGate gate = new ReaderGate();
-        CompletableFuture<T> first;
-        try {
-            first = call.apply(gate);
-        } catch (IllegalArgumentException e) {
-            throw e; // the caller's mistake: no attempt would do better
-        } catch (RuntimeException e) {
-            first = CompletableFuture.failedFuture(e);
-        }
+        CompletableFuture<T> first = send(call, gate, true);
         if (first.isDone() && !first.isCompletedExceptionally()) {
             return first; // answered at once (a local read, a cache hit): nothing to time or retry
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         new Attempts<>(op, key, requestBytes, call, result).settle(gate, first);
         return result;
+    }
+
+    /**
+     * Sends one attempt through {@code gate}. A call that throws fails the attempt, except an
+     * {@link IllegalArgumentException} thrown by the {@code first}: the caller's mistake, which no attempt would mend,
+     * is thrown back to the caller.
+     */
+    private static <T> CompletableFuture<T> send(Function<ReaderGate, CompletableFuture<T>> call, ReaderGate gate,
+            boolean first) {
+        try {
+            return call.apply(gate);
+        } catch (IllegalArgumentException e) {
+            if (first) {
+                throw e;
+            }
+            return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /**
@@ -317,19 +329,8 @@ public final class RetryingObjectStore implements ObjectStore {
         }
 
         void start() {
-            CompletableFuture<T> f;
             ReaderGate gate = new ReaderGate();
-            try {
-                f = call.apply(gate);
-            } catch (IllegalArgumentException e) {
-                if (attempt == 0) {
-                    throw e;
-                }
-                f = CompletableFuture.failedFuture(e);
-            } catch (RuntimeException e) {
-                f = CompletableFuture.failedFuture(e);
-            }
-            settle(gate, f);
+            settle(gate, send(call, gate, attempt == 0));
         }
 
         /** Watches attempt {@code f} (already sent, through {@code gate}): completes, times out or retries. */
